@@ -1,0 +1,57 @@
+"""Blobs: content to scan before it is text (a file on disk, an archive member, a git blob)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from scanner.models import Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """Bytes with an origin. ``data`` is set for in-memory content; otherwise ``path`` is read.
+
+    ``name`` is the base name used to pick an extractor (``model.safetensors``); ``depth`` counts
+    containers opened to reach it (archive in archive...).
+    """
+
+    origin: Origin
+    name: str
+    size: int
+    data: bytes | None = None
+    path: Path | None = None
+    depth: int = 0
+
+    @classmethod
+    def from_bytes(cls, data: bytes, origin: Origin, name: str, depth: int = 0) -> Blob:
+        return cls(origin=origin, name=name, size=len(data), data=data, depth=depth)
+
+    @classmethod
+    def from_path(cls, path: Path, origin: Origin, size: int) -> Blob:
+        return cls(origin=origin, name=path.name, size=size, path=path)
+
+    def open(self) -> BinaryIO:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.path is not None
+        return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+
+    def head(self, n: int = 4096) -> bytes:
+        if self.data is not None:
+            return self.data[:n]
+        with self.open() as fh:
+            return fh.read(n)
+
+    def read_all(self, limit: int) -> bytes:
+        """The whole content, at most ``limit`` bytes (callers check ``size`` first)."""
+        if self.data is not None:
+            return self.data[:limit]
+        with self.open() as fh:
+            return fh.read(limit)
+
+    @property
+    def lower_name(self) -> str:
+        return self.name.lower()

@@ -1,0 +1,97 @@
+"""Bytes → text chunks: encoding detection and overlapping windows with line tracking.
+
+Large inputs are read and decoded piece by piece; each chunk holds at most ``window`` characters
+plus ``overlap`` characters of the next piece, so a match that straddles a boundary is still
+seen whole, and memory stays bounded whatever the file size.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from scanner.models import Chunk, Origin
+
+WINDOW = 1 << 20
+OVERLAP = 16 * 1024
+READ_SIZE = 1 << 20
+
+
+def sniff_encoding(head: bytes) -> str | None:
+    """The text encoding of content starting with ``head``, or ``None`` for binary."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if not head:
+        return "utf-8"
+    sample = head[:4096]
+    nuls = sample.count(0)
+    if nuls:
+        even = sample[0::2].count(0)
+        odd = sample[1::2].count(0)
+        half = len(sample) // 2
+        if odd > 0.4 * half and even < 0.05 * half:
+            return "utf-16-le"
+        if even > 0.4 * half and odd < 0.05 * half:
+            return "utf-16-be"
+        return None
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:
+            return _latin1_or_binary(sample)
+    return "utf-8"
+
+
+def _latin1_or_binary(sample: bytes) -> str | None:
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12, 27))
+    return None if control > len(sample) * 0.02 else "latin-1"
+
+
+def iter_text_chunks(
+    stream: BinaryIO,
+    encoding: str,
+    origin: Origin,
+    *,
+    path_for_rules: str = "",
+    window: int = WINDOW,
+    overlap: int = OVERLAP,
+) -> Iterator[Chunk]:
+    """Decode ``stream`` incrementally and yield overlapping windows with line positions."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    buffer = ""
+    base_offset = 0  # character offset of buffer[0] in the whole text
+    line = 1  # line number of buffer[0]
+    column = 1  # column of buffer[0]
+    eof = False
+    while not eof:
+        data = stream.read(READ_SIZE)
+        if data:
+            buffer += decoder.decode(data)
+        else:
+            buffer += decoder.decode(b"", final=True)
+            eof = True
+        while len(buffer) >= window + overlap or (eof and buffer):
+            size = min(window, len(buffer)) if not eof else len(buffer)
+            text = buffer[: size + overlap] if not eof else buffer
+            yield Chunk(
+                text=text,
+                origin=origin,
+                first_line=line,
+                first_column=column,
+                offset=base_offset,
+                path_for_rules=path_for_rules,
+            )
+            consumed = buffer[:size]
+            newlines = consumed.count("\n")
+            if newlines:
+                line += newlines
+                column = size - consumed.rfind("\n")
+            else:
+                column += size
+            base_offset += size
+            buffer = buffer[size:]
+            if eof:
+                buffer = ""

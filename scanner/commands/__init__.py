@@ -1,0 +1,1 @@
+"""Command implementations: each returns an exit status; only ``cli.py`` exits."""

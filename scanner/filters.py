@@ -1,0 +1,115 @@
+"""False-positive filters: small pure predicates over a candidate secret or its line.
+
+Each ``is_*``/``has_*`` function answers one question and is tested on its own.
+"""
+
+from __future__ import annotations
+
+import regex
+
+ALLOW_MARKER = "keyguard:allow"
+ALLOW_NEXT_LINE_MARKER = "keyguard:allow-next-line"
+
+# Well-known documentation values (published by providers as non-working examples).
+KNOWN_EXAMPLES = frozenset(
+    {
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "ASIAIOSFODNN7EXAMPLE",
+        "AKIAI44QH8DHBEXAMPLE",
+        "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    }
+)
+_PLACEHOLDER_WORDS = (
+    "changeme",
+    "change_me",
+    "placeholder",
+    "redacted",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourapi",
+    "yoursecret",
+    "yourtoken",
+    "replace_me",
+    "replaceme",
+    "insert_",
+    "insert-your",
+    "dummy",
+    "sample",
+    "notarealkey",
+    "not_a_real",
+    "not-a-real",
+    "fakefake",
+    "secret_here",
+    "key_here",
+    "token_here",
+)
+_WEAK_WORDS = ("example",)
+_TEMPLATE = regex.compile(
+    r"\$\{|\{\{|\}\}|%\(|\$\(|^\$[A-Za-z_]|^<[^>]*>$|^<[A-Za-z_ -]{3,}|^%[A-Za-z_]+%$|^\[[A-Za-z_ -]+\]$"
+)
+_RUN4 = regex.compile(r"(.)\1{3,}")
+_MASKED = regex.compile(r"[*•]{3,}|x{4,}|X{4,}|\.{3,}|#{4,}")
+_SEQUENCES = (
+    "0123456789",
+    "abcdefghijklmnopqrstuvwxyz",
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "9876543210",
+    "qwertyuiop",
+    "asdfghjkl",
+)
+
+
+def is_template(value: str) -> bool:
+    """``${VAR}``, ``{{ var }}``, ``%(name)s``, ``$(cmd)``, ``<your-key>``, ``$VAR``."""
+    return bool(_TEMPLATE.search(value))
+
+
+def is_masked(value: str) -> bool:
+    """``****``, ``xxxx``, ``....``: a value someone already masked."""
+    return bool(_MASKED.search(value))
+
+
+def has_long_run(value: str, run: int = 4) -> bool:
+    """Four or more identical characters in a row (``aaaa``, ``0000``)."""
+    return bool(_RUN4.search(value)) if run == 4 else bool(regex.search(rf"(.)\1{{{run - 1},}}", value))
+
+
+def has_sequence(value: str, length: int = 8) -> bool:
+    """A run of ``length`` sequential characters (``abcdefgh``, ``12345678``)."""
+    for seq in _SEQUENCES:
+        for start in range(len(seq) - length + 1):
+            if seq[start : start + length] in value:
+                return True
+    return False
+
+
+def is_known_example(value: str) -> bool:
+    return value in KNOWN_EXAMPLES or any(v in value for v in KNOWN_EXAMPLES)
+
+
+def has_placeholder_word(value: str, include_weak: bool) -> bool:
+    lowered = value.lower()
+    if any(w in lowered for w in _PLACEHOLDER_WORDS):
+        return True
+    return include_weak and any(w in lowered for w in _WEAK_WORDS)
+
+
+def is_placeholder(value: str, strict_words: bool = True) -> bool:
+    """Any of the placeholder shapes; ``strict_words`` adds weak words like ``example``."""
+    return (
+        is_template(value)
+        or is_masked(value)
+        or has_long_run(value)
+        or has_sequence(value)
+        or is_known_example(value)
+        or has_placeholder_word(value, strict_words)
+    )
+
+
+def has_allow_marker(line: str, previous_line: str = "") -> bool:
+    """The inline marker on the line, or the next-line marker on the line before."""
+    if ALLOW_MARKER in line and ALLOW_NEXT_LINE_MARKER not in line:
+        return True
+    return ALLOW_NEXT_LINE_MARKER in previous_line

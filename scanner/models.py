@@ -1,0 +1,159 @@
+"""Records that flow through the pipeline: Origin → Chunk → Match → Finding."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from scanner.secret import Secret
+
+
+class Severity(enum.IntEnum):
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.name.lower() for s in cls)
+            raise ValueError(f"unknown severity {text!r} (one of {names})") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Confidence(enum.IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Confidence:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown confidence {text!r} (one of high, medium, low)") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where content was seen.
+
+    ``path`` is the path as the user gave it joined with the relative path; ``members`` the chain
+    of containers inside it (archive members, image layers, model members), so that the display
+    path is ``path!member!member``; ``detail`` free-form provenance (commit, cell, layer, key, ...).
+    """
+
+    path: str
+    members: tuple[str, ...] = ()
+    detail: tuple[tuple[str, str], ...] = ()
+    kind: str = "file"
+
+    @property
+    def display(self) -> str:
+        return "!".join((self.path, *self.members))
+
+    def child(self, member: str, **detail: str) -> Origin:
+        return Origin(
+            path=self.path,
+            members=(*self.members, member),
+            detail=self.detail + tuple(detail.items()),
+            kind=self.kind,
+        )
+
+    def with_detail(self, **detail: str) -> Origin:
+        return Origin(self.path, self.members, self.detail + tuple(detail.items()), self.kind)
+
+    def detail_dict(self) -> dict[str, str]:
+        return dict(self.detail)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Text to match, with where it came from.
+
+    ``first_line`` is the line (1-based) of the chunk's first character in the displayed file;
+    ``line_map``, when set, gives the displayed-file line for each chunk line (notebook cells).
+    ``offset`` is the character offset of the chunk in a larger text (windows of big files).
+    ``depth`` counts decoding passes (base64 inside base64...).
+    """
+
+    text: str
+    origin: Origin
+    first_line: int = 1
+    first_column: int = 1
+    line_map: tuple[int, ...] | None = None
+    offset: int = 0
+    depth: int = 0
+    path_for_rules: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceProblem:
+    """A per-item problem: the item is skipped (or partly scanned) and the scan goes on."""
+
+    where: str
+    message: str
+    kind: str = "warning"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    chunk_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One occurrence of a secret found by a rule."""
+
+    rule_id: str
+    description: str
+    severity: Severity
+    confidence: Confidence
+    origin: Origin
+    position: Position
+    secret: Secret
+    entropy: float
+    checksum: str | None = None
+    decoded: str | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def fingerprint(self) -> str:
+        return self.secret.fingerprint()
+
+    @property
+    def path(self) -> str:
+        return self.origin.display
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.origin.display, self.position.line, self.position.column, self.rule_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanStats:
+    files: int = 0
+    bytes: int = 0
+    chunks: int = 0
+    skipped: int = 0
+    problems: tuple[SourceProblem, ...] = ()
+    suppressed: int = 0
+    seconds: float = 0.0
+    engine: str = ""

@@ -1,0 +1,71 @@
+"""Human report with rich: findings grouped by file, masked secrets, remediation, summary."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import groupby
+from typing import TextIO
+
+from rich.console import Console
+from rich.markup import escape
+
+from scanner.models import Finding, ScanStats, Severity
+from scanner.reporters.base import ReportContext, shown_secret
+
+_STYLE = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+class TextReporter:
+    def write(
+        self, findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext, out: TextIO
+    ) -> None:
+        console = Console(
+            file=out, force_terminal=ctx.color, no_color=not ctx.color, highlight=False, width=120
+        )
+        for path, group in groupby(findings, key=lambda f: f.origin.display):
+            console.print(f"[bold]{escape(path)}[/bold]")
+            for f in group:
+                self._finding(console, f, ctx)
+            console.print()
+        self._summary(console, findings, stats)
+
+    def _finding(self, console: Console, f: Finding, ctx: ReportContext) -> None:
+        pos = f.position
+        style = _STYLE[f.severity]
+        console.print(
+            f"  {pos.line}:{pos.column}  [{style}]{f.severity.label:<8}[/{style}] "
+            f"{escape(f.rule_id)}  {escape(shown_secret(f, ctx.show_secrets))}"
+            f"  [dim]{escape(f.description)}[/dim]"
+        )
+        extras = dict(f.origin.detail)
+        if extras:
+            info = ", ".join(f"{k}={v}" for k, v in extras.items())
+            console.print(f"      [dim]{escape(info)}[/dim]")
+        rule = ctx.ruleset.get(f.rule_id)
+        if rule is not None and rule.spec.remediation.url:
+            console.print(f"      [dim]revoke: {escape(rule.spec.remediation.url)}[/dim]")
+
+    def _summary(self, console: Console, findings: Sequence[Finding], stats: ScanStats) -> None:
+        files = len({f.origin.display for f in findings})
+        mb = stats.bytes / 1e6
+        line = (
+            f"{len(findings)} finding(s) in {files} file(s); scanned {stats.files} file(s), "
+            f"{mb:.1f} MB in {stats.seconds:.2f}s"
+        )
+        extras = []
+        if stats.skipped:
+            extras.append(f"{stats.skipped} skipped")
+        if stats.problems:
+            extras.append(f"{len(stats.problems)} warning(s)")
+        if stats.suppressed:
+            extras.append(f"{stats.suppressed} suppressed")
+        if extras:
+            line += " (" + ", ".join(extras) + ")"
+        style = "bold red" if findings else "bold green"
+        console.print(f"[{style}]{escape(line)}[/{style}]")

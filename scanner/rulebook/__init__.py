@@ -1,0 +1,1 @@
+"""Rules: parse TOML into ``RuleSpec``, compile into ``CompiledRule``/``Ruleset``, check examples."""

@@ -1,0 +1,259 @@
+"""TOML → ``RuleSpec``: parse and validate rule files; errors name the file, rule id and field."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import RuleError
+from scanner.models import Confidence, Severity
+
+ID_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9][a-z0-9-]*)+$")
+_RULE_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "description",
+        "severity",
+        "confidence",
+        "tags",
+        "keywords",
+        "pattern",
+        "secret_group",
+        "min_entropy",
+        "checksum",
+        "window",
+        "requirements",
+        "allow",
+        "remediation",
+        "references",
+        "examples",
+        "negative_examples",
+        "rotation",
+    }
+)
+_REQUIREMENT_KEYS = frozenset(
+    {"min_digits", "min_upper", "min_lower", "min_special", "min_length", "max_length"}
+)
+_ALLOW_KEYS = frozenset({"stopwords", "patterns", "paths"})
+DEFAULT_WINDOW = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    secret: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Requirements:
+    min_digits: int = 0
+    min_upper: int = 0
+    min_lower: int = 0
+    min_special: int = 0
+    min_length: int = 0
+    max_length: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Allow:
+    stopwords: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Remediation:
+    url: str = ""
+    steps: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """A rule as written, validated but not compiled."""
+
+    id: str
+    name: str
+    description: str
+    severity: Severity
+    confidence: Confidence
+    keywords: tuple[str, ...]
+    pattern: str
+    secret_group: int | None
+    min_entropy: float
+    checksum: str | None
+    window: int
+    requirements: Requirements
+    allow: Allow
+    remediation: Remediation
+    references: tuple[str, ...]
+    tags: tuple[str, ...]
+    examples: tuple[Example, ...]
+    negative_examples: tuple[str, ...]
+    source: str
+
+    @property
+    def is_generic(self) -> bool:
+        return "generic" in self.tags or self.confidence < Confidence.HIGH
+
+
+def load_rule_file(path: Path) -> list[RuleSpec]:
+    """Parse one rule file. Raises ``RuleError`` naming the file, rule and field."""
+    name = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RuleError(name, None, None, f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise RuleError(name, None, None, "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(name, None, None, f"invalid TOML: {exc}") from None
+    return parse_rules(data, name)
+
+
+def parse_rules(data: Mapping[str, Any], source: str) -> list[RuleSpec]:
+    rules = data.get("rules")
+    if not isinstance(rules, list) or not rules:
+        raise RuleError(source, None, "rules", "expected one or more [[rules]] tables")
+    unknown_top = set(data) - {"rules"}
+    if unknown_top:
+        raise RuleError(source, None, sorted(unknown_top)[0], "unknown top-level key")
+    return [parse_rule(entry, source, index) for index, entry in enumerate(rules)]
+
+
+def parse_rule(entry: Any, source: str, index: int) -> RuleSpec:
+    if not isinstance(entry, dict):
+        raise RuleError(source, f"#{index + 1}", None, "a rule must be a table")
+    rid = entry.get("id")
+    if not isinstance(rid, str) or not ID_RE.match(rid):
+        raise RuleError(
+            source, f"#{index + 1}", "id", "missing or invalid id (e.g. `provider.token-kind`)"
+        )
+    r = _Reader(entry, source, rid)
+    unknown = set(entry) - _RULE_KEYS
+    if unknown:
+        raise RuleError(source, rid, sorted(unknown)[0], "unknown key")
+    keywords = tuple(k.lower() for k in r.str_list("keywords", required=True))
+    if any(len(k) < 2 for k in keywords):
+        raise RuleError(source, rid, "keywords", "keywords must be at least 2 characters")
+    examples = tuple(_parse_example(e, source, rid) for e in r.list("examples", required=True))
+    negatives = tuple(r.str_list("negative_examples", required=True))
+    secret_group = entry.get("secret_group")
+    if secret_group is not None and (not isinstance(secret_group, int) or secret_group < 0):
+        raise RuleError(source, rid, "secret_group", "must be a non-negative integer")
+    window = entry.get("window", DEFAULT_WINDOW)
+    if not isinstance(window, int) or not 16 <= window <= 1_000_000:
+        raise RuleError(source, rid, "window", "must be an integer from 16 to 1000000")
+    return RuleSpec(
+        id=rid,
+        name=r.str("name", required=True),
+        description=r.str("description", required=True),
+        severity=r.enum("severity", Severity.parse, Severity.HIGH),
+        confidence=r.enum("confidence", Confidence.parse, Confidence.HIGH),
+        keywords=keywords,
+        pattern=r.str("pattern", required=True),
+        secret_group=secret_group,
+        min_entropy=r.number("min_entropy", 0.0),
+        checksum=entry.get("checksum") if isinstance(entry.get("checksum"), str) else None,
+        window=window,
+        requirements=_parse_requirements(r.table("requirements"), source, rid),
+        allow=_parse_allow(r.table("allow"), source, rid),
+        remediation=Remediation(
+            url=str(r.table("remediation").get("url", "")),
+            steps=str(r.table("remediation").get("steps", "")),
+        ),
+        references=tuple(r.str_list("references")),
+        tags=tuple(r.str_list("tags")),
+        examples=examples,
+        negative_examples=negatives,
+        source=source,
+    )
+
+
+def _parse_example(value: Any, source: str, rid: str) -> Example:
+    if isinstance(value, str):
+        return Example(value)
+    if isinstance(value, dict) and isinstance(value.get("text"), str):
+        secret = value.get("secret")
+        if secret is not None and not isinstance(secret, str):
+            raise RuleError(source, rid, "examples", "`secret` must be a string")
+        return Example(value["text"], secret)
+    raise RuleError(source, rid, "examples", "each example is a string or {text, secret}")
+
+
+def _parse_requirements(table: Mapping[str, Any], source: str, rid: str) -> Requirements:
+    unknown = set(table) - _REQUIREMENT_KEYS
+    if unknown:
+        raise RuleError(source, rid, f"requirements.{sorted(unknown)[0]}", "unknown key")
+    for key, value in table.items():
+        if not isinstance(value, int) or value < 0:
+            raise RuleError(source, rid, f"requirements.{key}", "must be a non-negative integer")
+    return Requirements(**table)
+
+
+def _parse_allow(table: Mapping[str, Any], source: str, rid: str) -> Allow:
+    unknown = set(table) - _ALLOW_KEYS
+    if unknown:
+        raise RuleError(source, rid, f"allow.{sorted(unknown)[0]}", "unknown key")
+    out: dict[str, tuple[str, ...]] = {}
+    for key in _ALLOW_KEYS:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise RuleError(source, rid, f"allow.{key}", "must be a list of strings")
+        out[key] = tuple(v.lower() for v in value) if key == "stopwords" else tuple(value)
+    return Allow(**out)
+
+
+class _Reader:
+    def __init__(self, entry: Mapping[str, Any], source: str, rid: str) -> None:
+        self.entry, self.source, self.rid = entry, source, rid
+
+    def fail(self, key: str, message: str) -> RuleError:
+        return RuleError(self.source, self.rid, key, message)
+
+    def str(self, key: str, required: bool = False) -> str:
+        value = self.entry.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, "missing or not a non-empty string")
+        return value
+
+    def list(self, key: str, required: bool = False) -> Sequence[Any]:
+        value = self.entry.get(key)
+        if value is None and not required:
+            return []
+        if not isinstance(value, list) or (required and not value):
+            raise self.fail(key, "missing or not a non-empty list")
+        return value
+
+    def str_list(self, key: str, required: bool = False) -> list[str]:
+        values = self.list(key, required)
+        if not all(isinstance(v, str) and v for v in values):
+            raise self.fail(key, "must be a list of non-empty strings")
+        return list(values)
+
+    def number(self, key: str, default: float) -> float:
+        value = self.entry.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise self.fail(key, "must be a non-negative number")
+        return float(value)
+
+    def table(self, key: str) -> Mapping[str, Any]:
+        value = self.entry.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a table")
+        return value
+
+    def enum(self, key: str, parse: Any, default: Any) -> Any:
+        value = self.entry.get(key)
+        if value is None:
+            return default
+        try:
+            return parse(str(value))
+        except ValueError as exc:
+            raise self.fail(key, str(exc)) from None

@@ -1,0 +1,1 @@
+"""Sources: enumerate what to scan (files, git objects, images, log streams)."""

@@ -1,0 +1,128 @@
+"""Files and directories: a deterministic walk honouring ``.gitignore`` and exclusions.
+
+Symlinks met during the walk are not followed; FIFOs, sockets and devices are skipped with a
+warning; unreadable directories are reported and the walk goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.ignore import IgnoreMatcher
+from scanner.models import SourceProblem
+
+ALWAYS_SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+@dataclass(frozen=True, slots=True)
+class FileTarget:
+    path: Path
+    display: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class WalkOptions:
+    use_ignore: bool = True
+    exclude: IgnoreMatcher | None = None
+    max_file_size: int = 100 * 1024 * 1024
+
+
+def iter_targets(
+    paths: Sequence[str], options: WalkOptions
+) -> Iterator[FileTarget | SourceProblem]:
+    for given in paths:
+        path = Path(given)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            if path.is_symlink():
+                yield SourceProblem(given, "broken symlink; skipped")
+            else:
+                yield SourceProblem(given, "no such file or directory", kind="missing")
+            continue
+        except OSError as exc:
+            yield SourceProblem(given, f"cannot access ({exc.strerror})")
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(path, given, options)
+        else:
+            yield from _one_file(path, given, st, options)
+
+
+def _one_file(
+    path: Path, display: str, st: os.stat_result, options: WalkOptions
+) -> Iterator[FileTarget | SourceProblem]:
+    if not stat.S_ISREG(st.st_mode):
+        yield SourceProblem(display, "not a regular file (FIFO, socket or device); skipped", "skip")
+        return
+    if st.st_size > options.max_file_size:
+        yield SourceProblem(display, f"larger than --max-file-size ({st.st_size} bytes); skipped")
+        return
+    yield FileTarget(path, display, st.st_size)
+
+
+def _walk(root: Path, given: str, options: WalkOptions) -> Iterator[FileTarget | SourceProblem]:
+    ignores: list[tuple[str, IgnoreMatcher]] = []
+    if options.use_ignore:
+        for extra in (root / ".git" / "info" / "exclude",):
+            matcher = IgnoreMatcher.from_file(extra)
+            if matcher:
+                ignores.append(("", matcher))
+    yield from _walk_dir(root, "", given, options, ignores)
+
+
+def _ignored(rel: str, is_dir: bool, options: WalkOptions, ignores: list[tuple[str, IgnoreMatcher]]) -> bool:
+    if options.exclude is not None and options.exclude.decision(rel, is_dir):
+        return True
+    result: bool | None = None
+    for base, matcher in ignores:
+        sub = rel[len(base) + 1 :] if base else rel
+        decision = matcher.decision(sub, is_dir)
+        if decision is not None:
+            result = decision
+    return bool(result)
+
+
+def _walk_dir(
+    directory: Path,
+    rel_dir: str,
+    given: str,
+    options: WalkOptions,
+    ignores: list[tuple[str, IgnoreMatcher]],
+) -> Iterator[FileTarget | SourceProblem]:
+    display_dir = os.path.join(given, rel_dir) if rel_dir else given
+    try:
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        yield SourceProblem(display_dir, f"cannot list directory ({exc.strerror}); skipped")
+        return
+    local = ignores
+    if options.use_ignore and any(e.name == ".gitignore" for e in entries):
+        matcher = IgnoreMatcher.from_file(directory / ".gitignore")
+        if matcher:
+            local = [*ignores, (rel_dir, matcher)]
+    for entry in entries:
+        rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+        display = os.path.join(given, rel)
+        try:
+            if entry.is_symlink():
+                continue
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if is_dir and entry.name in ALWAYS_SKIP_DIRS:
+                continue
+            if _ignored(rel, is_dir, options, local):
+                continue
+            if is_dir:
+                yield from _walk_dir(Path(entry.path), rel, given, options, local)
+                continue
+            st = entry.stat(follow_symlinks=False)
+        except OSError as exc:
+            yield SourceProblem(display, f"cannot access ({exc.strerror}); skipped")
+            continue
+        yield from _one_file(Path(entry.path), display, st, options)

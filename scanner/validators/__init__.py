@@ -1,0 +1,1 @@
+"""Validators: offline checks (entropy, character classes, checksums)."""

@@ -1,0 +1,1 @@
+"""Test helpers (fixture builders, synthetic tokens); not part of the package."""

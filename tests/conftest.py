@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0"):
+        if not host.startswith("127.") and not host.startswith("/"):
+            raise RuntimeError(f"tests must not use the network (tried {address!r})")
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No network beyond loopback; caches and HOME inside a temp dir."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("KEYGUARD_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Keyguard Test")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "test@keyguard.invalid")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Keyguard Test")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@keyguard.invalid")
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    yield
+
+
+@pytest.fixture
+def root() -> Path:
+    return Path(__file__).resolve().parent.parent
