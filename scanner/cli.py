@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from scanner.__about__ import __version__
+from scanner.cli_rotation import rotation_echo, rotation_from, rotation_options
 from scanner.errors import ExitCode, UserError
 from scanner.models import Confidence, Severity
 
@@ -104,37 +105,101 @@ def _size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> in
 def scan_options(func: F) -> F:
     """Options shared by every scanning command (``scan``, ``git``, ``image``)."""
     options = [
-        click.option("--format", "-f", "report_format", type=click.Choice(FORMATS),
-                     default="text", show_default=True, help="Report format."),
-        click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Write the report to FILE instead of stdout."),
-        click.option("--show-secrets", is_flag=True,
-                     help="Print secrets in full (reports mask them by default)."),
-        click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Config file (default: .keyguard.toml or [tool.keyguard] in pyproject.toml)."),
-        click.option("--rules", "rule_files", multiple=True,
-                     type=click.Path(exists=True, path_type=Path),
-                     help="Extra rule file or directory (repeatable)."),
-        click.option("--disable-rule", "disable", multiple=True,
-                     help="Rule id to turn off; `prefix*` allowed (repeatable)."),
-        click.option("--only-rule", "only", multiple=True,
-                     help="Run only this rule id; `prefix*` allowed (repeatable)."),
-        click.option("--fail-on", default="info", show_default=True, callback=_severity,
-                     help="Exit 1 only for findings at or above this severity."),
-        click.option("--min-confidence", default="low", show_default=True, callback=_confidence,
-                     help="Drop findings below this confidence (low, medium, high)."),
-        click.option("--engine", type=click.Choice(["auto", "hyperscan", "aho-corasick"]),
-                     default="auto", show_default=True, help="Multi-pattern prefilter engine."),
-        click.option("--decode-depth", type=click.IntRange(0, 5), default=2, show_default=True,
-                     help="Decode base64/hex/percent/escaped text this many levels deep."),
-        click.option("--ignore-inline-allow", is_flag=True,
-                     help="Report findings even on lines marked keyguard:allow (audits)."),
-        click.option("--jobs", "-j", type=click.IntRange(0, 256), default=0,
-                     help="Worker processes (default: all cores)."),
-        click.option("--max-file-size", callback=_size,
-                     help="Skip files larger than this (e.g. 20MB; default 100MB)."),
-        click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Hide findings recorded in this baseline file."),
+        click.option(
+            "--format",
+            "-f",
+            "report_format",
+            type=click.Choice(FORMATS),
+            default="text",
+            show_default=True,
+            help="Report format.",
+        ),
+        click.option(
+            "--output",
+            "-o",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write the report to FILE instead of stdout.",
+        ),
+        click.option(
+            "--show-secrets",
+            is_flag=True,
+            help="Print secrets in full (reports mask them by default).",
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Config file (default: .keyguard.toml or [tool.keyguard] in pyproject.toml).",
+        ),
+        click.option(
+            "--rules",
+            "rule_files",
+            multiple=True,
+            type=click.Path(exists=True, path_type=Path),
+            help="Extra rule file or directory (repeatable).",
+        ),
+        click.option(
+            "--disable-rule",
+            "disable",
+            multiple=True,
+            help="Rule id to turn off; `prefix*` allowed (repeatable).",
+        ),
+        click.option(
+            "--only-rule",
+            "only",
+            multiple=True,
+            help="Run only this rule id; `prefix*` allowed (repeatable).",
+        ),
+        click.option(
+            "--fail-on",
+            default="info",
+            show_default=True,
+            callback=_severity,
+            help="Exit 1 only for findings at or above this severity.",
+        ),
+        click.option(
+            "--min-confidence",
+            default="low",
+            show_default=True,
+            callback=_confidence,
+            help="Drop findings below this confidence (low, medium, high).",
+        ),
+        click.option(
+            "--engine",
+            type=click.Choice(["auto", "hyperscan", "aho-corasick"]),
+            default="auto",
+            show_default=True,
+            help="Multi-pattern prefilter engine.",
+        ),
+        click.option(
+            "--decode-depth",
+            type=click.IntRange(0, 5),
+            default=2,
+            show_default=True,
+            help="Decode base64/hex/percent/escaped text this many levels deep.",
+        ),
+        click.option(
+            "--ignore-inline-allow",
+            is_flag=True,
+            help="Report findings even on lines marked keyguard:allow (audits).",
+        ),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(0, 256),
+            default=0,
+            help="Worker processes (default: all cores).",
+        ),
+        click.option(
+            "--max-file-size",
+            callback=_size,
+            help="Skip files larger than this (e.g. 20MB; default 100MB).",
+        ),
+        click.option(
+            "--baseline",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Hide findings recorded in this baseline file.",
+        ),
         click.option("--strict", is_flag=True, help="Exit 2 when any input could not be scanned."),
         click.option("--quiet", "-q", is_flag=True, help="No warnings or progress on stderr."),
         click.option("--color/--no-color", default=None, help="Colour the text report."),
@@ -175,16 +240,24 @@ def progress_bar(quiet: bool) -> Any:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--no-ignore", is_flag=True, help="Scan files that .gitignore excludes too.")
 @scan_options
+@rotation_options
 def scan(paths: tuple[str, ...], no_ignore: bool, quiet: bool, **kwargs: Any) -> None:
     """Scan files and directories (archives, notebooks and model files included)."""
     from scanner.commands.scan import scan as run_scan
 
     search = tuple(Path(p) for p in paths[:1] if Path(p).is_dir())
+    rotation = rotation_from(kwargs)
     settings = settings_from(kwargs, search)
     bar = progress_bar(quiet)
     if bar is None:
         code = run_scan(
-            paths, settings, use_ignore=not no_ignore, stdout=sys.stdout, warn=warner(quiet)
+            paths,
+            settings,
+            use_ignore=not no_ignore,
+            stdout=sys.stdout,
+            warn=warner(quiet),
+            rotation=rotation,
+            echo=rotation_echo(quiet),
         )
     else:
         with bar:
@@ -196,6 +269,8 @@ def scan(paths: tuple[str, ...], no_ignore: bool, quiet: bool, **kwargs: Any) ->
                 stdout=sys.stdout,
                 warn=warner(quiet),
                 progress=functools.partial(_advance, bar, task),
+                rotation=rotation,
+                echo=rotation_echo(quiet),
             )
     sys.exit(code)
 
@@ -210,8 +285,13 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--rules", "rule_files", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Extra rule file or directory.")
+@click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Extra rule file or directory.",
+)
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules_list(rule_files: tuple[Path, ...], fmt: str) -> None:
     """List the rules (built-in plus extra files)."""
@@ -222,8 +302,13 @@ def rules_list(rule_files: tuple[Path, ...], fmt: str) -> None:
     ruleset = load_ruleset(rule_files)
     if fmt == "json":
         items = [
-            {"id": r.id, "name": r.spec.name, "severity": r.spec.severity.label,
-             "confidence": r.spec.confidence.label, "tags": list(r.spec.tags)}
+            {
+                "id": r.id,
+                "name": r.spec.name,
+                "severity": r.spec.severity.label,
+                "confidence": r.spec.confidence.label,
+                "tags": list(r.spec.tags),
+            }
             for r in ruleset
         ]
         click.echo(json.dumps(items, indent=2))
@@ -250,3 +335,20 @@ def rules_check(files: tuple[Path, ...], warnings_as_errors: bool) -> None:
     click.echo(f"{len(specs)} rules checked: {errors} error(s), {warnings} warning(s)")
     if errors or (warnings_as_errors and warnings):
         sys.exit(int(ExitCode.FINDINGS))
+
+
+from scanner.cli_git import git_cmd as _git_cmd  # noqa: E402
+
+main.add_command(_git_cmd)
+from scanner.cli_git import install_hook_cmd as _install_hook_cmd  # noqa: E402
+
+main.add_command(_install_hook_cmd)
+from scanner.cli_filter import filter_cmd as _filter_cmd  # noqa: E402
+
+main.add_command(_filter_cmd)
+from scanner.cli_image import image as _image  # noqa: E402
+
+main.add_command(_image)
+from scanner.cli_baseline import baseline_group as _baseline_group  # noqa: E402
+
+main.add_command(_baseline_group)

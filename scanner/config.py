@@ -106,7 +106,9 @@ def parse_config(data: Mapping[str, Any], name: str, base: Path) -> Config:
             try:
                 regex.compile(pattern)
             except regex.error as exc:
-                raise ConfigError(f"{name}: `{key}`: pattern {pattern!r} does not compile: {exc}")
+                raise ConfigError(
+                    f"{name}: `{key}`: pattern {pattern!r} does not compile: {exc}"
+                ) from None
     return Config(
         source=name,
         rule_paths=tuple(base / p for p in _str_list(data.get("rules"), name, "rules")),

@@ -1,25 +1,31 @@
 """Find encoded segments (base64, hex, percent, ``\\u``/``\\x`` escapes) and decode them.
 
-Decoded text is scanned again as a child chunk, up to a bounded depth. Only segments that decode
-to mostly printable text are returned, so binary blobs and hashes cost little.
+Decoded text is scanned again as a child chunk, up to a bounded depth. Base64 and hex are
+looked for only when the prefilter saw a *trigger*: the base64 or hex form of some rule keyword
+(``encoded_triggers``), so ordinary chunks pay nothing. Percent and backslash escapes are found
+from their escape sequences. Only segments that decode to mostly printable text are returned.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import codecs
+import bisect
 import re
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-_B64 = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
-_HEX = re.compile(r"(?:[0-9a-fA-F]{2}){16,}")
-_PCT = re.compile(r"(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9._~+/=:@!$&'()*,;-]){12,}")
-_ESC = re.compile(r"(?:\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|[^\\\s\"'<>]){12,}")
+_B64 = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2}){12,}")
+_PCT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_URL_CHARS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=:@!$&*,;%-?"
+)
+_STOP_CHARS = frozenset(" \t\r\n\"'<>`")
 MAX_SEGMENT = 64 * 1024
 MAX_SEGMENTS = 256
+MAX_EXPAND = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +34,25 @@ class Decoded:
     end: int
     kind: str
     text: str
+
+
+def encoded_triggers(keywords: Iterable[str]) -> list[str]:
+    """Literals that appear where a keyword is base64- or hex-encoded (any alignment)."""
+    out: set[str] = set()
+    for kw in keywords:
+        raw = kw.encode("utf-8")
+        if len(raw) < 4:
+            continue
+        for pad in range(3):
+            enc = base64.b64encode(b"\0" * pad + raw).decode("ascii")
+            first = -(-8 * pad // 6)
+            last = (8 * (pad + len(raw))) // 6
+            stable = enc[first:last]
+            if len(stable) >= 5:
+                out.add(stable)
+        if len(raw) >= 4:
+            out.add(raw.hex())
+    return sorted(out)
 
 
 def _printable(data: bytes) -> str | None:
@@ -54,17 +79,21 @@ def _b64(segment: bytes) -> bytes | None:
         return None
 
 
-def find_encoded(text: str) -> Iterator[Decoded]:
+def find_encoded(text: str, *, base64_hex: bool) -> Iterator[Decoded]:
     """Encoded segments of ``text`` that decode to printable text, at most ``MAX_SEGMENTS``."""
     count = 0
-    for found in _iter_all(text):
-        yield found
-        count += 1
-        if count >= MAX_SEGMENTS:
-            return
+    sources = [_iter_escaped(text)]
+    if base64_hex:
+        sources.insert(0, _iter_base64_hex(text))
+    for source in sources:
+        for found in source:
+            yield found
+            count += 1
+            if count >= MAX_SEGMENTS:
+                return
 
 
-def _iter_all(text: str) -> Iterator[Decoded]:
+def _iter_base64_hex(text: str) -> Iterator[Decoded]:
     for m in _B64.finditer(text):
         seg = m.group(0)
         if len(seg) > MAX_SEGMENT or seg.isalpha() or seg.isdigit():
@@ -80,19 +109,80 @@ def _iter_all(text: str) -> Iterator[Decoded]:
         decoded = _printable(binascii.unhexlify(seg))
         if decoded is not None:
             yield Decoded(m.start(), m.end(), "hex", decoded)
+
+
+def _expand(text: str, start: int, end: int, allowed: frozenset[str] | None) -> tuple[int, int]:
+    lo, hi, n = start, end, len(text)
+    while lo > 0 and start - lo < MAX_EXPAND:
+        c = text[lo - 1]
+        if (allowed is not None and c not in allowed) or c in _STOP_CHARS:
+            break
+        lo -= 1
+    while hi < n and hi - end < MAX_EXPAND:
+        c = text[hi]
+        if (allowed is not None and c not in allowed) or c in _STOP_CHARS:
+            break
+        hi += 1
+    return lo, hi
+
+
+def _segments(
+    text: str, escape: re.Pattern[str], allowed: frozenset[str] | None
+) -> Iterator[tuple[int, int]]:
+    last_end = -1
+    for m in escape.finditer(text):
+        if m.start() < last_end:
+            continue
+        lo, hi = _expand(text, m.start(), m.end(), allowed)
+        last_end = hi
+        yield lo, hi
+
+
+def _iter_escaped(text: str) -> Iterator[Decoded]:
     if "%" in text:
-        for m in _PCT.finditer(text):
-            seg = m.group(0)
-            if seg.count("%") < 2 or len(seg) > MAX_SEGMENT:
-                continue
-            yield Decoded(m.start(), m.end(), "percent", urllib.parse.unquote(seg))
-    if "\\u" in text or "\\x" in text:
-        for m in _ESC.finditer(text):
-            seg = m.group(0)
-            if seg.count("\\") < 2 or len(seg) > MAX_SEGMENT:
-                continue
-            try:
-                value = codecs.decode(seg.replace("\\x", "\\u00"), "unicode_escape")
-            except UnicodeDecodeError:
-                continue
-            yield Decoded(m.start(), m.end(), "escape", value)
+        for lo, hi in _segments(text, _PCT_ESCAPE, _URL_CHARS):
+            seg = text[lo:hi]
+            if seg.count("%") >= 2:
+                yield Decoded(lo, hi, "percent", urllib.parse.unquote(seg))
+
+
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\"'/bfnrt\\])")
+_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "/": "/"}
+_SIMPLE["\\"] = "\\"
+
+
+def has_escapes(text: str) -> bool:
+    """Backslash escapes that hide a secret from patterns (``\\"``, ``\\n``, ``\\u0041``)."""
+    return "\\" in text and _ESCAPE.search(text) is not None
+
+
+def unescape_backslashes(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """JSON/C-style unescaping with an offset map.
+
+    Returns the unescaped text and anchors ``(decoded_offset, original_offset)``, one per
+    escape, from which ``map_offset`` finds where a decoded offset came from.
+    """
+    pieces: list[str] = []
+    anchors: list[tuple[int, int]] = [(0, 0)]
+    last = 0
+    out_len = 0
+    for m in _ESCAPE.finditer(text):
+        literal = text[last : m.start()]
+        pieces.append(literal)
+        out_len += len(literal)
+        esc = m.group(0)
+        kind = esc[1]
+        char = chr(int(esc[2:], 16)) if kind in "ux" else _SIMPLE[kind]
+        pieces.append(char)
+        out_len += 1
+        anchors.append((out_len, m.end()))
+        last = m.end()
+    pieces.append(text[last:])
+    return "".join(pieces), anchors
+
+
+def map_offset(anchors: list[tuple[int, int]], offset: int) -> int:
+    """The original offset of decoded ``offset`` (inside an escape: the escape's end)."""
+    i = bisect.bisect_right(anchors, (offset, 1 << 62)) - 1
+    decoded, original = anchors[i]
+    return original + (offset - decoded)

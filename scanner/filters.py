@@ -47,9 +47,10 @@ _PLACEHOLDER_WORDS = (
 )
 _WEAK_WORDS = ("example",)
 _TEMPLATE = regex.compile(
-    r"\$\{|\{\{|\}\}|%\(|\$\(|^\$[A-Za-z_]|^<[^>]*>$|^<[A-Za-z_ -]{3,}|^%[A-Za-z_]+%$|^\[[A-Za-z_ -]+\]$"
+    r"\$\{|\{\{|\}\}|%\(|\$\(|^\$[A-Za-z_]|^<[^>]*>$|^<[A-Za-z_ -]{3,}"
+    r"|^%[A-Za-z_]+%$|^\[[A-Za-z_ -]+\]$"
 )
-_RUN4 = regex.compile(r"(.)\1{3,}")
+_RUN4 = regex.compile(r"([^0-9])\1{3,}|([0-9])\2{5,}")
 _MASKED = regex.compile(r"[*•]{3,}|x{4,}|X{4,}|\.{3,}|#{4,}")
 _SEQUENCES = (
     "0123456789",
@@ -71,9 +72,10 @@ def is_masked(value: str) -> bool:
     return bool(_MASKED.search(value))
 
 
-def has_long_run(value: str, run: int = 4) -> bool:
-    """Four or more identical characters in a row (``aaaa``, ``0000``)."""
-    return bool(_RUN4.search(value)) if run == 4 else bool(regex.search(rf"(.)\1{{{run - 1},}}", value))
+def has_long_run(value: str) -> bool:
+    """Four identical letters or symbols in a row (``aaaa``, ``----``), or six identical
+    digits (``000000``): random numeric ids contain four equal digits often enough."""
+    return bool(_RUN4.search(value))
 
 
 def has_sequence(value: str, length: int = 8) -> bool:
@@ -96,14 +98,39 @@ def has_placeholder_word(value: str, include_weak: bool) -> bool:
     return include_weak and any(w in lowered for w in _WEAK_WORDS)
 
 
+_WORDS = regex.compile(r"[A-Z]?[a-z]{2,}")
+_IDENT_CHARS = regex.compile(r"^[A-Za-z0-9_.]+$")
+
+
+def looks_like_identifier(value: str) -> bool:
+    """``Mistral3ForConditionalGeneration``, ``.models.v1_secret_list``, ``max_tokens_per_1``:
+    word-like runs cover most of the value and nothing but ``_``/``.`` separates them."""
+    if not _IDENT_CHARS.match(value) or len(value) > 80:
+        return False
+    words = _WORDS.findall(value)
+    if len(words) < 2:
+        return False
+    covered = sum(len(w) for w in words)
+    return covered >= 0.7 * sum(c.isalpha() for c in value) and covered >= 0.6 * len(value)
+
+
+SHAPE_CHECK_MAX = 100
+
+
 def is_placeholder(value: str, strict_words: bool = True) -> bool:
-    """Any of the placeholder shapes; ``strict_words`` adds weak words like ``example``."""
+    """Any of the placeholder shapes; ``strict_words`` adds weak words like ``example``.
+
+    Shape checks (runs, sequences, masks, words) apply to token-sized values only: long
+    secrets such as key blocks legitimately contain runs (``AAAA`` in every OpenSSH key).
+    """
+    if is_template(value) or is_known_example(value):
+        return True
+    if len(value) > SHAPE_CHECK_MAX:
+        return False
     return (
-        is_template(value)
-        or is_masked(value)
+        is_masked(value)
         or has_long_run(value)
         or has_sequence(value)
-        or is_known_example(value)
         or has_placeholder_word(value, strict_words)
     )
 

@@ -58,9 +58,7 @@ def parse_ignore_line(line: str) -> IgnoreRule | None:
     if not line.endswith("\\ "):
         line = line.rstrip(" ")
     negate = line.startswith("!")
-    if negate:
-        line = line[1:]
-    elif line.startswith("\\!") or line.startswith("\\#"):
+    if negate or line.startswith(("\\!", "\\#")):
         line = line[1:]
     dir_only = line.endswith("/")
     line = line.rstrip("/")

@@ -74,6 +74,14 @@ def scan_blob(
     except MemoryError:
         result.problems.append(SourceProblem(blob.origin.display, "out of memory; skipped"))
         result.skipped += 1
+    except Exception as exc:  # a bug or an input no extractor anticipated: never stop the scan
+        result.problems.append(
+            SourceProblem(
+                blob.origin.display,
+                f"internal error while scanning ({type(exc).__name__}); skipped",
+            )
+        )
+        result.skipped += 1
     return result
 
 
@@ -98,7 +106,9 @@ def _worker_batch(targets: list[FileTarget]) -> BlobResult:
     return out
 
 
-def _batches(targets: Sequence[FileTarget], max_files: int = 64, max_bytes: int = 4 << 20) -> Iterator[list[FileTarget]]:
+def _batches(
+    targets: Sequence[FileTarget], max_files: int = 64, max_bytes: int = 4 << 20
+) -> Iterator[list[FileTarget]]:
     batch: list[FileTarget] = []
     size = 0
     for target in targets:

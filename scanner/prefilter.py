@@ -3,11 +3,11 @@
 Both engines return a *superset* of the rules whose pattern matches the chunk, so the confirm
 stage (``matcher.py``) yields identical findings whichever engine ran:
 
-- ``HyperscanPrefilter`` (primary, where the ``hyperscan`` wheel installs): every rule's pattern
-  in one database (literal keywords for a rule whose pattern Hyperscan cannot take), scanned
-  over the ASCII bytes of the chunk; for a chunk that is not ASCII, a second database of the
-  keywords alone (case-insensitive), because the full patterns there would count bytes, not
-  characters.
+- ``HyperscanPrefilter`` (primary, where the ``hyperscan`` wheel installs): every rule's pattern,
+  loosened (``loosen``), in one database (literal keywords for a rule whose pattern Hyperscan
+  cannot take), scanned over the UTF-8 bytes of the chunk. Character classes in rules are ASCII,
+  so a run of them is as long in bytes as in characters; large repeat bounds are opened up.
+  A second, start-of-match database *locates* possible matches of rules with weak keywords.
 - ``AhoCorasickPrefilter`` (portable): the rules' keywords in one automaton over the lowercased
   chunk. Every match of a rule contains one of its keywords (the confirm stage enforces it).
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,6 +35,13 @@ class Prefilter(Protocol):
     def candidates(self, text: str) -> frozenset[int]:
         """Indices of rules (0..len(ruleset)-1) and triggers (len(ruleset)+i) to consider."""
         ...
+
+    def locate(self, text: str) -> dict[int, list[tuple[int, int]]] | None:
+        """For the rules in ``located``: regions where a match may lie; None when unknown."""
+        ...
+
+    @property
+    def located(self) -> frozenset[int]: ...
 
 
 def _keyword_table(ruleset: Ruleset, triggers: Sequence[str]) -> dict[str, list[int]]:
@@ -63,6 +71,37 @@ class AhoCorasickPrefilter:
             found.update(ids)
         return frozenset(found)
 
+    def locate(self, text: str) -> dict[int, list[tuple[int, int]]] | None:
+        return None
+
+    @property
+    def located(self) -> frozenset[int]:
+        return frozenset()
+
+
+_REPEAT = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")
+LOOSEN_ABOVE = 8
+KEEP_LOW = 24
+LOCATE_LIMIT = 200_000
+
+
+def loosen(pattern: str) -> str:
+    """A looser form of ``pattern`` for the prefilter: large bounded repeats become open-ended.
+
+    ``[A-Z2-7]{40}`` → ``[A-Z2-7]{24,}``: every match of the original still matches, and
+    Hyperscan compiles open-ended repeats far faster than large bounded ones.
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        low = int(m.group(1))
+        high_text = m.group(2)
+        high = low if high_text is None else (int(high_text) if high_text else None)
+        if high is not None and high <= LOOSEN_ABOVE:
+            return m.group(0)
+        return f"{{{min(low, KEEP_LOW)},}}"
+
+    return _REPEAT.sub(repl, pattern)
+
 
 def _hs_literal(text: str) -> bytes:
     return "".join(c if c.isalnum() else f"\\x{ord(c):02x}" for c in text).encode("ascii")
@@ -83,14 +122,16 @@ class HyperscanPrefilter:
         self._n = len(ruleset)
         self._triggers = tuple(triggers)
         key = hashlib.sha256(
-            (ruleset.digest + "\0" + "\0".join(triggers) + "\0hs-v2").encode()
+            (ruleset.digest + "\0" + "\0".join(triggers) + "\0hs-v5").encode()
         ).hexdigest()[:24]
-        blobs = _cache_load(cache_dir, key)
-        if blobs is None:
+        cached = _cache_load(cache_dir, key)
+        if cached is None:
             full, kw = self._compile(ruleset)
-            blobs = (hyperscan.dumpb(full), hyperscan.dumpb(kw))
-            _cache_store(cache_dir, key, blobs)
-        self._blobs = blobs
+            loc, located = self._compile_locator(ruleset)
+            ids = ",".join(map(str, sorted(located))).encode()
+            cached = (hyperscan.dumpb(full), hyperscan.dumpb(kw), hyperscan.dumpb(loc), ids)
+            _cache_store(cache_dir, key, cached)
+        self._blobs = cached
         self._load()
 
     def _load(self) -> None:
@@ -99,6 +140,10 @@ class HyperscanPrefilter:
         self._full.scratch = hs.Scratch(self._full)
         self._kw = hs.loadb(self._blobs[1], hs.HS_MODE_BLOCK)
         self._kw.scratch = hs.Scratch(self._kw)
+        self._loc = hs.loadb(self._blobs[2], hs.HS_MODE_BLOCK)
+        self._loc.scratch = hs.Scratch(self._loc)
+        ids = self._blobs[3].decode()
+        self._located = frozenset(int(i) for i in ids.split(",") if i)
 
     def __getstate__(self) -> dict[str, Any]:
         return {"blobs": self._blobs, "n": self._n, "triggers": self._triggers}
@@ -110,39 +155,92 @@ class HyperscanPrefilter:
         self._blobs, self._n, self._triggers = state["blobs"], state["n"], state["triggers"]
         self._load()
 
+    @property
+    def located(self) -> frozenset[int]:
+        return self._located
+
+    def _compile_locator(self, ruleset: Ruleset) -> tuple[Any, frozenset[int]]:
+        """Start-of-match database for rules whose keywords alone locate matches poorly."""
+        hs = self._hs
+        flags = hs.HS_FLAG_SOM_LEFTMOST
+        chosen: list[tuple[int, bytes]] = []
+        for rule in ruleset:
+            weak = any(len(kw) <= 4 for kw in rule.spec.keywords)
+            if rule.spec.anchor_keyword or weak:
+                expr = loosen(rule.spec.pattern).encode("utf-8")
+                if _compiles(hs, expr, flags):
+                    chosen.append((rule.index, expr))
+        db = hs.Database(mode=hs.HS_MODE_BLOCK)
+        if not chosen:  # an empty database is not allowed: one pattern that never matches
+            db.compile(expressions=[rb"\x00\x01\x02\x03keyguard"], ids=[0], flags=[flags])
+            return db, frozenset()
+        db.compile(
+            expressions=[e for _, e in chosen],
+            ids=[i for i, _ in chosen],
+            flags=[flags] * len(chosen),
+        )
+        return db, frozenset(i for i, _ in chosen)
+
+    def locate(self, text: str) -> dict[int, list[tuple[int, int]]] | None:
+        if not self._located:
+            return None
+        ascii_text = text.isascii()
+        data = text.encode("ascii") if ascii_text else text.encode("utf-8", "surrogatepass")
+        regions: dict[int, list[tuple[int, int]]] = {}
+        count = 0
+
+        def on_match(rule_id: int, start: int, end: int, flags: int, ctx: object) -> bool:
+            nonlocal count
+            count += 1
+            spans = regions.setdefault(rule_id, [])
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (min(spans[-1][0], start), max(spans[-1][1], end))
+            else:
+                spans.append((start, end))
+            return count > LOCATE_LIMIT  # True stops the scan: too many; fall back
+
+        self._loc.scan(data, match_event_handler=on_match)
+        if count > LOCATE_LIMIT:
+            return None
+        if not ascii_text:
+            regions = _to_char_offsets(data, regions)
+        return regions
+
     def _compile(self, ruleset: Ruleset) -> tuple[Any, Any]:
         hs = self._hs
         single = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_ALLOWEMPTY
         caseless = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_CASELESS
-        full_exprs: list[bytes] = []
-        full_ids: list[int] = []
-        full_flags: list[int] = []
-        for rule in ruleset:
-            expr = rule.spec.pattern.encode("utf-8")
-            for flags in (single, single | hs.HS_FLAG_PREFILTER):
-                if _compiles(hs, expr, flags):
-                    full_exprs.append(expr)
-                    full_ids.append(rule.index)
-                    full_flags.append(flags)
-                    break
-            else:
-                for kw in rule.spec.keywords:
-                    full_exprs.append(_hs_literal(kw))
-                    full_ids.append(rule.index)
-                    full_flags.append(caseless)
+        patterns = [(rule.index, loosen(rule.spec.pattern).encode("utf-8")) for rule in ruleset]
+        full = hs.Database(mode=hs.HS_MODE_BLOCK)
+        extra = [(self._n + i, _hs_literal(t)) for i, t in enumerate(self._triggers)]
+        try:
+            exprs = [e for _, e in patterns] + [e for _, e in extra]
+            ids = [i for i, _ in patterns] + [i for i, _ in extra]
+            flags = [single] * len(patterns) + [caseless] * len(extra)
+            full.compile(expressions=exprs, ids=ids, flags=flags)
+        except Exception:  # hyperscan.error: some pattern is unsupported; find which
+            exprs, ids, flags = [], [], []
+            for index, expr in patterns:
+                if _compiles(hs, expr, single):
+                    exprs.append(expr)
+                    ids.append(index)
+                    flags.append(single)
+                else:
+                    for kw in ruleset.rules[index].spec.keywords:
+                        exprs.append(_hs_literal(kw))
+                        ids.append(index)
+                        flags.append(caseless)
+            exprs += [e for _, e in extra]
+            ids += [i for i, _ in extra]
+            flags += [caseless] * len(extra)
+            full = hs.Database(mode=hs.HS_MODE_BLOCK)
+            full.compile(expressions=exprs, ids=ids, flags=flags)
         kw_exprs: list[bytes] = []
         kw_ids: list[int] = []
-        for kw, ids in _keyword_table(ruleset, ()).items():
-            for rid in ids:
+        for kw, ids_ in _keyword_table(ruleset, self._triggers).items():
+            for rid in ids_:
                 kw_exprs.append(_hs_literal(kw))
                 kw_ids.append(rid)
-        for i, trig in enumerate(self._triggers):
-            for exprs, idlist in ((full_exprs, full_ids), (kw_exprs, kw_ids)):
-                exprs.append(_hs_literal(trig))
-                idlist.append(self._n + i)
-            full_flags.append(caseless)
-        full = hs.Database(mode=hs.HS_MODE_BLOCK)
-        full.compile(expressions=full_exprs, ids=full_ids, flags=full_flags)
         kw_db = hs.Database(mode=hs.HS_MODE_BLOCK)
         kw_db.compile(expressions=kw_exprs, ids=kw_ids, flags=[caseless] * len(kw_exprs))
         return full, kw_db
@@ -153,11 +251,26 @@ class HyperscanPrefilter:
         def on_match(rule_id: int, start: int, end: int, flags: int, ctx: object) -> None:
             found.add(rule_id)
 
-        if text.isascii():
-            self._full.scan(text.encode("ascii"), match_event_handler=on_match)
-        else:
-            self._kw.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+        self._full.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
         return frozenset(found)
+
+
+_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
+def _to_char_offsets(
+    data: bytes, regions: dict[int, list[tuple[int, int]]]
+) -> dict[int, list[tuple[int, int]]]:
+    """Byte offsets in UTF-8 ``data`` → character offsets, in one pass over the data."""
+    offsets = sorted({o for spans in regions.values() for span in spans for o in span})
+    mapping: dict[int, int] = {}
+    byte_pos = char_pos = 0
+    for off in offsets:
+        # one character per byte that is not a UTF-8 continuation byte (surrogates included)
+        char_pos += len(data[byte_pos:off].translate(None, _CONTINUATION))
+        byte_pos = off
+        mapping[off] = char_pos
+    return {rid: [(mapping[a], mapping[b]) for a, b in spans] for rid, spans in regions.items()}
 
 
 def _compiles(hs: Any, expr: bytes, flags: int) -> bool:
@@ -177,23 +290,24 @@ def default_cache_dir() -> Path:
     return Path(base) / "keyguard"
 
 
-def _cache_load(cache_dir: Path | None, key: str) -> tuple[bytes, bytes] | None:
+_CACHE_PARTS = ("full", "kw", "loc", "ids")
+
+
+def _cache_load(cache_dir: Path | None, key: str) -> tuple[bytes, ...] | None:
     if cache_dir is None:
         return None
     try:
-        full = (cache_dir / f"hs-{key}.full").read_bytes()
-        kw = (cache_dir / f"hs-{key}.kw").read_bytes()
+        return tuple((cache_dir / f"hs-{key}.{part}").read_bytes() for part in _CACHE_PARTS)
     except OSError:
         return None
-    return full, kw
 
 
-def _cache_store(cache_dir: Path | None, key: str, blobs: tuple[bytes, bytes]) -> None:
+def _cache_store(cache_dir: Path | None, key: str, blobs: tuple[bytes, ...]) -> None:
     if cache_dir is None:
         return
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for suffix, data in zip(("full", "kw"), blobs, strict=True):
+        for suffix, data in zip(_CACHE_PARTS, blobs, strict=True):
             tmp = cache_dir / f"hs-{key}.{suffix}.{os.getpid()}.tmp"
             tmp.write_bytes(data)
             os.replace(tmp, cache_dir / f"hs-{key}.{suffix}")

@@ -11,18 +11,28 @@ _real_connect = socket.socket.connect
 
 def _guarded_connect(self: socket.socket, address: object) -> None:
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0"):
-        if not host.startswith("127.") and not host.startswith("/"):
-            raise RuntimeError(f"tests must not use the network (tried {address!r})")
+    local = ("127.0.0.1", "localhost", "::1", "0.0.0.0")
+    if isinstance(host, str) and host not in local and not host.startswith(("127.", "/")):
+        raise RuntimeError(f"tests must not use the network (tried {address!r})")
     _real_connect(self, address)  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One rule/Hyperscan cache for the whole session: the database compiles once."""
+    return tmp_path_factory.mktemp("kgcache")
+
+
 @pytest.fixture(autouse=True)
-def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No network beyond loopback; caches and HOME inside a temp dir."""
+def _isolate(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    session_cache: Path,
+) -> Iterator[None]:
+    """No network beyond loopback; HOME inside a temp dir; the session's cache."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("KEYGUARD_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("KEYGUARD_CACHE_DIR", str(session_cache))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_AUTHOR_NAME", "Keyguard Test")
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "test@keyguard.invalid")

@@ -17,8 +17,7 @@ from scanner.extractors import Limits
 from scanner.matcher import Matcher, MatchPolicy
 from scanner.models import Confidence, Finding, ScanStats, Severity
 from scanner.pipeline import FindingFilter
-from scanner.prefilter import build_prefilter, default_cache_dir
-from scanner.reporters import REPORTERS, ReportContext
+from scanner.prefilter import default_cache_dir
 from scanner.rulebook.compile import Ruleset
 from scanner.rulebook.loader import load_ruleset
 
@@ -82,8 +81,7 @@ def build_matcher(settings: Settings, config: Config, ruleset: Ruleset) -> Match
         decode_depth=settings.decode_depth,
         allow_values=tuple(regex.compile(p) for p in config.allow_values),
     )
-    prefilter = build_prefilter(ruleset, settings.engine, cache_dir=default_cache_dir())
-    return Matcher(ruleset, prefilter, policy)
+    return Matcher.build(ruleset, policy, settings.engine, cache_dir=default_cache_dir())
 
 
 def build_limits(settings: Settings, config: Config) -> Limits:
@@ -107,7 +105,32 @@ def build_filters(settings: Settings, config: Config) -> list[FindingFilter]:
             return "confidence" if f.confidence < floor else None
 
         filters.append(confident)
+    filters.extend(_suppression_filters(settings))
     return filters
+
+
+def _suppression_filters(settings: Settings) -> list[FindingFilter]:
+    """``--baseline FILE`` and ``.keyguardignore`` (scan root, repo root, cwd)."""
+    from scanner.baseline import find_ignore_files, is_ignored, load_baseline, load_ignore
+
+    out: list[FindingFilter] = []
+    if settings.baseline is not None:
+        baseline = load_baseline(settings.baseline)
+
+        def in_baseline(f: Finding) -> str | None:
+            return "baseline" if f in baseline else None
+
+        out.append(in_baseline)
+    ignored: frozenset[str] = frozenset()
+    for path in find_ignore_files([*settings.search_dirs, Path.cwd()]):
+        ignored |= load_ignore(path)
+    if ignored:
+
+        def in_ignore_file(f: Finding) -> str | None:
+            return ".keyguardignore" if is_ignored(f, ignored) else None
+
+        out.append(in_ignore_file)
+    return out
 
 
 def write_report(
@@ -117,6 +140,8 @@ def write_report(
     ruleset: Ruleset,
     stdout: TextIO,
 ) -> None:
+    from scanner.reporters import REPORTERS, ReportContext  # rich loads only to report
+
     reporter = REPORTERS[settings.report_format]
     ctx = ReportContext(
         ruleset=ruleset,

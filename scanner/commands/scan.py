@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from scanner.commands.common import (
@@ -15,10 +16,14 @@ from scanner.commands.common import (
     resolve_config,
     write_report,
 )
+from scanner.commands.image import merge_results, scan_images
 from scanner.errors import SourceError
 from scanner.ignore import IgnoreMatcher
 from scanner.pipeline import ProgressFn, ScanResult, scan_paths
+from scanner.rotation import RotationOptions
+from scanner.rotation import run as run_rotation
 from scanner.sources.files import WalkOptions
+from scanner.sources.images import is_layout_dir
 
 Warn = Callable[[str], None]
 
@@ -31,6 +36,8 @@ def scan(
     stdout: TextIO,
     warn: Warn,
     progress: ProgressFn | None = None,
+    rotation: RotationOptions | None = None,
+    echo: Warn | None = None,
 ) -> int:
     config = resolve_config(settings)
     ruleset = build_ruleset(settings, config)
@@ -41,8 +48,9 @@ def scan(
         exclude=IgnoreMatcher.from_lines(list(config.exclude)) if config.exclude else None,
         max_file_size=limits.max_file_size,
     )
+    layouts = [p for p in paths if is_layout_dir(Path(p))]  # OCI layouts: the image code
     result: ScanResult = scan_paths(
-        paths,
+        [p for p in paths if p not in layouts],
         matcher,
         walk=walk,
         limits=limits,
@@ -50,13 +58,17 @@ def scan(
         filters=build_filters(settings, config),
         progress=progress,
     )
+    if layouts:
+        flt = build_filters(settings, config)
+        found = scan_images(layouts, matcher, limits=limits, filters=flt, jobs=settings.jobs)
+        result = merge_results(result, found)
     missing = [p for p in result.stats.problems if "no such file" in p.message]
     for problem in result.stats.problems:
         warn(str(problem))
     if missing and len(missing) == len(paths):
         raise SourceError(f"{missing[0].where}: no such file or directory")
+    rotated = run_rotation(result.findings, config, rotation or RotationOptions(), warn, echo)
     write_report(result.findings, result.stats, settings, ruleset, stdout)
     if missing:
         return 2
-    return exit_status(result.findings, result.stats, settings)
-
+    return rotated.exit_code(exit_status(result.findings, result.stats, settings))

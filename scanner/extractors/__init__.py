@@ -13,10 +13,30 @@ from scanner.blob import Blob
 from scanner.chunking import iter_text_chunks, sniff_encoding
 from scanner.extractors.archives import CompressedExtractor, TarExtractor, ZipExtractor
 from scanner.extractors.base import Budget, Extractor, Item, Limits
+from scanner.extractors.images import ImageExtractor
+from scanner.extractors.models import (
+    GgufExtractor,
+    Hdf5Extractor,
+    ModelZipExtractor,
+    OnnxExtractor,
+    SafetensorsExtractor,
+)
+from scanner.extractors.notebooks import NotebookExtractor
+from scanner.extractors.pickles import CompressedPickleExtractor, NpyExtractor, PickleExtractor
 from scanner.models import Chunk, SourceProblem
 
 EXTRACTORS: tuple[Extractor, ...] = (
+    NotebookExtractor(),
+    SafetensorsExtractor(),
+    GgufExtractor(),
+    OnnxExtractor(),
+    Hdf5Extractor(),
+    NpyExtractor(),
+    ModelZipExtractor(),
+    CompressedPickleExtractor(),
+    PickleExtractor(),
     ZipExtractor(),
+    ImageExtractor(),
     TarExtractor(),
     CompressedExtractor(),
 )

@@ -12,8 +12,8 @@ import lzma
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterator
-from typing import BinaryIO
+from collections.abc import Callable, Iterator
+from typing import IO, cast
 
 from scanner.blob import Blob
 from scanner.extractors.base import Budget, Item
@@ -34,7 +34,7 @@ def _problem(blob: Blob, message: str) -> SourceProblem:
     return SourceProblem(blob.origin.display, message)
 
 
-def read_bounded(stream: BinaryIO, limit: int, compressed: int, max_ratio: int) -> bytes | None:
+def read_bounded(stream: IO[bytes], limit: int, compressed: int, max_ratio: int) -> bytes | None:
     """Read at most ``limit`` bytes; None when the content is larger or the ratio is a bomb's."""
     out = bytearray()
     while True:
@@ -64,8 +64,15 @@ class ZipExtractor:
                     if budget.exhausted:
                         yield _problem(blob, "archive limits reached; rest of the archive skipped")
                         return
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-            yield _problem(blob, f"unreadable zip archive ({type(exc).__name__}: {exc})")
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            ValueError,
+            NotImplementedError,
+        ) as exc:
+            yield _problem(blob, f"unreadable zip archive ({type(exc).__name__})")
 
     def _member(
         self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, blob: Blob, budget: Budget
@@ -134,6 +141,18 @@ class TarExtractor:
             yield _problem(blob, f"truncated or unreadable tar archive ({type(exc).__name__})")
 
 
+def _open_gzip(fh: IO[bytes]) -> IO[bytes]:
+    return cast(IO[bytes], gzip.GzipFile(fileobj=fh, mode="rb"))
+
+
+def _open_bz2(fh: IO[bytes]) -> IO[bytes]:
+    return cast(IO[bytes], bz2.BZ2File(fh))
+
+
+def _open_xz(fh: IO[bytes]) -> IO[bytes]:
+    return cast(IO[bytes], lzma.LZMAFile(fh))
+
+
 class CompressedExtractor:
     """A single compressed file (``.gz``, ``.bz2``, ``.xz``) that is not a tarball."""
 
@@ -145,13 +164,13 @@ class CompressedExtractor:
     def extract(self, blob: Blob, budget: Budget) -> Iterator[Item]:
         limits = budget.limits
         head = blob.head(8)
-        opener = (
-            gzip.GzipFile
-            if head.startswith(GZIP_MAGIC)
-            else bz2.BZ2File
-            if head.startswith(BZ2_MAGIC)
-            else lzma.LZMAFile
-        )
+        opener: Callable[[IO[bytes]], IO[bytes]]
+        if head.startswith(GZIP_MAGIC):
+            opener = _open_gzip
+        elif head.startswith(BZ2_MAGIC):
+            opener = _open_bz2
+        else:
+            opener = _open_xz
         inner = blob.name
         for suffix in (".gz", ".bz2", ".xz", ".gzip"):
             if inner.lower().endswith(suffix):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.reporters.base import Reporter, ReportContext, finding_record
+from scanner.reporters.base import ReportContext, Reporter, finding_record
 from scanner.reporters.github import GithubReporter
 from scanner.reporters.jsonfmt import JsonLinesReporter, JsonReporter
 from scanner.reporters.sarif import SarifReporter

@@ -57,6 +57,8 @@ def finding_record(finding: Finding, ctx: ReportContext) -> dict[str, Any]:
     detail.pop("decoded", None)
     if detail:
         record["provenance"] = detail
+    if "cell" in detail:
+        record["cell_line"] = pos.chunk_line
     if rule is not None and (rule.spec.remediation.url or rule.spec.remediation.steps):
         record["remediation"] = {
             "url": rule.spec.remediation.url,

@@ -119,3 +119,18 @@ class SarifReporter:
         }
         json.dump(doc, out, indent=2, ensure_ascii=False)
         out.write("\n")
+
+
+def add_version_control(
+    doc: dict[str, Any], repository_uri: str, revision: str | None, branch: str | None
+) -> dict[str, Any]:
+    """Add SARIF ``versionControlProvenance`` (the scanned repository, HEAD commit and branch)
+    to every run of a SARIF document; per-result commits stay in ``properties.provenance``."""
+    details: dict[str, Any] = {"repositoryUri": repository_uri}
+    if revision:
+        details["revisionId"] = revision
+    if branch:
+        details["branch"] = branch
+    for run in doc.get("runs", []):
+        run["versionControlProvenance"] = [details]
+    return doc

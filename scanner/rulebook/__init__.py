@@ -1,1 +1,1 @@
-"""Rules: parse TOML into ``RuleSpec``, compile into ``CompiledRule``/``Ruleset``, check examples."""
+"""Rules: TOML → ``RuleSpec`` → ``CompiledRule``/``Ruleset``; checking rules' examples."""

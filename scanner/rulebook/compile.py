@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 
 import regex
+from regex import Pattern
 
 from scanner.errors import RuleError
 from scanner.rulebook.schema import RuleSpec
@@ -16,18 +16,50 @@ from scanner.validators.offline import CHECKSUMS
 REGEX_FLAGS = regex.ASCII | regex.VERSION0
 
 
-@dataclass(frozen=True, slots=True)
 class CompiledRule:
-    spec: RuleSpec
-    index: int
-    regex: regex.Pattern[str] = field(repr=False)
-    secret_group: int
-    allow_patterns: tuple[regex.Pattern[str], ...] = field(repr=False)
-    allow_paths: tuple[regex.Pattern[str], ...] = field(repr=False)
+    """A rule ready to run. The regex compiles on first use (hundreds of built-in rules, few of
+    which a small scan needs); ``compile_rule`` compiles eagerly to validate users' files."""
+
+    __slots__ = ("_allow_paths", "_allow_patterns", "_regex", "index", "secret_group", "spec")
+
+    def __init__(self, spec: RuleSpec, index: int, secret_group: int) -> None:
+        self.spec = spec
+        self.index = index
+        self.secret_group = secret_group
+        self._regex: Pattern[str] | None = None
+        self._allow_patterns: tuple[Pattern[str], ...] | None = None
+        self._allow_paths: tuple[Pattern[str], ...] | None = None
+
+    def __repr__(self) -> str:
+        return f"CompiledRule({self.spec.id!r})"
 
     @property
     def id(self) -> str:
         return self.spec.id
+
+    @property
+    def regex(self) -> Pattern[str]:
+        if self._regex is None:
+            self._regex = compile_pattern(self.spec)
+        return self._regex
+
+    @property
+    def allow_patterns(self) -> tuple[Pattern[str], ...]:
+        if self._allow_patterns is None:
+            spec = self.spec
+            self._allow_patterns = tuple(
+                _compile_aux(spec, "allow.patterns", p) for p in spec.allow.patterns
+            )
+        return self._allow_patterns
+
+    @property
+    def allow_paths(self) -> tuple[Pattern[str], ...]:
+        if self._allow_paths is None:
+            spec = self.spec
+            self._allow_paths = tuple(
+                _compile_aux(spec, "allow.paths", p) for p in spec.allow.paths
+            )
+        return self._allow_paths
 
 
 def compile_pattern(spec: RuleSpec) -> regex.Pattern[str]:
@@ -37,9 +69,35 @@ def compile_pattern(spec: RuleSpec) -> regex.Pattern[str]:
         raise RuleError(spec.source, spec.id, "pattern", f"does not compile: {exc}") from None
 
 
-def compile_rule(spec: RuleSpec, index: int) -> CompiledRule:
-    pattern = compile_pattern(spec)
-    groups = pattern.groups
+def count_groups(pattern: str) -> int:
+    """Capturing groups in ``pattern`` without compiling it: ``(`` and ``(?P<``, outside
+    character classes and escapes."""
+    count = 0
+    i, n = 0, len(pattern)
+    in_class = False
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "^":
+                i += 1
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(" and (pattern[i + 1 : i + 2] != "?" or pattern[i + 1 : i + 4] == "?P<"):
+            count += 1
+        i += 1
+    return count
+
+
+def make_rule(spec: RuleSpec, index: int, *, eager: bool = True) -> CompiledRule:
+    """``spec`` ready to run; ``eager`` compiles (and so validates) its patterns now."""
+    groups = compile_pattern(spec).groups if eager else count_groups(spec.pattern)
     group = spec.secret_group if spec.secret_group is not None else (1 if groups else 0)
     if group > groups:
         raise RuleError(
@@ -51,14 +109,14 @@ def compile_rule(spec: RuleSpec, index: int) -> CompiledRule:
     if spec.checksum and spec.checksum not in CHECKSUMS:
         known = ", ".join(sorted(CHECKSUMS))
         raise RuleError(spec.source, spec.id, "checksum", f"unknown checksum (one of {known})")
-    return CompiledRule(
-        spec=spec,
-        index=index,
-        regex=pattern,
-        secret_group=group,
-        allow_patterns=tuple(_compile_aux(spec, "allow.patterns", p) for p in spec.allow.patterns),
-        allow_paths=tuple(_compile_aux(spec, "allow.paths", p) for p in spec.allow.paths),
-    )
+    rule = CompiledRule(spec, index, group)
+    if eager:
+        _ = (rule.regex, rule.allow_patterns, rule.allow_paths)
+    return rule
+
+
+def compile_rule(spec: RuleSpec, index: int) -> CompiledRule:
+    return make_rule(spec, index, eager=True)
 
 
 def _compile_aux(spec: RuleSpec, where: str, pattern: str) -> regex.Pattern[str]:
@@ -68,12 +126,87 @@ def _compile_aux(spec: RuleSpec, where: str, pattern: str) -> regex.Pattern[str]
         raise RuleError(spec.source, spec.id, where, f"does not compile: {exc}") from None
 
 
+# Rule-id families that name a kind of secret rather than a provider.
+NOT_PROVIDERS = frozenset(
+    {"generic", "jwt", "privatekey", "database", "model", "ci", "saas", "email", "payments"}
+)
+
+
+# Keywords that appear in many rules but name no provider.
+GENERIC_WORDS = frozenset(
+    [
+        "key",
+        "keys",
+        "token",
+        "tokens",
+        "secret",
+        "secrets",
+        "password",
+        "passwd",
+        "auth",
+        "oauth",
+        "access",
+        "api",
+        "apikey",
+        "bearer",
+        "basic",
+        "client",
+        "private",
+        "public",
+        "account",
+        "user",
+        "username",
+        "admin",
+        "app",
+        "application",
+        "service",
+        "server",
+        "webhook",
+        "hook",
+        "hooks",
+        "http",
+        "https",
+        "url",
+        "uri",
+        "bot",
+        "login",
+        "session",
+        "signing",
+        "license",
+        "config",
+        "setting",
+        "settings",
+        "env",
+        "environment",
+        "prod",
+        "production",
+        "test",
+        "live",
+        "sandbox",
+        "dev",
+        "credential",
+        "credentials",
+        "cred",
+        "creds",
+        "pass",
+        "pwd",
+        "tenant",
+        "project",
+        "org",
+        "organization",
+        "team",
+    ]
+)
+
+
 class Ruleset:
     """Compiled rules, in a fixed order; picklable for worker processes."""
 
     def __init__(self, rules: Sequence[CompiledRule]) -> None:
         self.rules: tuple[CompiledRule, ...] = tuple(rules)
         self._by_id = {r.id: r for r in self.rules}
+        self._providers: frozenset[str] | None = None
+        self._prefixes: tuple[str, ...] | None = None
         digest = hashlib.sha256()
         for r in self.rules:
             digest.update(r.id.encode() + b"\0" + r.spec.pattern.encode() + b"\0")
@@ -81,14 +214,53 @@ class Ruleset:
         self.digest = digest.hexdigest()
 
     @classmethod
-    def from_specs(cls, specs: Iterable[RuleSpec]) -> Ruleset:
+    def from_specs(
+        cls, specs: Iterable[RuleSpec], *, trusted: frozenset[str] = frozenset()
+    ) -> Ruleset:
+        """Compile ``specs``; those whose ``source`` is in ``trusted`` (the built-in rules,
+        checked by the test suite) compile lazily, on first use."""
         specs = list(specs)
         seen: dict[str, str] = {}
         for spec in specs:
             if spec.id in seen:
-                raise RuleError(spec.source, spec.id, "id", f"duplicate id (also in {seen[spec.id]})")
+                raise RuleError(
+                    spec.source, spec.id, "id", f"duplicate id (also in {seen[spec.id]})"
+                )
             seen[spec.id] = spec.source
-        return cls([compile_rule(spec, i) for i, spec in enumerate(specs)])
+        return cls([make_rule(s, i, eager=s.source not in trusted) for i, s in enumerate(specs)])
+
+    @property
+    def providers(self) -> frozenset[str]:
+        """Provider names that specific rules cover: the first part of their ids and their
+        alphabetic keywords (``mistral``, ``influx``), minus words that name no provider."""
+        if self._providers is None:
+            names: set[str] = set()
+            for r in self.rules:
+                family = r.id.split(".", 1)[0]
+                if "generic" in r.spec.tags or family in NOT_PROVIDERS:
+                    continue
+                names.add(family)
+                names.update(k for k in r.spec.keywords if k.isalpha() and len(k) >= 4)
+            self._providers = frozenset(names - GENERIC_WORDS)
+        return self._providers
+
+    @property
+    def token_prefixes(self) -> tuple[str, ...]:
+        """Keywords of specific rules that look like token prefixes (``ghp_``, ``glcbt-``)."""
+        if self._prefixes is None:
+            found: set[str] = set()
+            for r in self.rules:
+                if "generic" in r.spec.tags:
+                    continue
+                for k in r.spec.keywords:
+                    stem = k[:-1]
+                    if len(k) < 4 or k.isalpha() or k[-1] not in "_-." or "/" in k:
+                        continue
+                    if stem in GENERIC_WORDS or (stem.isalpha() and len(k) < 6):
+                        continue
+                    found.add(k)
+            self._prefixes = tuple(sorted(found))
+        return self._prefixes
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -105,4 +277,4 @@ class Ruleset:
     def __setstate__(self, state: dict[str, object]) -> None:
         specs = state["specs"]
         assert isinstance(specs, list)
-        self.__init__([compile_rule(s, i) for i, s in enumerate(specs)])  # type: ignore[misc]
+        self.__init__([make_rule(s, i, eager=False) for i, s in enumerate(specs)])  # type: ignore[misc]

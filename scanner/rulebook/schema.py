@@ -34,6 +34,7 @@ _RULE_KEYS = frozenset(
         "examples",
         "negative_examples",
         "rotation",
+        "anchor",
     }
 )
 _REQUIREMENT_KEYS = frozenset(
@@ -95,6 +96,7 @@ class RuleSpec:
     examples: tuple[Example, ...]
     negative_examples: tuple[str, ...]
     source: str
+    anchor_keyword: bool = False
 
     @property
     def is_generic(self) -> bool:
@@ -140,7 +142,7 @@ def parse_rule(entry: Any, source: str, index: int) -> RuleSpec:
     keywords = tuple(k.lower() for k in r.str_list("keywords", required=True))
     if any(len(k) < 2 for k in keywords):
         raise RuleError(source, rid, "keywords", "keywords must be at least 2 characters")
-    examples = tuple(_parse_example(e, source, rid) for e in r.list("examples", required=True))
+    examples = tuple(_parse_example(e, source, rid) for e in r.seq("examples", required=True))
     negatives = tuple(r.str_list("negative_examples", required=True))
     secret_group = entry.get("secret_group")
     if secret_group is not None and (not isinstance(secret_group, int) or secret_group < 0):
@@ -150,12 +152,12 @@ def parse_rule(entry: Any, source: str, index: int) -> RuleSpec:
         raise RuleError(source, rid, "window", "must be an integer from 16 to 1000000")
     return RuleSpec(
         id=rid,
-        name=r.str("name", required=True),
-        description=r.str("description", required=True),
+        name=r.string("name", required=True),
+        description=r.string("description", required=True),
         severity=r.enum("severity", Severity.parse, Severity.HIGH),
         confidence=r.enum("confidence", Confidence.parse, Confidence.HIGH),
         keywords=keywords,
-        pattern=r.str("pattern", required=True),
+        pattern=r.string("pattern", required=True),
         secret_group=secret_group,
         min_entropy=r.number("min_entropy", 0.0),
         checksum=entry.get("checksum") if isinstance(entry.get("checksum"), str) else None,
@@ -171,7 +173,16 @@ def parse_rule(entry: Any, source: str, index: int) -> RuleSpec:
         examples=examples,
         negative_examples=negatives,
         source=source,
+        anchor_keyword=_parse_anchor(entry.get("anchor"), source, rid),
     )
+
+
+def _parse_anchor(value: Any, source: str, rid: str) -> bool:
+    if value is None:
+        return False
+    if value != "keyword":
+        raise RuleError(source, rid, "anchor", 'the only anchor is "keyword"')
+    return True
 
 
 def _parse_example(value: Any, source: str, rid: str) -> Example:
@@ -215,7 +226,7 @@ class _Reader:
     def fail(self, key: str, message: str) -> RuleError:
         return RuleError(self.source, self.rid, key, message)
 
-    def str(self, key: str, required: bool = False) -> str:
+    def string(self, key: str, required: bool = False) -> str:
         value = self.entry.get(key)
         if value is None and not required:
             return ""
@@ -223,7 +234,7 @@ class _Reader:
             raise self.fail(key, "missing or not a non-empty string")
         return value
 
-    def list(self, key: str, required: bool = False) -> Sequence[Any]:
+    def seq(self, key: str, required: bool = False) -> Sequence[Any]:
         value = self.entry.get(key)
         if value is None and not required:
             return []
@@ -232,7 +243,7 @@ class _Reader:
         return value
 
     def str_list(self, key: str, required: bool = False) -> list[str]:
-        values = self.list(key, required)
+        values = self.seq(key, required)
         if not all(isinstance(v, str) and v for v in values):
             raise self.fail(key, "must be a list of non-empty strings")
         return list(values)

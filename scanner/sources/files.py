@@ -58,7 +58,7 @@ def _one_file(
     path: Path, display: str, st: os.stat_result, options: WalkOptions
 ) -> Iterator[FileTarget | SourceProblem]:
     if not stat.S_ISREG(st.st_mode):
-        yield SourceProblem(display, "not a regular file (FIFO, socket or device); skipped", "skip")
+        yield SourceProblem(display, "not a regular file (FIFO, socket or device); skipped")
         return
     if st.st_size > options.max_file_size:
         yield SourceProblem(display, f"larger than --max-file-size ({st.st_size} bytes); skipped")
@@ -76,7 +76,9 @@ def _walk(root: Path, given: str, options: WalkOptions) -> Iterator[FileTarget |
     yield from _walk_dir(root, "", given, options, ignores)
 
 
-def _ignored(rel: str, is_dir: bool, options: WalkOptions, ignores: list[tuple[str, IgnoreMatcher]]) -> bool:
+def _ignored(
+    rel: str, is_dir: bool, options: WalkOptions, ignores: list[tuple[str, IgnoreMatcher]]
+) -> bool:
     if options.exclude is not None and options.exclude.decision(rel, is_dir):
         return True
     result: bool | None = None

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Directory-scan benchmark: keyguard against gitleaks, kingfisher and detect-secrets.
+
+Usage::
+
+    python3 bench/scan.py DEST [--peers /opt/peers/bin] [--runs 3] [--results bench/RESULTS.md]
+
+DEST is the corpus from ``python3 ../shared/bench/make_corpus.py DEST``; peers come from
+``../shared/peers/setup.sh``. All tools scan ``DEST/tree`` in the same run, sequentially, with
+their default worker counts on this machine. For each: median wall time, MB/s and the ratio to
+keyguard; peak memory; how many of the tree needles in ``planted.jsonl`` were found (a finding
+on the needle's file and line); and how many findings are elsewhere in the tree (real
+third-party code: nearly all false alarms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+Location = tuple[str, int]
+
+
+def run_timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
+    """Wall seconds, exit code and peak RSS (KiB) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, proc.returncode, max(peak, before)
+
+
+def keyguard(tree: Path, out: Path) -> tuple[list[str], Callable[[], set[Location]]]:
+    cmd = [sys.executable, "-m", "scanner", "scan", str(tree), "-f", "json", "-o", str(out), "-q"]
+
+    def parse() -> set[Location]:
+        doc = json.loads(out.read_text())
+        return {(f["path"], f["line"]) for f in doc["findings"]}
+
+    return cmd, parse
+
+
+def gitleaks(peers: Path, tree: Path, out: Path) -> tuple[list[str], Callable[[], set[Location]]]:
+    cmd = [
+        str(peers / "gitleaks"),
+        "dir",
+        str(tree),
+        "--no-banner",
+        "--no-color",
+        "--exit-code",
+        "0",
+        "--report-format",
+        "json",
+        "--report-path",
+        str(out),
+    ]
+
+    def parse() -> set[Location]:
+        return {(f["File"], f["StartLine"]) for f in json.loads(out.read_text())}
+
+    return cmd, parse
+
+
+def kingfisher(peers: Path, tree: Path, out: Path) -> tuple[list[str], Callable[[], set[Location]]]:
+    cmd = [
+        str(peers / "kingfisher"),
+        "scan",
+        str(tree),
+        "--git-history",
+        "none",
+        "--no-validate",
+        "--no-update-check",
+        "-f",
+        "json",
+        "-o",
+        str(out),
+        "-q",
+    ]
+
+    def parse() -> set[Location]:
+        found = set()
+        for item in json.loads(out.read_text()).get("findings", []):
+            finding = item.get("finding", item)
+            path = finding.get("path") or finding.get("file") or ""
+            line = finding.get("line") or finding.get("line_num") or 0
+            found.add((str(path), int(line)))
+        return found
+
+    return cmd, parse
+
+
+def detect_secrets(
+    peers: Path, tree: Path, out: Path
+) -> tuple[list[str], Callable[[], set[Location]]]:
+    cmd = ["sh", "-c", f"{peers / 'detect-secrets'} -C {tree} scan -n --all-files > {out}"]
+
+    def parse() -> set[Location]:
+        results = json.loads(out.read_text())["results"]
+        return {
+            (str(tree / path), item["line_number"])
+            for path, items in results.items()
+            for item in items
+        }
+
+    return cmd, parse
+
+
+def needles(dest: Path) -> list[Location]:
+    rows = [json.loads(line) for line in (dest / "planted.jsonl").read_text().splitlines()]
+    out = []
+    for row in rows:
+        if row["where"] == "tree":
+            for line in row["lines"]:
+                out.append((str(dest / "tree" / row["path"]), line))
+    return out
+
+
+def score(found: set[Location], planted: list[Location]) -> tuple[int, int]:
+    norm = {(os.path.normpath(p), line) for p, line in found}
+    by_file: dict[str, set[int]] = {}
+    for p, line in norm:
+        by_file.setdefault(p, set()).add(line)
+    hits = 0
+    planted_files = {os.path.normpath(p) for p, _ in planted}
+    for path, line in planted:
+        lines = by_file.get(os.path.normpath(path), set())
+        if any(abs(line - got) <= 2 for got in lines):
+            hits += 1
+    elsewhere = sum(1 for p, _ in norm if p not in planted_files)
+    return hits, elsewhere
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("dest", type=Path)
+    ap.add_argument("--peers", type=Path, default=Path("/opt/peers/bin"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--results", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    args = ap.parse_args()
+    tree = args.dest / "tree"
+    size = sum(f.stat().st_size for f in tree.rglob("*") if f.is_file() and not f.is_symlink())
+    planted = needles(args.dest)
+    work = Path(tempfile.mkdtemp(prefix="kg-bench-"))
+    tools = {
+        "keyguard": keyguard(tree, work / "kg.json"),
+        "gitleaks": gitleaks(args.peers, tree, work / "gl.json"),
+        "kingfisher": kingfisher(args.peers, tree, work / "kf.json"),
+        "detect-secrets": detect_secrets(args.peers, tree, work / "ds.json"),
+    }
+    rows = []
+    for name, (cmd, parse) in tools.items():
+        run_timed(cmd)  # warm-up: page cache, keyguard's Hyperscan cache, kingfisher's rule cache
+        times, peak = [], 0
+        runs = args.runs if name != "detect-secrets" else 1
+        for _ in range(runs):
+            wall, _code, peak = run_timed(cmd)
+            times.append(wall)
+        hits, elsewhere = score(parse(), planted)
+        rows.append((name, statistics.median(times), peak, hits, elsewhere))
+        print(
+            f"{name}: {statistics.median(times):.2f}s, needles {hits}/{len(planted)}, "
+            f"elsewhere {elsewhere}",
+            flush=True,
+        )
+    kg_time = rows[0][1]
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = os.getloadavg()[0]
+    lines = [
+        "",
+        f"### {stamp}: `python3 bench/scan.py DEST` ({os.cpu_count()} CPUs, load {load:.1f}, "
+        f"Python {platform.python_version()}; DEST/tree {size / 1e6:.0f} MB, "
+        f"{len(planted)} needle lines)",
+        "",
+        "| tool | median wall | MB/s | keyguard speed-up | peak RSS | needles found "
+        "| findings elsewhere |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, wall, peak, hits, elsewhere in rows:
+        lines.append(
+            f"| {name} | {wall:.2f} s | {size / 1e6 / wall:.0f} | {wall / kg_time:.2f}x | "
+            f"{peak / 1024:.0f} MB | {hits}/{len(planted)} | {elsewhere} |"
+        )
+    text = "\n".join(lines) + "\n"
+    print(text)
+    results = args.results.read_text() if args.results.exists() else "# Benchmarks\n"
+    if "\n## scan\n" not in results:
+        results += "\n## scan\n"
+    head, _, tail = results.partition("\n## scan\n")
+    nxt = tail.find("\n## ")
+    section, rest = (tail, "") if nxt == -1 else (tail[:nxt], tail[nxt:])
+    args.results.write_text(head + "\n## scan\n" + section.rstrip("\n") + "\n" + text + rest)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

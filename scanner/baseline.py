@@ -1,0 +1,192 @@
+"""Baselines and ``.keyguardignore``: accepted findings that scans hide.
+
+A baseline is a JSON file::
+
+    {
+      "findings": [
+        {"fingerprint": "<32 hex>", "path": "src/settings.py", "rule_id": "aws.access-key-id"}
+      ],
+      "source": {"kind": "scan", "paths": ["."]},
+      "tool": "keyguard",
+      "version": 1
+    }
+
+Entries are keyed by (path, rule id, secret fingerprint): no line numbers (so edits elsewhere in
+a file do not invalidate it), no secret values, sorted with sorted keys (so merges rarely
+conflict). ``source`` records what was scanned, for ``keyguard baseline update``.
+
+``.keyguardignore`` lists fingerprints (or full SHA-256 digests) one per line; ``#`` starts a
+comment, on its own line or after the fingerprint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import BaselineError
+from scanner.models import Finding
+
+BASELINE_VERSION = 1
+DEFAULT_BASELINE = ".keyguard-baseline.json"
+IGNORE_FILE = ".keyguardignore"
+_HEX = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{64})$")
+
+
+def normalize_path(path: str) -> str:
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class BaselineEntry:
+    path: str
+    rule_id: str
+    fingerprint: str
+
+    @classmethod
+    def for_finding(cls, finding: Finding) -> BaselineEntry:
+        return cls(normalize_path(finding.origin.display), finding.rule_id, finding.fingerprint)
+
+    def record(self) -> dict[str, str]:
+        return {"fingerprint": self.fingerprint, "path": self.path, "rule_id": self.rule_id}
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    entries: frozenset[BaselineEntry] = frozenset()
+    source: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_findings(cls, findings: Iterable[Finding], source: Mapping[str, Any]) -> Baseline:
+        return cls(frozenset(BaselineEntry.for_finding(f) for f in findings), dict(source))
+
+    def __contains__(self, finding: object) -> bool:
+        return isinstance(finding, Finding) and BaselineEntry.for_finding(finding) in self.entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def pruned(self, findings: Iterable[Finding]) -> Baseline:
+        """Only the entries still found (fixed secrets drop out); nothing is added."""
+        still = {BaselineEntry.for_finding(f) for f in findings}
+        return Baseline(self.entries & still, self.source)
+
+    def dumps(self) -> str:
+        doc = {
+            "version": BASELINE_VERSION,
+            "tool": "keyguard",
+            "source": dict(self.source),
+            "findings": [e.record() for e in sorted(self.entries)],
+        }
+        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def parse_baseline(text: str, name: str) -> Baseline:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BaselineError(f"{name}: not a keyguard baseline (invalid JSON: {exc.msg})") from None
+    if not isinstance(doc, dict) or "version" not in doc or "findings" not in doc:
+        raise BaselineError(f"{name}: not a keyguard baseline (needs `version` and `findings`)")
+    doc = upgrade(doc, name)
+    items = doc["findings"]
+    if not isinstance(items, list):
+        raise BaselineError(f"{name}: `findings` must be a list")
+    entries: set[BaselineEntry] = set()
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not all(
+            isinstance(item.get(k), str) for k in ("path", "rule_id", "fingerprint")
+        ):
+            raise BaselineError(
+                f"{name}: findings[{i}] needs string `path`, `rule_id` and `fingerprint`"
+            )
+        entries.add(
+            BaselineEntry(normalize_path(item["path"]), item["rule_id"], item["fingerprint"])
+        )
+    source = doc.get("source")
+    return Baseline(frozenset(entries), source if isinstance(source, dict) else {})
+
+
+def upgrade(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    """Bring an older baseline document to the current version (there is only version 1 yet)."""
+    version = doc.get("version")
+    if version == BASELINE_VERSION:
+        return doc
+    raise BaselineError(
+        f"{name}: baseline version {version!r} is not supported (this keyguard writes "
+        f"version {BASELINE_VERSION}; recreate it with `keyguard baseline create`)"
+    )
+
+
+def load_baseline(path: Path) -> Baseline:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BaselineError(f"{path}: baseline file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
+        raise BaselineError(f"{path}: cannot read baseline ({reason})") from None
+    return parse_baseline(text, str(path))
+
+
+def write_baseline(path: Path, baseline: Baseline) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if path.parent != Path(""):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(baseline.dumps(), encoding="utf-8", newline="\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot write baseline ({exc.strerror})") from None
+
+
+def parse_ignore(text: str, name: str) -> frozenset[str]:
+    """Fingerprints from ``.keyguardignore`` text; a malformed line is an error naming it."""
+    out: set[str] = set()
+    for lineno, line in enumerate(text.splitlines(), 1):
+        value = line.split("#", 1)[0].strip().lower()
+        if not value:
+            continue
+        if not _HEX.match(value):
+            raise BaselineError(
+                f"{name}:{lineno}: expected a finding fingerprint (32 or 64 hex digits), "
+                "optionally followed by # comment"
+            )
+        out.add(value)
+    return frozenset(out)
+
+
+def load_ignore(path: Path) -> frozenset[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
+        raise BaselineError(f"{path}: cannot read ignore file ({reason})") from None
+    return parse_ignore(text, str(path))
+
+
+def find_ignore_files(dirs: Sequence[Path]) -> list[Path]:
+    """``.keyguardignore`` in each directory (scan root, repo root, cwd), each file once."""
+    seen: set[Path] = set()
+    out: list[Path] = []
+    for directory in dirs:
+        candidate = directory / IGNORE_FILE
+        if not candidate.is_file():
+            continue
+        key = candidate.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(candidate)
+    return out
+
+
+def is_ignored(finding: Finding, fingerprints: frozenset[str]) -> bool:
+    return finding.fingerprint in fingerprints or finding.secret.digest() in fingerprints

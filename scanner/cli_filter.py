@@ -1,0 +1,222 @@
+"""``keyguard filter``: the click command (signals, stderr counters, exit status)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from scanner.errors import ExitCode, UserError
+from scanner.redact import DEFAULT_SALT, Redaction, RedactStyle
+
+SALT_ENV = "KEYGUARD_REDACT_SALT"
+
+
+def _size(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    from scanner.commands.common import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("filter")
+@click.option(
+    "--input",
+    "-i",
+    "input_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read this file instead of stdin.",
+)
+@click.option(
+    "--follow",
+    "-F",
+    is_flag=True,
+    help="With --input: keep reading as the file grows, across rotation (like tail -F).",
+)
+@click.option("--from-end", is_flag=True, help="With --follow: start at the current end of file.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append to this file instead of writing to stdout.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    default="lines",
+    show_default=True,
+    type=click.Choice(
+        ["lines", "json", "fluentd-tsv", "fluentd-json", "fluentd-msgpack", "rsyslog"]
+    ),
+    help="Record framing of the stream.",
+)
+@click.option(
+    "--rsyslog-input",
+    type=click.Choice(["msg", "fulljson"]),
+    default="msg",
+    show_default=True,
+    help="What mmexternal sends (its interface.input).",
+)
+@click.option(
+    "--redact",
+    "style",
+    type=click.Choice([s.value for s in RedactStyle]),
+    default="mask",
+    show_default=True,
+    help="mask: [REDACTED:rule]; hash: [REDACTED:rule:hash]; partial: keep 4 chars.",
+)
+@click.option(
+    "--hash-salt",
+    envvar=SALT_ENV,
+    default=DEFAULT_SALT,
+    show_default=False,
+    help=f"Salt for --redact hash (default: a fixed salt; env {SALT_ENV}).",
+)
+@click.option(
+    "--findings",
+    "findings_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSON line per finding (rule, fingerprint, time, line) here.",
+)
+@click.option(
+    "--flush-interval",
+    type=click.FloatRange(0.0, 60.0),
+    default=0.05,
+    show_default=True,
+    help="Longest time (s) busy input is batched before output.",
+)
+@click.option(
+    "--max-line",
+    default="1MiB",
+    show_default=True,
+    callback=_size,
+    help="Longest record held in memory; longer lines are redacted in windows.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: .keyguard.toml in the current directory).",
+)
+@click.option(
+    "--rules",
+    "rule_files",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Extra rule file or directory (repeatable).",
+)
+@click.option(
+    "--builtin-rules/--no-builtin-rules",
+    default=True,
+    show_default=True,
+    help="Run the built-in rules (off: only --rules files and config rules).",
+)
+@click.option("--disable-rule", "disable", multiple=True, help="Rule id to turn off (repeatable).")
+@click.option("--only-rule", "only", multiple=True, help="Run only this rule id (repeatable).")
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "hyperscan", "aho-corasick"]),
+    default="auto",
+    show_default=True,
+    help="Multi-pattern prefilter engine.",
+)
+@click.option(
+    "--decode-depth",
+    type=click.IntRange(0, 3),
+    default=1,
+    show_default=True,
+    help="Look inside base64/hex/percent-encoded text this deep (0: off, fastest).",
+)
+@click.option(
+    "--quiet", "-q", is_flag=True, help="No counters on stderr (implied by --format rsyslog)."
+)
+def filter_cmd(
+    input_path: Path | None,
+    follow: bool,
+    from_end: bool,
+    output: Path | None,
+    fmt: str,
+    rsyslog_input: str,
+    style: str,
+    hash_salt: str,
+    findings_path: Path | None,
+    flush_interval: float,
+    max_line: int,
+    builtin_rules: bool,
+    quiet: bool,
+    **kwargs: Any,
+) -> None:
+    """Copy a log stream (stdin or --input) to stdout with every secret redacted.
+
+    One record out per record in, in order; counters go to stderr at exit and on SIGUSR1.
+    """
+    from scanner.commands.common import Settings
+    from scanner.commands.filter import Control, Counters, FilterOptions, Streams, filter_stream
+
+    if follow and input_path is None:
+        raise UserError("--follow needs --input FILE")
+    if max_line < 4096:
+        raise UserError("--max-line must be at least 4KiB")
+    settings = Settings(ignore_inline_allow=True, **kwargs)
+    options = FilterOptions(
+        fmt=fmt,
+        redaction=Redaction(RedactStyle(style), hash_salt),
+        max_line=max_line,
+        flush_interval=flush_interval,
+        rsyslog_input=rsyslog_input,
+    )
+    if options.overlap * 2 > options.max_line:
+        options = dataclasses.replace(options, overlap=options.max_line // 4)
+    streams = Streams(input_path, follow, from_end, output, findings_path)
+    control = Control()
+
+    def print_stats(counters: Counters) -> None:
+        click.echo(f"keyguard filter: {counters.summary()}", err=True)
+
+    def on_stop(_sig: int, _frame: FrameType | None) -> None:
+        control.stop = True
+
+    def on_usr1(_sig: int, _frame: FrameType | None) -> None:
+        control.stats = True
+
+    if fmt == "rsyslog":
+        quiet = True  # mmexternal reads the program's stderr as replies too: keep it silent
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    if hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, on_usr1)
+    ok, counters = filter_stream(
+        settings,
+        options,
+        streams,
+        stdin_fd=sys.stdin.fileno(),
+        stdout_fd=sys.stdout.fileno(),
+        control=control,
+        on_stats=None if quiet else print_stats,
+        builtin_rules=builtin_rules,
+    )
+    if not ok:
+        _quiet_stdout()
+    if not quiet:
+        print_stats(counters)
+    sys.exit(int(ExitCode.OK))
+
+
+def _quiet_stdout() -> None:
+    """After the reader of stdout went away: point stdout at /dev/null so that the
+    interpreter's final flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

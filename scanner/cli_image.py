@@ -1,0 +1,36 @@
+"""``keyguard image``: the click command (registered at the end of scanner/cli.py)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from scanner.cli import scan_options, settings_from, warner
+from scanner.cli_rotation import rotation_echo, rotation_from, rotation_options
+
+
+@click.command("image")
+@click.argument("paths", nargs=-1, required=True)
+@scan_options
+@rotation_options
+def image(paths: tuple[str, ...], quiet: bool, **kwargs: Any) -> None:
+    """Scan container images: `docker save` tarballs (gzip too), OCI layouts and OCI tars.
+
+    Reads the config (Env, Cmd, Entrypoint, Labels, ...), the build history and every file of
+    every layer, including files that a later layer deleted. No container engine is needed.
+    """
+    from scanner.commands.image import image as run_image
+
+    rotation = rotation_from(kwargs)
+    settings = settings_from(kwargs)
+    code = run_image(
+        paths,
+        settings,
+        stdout=sys.stdout,
+        warn=warner(quiet),
+        rotation=rotation,
+        echo=rotation_echo(quiet),
+    )
+    sys.exit(code)

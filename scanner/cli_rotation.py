@@ -1,0 +1,88 @@
+"""The rotation flags shared by ``scan``, ``git``, ``image`` and ``filter`` (see docs/rotation.md).
+
+Use::
+
+    @main.command()
+    @scan_options
+    @rotation_options
+    def mycommand(quiet: bool, **kwargs):
+        rotation = rotation_from(kwargs)        # pops the rotation flags
+        settings = settings_from(kwargs)
+        ...
+        summary = scanner.rotation.run(findings, config, rotation, warn, rotation_echo(quiet))
+        code = summary.exit_code(code)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:  # the engine (and its HTTP clients) loads only when rotation runs
+    from scanner.rotation.engine import RotationOptions
+
+F = TypeVar("F", bound=Callable[..., Any])
+_KEYS = ("rotate", "rotation_plan", "fail_on_rotation_error", "rotation_state", "rotation_audit")
+
+
+def rotation_options(func: F) -> F:
+    """Add ``--rotate``, ``--rotation-plan``, ``--fail-on-rotation-error``, ``--rotation-state``
+    and ``--rotation-audit`` to a command."""
+    options = [
+        click.option(
+            "--rotate",
+            is_flag=True,
+            help="Rotate leaked secrets that match a [[rotation]] entry (changes them!).",
+        ),
+        click.option(
+            "--rotation-plan/--no-rotation-plan",
+            default=None,
+            help="Print which secret would be rotated and how (default when rotation is "
+            "configured).",
+        ),
+        click.option(
+            "--fail-on-rotation-error",
+            is_flag=True,
+            help="Exit 4 when a rotation failed.",
+        ),
+        click.option(
+            "--rotation-state",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Rotation state file (default: .keyguard-rotation-state.json).",
+        ),
+        click.option(
+            "--rotation-audit",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Rotation audit log, JSONL (default: .keyguard-rotation-audit.jsonl).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def rotation_from(kwargs: dict[str, Any]) -> RotationOptions:
+    """Pop the rotation flags out of a command's ``**kwargs``."""
+    from scanner.rotation.engine import RotationOptions
+
+    values = {k: kwargs.pop(k, None) for k in _KEYS}
+    return RotationOptions(
+        rotate=bool(values["rotate"]),
+        plan=values["rotation_plan"],
+        fail_on_error=bool(values["fail_on_rotation_error"]),
+        state_file=values["rotation_state"],
+        audit_file=values["rotation_audit"],
+    )
+
+
+def rotation_echo(quiet: bool) -> Callable[[str], None]:
+    """Plan and outcome lines go to stderr (the report owns stdout)."""
+
+    def echo(message: str) -> None:
+        if not quiet:
+            click.echo(f"keyguard: {message}", err=True)
+
+    return echo

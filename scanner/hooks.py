@@ -1,0 +1,82 @@
+"""``keyguard install-hook``: a plain git hook (pre-commit or pre-push) that runs keyguard.
+
+The hook is a POSIX shell script carrying a marker line; a hook without the marker belongs to
+someone else and is only replaced with ``force``. Hooks go where git looks for them
+(``git rev-parse --git-path hooks``, which honours ``core.hooksPath``).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+import sys
+from pathlib import Path
+
+from scanner.errors import SourceError, UserError
+from scanner.sources.git import open_repo, run_git
+
+MARKER = "# keyguard-hook v1"
+
+_TEMPLATE = """\
+#!/bin/sh
+{marker}: written by `keyguard install-hook`; delete this file to uninstall.
+# {what}
+if [ -x {python} ] && {python} -c 'import scanner' >/dev/null 2>&1; then
+    exec {python} -m scanner git {args}
+fi
+if command -v keyguard >/dev/null 2>&1; then
+    exec keyguard git {args}
+fi
+echo "keyguard: not found (reinstall it, or delete $0)" >&2
+exit 1
+"""
+
+
+def hook_script(pre_push: bool, python: str = sys.executable) -> str:
+    if pre_push:
+        what = "Blocks a push whose new commits contain secrets."
+        args = "--pre-push --quiet"
+    else:
+        what = "Blocks a commit whose staged changes contain secrets."
+        args = "--staged"
+    return _TEMPLATE.format(marker=MARKER, what=what, python=shlex.quote(python), args=args)
+
+
+def hook_path(repo_dir: Path, name: str) -> Path:
+    repo = open_repo(str(repo_dir))
+    proc = run_git(repo.root, ["rev-parse", "--git-path", f"hooks/{name}"])
+    path = Path(proc.stdout.decode("utf-8", "replace").strip())
+    return path if path.is_absolute() else repo.root / path
+
+
+def is_keyguard_hook(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(512)
+    except OSError:
+        return False
+    return MARKER in head
+
+
+def install_hook(repo_dir: Path, *, pre_push: bool = False, force: bool = False) -> Path:
+    """Write the hook and return its path; ``UserError`` if a foreign hook is in the way."""
+    name = "pre-push" if pre_push else "pre-commit"
+    path = hook_path(repo_dir, name)
+    if (path.exists() or path.is_symlink()) and not is_keyguard_hook(path) and not force:
+        raise UserError(
+            f"{path}: a {name} hook already exists and keyguard did not write it; "
+            "merge keyguard into it by hand or rerun with --force to replace it"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink():
+            path.unlink()
+        tmp = path.with_name(f".{name}.keyguard-tmp")
+        tmp.write_text(hook_script(pre_push), encoding="utf-8")
+        mode = tmp.stat().st_mode
+        tmp.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot write hook ({exc.strerror})") from None
+    return path

@@ -1,0 +1,205 @@
+"""``vault``: write a new KV v2 version (with custom metadata recording the leak) through hvac, or
+revoke the lease of a dynamic secret when the finding carries a lease id.
+
+Address and token come from ``VAULT_ADDR`` and ``VAULT_TOKEN`` (``addr``/``token_env`` override).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.rotation.base import (
+    Outcome,
+    RotationError,
+    RotationRequest,
+    Target,
+    generate_value,
+    iter_digests,
+)
+from scanner.rotation.config import RotationEntry, VaultSettings
+from scanner.rotation.context import ProviderContext
+
+MAX_DISCOVERED_PATHS = 5000
+_RETRYABLE = frozenset({"RateLimitExceeded", "InternalServerError", "VaultDown", "BadGateway"})
+
+
+class VaultProvider:
+    def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
+        assert isinstance(entry.settings, VaultSettings)
+        self.entry = entry
+        self.settings = entry.settings
+        self.path = kv_path(entry.settings.path or "", entry.settings.mount)
+        self.ctx = ctx
+        self._client: Any = None
+        self._index: dict[str, list[Target]] | None = None
+
+    def client(self) -> Any:
+        if self._client is None:
+            try:
+                import hvac
+            except ImportError:
+                raise RotationError(
+                    "hvac is not installed: pip install 'keyguard[vault]'"
+                ) from None
+            env = self.ctx.env
+            addr = self.settings.addr or env.get("VAULT_ADDR") or env.get("BAO_ADDR")
+            if not addr:
+                raise RotationError("no Vault address: set VAULT_ADDR or `addr`")
+            token = env.get(self.settings.token_env)
+            if not token and self.settings.token_env == "VAULT_TOKEN":
+                token = env.get("BAO_TOKEN")
+            if not token:
+                raise RotationError(f"no Vault token: set {self.settings.token_env}")
+            self._client = hvac.Client(url=addr, token=token, timeout=self.entry.timeout)
+        return self._client
+
+    def call(self, what: str, func: Any, **kwargs: Any) -> Any:
+        import hvac.exceptions
+        import requests
+
+        try:
+            return func(**kwargs)
+        except hvac.exceptions.VaultError as exc:
+            name = type(exc).__name__
+            raise RotationError(f"{what}: {name}", retryable=name in _RETRYABLE) from None
+        except requests.RequestException as exc:
+            raise RotationError(f"{what}: {type(exc).__name__}", retryable=True) from None
+
+    @property
+    def kv(self) -> Any:
+        return self.client().secrets.kv.v2
+
+    # -- read only -------------------------------------------------------------------------
+    def resolve(self, request: RotationRequest) -> list[Target]:
+        lease = request.lease_id()
+        if lease:
+            return [Target(lease, "revoke lease")]
+        if self.entry.discover:
+            found = self.discovery_index().get(request.finding.secret.digest(), [])
+        elif self.path:
+            data = self.read(self.path)[0]  # the secret must exist; names the key to replace
+            key = self.entry.generator.field or (next(iter(data)) if len(data) == 1 else None)
+            found = [Target(self.path, "", key)]
+        else:
+            raise RotationError("no `path` configured and the finding carries no lease id")
+        mount = self.settings.mount
+        return [
+            Target(t.ref, f"write new KV v2 version at {mount}/{t.ref}" + _field(t.field), t.field)
+            for t in found
+        ]
+
+    def discovery_index(self) -> dict[str, list[Target]]:
+        if self._index is not None:
+            return self._index
+        index: dict[str, list[Target]] = {}
+        for path in self.list_paths(self.path):
+            data = self.read(path)[0]
+            for key, value in data.items():
+                if not isinstance(value, str):
+                    continue
+                for sub, digest in iter_digests(value):
+                    if sub is None:  # nested JSON fields are compared but not rotated
+                        index.setdefault(digest, []).append(Target(path, "", str(key)))
+        self._index = index
+        return index
+
+    def list_paths(self, root: str) -> list[str]:
+        """Secret paths under ``root`` (a folder, or a single secret path), depth first."""
+        out: list[str] = []
+        folders = [root]
+        while folders and len(out) < MAX_DISCOVERED_PATHS:
+            folder = folders.pop()
+            try:
+                listed = self.call(
+                    "list", self.kv.list_secrets, path=folder, mount_point=self.settings.mount
+                )
+            except RotationError:
+                if folder == root and root:
+                    out.append(root)  # not a folder: maybe the secret itself
+                continue
+            for key in listed.get("data", {}).get("keys", []):
+                child = f"{folder}/{key}" if folder else str(key)
+                if child.endswith("/"):
+                    folders.append(child.rstrip("/"))
+                else:
+                    out.append(child)
+        return sorted(out)
+
+    def read(self, path: str) -> tuple[dict[str, Any], int]:
+        response = self.call(
+            f"read {path}",
+            self.kv.read_secret_version,
+            path=path,
+            mount_point=self.settings.mount,
+            raise_on_deleted_version=True,
+        )
+        data = response.get("data", {})
+        return dict(data.get("data") or {}), int(data.get("metadata", {}).get("version", 0))
+
+    # -- changes ----------------------------------------------------------------------------
+    def rotate(self, request: RotationRequest, target: Target) -> Outcome:
+        if target.action == "revoke lease":
+            self.call("revoke lease", self.client().sys.revoke_lease, lease_id=target.ref)
+            return Outcome({"lease_id": target.ref, "revoked": "true"})
+        data, version = self.read(target.ref)
+        key = target.field or _only_key(data, target.ref)
+        data[key] = generate_value(self.entry.generator)
+        written = self.call(
+            f"write {target.ref}",
+            self.kv.create_or_update_secret,
+            path=target.ref,
+            secret=data,
+            cas=version,
+            mount_point=self.settings.mount,
+        )
+        new_version = str(written.get("data", {}).get("version", ""))
+        self.record_leak(target.ref, request, key)
+        return Outcome({"path": f"{self.settings.mount}/{target.ref}", "version": new_version})
+
+    def record_leak(self, path: str, request: RotationRequest, key: str) -> None:
+        meta = self.call(
+            f"metadata {path}",
+            self.kv.read_secret_metadata,
+            path=path,
+            mount_point=self.settings.mount,
+        )
+        custom = dict(meta.get("data", {}).get("custom_metadata") or {})
+        custom.update(
+            {
+                "keyguard_leaked_fingerprint": request.fingerprint,
+                "keyguard_rotated_at": self.ctx.now(),
+                "keyguard_rule": request.finding.rule_id,
+                "keyguard_field": key,
+                "keyguard_location": request.finding.origin.display[:512],
+            }
+        )
+        self.call(
+            f"metadata {path}",
+            self.kv.update_metadata,
+            path=path,
+            mount_point=self.settings.mount,
+            custom_metadata=custom,
+        )
+
+
+def kv_path(path: str, mount: str) -> str:
+    """The path inside the mount: ``secret/app``, ``secret/data/app`` and ``app`` → ``app``."""
+    path = path.strip("/")
+    if path in (mount, f"{mount}/data"):
+        return ""
+    for prefix in (f"{mount}/data/", f"{mount}/"):
+        if path.startswith(prefix):
+            return path[len(prefix) :]
+    return path
+
+
+def _field(name: str | None) -> str:
+    return f" (field {name})" if name else ""
+
+
+def _only_key(data: dict[str, Any], path: str) -> str:
+    if len(data) == 1:
+        return next(iter(data))
+    raise RotationError(
+        f"{path}: secret has {len(data)} keys; set `generator.field` to the one to replace"
+    )

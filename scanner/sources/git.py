@@ -1,0 +1,603 @@
+"""Git as a source: repository discovery, history enumeration, blob reads and the staged index.
+
+Everything goes through the ``git`` binary (plumbing commands only, with stable output):
+
+- ``iter_introductions`` runs one ``git log --raw -z`` over the asked revisions, oldest first,
+  and yields each (blob, path) pair once, with the commit that first introduced it.
+- ``CatFile`` reads many blobs through one persistent ``git cat-file --batch`` process (requests
+  are written by a feeder thread while responses are read), and sizes through ``--batch-check``.
+- ``staged_changes`` and ``staged_added_lines`` describe the index against ``HEAD`` (or against
+  the empty tree before the first commit).
+
+No printing here; problems come back as ``SourceProblem`` values and fatal conditions as
+``SourceError``. Paths are bytes inside git; they are decoded for display only
+(``backslashreplace``, so a non-UTF-8 path stays readable and never crashes a reporter).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from scanner.errors import SourceError
+from scanner.models import SourceProblem
+
+ZERO_SHA = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+LFS_MAGIC = b"version https://git-lfs.github.com/spec/v1"
+SUBMODULE_MODE = "160000"
+SYMLINK_MODE = "120000"
+
+_LOG_FORMAT = "%x01%H%x1f%an%x1f%ae%x1f%aI%x1f%s"
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+def git_env() -> dict[str, str]:
+    """The environment git runs in: no prompts, no pager, messages in English."""
+    env = dict(os.environ)
+    env.update(GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat", LC_ALL="C", LANGUAGE="C")
+    return env
+
+
+def display_path(raw: bytes) -> str:
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def _first_line(stderr: bytes) -> str:
+    for line in _text(stderr).splitlines():
+        line = line.strip()
+        if line:
+            return line.removeprefix("fatal: ").removeprefix("error: ")
+    return "git failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Repo:
+    """A repository as git sees it: work-tree root (or git dir when bare), HEAD, shallowness."""
+
+    given: str
+    root: Path
+    git_dir: Path
+    bare: bool
+    shallow: bool
+    head: str | None
+
+    def run(
+        self, args: Sequence[str], *, input: bytes | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[bytes]:
+        return run_git(self.root, args, input=input, check=check)
+
+
+def run_git(
+    cwd: Path, args: Sequence[str], *, input: bytes | None = None, check: bool = True
+) -> subprocess.CompletedProcess[bytes]:
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, input=input, capture_output=True, env=git_env(), check=False
+        )
+    except FileNotFoundError:
+        raise SourceError("git is not installed (or not on PATH)") from None
+    if check and proc.returncode != 0:
+        raise SourceError(f"{cwd}: git {args[0]}: {_first_line(proc.stderr)}")
+    return proc
+
+
+def open_repo(path: str) -> Repo:
+    """Find the repository holding ``path``; ``SourceError`` when there is none."""
+    target = Path(path)
+    if not target.exists():
+        raise SourceError(f"{path}: no such file or directory")
+    if not target.is_dir():
+        target = target.parent
+    proc = run_git(
+        target,
+        ["rev-parse", "--absolute-git-dir", "--is-bare-repository", "--is-shallow-repository"],
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SourceError(
+            f"{path}: not a git repository (run inside a repository or pass its path; "
+            "use `keyguard scan` for plain directories)"
+        )
+    git_dir, bare, shallow = _text(proc.stdout).splitlines()[:3]
+    is_bare = bare.strip() == "true"
+    root = Path(git_dir)
+    if not is_bare:
+        top = run_git(target, ["rev-parse", "--show-toplevel"], check=False)
+        if top.returncode == 0 and top.stdout.strip():
+            root = Path(_text(top.stdout).strip())
+    head = run_git(root, ["rev-parse", "--verify", "-q", "HEAD^{commit}"], check=False)
+    head_sha = _text(head.stdout).strip() if head.returncode == 0 else None
+    return Repo(
+        given=path,
+        root=root,
+        git_dir=Path(git_dir),
+        bare=is_bare,
+        shallow=shallow.strip() == "true",
+        head=head_sha or None,
+    )
+
+
+def repository_uri(repo: Repo) -> str:
+    """The ``origin`` remote's URL (credentials stripped), else the repository's file URI."""
+    proc = repo.run(["remote", "get-url", "origin"], check=False)
+    url = _text(proc.stdout).strip()
+    if proc.returncode == 0 and url:
+        return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", r"\1", url)
+    return repo.root.resolve().as_uri()
+
+
+def branch(repo: Repo) -> str | None:
+    proc = repo.run(["symbolic-ref", "--short", "-q", "HEAD"], check=False)
+    name = _text(proc.stdout).strip()
+    return name or None
+
+
+def has_any_ref(repo: Repo) -> bool:
+    proc = repo.run(["for-each-ref", "--count=1", "--format=%(objectname)"], check=False)
+    return bool(proc.stdout.strip()) or repo.head is not None
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    sha: str
+    author: str
+    email: str
+    date: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Introduction:
+    """A blob at a path, and the first commit (oldest first) that put it there."""
+
+    blob: str
+    raw_path: bytes
+    mode: str
+    commit: Commit
+
+    @property
+    def path(self) -> str:
+        return display_path(self.raw_path)
+
+
+def _parse_commit(header: bytes) -> Commit:
+    fields = header.split(b"\x1f")
+    fields += [b""] * (5 - len(fields))
+    sha, author, email, date, summary = (_text(f) for f in fields[:5])
+    return Commit(sha=sha, author=author, email=email, date=date, summary=summary)
+
+
+def _parse_record(record: bytes) -> tuple[Commit, list[tuple[str, str, str, bytes]]]:
+    """One commit record of ``git log --raw -z``: the header and its (mode, blob, status, path)."""
+    header, _, rest = record.partition(b"\0")
+    commit = _parse_commit(header)
+    entries: list[tuple[str, str, str, bytes]] = []
+    tokens = rest.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        meta = tokens[i].lstrip(b"\n")
+        if not meta.startswith(b":"):
+            i += 1
+            continue
+        parts = meta[1:].split()
+        if len(parts) < 5 or i + 1 >= len(tokens):
+            break
+        status = _text(parts[4])
+        npaths = 2 if status[:1] in ("R", "C") else 1
+        path = tokens[i + npaths] if i + npaths < len(tokens) else tokens[i + 1]
+        entries.append((_text(parts[1]), _text(parts[3]), status, path))
+        i += 1 + npaths
+    return commit, entries
+
+
+def log_command(revs: Sequence[str]) -> list[str]:
+    return [
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "--no-renames",
+        "--root",
+        "--reverse",
+        "--topo-order",
+        "--diff-merges=first-parent",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-color",
+        f"--format={_LOG_FORMAT}",
+        *revs,
+        "--",
+    ]
+
+
+def iter_log_records(
+    repo: Repo, revs: Sequence[str], problems: list[SourceProblem]
+) -> Iterator[bytes]:
+    """Raw commit records, streamed from one ``git log`` process."""
+    try:
+        proc = subprocess.Popen(
+            ["git", *log_command(revs)],
+            cwd=repo.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=git_env(),
+        )
+    except FileNotFoundError:
+        raise SourceError("git is not installed (or not on PATH)") from None
+    assert proc.stdout is not None and proc.stderr is not None
+    errors: list[bytes] = []
+    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
+    drain.start()
+    pending = b""
+    try:
+        while True:
+            data = proc.stdout.read(1 << 16)
+            if not data:
+                break
+            pending += data
+            parts = pending.split(b"\x01")
+            pending = parts.pop()
+            for part in parts:
+                if part:
+                    yield part
+        if pending:
+            yield pending
+    finally:
+        proc.stdout.close()
+        code = proc.wait()
+        drain.join()
+        proc.stderr.close()
+        if code != 0:
+            message = _first_line(b"".join(errors))
+            problems.append(
+                SourceProblem(repo.given, f"git log stopped early ({message}); history is partial")
+            )
+
+
+def iter_introductions(
+    repo: Repo, revs: Sequence[str], problems: list[SourceProblem]
+) -> Iterator[Introduction]:
+    """Every (blob, path) added or changed by the commits of ``revs``, once, oldest commit first.
+
+    Submodule links are reported once each (not descended) and symlinks are not read.
+    """
+    seen: set[tuple[str, bytes]] = set()
+    submodules: set[bytes] = set()
+    for record in iter_log_records(repo, revs, problems):
+        commit, entries = _parse_record(record)
+        for mode, blob, status, path in entries:
+            if status.startswith("D") or blob == ZERO_SHA:
+                continue
+            if mode == SUBMODULE_MODE:
+                if path not in submodules:
+                    submodules.add(path)
+                    problems.append(
+                        SourceProblem(
+                            display_path(path), "submodule; not descended (scan it separately)"
+                        )
+                    )
+                continue
+            if mode == SYMLINK_MODE:
+                continue
+            key = (blob, path)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield Introduction(blob=blob, raw_path=path, mode=mode, commit=commit)
+
+
+def pre_push_revs(repo: Repo, lines: Sequence[str]) -> list[str]:
+    """Revisions a pre-push hook must scan, from the ``<local ref> <local sha> <remote ref>
+    <remote sha>`` lines git writes to the hook's stdin: new commits only."""
+    include: list[str] = []
+    exclude: list[str] = []
+    new_branch = False
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 4 or parts[1] == ZERO_SHA:
+            continue
+        include.append(parts[1])
+        remote = parts[3]
+        known = remote != ZERO_SHA and (
+            repo.run(["cat-file", "-e", f"{remote}^{{commit}}"], check=False).returncode == 0
+        )
+        if known:
+            exclude.append("^" + remote)
+        else:
+            new_branch = True
+    if not include:
+        return []
+    return include + exclude + (["--not", "--remotes"] if new_branch else [])
+
+
+def head_tree(repo: Repo) -> dict[bytes, str]:
+    """Path → blob id of every file in HEAD's tree (empty before the first commit)."""
+    if repo.head is None:
+        return {}
+    proc = repo.run(["ls-tree", "-r", "-z", "--full-tree", "HEAD"], check=False)
+    out: dict[bytes, str] = {}
+    for entry in proc.stdout.split(b"\0"):
+        meta, sep, path = entry.partition(b"\t")
+        if not sep:
+            continue
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == b"blob":
+            out[path] = _text(parts[2])
+    return out
+
+
+# --- blob reads ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    kind: str
+    size: int
+
+
+class CatFile:
+    """Blob contents through one persistent ``git cat-file --batch`` process."""
+
+    MAX_RESTARTS = 20
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+
+    def sizes(self, shas: Sequence[str]) -> dict[str, ObjectInfo | None]:
+        """Type and size of each object (``None`` when it is missing or unreadable)."""
+        if not shas:
+            return {}
+        data = ("\n".join(shas) + "\n").encode("ascii")
+        proc = self.repo.run(
+            ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
+            input=data,
+            check=False,
+        )
+        out: dict[str, ObjectInfo | None] = dict.fromkeys(shas)
+        for line in _text(proc.stdout).splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[2].isdigit():
+                out[parts[0]] = ObjectInfo(parts[1], int(parts[2]))
+        return out
+
+    def contents(self, shas: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
+        """(sha, content) in request order; content ``None`` when git cannot read the object."""
+        remaining = list(shas)
+        restarts = 0
+        while remaining:
+            done = 0
+            for sha, data in self._one_process(remaining):
+                done += 1
+                yield sha, data
+            remaining = remaining[done:]
+            if remaining:
+                # The process died on remaining[0] (a corrupt object): skip it and go on.
+                yield remaining[0], None
+                remaining = remaining[1:]
+                restarts += 1
+                if restarts > self.MAX_RESTARTS:
+                    for sha in remaining:
+                        yield sha, None
+                    return
+
+    def _one_process(self, shas: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
+        # No ``--buffer``: it holds output until stdin closes, and forked scan workers inherit
+        # the write end of stdin, so git would never see the end of input.
+        proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=self.repo.root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=git_env(),
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        feeder = threading.Thread(target=_feed, args=(proc.stdin, shas), daemon=True)
+        feeder.start()
+        try:
+            for sha in shas:
+                item = _read_one(proc.stdout)
+                if item is None:
+                    return
+                yield sha, item[1]
+        finally:
+            proc.stdout.close()
+            proc.kill()
+            proc.wait()
+            feeder.join()
+
+
+def _feed(stdin: IO[bytes], shas: Iterable[str]) -> None:
+    try:
+        for sha in shas:
+            stdin.write(sha.encode("ascii") + b"\n")
+        stdin.close()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def _read_one(stdout: IO[bytes]) -> tuple[str, bytes | None] | None:
+    """One response of ``cat-file --batch``; ``None`` at end of stream (process died)."""
+    header = stdout.readline()
+    if not header.endswith(b"\n"):
+        return None
+    parts = header.split()
+    if len(parts) == 2 and parts[1] in (b"missing", b"ambiguous"):
+        return _text(parts[0]), None
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    size = int(parts[2])
+    data = stdout.read(size)
+    if len(data) != size or stdout.read(1) != b"\n":
+        return None
+    return _text(parts[0]), data if parts[1] == b"blob" else None
+
+
+def is_lfs_pointer(data: bytes) -> bool:
+    return len(data) < 1024 and data.startswith(LFS_MAGIC)
+
+
+# --- the index -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StagedFile:
+    raw_path: bytes
+    blob: str
+    old_blob: str
+    status: str
+    mode: str
+
+    @property
+    def path(self) -> str:
+        return display_path(self.raw_path)
+
+
+def _diff_base(repo: Repo) -> str:
+    return "HEAD" if repo.head is not None else EMPTY_TREE
+
+
+def staged_changes(repo: Repo, problems: list[SourceProblem]) -> list[StagedFile]:
+    """Files the index adds or changes against HEAD (deletions and unmerged entries excluded)."""
+    proc = repo.run(
+        [
+            "diff-index",
+            "--cached",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "-M",
+            _diff_base(repo),
+            "--",
+        ],
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SourceError(f"{repo.given}: cannot read the index ({_first_line(proc.stderr)})")
+    out: list[StagedFile] = []
+    unmerged: set[bytes] = set()
+    tokens = proc.stdout.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        meta = tokens[i]
+        if not meta.startswith(b":"):
+            i += 1
+            continue
+        parts = _text(meta[1:]).split()
+        status = parts[4] if len(parts) > 4 else "?"
+        npaths = 2 if status[:1] in ("R", "C") else 1
+        path = tokens[i + npaths] if i + npaths < len(tokens) else b""
+        i += 1 + npaths
+        if status.startswith("U"):
+            unmerged.add(path)
+            continue
+        if status.startswith("D") or parts[3] == ZERO_SHA:
+            continue
+        mode = parts[1]
+        if mode == SUBMODULE_MODE:
+            problems.append(SourceProblem(display_path(path), "submodule; not descended"))
+            continue
+        if mode == SYMLINK_MODE:
+            continue
+        out.append(StagedFile(path, parts[3], parts[2], status, mode))
+    for path in sorted(unmerged):
+        problems.append(
+            SourceProblem(display_path(path), "unmerged (merge in progress); resolve and stage it")
+        )
+    return out
+
+
+def unquote_path(raw: bytes) -> bytes:
+    """Undo git's C-style quoting of a path (``"a\\tb\\303\\251"``)."""
+    if not (raw.startswith(b'"') and raw.endswith(b'"') and len(raw) >= 2):
+        return raw
+    body = raw[1:-1]
+    out = bytearray()
+    i = 0
+    simple = {
+        ord("n"): 10,
+        ord("t"): 9,
+        ord("r"): 13,
+        ord("a"): 7,
+        ord("b"): 8,
+        ord("f"): 12,
+        ord("v"): 11,
+    }
+    while i < len(body):
+        c = body[i]
+        if c != 0x5C or i + 1 >= len(body):
+            out.append(c)
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if 0x30 <= nxt <= 0x37 and i + 4 <= len(body):
+            out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+            i += 4
+        else:
+            out.append(simple.get(nxt, nxt))
+            i += 2
+    return bytes(out)
+
+
+def staged_added_lines(repo: Repo) -> dict[bytes, set[int]]:
+    """Per staged path, the line numbers (in the staged file) that the change adds or changes."""
+    proc = repo.run(
+        [
+            "-c",
+            "core.quotePath=false",
+            "diff-index",
+            "--cached",
+            "-p",
+            "-U0",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            _diff_base(repo),
+            "--",
+        ],
+        check=False,
+    )
+    return parse_added_lines(proc.stdout)
+
+
+def parse_added_lines(patch: bytes) -> dict[bytes, set[int]]:
+    out: dict[bytes, set[int]] = {}
+    current: set[int] | None = None
+    for line in patch.split(b"\n"):
+        if line.startswith(b"diff --git "):
+            current = None
+        elif line.startswith(b"+++ ") and current is None:
+            target = line[4:].rstrip(b"\r")
+            if target == b"/dev/null":
+                continue
+            target = unquote_path(target)
+            if target.startswith(b"b/"):
+                target = target[2:]
+            current = out.setdefault(target, set())
+        elif line.startswith(b"@@ ") and current is not None:
+            m = _HUNK.match(line)
+            if m:
+                start = int(m.group(1))
+                count = int(m.group(2)) if m.group(2) is not None else 1
+                current.update(range(start, start + count))
+    return out

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+
+from scanner.sources.git import _parse_record, parse_added_lines, unquote_path
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"plain/path.txt", b"plain/path.txt"),
+        (b'"b/caf\\303\\251.txt"', "b/café.txt".encode()),
+        (b'"b/tab\\there"', b"b/tab\there"),
+        (b'"b/quote\\"d"', b'b/quote"d'),
+        (b'"b/back\\\\slash"', b"b/back\\slash"),
+    ],
+)
+def test_unquote_path(raw: bytes, expected: bytes) -> None:
+    assert unquote_path(raw) == expected
+
+
+def test_parse_added_lines_hunks_new_file_and_deletion() -> None:
+    patch = b"\n".join(
+        [
+            b"diff --git a/a.py b/a.py",
+            b"--- a/a.py",
+            b"+++ b/a.py",
+            b"@@ -1,0 +2,3 @@",
+            b"+x",
+            b"+++ looks like a header but is content",
+            b"+y",
+            b"@@ -10 +12 @@",
+            b"-old",
+            b"+new",
+            b"@@ -20,2 +21,0 @@",
+            b"diff --git a/gone.txt b/gone.txt",
+            b"--- a/gone.txt",
+            b"+++ /dev/null",
+            b"@@ -1 +0,0 @@",
+            b"-bye",
+            b'diff --git "a/caf\\303\\251" "b/caf\\303\\251"',
+            b"new file mode 100644",
+            b"--- /dev/null",
+            b'+++ "b/caf\\303\\251"',
+            b"@@ -0,0 +1 @@",
+            b"+hello",
+        ]
+    )
+    assert parse_added_lines(patch) == {
+        b"a.py": {2, 3, 4, 12},
+        "café".encode(): {1},
+    }
+
+
+def test_parse_record_with_rename_status_and_odd_subject() -> None:
+    header = b"c0ffee\x1fAda\x1fada@x.invalid\x1f2024-01-01T00:00:00+00:00\x1fsubject \xff"
+    body = (
+        b"\0\n:000000 100644 " + b"0" * 40 + b" " + b"a" * 40 + b" A\0new.txt\0"
+        b":100644 100644 " + b"b" * 40 + b" " + b"c" * 40 + b" R090\0old\0renamed\0"
+    )
+    commit, entries = _parse_record(header + body)
+    assert commit.sha == "c0ffee" and commit.author == "Ada"
+    assert commit.summary == "subject \ufffd"
+    assert entries == [
+        ("100644", "a" * 40, "A", b"new.txt"),
+        ("100644", "c" * 40, "R090", b"renamed"),
+    ]
