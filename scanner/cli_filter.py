@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from scanner.cli_rotation import rotation_echo, rotation_from, rotation_options
 from scanner.errors import ExitCode, UserError
 from scanner.redact import DEFAULT_SALT, Redaction, RedactStyle
 
@@ -139,6 +140,7 @@ def _size(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
 @click.option(
     "--quiet", "-q", is_flag=True, help="No counters on stderr (implied by --format rsyslog)."
 )
+@rotation_options
 def filter_cmd(
     input_path: Path | None,
     follow: bool,
@@ -166,6 +168,7 @@ def filter_cmd(
         raise UserError("--follow needs --input FILE")
     if max_line < 4096:
         raise UserError("--max-line must be at least 4KiB")
+    rotation = rotation_from(kwargs)
     settings = Settings(ignore_inline_allow=True, **kwargs)
     options = FilterOptions(
         fmt=fmt,
@@ -190,6 +193,7 @@ def filter_cmd(
 
     if fmt == "rsyslog":
         quiet = True  # mmexternal reads the program's stderr as replies too: keep it silent
+    hook = _rotation_hook(settings, rotation, quiet)
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)
     if hasattr(signal, "SIGUSR1"):
@@ -202,6 +206,7 @@ def filter_cmd(
         stdout_fd=sys.stdout.fileno(),
         control=control,
         on_stats=None if quiet else print_stats,
+        hook=hook,
         builtin_rules=builtin_rules,
     )
     if not ok:
@@ -209,6 +214,30 @@ def filter_cmd(
     if not quiet:
         print_stats(counters)
     sys.exit(int(ExitCode.OK))
+
+
+def _rotation_hook(settings: Any, rotation: Any, quiet: bool) -> Any:
+    """Hand each block's findings to the rotation engine when rotation is configured."""
+    from scanner.commands.common import resolve_config
+
+    config = resolve_config(settings)
+    if not config.rotation and not rotation.rotate:
+        return None
+    from scanner.rotation import parse_rotation
+    from scanner.rotation import run as run_rotation
+
+    parse_rotation(config.rotation, config.source)  # a bad entry is a user error now, not later
+
+    def warn(message: str) -> None:
+        if not quiet:
+            click.echo(f"keyguard: warning: {message}", err=True)
+
+    echo = rotation_echo(quiet)
+
+    def hook(findings: Any) -> None:
+        run_rotation(findings, config, rotation, warn, echo)
+
+    return hook
 
 
 def _quiet_stdout() -> None:

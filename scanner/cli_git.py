@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from scanner.cli import scan_options, settings_from, warner
+from scanner.cli_rotation import rotation_echo, rotation_from, rotation_options
 
 
 @click.command("git")
@@ -33,6 +34,7 @@ from scanner.cli import scan_options, settings_from, warner
     help="Read git's pre-push ref lines from stdin and scan the commits being pushed.",
 )
 @scan_options
+@rotation_options
 def git_cmd(
     repo: str,
     branch: str | None,
@@ -62,6 +64,7 @@ def git_cmd(
     if whole_files and not staged:
         raise click.UsageError("--whole-files only applies with --staged")
     lines = tuple(sys.stdin.read().splitlines()) if pre_push else None
+    rotation = rotation_from(kwargs)
     settings = settings_from(kwargs)
     target = GitTarget(
         repo=repo,
@@ -71,7 +74,15 @@ def git_cmd(
         whole_files=whole_files,
         pre_push=lines,
     )
-    sys.exit(run_git(target, settings, stdout=sys.stdout, warn=warner(quiet)))
+    code = run_git(
+        target,
+        settings,
+        stdout=sys.stdout,
+        warn=warner(quiet),
+        rotation=rotation,
+        echo=rotation_echo(quiet),
+    )
+    sys.exit(code)
 
 
 @click.command("install-hook")

@@ -151,9 +151,13 @@ _SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'":
 _SIMPLE["\\"] = "\\"
 
 
+_HIDING_ESCAPE = re.compile(r"""\\["'ux]|\\[ntr](?=[A-Za-z0-9])""")
+
+
 def has_escapes(text: str) -> bool:
-    """Backslash escapes that hide a secret from patterns (``\\"``, ``\\n``, ``\\u0041``)."""
-    return "\\" in text and _ESCAPE.search(text) is not None
+    """Escapes that can hide a secret from patterns: escaped quotes (``\\"``), ``\\u0041``,
+    or ``\\n`` glued to a token (``\\nghp_...``). A plain ``"...\\n"`` does not count."""
+    return "\\" in text and _HIDING_ESCAPE.search(text) is not None
 
 
 def unescape_backslashes(text: str) -> tuple[str, list[tuple[int, int]]]:

@@ -122,7 +122,7 @@ class HyperscanPrefilter:
         self._n = len(ruleset)
         self._triggers = tuple(triggers)
         key = hashlib.sha256(
-            (ruleset.digest + "\0" + "\0".join(triggers) + "\0hs-v5").encode()
+            (ruleset.digest + "\0" + "\0".join(triggers) + "\0hs-v6").encode()
         ).hexdigest()[:24]
         cached = _cache_load(cache_dir, key)
         if cached is None:
@@ -160,13 +160,13 @@ class HyperscanPrefilter:
         return self._located
 
     def _compile_locator(self, ruleset: Ruleset) -> tuple[Any, frozenset[int]]:
-        """Start-of-match database for rules whose keywords alone locate matches poorly."""
+        """Start-of-match database for keyword-anchored rules (the generic assignments), whose
+        keywords (``key``, ``token``) alone would locate matches poorly."""
         hs = self._hs
         flags = hs.HS_FLAG_SOM_LEFTMOST
         chosen: list[tuple[int, bytes]] = []
         for rule in ruleset:
-            weak = any(len(kw) <= 4 for kw in rule.spec.keywords)
-            if rule.spec.anchor_keyword or weak:
+            if rule.spec.anchor_keyword:
                 expr = loosen(rule.spec.pattern).encode("utf-8")
                 if _compiles(hs, expr, flags):
                     chosen.append((rule.index, expr))

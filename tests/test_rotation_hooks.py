@@ -233,3 +233,48 @@ def test_webhook_url_shown_without_credentials_or_query() -> None:
         shown_url("https://u:p@hooks.example:8443/a/b?token=t#x")
         == "https://hooks.example:8443/a/b"
     )
+
+
+# -- the same hook from `git` and `filter` --------------------------------------------------
+
+
+def test_exec_rotation_from_git_history(tmp_path: Path) -> None:
+    import subprocess
+
+    leak = rotation_token("git")
+    command, out = hook(tmp_path)
+    args = project(tmp_path, leak, provider="exec", command=command)
+    repo = tmp_path / "src"
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "leak"]):
+        subprocess.run(["git", "-C", str(repo), *step], check=True)
+    git_args = ["git", str(repo), *args[2:]]  # same options, history instead of files
+    plan = keyguard(git_args)
+    assert plan.exit_code == 1, plan.output
+    assert "run command with the finding JSON on stdin" in plan.stderr
+    assert calls(out) == []
+    done = keyguard(git_args, "--rotate")
+    assert done.exit_code == 1, done.output
+    assert len({c["fingerprint"] for c in calls(out)}) == 1
+    assert leak not in done.output
+
+
+def test_exec_rotation_from_log_filter(tmp_path: Path) -> None:
+    leak = rotation_token("filter")
+    command, out = hook(tmp_path)
+    args = project(tmp_path, leak, provider="exec", command=command)
+    config = args[args.index("--config") + 1]
+    rules = args[args.index("--rules") + 1]
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-m", "scanner", "filter", "--config", config, "--rules", rules,
+         "--no-builtin-rules", "--rotate", "--rotation-state", str(tmp_path / "state.json"),
+         "--rotation-audit", str(tmp_path / "audit.jsonl"), "-q"],
+        input=f"start\nuser token={leak} seen\nend\n",
+        capture_output=True, text=True, cwd=root, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") == 3
+    assert leak not in result.stdout
+    assert len(calls(out)) == 1

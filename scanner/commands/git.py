@@ -18,7 +18,7 @@ import posixpath
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from scanner.blob import Blob
 from scanner.commands.common import (
@@ -39,6 +39,9 @@ from scanner.pipeline import BlobResult, FindingFilter, ScanResult, finish, scan
 from scanner.rulebook.compile import Ruleset
 from scanner.sources import git as gitsrc
 from scanner.sources.git import Introduction, Repo
+
+if TYPE_CHECKING:
+    from scanner.rotation import RotationOptions
 
 Warn = Callable[[str], None]
 _NO_COMMIT = gitsrc.Commit("", "", "", "", "")
@@ -66,7 +69,15 @@ class GitTarget:
         return ["--all"]
 
 
-def git(target: GitTarget, settings: Settings, *, stdout: TextIO, warn: Warn) -> int:
+def git(
+    target: GitTarget,
+    settings: Settings,
+    *,
+    stdout: TextIO,
+    warn: Warn,
+    rotation: RotationOptions | None = None,
+    echo: Warn | None = None,
+) -> int:
     repo = gitsrc.open_repo(target.repo)
     settings = replace(settings, search_dirs=(*settings.search_dirs, repo.root))
     config = resolve_config(settings)
@@ -85,11 +96,19 @@ def git(target: GitTarget, settings: Settings, *, stdout: TextIO, warn: Warn) ->
         result = scan_history(repo, target, matcher, limits, filters, ruleset, settings.jobs)
     for problem in result.stats.problems:
         warn(str(problem))
+    code = exit_status(result.findings, result.stats, settings)
+    if config.rotation or (rotation is not None and rotation.rotate):
+        # the engine (and its HTTP clients) loads only when rotation is configured
+        from scanner.rotation import RotationOptions as Options
+        from scanner.rotation import run as run_rotation
+
+        rotated = run_rotation(result.findings, config, rotation or Options(), warn, echo or warn)
+        code = rotated.exit_code(code)
     if settings.report_format == "sarif":
         _write_sarif(repo, result, settings, ruleset, stdout)
     else:
         write_report(result.findings, result.stats, settings, ruleset, stdout)
-    return exit_status(result.findings, result.stats, settings)
+    return code
 
 
 def _write_sarif(

@@ -48,6 +48,26 @@ def read_bounded(stream: IO[bytes], limit: int, compressed: int, max_ratio: int)
             return None
 
 
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
+MemberHandler = Callable[[zipfile.ZipFile, zipfile.ZipInfo], Iterator[Item]]
+
+
+def iter_zip_members(blob: Blob, budget: Budget, handle: MemberHandler) -> Iterator[Item]:
+    """``handle`` each file member of the zip ``blob``, within the budget; a damaged archive
+    becomes a problem naming it, after whatever members could be read."""
+    try:
+        with blob.open() as fh, zipfile.ZipFile(fh) as zf:
+            for info in zf.infolist():
+                if info.is_dir():
+                    continue
+                yield from handle(zf, info)
+                if budget.exhausted:
+                    yield _problem(blob, "archive limits reached; rest of the archive skipped")
+                    return
+    except ZIP_ERRORS as exc:
+        yield _problem(blob, f"unreadable zip archive ({type(exc).__name__})")
+
+
 class ZipExtractor:
     name = "zip"
 
@@ -55,24 +75,9 @@ class ZipExtractor:
         return head.startswith((ZIP_MAGIC, EMPTY_ZIP))
 
     def extract(self, blob: Blob, budget: Budget) -> Iterator[Item]:
-        try:
-            with blob.open() as fh, zipfile.ZipFile(fh) as zf:
-                for info in zf.infolist():
-                    if info.is_dir():
-                        continue
-                    yield from self._member(zf, info, blob, budget)
-                    if budget.exhausted:
-                        yield _problem(blob, "archive limits reached; rest of the archive skipped")
-                        return
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            EOFError,
-            OSError,
-            ValueError,
-            NotImplementedError,
-        ) as exc:
-            yield _problem(blob, f"unreadable zip archive ({type(exc).__name__})")
+        yield from iter_zip_members(
+            blob, budget, lambda zf, info: self._member(zf, info, blob, budget)
+        )
 
     def _member(
         self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, blob: Blob, budget: Budget

@@ -17,12 +17,17 @@ import json
 import re
 import struct
 import zipfile
-import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from scanner.blob import Blob
-from scanner.extractors.archives import EMPTY_ZIP, ZIP_MAGIC, ZipExtractor, read_bounded
+from scanner.extractors.archives import (
+    EMPTY_ZIP,
+    ZIP_MAGIC,
+    ZipExtractor,
+    iter_zip_members,
+    read_bounded,
+)
 from scanner.extractors.base import Budget, Item
 from scanner.extractors.fields import (
     BoundedReader,
@@ -476,27 +481,15 @@ class ModelZipExtractor:
             yield from strings_chunks(blob, budget)
             return
         plain = ZipExtractor()
-        try:
-            with blob.open() as fh, zipfile.ZipFile(fh) as zf:
-                for info in zf.infolist():
-                    if info.is_dir() or _STORAGE.search(info.filename):
-                        continue
-                    if info.filename.lower().endswith(".npy"):
-                        yield from self._npy(zf, info, blob, budget)
-                    else:
-                        yield from plain._member(zf, info, blob, budget)
-                    if budget.exhausted:
-                        yield _problem(blob, "archive limits reached; rest of the archive skipped")
-                        return
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            EOFError,
-            OSError,
-            ValueError,
-            NotImplementedError,
-        ) as exc:
-            yield _problem(blob, f"unreadable zip archive ({type(exc).__name__}: {exc})")
+
+        def handle(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[Item]:
+            if _STORAGE.search(info.filename):
+                return iter(())
+            if info.filename.lower().endswith(".npy"):
+                return self._npy(zf, info, blob, budget)
+            return plain._member(zf, info, blob, budget)
+
+        yield from iter_zip_members(blob, budget, handle)
 
     def _npy(
         self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, blob: Blob, budget: Budget
