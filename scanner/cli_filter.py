@@ -221,10 +221,12 @@ def _rotation_hook(settings: Any, rotation: Any, quiet: bool) -> Any:
     from scanner.commands.common import resolve_config
 
     config = resolve_config(settings)
-    if not config.rotation and not rotation.rotate:
+    if not config.rotation and not (rotation is not None and rotation.rotate):
         return None
-    from scanner.rotation import parse_rotation
+    from scanner.rotation import RotationOptions, parse_rotation
     from scanner.rotation import run as run_rotation
+
+    options = rotation or RotationOptions()
 
     parse_rotation(config.rotation, config.source)  # a bad entry is a user error now, not later
 
@@ -235,7 +237,7 @@ def _rotation_hook(settings: Any, rotation: Any, quiet: bool) -> Any:
     echo = rotation_echo(quiet)
 
     def hook(findings: Any) -> None:
-        run_rotation(findings, config, rotation, warn, echo)
+        run_rotation(findings, config, options, warn, echo)
 
     return hook
 

@@ -64,11 +64,14 @@ def rotation_options(func: F) -> F:
     return func
 
 
-def rotation_from(kwargs: dict[str, Any]) -> RotationOptions:
-    """Pop the rotation flags out of a command's ``**kwargs``."""
+def rotation_from(kwargs: dict[str, Any]) -> RotationOptions | None:
+    """Pop the rotation flags out of a command's ``**kwargs``; None when none was given (the
+    defaults), so that commands load the rotation engine only when it can matter."""
+    values = {k: kwargs.pop(k, None) for k in _KEYS}
+    if not any(values.values()) and values["rotation_plan"] is None:
+        return None
     from scanner.rotation.engine import RotationOptions
 
-    values = {k: kwargs.pop(k, None) for k in _KEYS}
     return RotationOptions(
         rotate=bool(values["rotate"]),
         plan=values["rotation_plan"],

@@ -7,6 +7,7 @@ worker processes as it is.
 from __future__ import annotations
 
 import bisect
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -271,6 +272,26 @@ class _Lines:
         return self.chunk.first_line + rel_line - 1
 
 
+def _cached_triggers(ruleset: Ruleset, cache_dir: Path | None) -> list[str]:
+    """The decoder triggers of ``ruleset``, cached beside the Hyperscan database."""
+    path = cache_dir / f"triggers-{ruleset.digest[:24]}.txt" if cache_dir else None
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8").split("\n")
+        except OSError:
+            pass
+    triggers = encoded_triggers(keyword_forms(ruleset))
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text("\n".join(triggers), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a cache is an optimisation
+    return triggers
+
+
 def keyword_forms(ruleset: Ruleset) -> list[str]:
     """Each keyword as its rule's examples spell it, plus lower and upper case."""
     forms: set[str] = set()
@@ -301,7 +322,7 @@ class Matcher:
         cache_dir: Path | None = None,
     ) -> Matcher:
         """A matcher with its prefilter (and the decoder triggers) built for ``ruleset``."""
-        triggers = encoded_triggers(keyword_forms(ruleset))
+        triggers = _cached_triggers(ruleset, cache_dir)
         prefilter = build_prefilter(ruleset, engine, triggers, cache_dir)
         return cls(ruleset, prefilter, policy or MatchPolicy())
 

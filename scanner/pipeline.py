@@ -7,8 +7,6 @@ order.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -159,6 +157,9 @@ def _scan_parallel(
     jobs: int,
     progress: ProgressFn | None,
 ) -> BlobResult:
+    import concurrent.futures as cf  # only parallel scans need these (keeps the hook fast)
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     out = BlobResult()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import groupby
-from typing import TextIO
-
-from rich.console import Console
-from rich.markup import escape
+from typing import TYPE_CHECKING, TextIO
 
 from scanner.models import Finding, ScanStats, Severity
 from scanner.reporters.base import ReportContext, shown_secret
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 _STYLE = {
     Severity.CRITICAL: "bold red",
@@ -25,9 +25,16 @@ class TextReporter:
     def write(
         self, findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext, out: TextIO
     ) -> None:
+        if not findings:  # the common case in a hook: no need to load rich
+            out.write(summary_line(findings, stats) + "\n")
+            return
+        from rich.console import Console
+
         console = Console(
             file=out, force_terminal=ctx.color, no_color=not ctx.color, highlight=False, width=120
         )
+        from rich.markup import escape
+
         for path, group in groupby(findings, key=lambda f: f.origin.display):
             console.print(f"[bold]{escape(path)}[/bold]")
             for f in group:
@@ -36,6 +43,8 @@ class TextReporter:
         self._summary(console, findings, stats)
 
     def _finding(self, console: Console, f: Finding, ctx: ReportContext) -> None:
+        from rich.markup import escape
+
         pos = f.position
         style = _STYLE[f.severity]
         console.print(
@@ -52,20 +61,25 @@ class TextReporter:
             console.print(f"      [dim]revoke: {escape(rule.spec.remediation.url)}[/dim]")
 
     def _summary(self, console: Console, findings: Sequence[Finding], stats: ScanStats) -> None:
-        files = len({f.origin.display for f in findings})
-        mb = stats.bytes / 1e6
-        line = (
-            f"{len(findings)} finding(s) in {files} file(s); scanned {stats.files} file(s), "
-            f"{mb:.1f} MB in {stats.seconds:.2f}s"
-        )
-        extras = []
-        if stats.skipped:
-            extras.append(f"{stats.skipped} skipped")
-        if stats.problems:
-            extras.append(f"{len(stats.problems)} warning(s)")
-        if stats.suppressed:
-            extras.append(f"{stats.suppressed} suppressed")
-        if extras:
-            line += " (" + ", ".join(extras) + ")"
+        from rich.markup import escape
+
         style = "bold red" if findings else "bold green"
-        console.print(f"[{style}]{escape(line)}[/{style}]")
+        console.print(f"[{style}]{escape(summary_line(findings, stats))}[/{style}]")
+
+
+def summary_line(findings: Sequence[Finding], stats: ScanStats) -> str:
+    files = len({f.origin.display for f in findings})
+    line = (
+        f"{len(findings)} finding(s) in {files} file(s); scanned {stats.files} file(s), "
+        f"{stats.bytes / 1e6:.1f} MB in {stats.seconds:.2f}s"
+    )
+    extras = []
+    if stats.skipped:
+        extras.append(f"{stats.skipped} skipped")
+    if stats.problems:
+        extras.append(f"{len(stats.problems)} warning(s)")
+    if stats.suppressed:
+        extras.append(f"{stats.suppressed} suppressed")
+    if extras:
+        line += " (" + ", ".join(extras) + ")"
+    return line

@@ -9,7 +9,7 @@ import regex
 from regex import Pattern
 
 from scanner.errors import RuleError
-from scanner.rulebook.schema import RuleSpec
+from scanner.rulebook.schema import RuleSpec, count_groups
 from scanner.validators.offline import CHECKSUMS
 
 # ASCII semantics for \w, \b, \s and case folding: the same as the Hyperscan prefilter sees.
@@ -69,35 +69,12 @@ def compile_pattern(spec: RuleSpec) -> regex.Pattern[str]:
         raise RuleError(spec.source, spec.id, "pattern", f"does not compile: {exc}") from None
 
 
-def count_groups(pattern: str) -> int:
-    """Capturing groups in ``pattern`` without compiling it: ``(`` and ``(?P<``, outside
-    character classes and escapes."""
-    count = 0
-    i, n = 0, len(pattern)
-    in_class = False
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            if c == "]":
-                in_class = False
-        elif c == "[":
-            in_class = True
-            if pattern[i + 1 : i + 2] == "^":
-                i += 1
-            if pattern[i + 1 : i + 2] == "]":
-                i += 1
-        elif c == "(" and (pattern[i + 1 : i + 2] != "?" or pattern[i + 1 : i + 4] == "?P<"):
-            count += 1
-        i += 1
-    return count
-
-
 def make_rule(spec: RuleSpec, index: int, *, eager: bool = True) -> CompiledRule:
     """``spec`` ready to run; ``eager`` compiles (and so validates) its patterns now."""
-    groups = compile_pattern(spec).groups if eager else count_groups(spec.pattern)
+    if eager:
+        groups = compile_pattern(spec).groups
+    else:
+        groups = spec.groups if spec.groups >= 0 else count_groups(spec.pattern)
     group = spec.secret_group if spec.secret_group is not None else (1 if groups else 0)
     if group > groups:
         raise RuleError(
@@ -211,6 +188,7 @@ class Ruleset:
         for r in self.rules:
             digest.update(r.id.encode() + b"\0" + r.spec.pattern.encode() + b"\0")
             digest.update("\0".join(r.spec.keywords).encode() + b"\1")
+            digest.update("\0".join(e.text for e in r.spec.examples).encode() + b"\2")
         self.digest = digest.hexdigest()
 
     @classmethod

@@ -28,8 +28,11 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.toml") if p.is_file())
 
 
+SPEC_CACHE_VERSION = "specs-2"  # bump when RuleSpec's fields change
+
+
 def _dir_key(files: list[Path]) -> str:
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(f"{__version__}\0{SPEC_CACHE_VERSION}".encode())
     for file in files:
         st = file.stat()
         digest.update(f"{file}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())

@@ -97,6 +97,7 @@ class RuleSpec:
     negative_examples: tuple[str, ...]
     source: str
     anchor_keyword: bool = False
+    groups: int = -1  # capturing groups in ``pattern``; counted at parse time
 
     @property
     def is_generic(self) -> bool:
@@ -174,6 +175,7 @@ def parse_rule(entry: Any, source: str, index: int) -> RuleSpec:
         negative_examples=negatives,
         source=source,
         anchor_keyword=_parse_anchor(entry.get("anchor"), source, rid),
+        groups=count_groups(r.string("pattern", required=True)),
     )
 
 
@@ -268,3 +270,29 @@ class _Reader:
             return parse(str(value))
         except ValueError as exc:
             raise self.fail(key, str(exc)) from None
+
+
+def count_groups(pattern: str) -> int:
+    """Capturing groups in ``pattern`` without compiling it: ``(`` and ``(?P<``, outside
+    character classes and escapes."""
+    count = 0
+    i, n = 0, len(pattern)
+    in_class = False
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "^":
+                i += 1
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(" and (pattern[i + 1 : i + 2] != "?" or pattern[i + 1 : i + 4] == "?P<"):
+            count += 1
+        i += 1
+    return count
