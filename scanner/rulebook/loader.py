@@ -28,7 +28,7 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.toml") if p.is_file())
 
 
-SPEC_CACHE_VERSION = "specs-2"  # bump when RuleSpec's fields change
+SPEC_CACHE_VERSION = "specs-3"  # bump when RuleSpec's fields change
 
 
 def _dir_key(files: list[Path]) -> str:

@@ -44,13 +44,13 @@ _ALLOW_KEYS = frozenset({"stopwords", "patterns", "paths"})
 DEFAULT_WINDOW = 512
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Example:
     text: str
     secret: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Requirements:
     min_digits: int = 0
     min_upper: int = 0
@@ -60,20 +60,20 @@ class Requirements:
     max_length: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Allow:
     stopwords: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Remediation:
     url: str = ""
     steps: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RuleSpec:
     """A rule as written, validated but not compiled."""
 
