@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import regex
-
 from scanner.errors import ConfigError
 
 CONFIG_NAMES = (".keyguard.toml", "keyguard.toml")
@@ -101,14 +99,8 @@ def parse_config(data: Mapping[str, Any], name: str, base: Path) -> Config:
         raise ConfigError(f"{name}: `rotation` must be an array of tables ([[rotation]])")
     values = _str_list(data_get(allow, "values"), name, "allow.values")
     paths = _str_list(data_get(allow, "paths"), name, "allow.paths")
-    for key, patterns in (("allow.values", values), ("allow.paths", paths)):
-        for pattern in patterns:
-            try:
-                regex.compile(pattern)
-            except regex.error as exc:
-                raise ConfigError(
-                    f"{name}: `{key}`: pattern {pattern!r} does not compile: {exc}"
-                ) from None
+    if values or paths:
+        _check_patterns(name, values, paths)
     return Config(
         source=name,
         rule_paths=tuple(base / p for p in _str_list(data.get("rules"), name, "rules")),
@@ -121,6 +113,19 @@ def parse_config(data: Mapping[str, Any], name: str, base: Path) -> Config:
         rotation=tuple(rotation),
         sections={k: v for k, v in data.items() if k in ("filter", "git")},
     )
+
+
+def _check_patterns(name: str, values: list[str], paths: list[str]) -> None:
+    import regex
+
+    for key, patterns in (("allow.values", values), ("allow.paths", paths)):
+        for pattern in patterns:
+            try:
+                regex.compile(pattern)
+            except regex.error as exc:
+                raise ConfigError(
+                    f"{name}: `{key}`: pattern {pattern!r} does not compile: {exc}"
+                ) from None
 
 
 def data_get(table: Mapping[str, Any], key: str) -> Any:

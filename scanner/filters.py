@@ -5,7 +5,7 @@ Each ``is_*``/``has_*`` function answers one question and is tested on its own.
 
 from __future__ import annotations
 
-import regex
+import re
 
 ALLOW_MARKER = "keyguard:allow"
 ALLOW_NEXT_LINE_MARKER = "keyguard:allow-next-line"
@@ -46,12 +46,12 @@ _PLACEHOLDER_WORDS = (
     "token_here",
 )
 _WEAK_WORDS = ("example",)
-_TEMPLATE = regex.compile(
+_TEMPLATE = re.compile(
     r"\$\{|\{\{|\}\}|%\(|\$\(|^\$[A-Za-z_]|^<[^>]*>$|^<[A-Za-z_ -]{3,}"
     r"|^%[A-Za-z_]+%$|^\[[A-Za-z_ -]+\]$"
 )
-_RUN4 = regex.compile(r"([^0-9])\1{3,}|([0-9])\2{5,}")
-_MASKED = regex.compile(r"[*•]{3,}|x{4,}|X{4,}|\.{3,}|#{4,}")
+_RUN4 = re.compile(r"([^0-9])\1{3,}|([0-9])\2{5,}")
+_MASKED = re.compile(r"[*•]{3,}|x{4,}|X{4,}|\.{3,}|#{4,}")
 _SEQUENCES = (
     "0123456789",
     "abcdefghijklmnopqrstuvwxyz",
@@ -98,8 +98,8 @@ def has_placeholder_word(value: str, include_weak: bool) -> bool:
     return include_weak and any(w in lowered for w in _WEAK_WORDS)
 
 
-_WORDS = regex.compile(r"[A-Z]?[a-z]{2,}")
-_IDENT_CHARS = regex.compile(r"^[A-Za-z0-9_.]+$")
+_WORDS = re.compile(r"[A-Z]?[a-z]{2,}")
+_IDENT_CHARS = re.compile(r"^[A-Za-z0-9_.]+$")
 
 
 def looks_like_identifier(value: str) -> bool:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import regex
+from typing import TYPE_CHECKING
 
 from scanner import filters
 from scanner.decoders import (
@@ -28,6 +28,9 @@ from scanner.rulebook.compile import CompiledRule, Ruleset
 from scanner.secret import Secret
 from scanner.validators.offline import CHECKSUMS, meets_requirements, shannon_entropy
 
+if TYPE_CHECKING:
+    from regex import Match, Pattern
+
 REGEX_TIMEOUT = 10.0
 
 
@@ -37,7 +40,7 @@ class MatchPolicy:
 
     ignore_inline_allow: bool = False
     decode_depth: int = 2
-    allow_values: tuple[regex.Pattern[str], ...] = field(default=(), repr=False)
+    allow_values: tuple[Pattern[str], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +133,7 @@ def _iter_rule_matches(
     text: str,
     lowered: str | None,
     regions: list[tuple[int, int]] | None = None,
-) -> Iterator[regex.Match[str]]:
+) -> Iterator[Match[str]]:
     """Matches of ``rule`` in ``text``, searched only near its keywords.
 
     Every match contains a keyword and is at most ``window`` characters long, so searching
@@ -167,7 +170,7 @@ def _iter_rule_matches(
 
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-_CAMEL = regex.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def assignment_name(text: str, start: int, limit: int = 64) -> str:
@@ -184,7 +187,7 @@ def assignment_name(text: str, start: int, limit: int = 64) -> str:
 def name_tokens(name: str) -> list[str]:
     """``MISTRAL_API_KEY`` → mistral, api, key; ``newRelicKey`` → new, relic, key."""
     spaced = _CAMEL.sub("_", name)
-    return [t for t in regex.split(r"[_.\-]+", spaced.lower()) if t]
+    return [t for t in re.split(r"[_.\-]+", spaced.lower()) if t]
 
 
 def names_known_provider(name: str, providers: frozenset[str]) -> bool:

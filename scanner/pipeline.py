@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from scanner.blob import Blob
-from scanner.extractors import EXTRACTORS, Budget, Extractor, Limits, expand
+from scanner.extractors import Budget, Extractor, Limits, expand
 from scanner.matcher import Matcher
 from scanner.models import Finding, Origin, ScanStats, SourceProblem
 from scanner.sources.files import FileTarget, WalkOptions, iter_targets
@@ -50,7 +50,7 @@ def scan_blob(
     blob: Blob,
     matcher: Matcher,
     limits: Limits,
-    extractors: Sequence[Extractor] = EXTRACTORS,
+    extractors: Sequence[Extractor] | None = None,
 ) -> BlobResult:
     """Every finding in one blob and in what it contains."""
     result = BlobResult(bytes=blob.size)

@@ -6,9 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
-
-import regex
+from typing import TYPE_CHECKING, TextIO
 
 from scanner.__about__ import __version__
 from scanner.config import Config, find_config, load_config
@@ -20,6 +18,9 @@ from scanner.pipeline import FindingFilter
 from scanner.prefilter import default_cache_dir
 from scanner.rulebook.compile import Ruleset
 from scanner.rulebook.loader import load_ruleset
+
+if TYPE_CHECKING:
+    from regex import Pattern
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
@@ -75,11 +76,19 @@ def build_ruleset(settings: Settings, config: Config) -> Ruleset:
     )
 
 
+def _compiled(patterns: Sequence[str]) -> tuple[Pattern[str], ...]:
+    if not patterns:
+        return ()
+    import regex
+
+    return tuple(regex.compile(p) for p in patterns)
+
+
 def build_matcher(settings: Settings, config: Config, ruleset: Ruleset) -> Matcher:
     policy = MatchPolicy(
         ignore_inline_allow=settings.ignore_inline_allow,
         decode_depth=settings.decode_depth,
-        allow_values=tuple(regex.compile(p) for p in config.allow_values),
+        allow_values=_compiled(config.allow_values),
     )
     return Matcher.build(ruleset, policy, settings.engine, cache_dir=default_cache_dir())
 
@@ -92,7 +101,7 @@ def build_limits(settings: Settings, config: Config) -> Limits:
 def build_filters(settings: Settings, config: Config) -> list[FindingFilter]:
     filters: list[FindingFilter] = []
     if config.allow_paths:
-        patterns = [regex.compile(p) for p in config.allow_paths]
+        patterns = _compiled(config.allow_paths)
 
         def allowed_path(f: Finding) -> str | None:
             return "allow.paths" if any(p.search(f.origin.display) for p in patterns) else None

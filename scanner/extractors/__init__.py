@@ -1,57 +1,97 @@
 """Extractor registry and the recursive expansion of a blob into text chunks.
 
-``EXTRACTORS`` is an explicit, ordered tuple: the first extractor that accepts a blob handles
-it (format-specific extractors such as notebooks or model files come before generic zip/tar).
+``default_extractors()`` (also ``EXTRACTORS``) is an explicit, ordered tuple: the first extractor
+that accepts a blob handles it (format-specific extractors such as notebooks or model files come
+before generic zip/tar).
 A blob no extractor accepts is scanned as text, or skipped when it is binary.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 
 from scanner.blob import Blob
 from scanner.chunking import iter_text_chunks, sniff_encoding
-from scanner.extractors.archives import CompressedExtractor, TarExtractor, ZipExtractor
 from scanner.extractors.base import Budget, Extractor, Item, Limits
-from scanner.extractors.images import ImageExtractor
-from scanner.extractors.models import (
-    GgufExtractor,
-    Hdf5Extractor,
-    ModelZipExtractor,
-    OnnxExtractor,
-    SafetensorsExtractor,
-)
-from scanner.extractors.notebooks import NotebookExtractor
-from scanner.extractors.pickles import CompressedPickleExtractor, NpyExtractor, PickleExtractor
 from scanner.models import Chunk, SourceProblem
 
-EXTRACTORS: tuple[Extractor, ...] = (
-    NotebookExtractor(),
-    SafetensorsExtractor(),
-    GgufExtractor(),
-    OnnxExtractor(),
-    Hdf5Extractor(),
-    NpyExtractor(),
-    ModelZipExtractor(),
-    CompressedPickleExtractor(),
-    PickleExtractor(),
-    ZipExtractor(),
-    ImageExtractor(),
-    TarExtractor(),
-    CompressedExtractor(),
-)
+# Names no extractor claims (each claims its own suffixes or binary magic): with no NUL byte in
+# the first bytes, such a blob is plain text, and the registry (and its imports) is not needed.
+PLAIN_TEXT_SUFFIXES = (
+    ".py", ".pyi", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".go", ".rs", ".java",
+    ".kt", ".scala", ".rb", ".php", ".cs", ".c", ".h", ".cc", ".cpp", ".hpp", ".swift",
+    ".sh", ".bash", ".zsh", ".ps1", ".bat", ".yaml", ".yml", ".toml", ".ini", ".cfg",
+    ".conf", ".env", ".properties", ".txt", ".md", ".rst", ".html", ".htm", ".css",
+    ".scss", ".xml", ".sql", ".tf", ".tfvars", ".hcl", ".gradle", ".csv", ".json",
+)  # fmt: skip
 
-__all__ = ["EXTRACTORS", "Budget", "Extractor", "Item", "Limits", "expand"]
+
+def _build_registry() -> tuple[Extractor, ...]:
+    from scanner.extractors.archives import CompressedExtractor, TarExtractor, ZipExtractor
+    from scanner.extractors.images import ImageExtractor
+    from scanner.extractors.models import (
+        GgufExtractor,
+        Hdf5Extractor,
+        ModelZipExtractor,
+        OnnxExtractor,
+        SafetensorsExtractor,
+    )
+    from scanner.extractors.notebooks import NotebookExtractor
+    from scanner.extractors.pickles import (
+        CompressedPickleExtractor,
+        NpyExtractor,
+        PickleExtractor,
+    )
+
+    return (
+        NotebookExtractor(),
+        SafetensorsExtractor(),
+        GgufExtractor(),
+        OnnxExtractor(),
+        Hdf5Extractor(),
+        NpyExtractor(),
+        ModelZipExtractor(),
+        CompressedPickleExtractor(),
+        PickleExtractor(),
+        ZipExtractor(),
+        ImageExtractor(),
+        TarExtractor(),
+        CompressedExtractor(),
+    )
+
+
+@functools.cache
+def default_extractors() -> tuple[Extractor, ...]:
+    """The ordered registry, built on first need: a hook checking one ``.py`` file never pays
+    for importing the archive, model and image readers."""
+    return _build_registry()
+
+
+def __getattr__(name: str) -> tuple[Extractor, ...]:
+    if name == "EXTRACTORS":
+        return default_extractors()
+    raise AttributeError(name)
+
+
+def is_plain_text(blob: Blob, head: bytes) -> bool:
+    return blob.lower_name.endswith(PLAIN_TEXT_SUFFIXES) and b"\0" not in head
+
+
+__all__ = ["Budget", "Extractor", "Item", "Limits", "default_extractors", "expand"]
 
 
 def expand(
     blob: Blob,
     budget: Budget,
-    extractors: Sequence[Extractor] = EXTRACTORS,
+    extractors: Sequence[Extractor] | None = None,
     path_for_rules: str = "",
 ) -> Iterator[Chunk | SourceProblem]:
     """Text chunks from ``blob`` and everything nested in it, within the budget."""
     head = blob.head(4096)
+    nested = extractors  # None: every nested blob chooses again (and may skip the registry)
+    if extractors is None:
+        extractors = () if is_plain_text(blob, head) else default_extractors()
     for extractor in extractors:
         if not extractor.accepts(blob, head):
             continue
@@ -60,7 +100,7 @@ def expand(
             return
         for item in extractor.extract(blob, budget):
             if isinstance(item, Blob):
-                yield from expand(item, budget, extractors, path_for_rules)
+                yield from expand(item, budget, nested, path_for_rules)
             else:
                 yield item
         return

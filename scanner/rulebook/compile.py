@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-
-import regex
-from regex import Pattern
+from typing import TYPE_CHECKING
 
 from scanner.errors import RuleError
 from scanner.rulebook.schema import RuleSpec, count_groups
 from scanner.validators.offline import CHECKSUMS
 
+if TYPE_CHECKING:
+    from regex import Pattern
+
 # ASCII semantics for \w, \b, \s and case folding: the same as the Hyperscan prefilter sees.
-REGEX_FLAGS = regex.ASCII | regex.VERSION0
 
 
 class CompiledRule:
@@ -62,9 +62,11 @@ class CompiledRule:
         return self._allow_paths
 
 
-def compile_pattern(spec: RuleSpec) -> regex.Pattern[str]:
+def compile_pattern(spec: RuleSpec) -> Pattern[str]:
+    import regex  # loaded on the first rule that needs confirming, not at start-up
+
     try:
-        return regex.compile(spec.pattern, REGEX_FLAGS)
+        return regex.compile(spec.pattern, regex.ASCII | regex.VERSION0)
     except regex.error as exc:
         raise RuleError(spec.source, spec.id, "pattern", f"does not compile: {exc}") from None
 
@@ -96,9 +98,11 @@ def compile_rule(spec: RuleSpec, index: int) -> CompiledRule:
     return make_rule(spec, index, eager=True)
 
 
-def _compile_aux(spec: RuleSpec, where: str, pattern: str) -> regex.Pattern[str]:
+def _compile_aux(spec: RuleSpec, where: str, pattern: str) -> Pattern[str]:
+    import regex
+
     try:
-        return regex.compile(pattern, REGEX_FLAGS)
+        return regex.compile(pattern, regex.ASCII | regex.VERSION0)
     except regex.error as exc:
         raise RuleError(spec.source, spec.id, where, f"does not compile: {exc}") from None
 
