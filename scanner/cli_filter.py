@@ -221,7 +221,7 @@ def _rotation_hook(settings: Any, rotation: Any, quiet: bool) -> Any:
     from scanner.commands.common import resolve_config
 
     config = resolve_config(settings)
-    if not config.rotation and not (rotation is not None and rotation.rotate):
+    if not config.rotation and rotation is None:
         return None
     from scanner.rotation import RotationOptions, parse_rotation
     from scanner.rotation import run as run_rotation

@@ -97,7 +97,7 @@ def git(
     for problem in result.stats.problems:
         warn(str(problem))
     code = exit_status(result.findings, result.stats, settings)
-    if config.rotation or (rotation is not None and rotation.rotate):
+    if config.rotation or rotation is not None:
         # the engine (and its HTTP clients) loads only when rotation is configured
         from scanner.rotation import RotationOptions as Options
         from scanner.rotation import run as run_rotation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from scanner.commands.common import (
     Settings,
@@ -20,10 +20,11 @@ from scanner.commands.image import merge_results, scan_images
 from scanner.errors import SourceError
 from scanner.ignore import IgnoreMatcher
 from scanner.pipeline import ProgressFn, ScanResult, scan_paths
-from scanner.rotation import RotationOptions
-from scanner.rotation import run as run_rotation
 from scanner.sources.files import WalkOptions
 from scanner.sources.images import is_layout_dir
+
+if TYPE_CHECKING:
+    from scanner.rotation import RotationOptions
 
 Warn = Callable[[str], None]
 
@@ -67,8 +68,13 @@ def scan(
         warn(str(problem))
     if missing and len(missing) == len(paths):
         raise SourceError(f"{missing[0].where}: no such file or directory")
-    rotated = run_rotation(result.findings, config, rotation or RotationOptions(), warn, echo)
+    code = 2 if missing else exit_status(result.findings, result.stats, settings)
+    if config.rotation or rotation is not None:
+        # the engine (and its HTTP clients) loads only when rotation is configured or asked for
+        from scanner.rotation import RotationOptions as Options
+        from scanner.rotation import run as run_rotation
+
+        rotated = run_rotation(result.findings, config, rotation or Options(), warn, echo or warn)
+        code = code if missing else rotated.exit_code(code)
     write_report(result.findings, result.stats, settings, ruleset, stdout)
-    if missing:
-        return 2
-    return rotated.exit_code(exit_status(result.findings, result.stats, settings))
+    return code
