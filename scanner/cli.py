@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings (at or above ``--fail-on``), 2 user error, 3 int
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import traceback
@@ -249,29 +250,20 @@ def scan(paths: tuple[str, ...], no_ignore: bool, quiet: bool, **kwargs: Any) ->
     rotation = rotation_from(kwargs)
     settings = settings_from(kwargs, search)
     bar = progress_bar(quiet)
-    if bar is None:
+    with bar if bar is not None else contextlib.nullcontext():
+        progress = None
+        if bar is not None:
+            progress = functools.partial(_advance, bar, bar.add_task("scanning", total=None))
         code = run_scan(
             paths,
             settings,
             use_ignore=not no_ignore,
             stdout=sys.stdout,
             warn=warner(quiet),
+            progress=progress,
             rotation=rotation,
             echo=rotation_echo(quiet),
         )
-    else:
-        with bar:
-            task = bar.add_task("scanning", total=None)
-            code = run_scan(
-                paths,
-                settings,
-                use_ignore=not no_ignore,
-                stdout=sys.stdout,
-                warn=warner(quiet),
-                progress=functools.partial(_advance, bar, task),
-                rotation=rotation,
-                echo=rotation_echo(quiet),
-            )
     sys.exit(code)
 
 

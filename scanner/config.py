@@ -97,8 +97,8 @@ def parse_config(data: Mapping[str, Any], name: str, base: Path) -> Config:
     rotation = data.get("rotation", [])
     if not isinstance(rotation, list) or not all(isinstance(r, dict) for r in rotation):
         raise ConfigError(f"{name}: `rotation` must be an array of tables ([[rotation]])")
-    values = _str_list(data_get(allow, "values"), name, "allow.values")
-    paths = _str_list(data_get(allow, "paths"), name, "allow.paths")
+    values = _str_list(allow.get("values"), name, "allow.values")
+    paths = _str_list(allow.get("paths"), name, "allow.paths")
     if values or paths:
         _check_patterns(name, values, paths)
     return Config(
@@ -126,10 +126,6 @@ def _check_patterns(name: str, values: list[str], paths: list[str]) -> None:
                 raise ConfigError(
                     f"{name}: `{key}`: pattern {pattern!r} does not compile: {exc}"
                 ) from None
-
-
-def data_get(table: Mapping[str, Any], key: str) -> Any:
-    return table.get(key)
 
 
 def _str_list(value: Any, name: str, key: str) -> list[str]:
