@@ -11,6 +11,8 @@ from typing import Any
 
 from scanner.errors import RuleError
 from scanner.models import Confidence, Severity
+from scanner.rulebook.macros import expand as expand_macros
+from scanner.rulebook.macros import unknown_macros
 
 ID_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9][a-z0-9-]*)+$")
 _RULE_KEYS = frozenset(
@@ -148,6 +150,11 @@ def parse_rule(entry: Any, source: str, index: int) -> RuleSpec:
     secret_group = entry.get("secret_group")
     if secret_group is not None and (not isinstance(secret_group, int) or secret_group < 0):
         raise RuleError(source, rid, "secret_group", "must be a non-negative integer")
+    pattern = r.string("pattern", required=True)
+    bad = unknown_macros(pattern)
+    if bad:
+        raise RuleError(source, rid, "pattern", f"unknown macro {{{{{bad[0]}}}}}")
+    pattern = expand_macros(pattern)
     window = entry.get("window", DEFAULT_WINDOW)
     if not isinstance(window, int) or not 16 <= window <= 1_000_000:
         raise RuleError(source, rid, "window", "must be an integer from 16 to 1000000")
@@ -158,7 +165,7 @@ def parse_rule(entry: Any, source: str, index: int) -> RuleSpec:
         severity=r.enum("severity", Severity.parse, Severity.HIGH),
         confidence=r.enum("confidence", Confidence.parse, Confidence.HIGH),
         keywords=keywords,
-        pattern=r.string("pattern", required=True),
+        pattern=pattern,
         secret_group=secret_group,
         min_entropy=r.number("min_entropy", 0.0),
         checksum=entry.get("checksum") if isinstance(entry.get("checksum"), str) else None,
@@ -175,7 +182,7 @@ def parse_rule(entry: Any, source: str, index: int) -> RuleSpec:
         negative_examples=negatives,
         source=source,
         anchor_keyword=_parse_anchor(entry.get("anchor"), source, rid),
-        groups=count_groups(r.string("pattern", required=True)),
+        groups=count_groups(pattern),
     )
 
 

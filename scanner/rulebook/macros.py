@@ -1,0 +1,40 @@
+"""Named pattern fragments that rule files use instead of pasting the same regex tail.
+
+A rule's ``pattern`` may contain ``{{name}}``; it is replaced by the fragment below before the
+pattern is compiled (by both engines) or its groups are counted. Only the key-body macros
+(``hex32``, ``hex40``, ``hex64``, ``uuid``) hold a capture group: the secret; the others hold none.
+
+| macro | matches |
+|---|---|
+| ``{{assign}}`` | an assignment operator between a name and its value, with optional quotes: ``=``, ``:``, ``:=``, ``=>``, ``"key": "``, ``KEY='`` |
+| ``{{name}}`` | the rest of a setting name after the provider word: ``_API_KEY``, ``.secret``, ``-token`` (up to 30 name characters) |
+| ``{{near}}`` | a short gap (up to 40 characters, or a line break and indentation) between a provider word and its key, used where a provider writes keys in many shapes (``acme: {"key": "..."}``, ``acme key ...``) |
+| ``{{hex32}}`` ... | common key bodies, bounded by word boundaries: ``{{hex32}}``, ``{{hex40}}``, ``{{hex64}}``, ``{{uuid}}`` |
+"""
+
+from __future__ import annotations
+
+import re
+
+MACROS: dict[str, str] = {
+    "assign": r"""["'\]]{0,2}\s{0,3}(?::=|=>|:|=)\s{0,3}(?:["'`]|&quot;)?""",
+    "name": r"[\w.-]{0,30}",
+    "near": r"""(?:[\w.-]{0,30}["'\]]{0,2}\s{0,3}(?::=|=>|:|=|\s)\s{0,3}(?:["'`]|&quot;)?|[^\r\n]{0,40}?[\s"'`=:(,\[{]|[^\r\n]{0,30}\r?\n[^\r\n]{0,40}?[\s"'`=:(,\[{])""",
+    "hex32": r"\b([a-fA-F0-9]{32})\b",
+    "hex40": r"\b([a-fA-F0-9]{40})\b",
+    "hex64": r"\b([a-fA-F0-9]{64})\b",
+    "uuid": r"\b([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b",
+}
+"""Fragments by name. ``hex32``/``hex40``/``hex64``/``uuid`` include the secret's capture group."""
+
+_MACRO_RE = re.compile(r"\{\{([a-z0-9_]+)\}\}")
+
+
+def expand(pattern: str) -> str:
+    """``pattern`` with every ``{{name}}`` replaced; an unknown name raises ``KeyError``."""
+    return _MACRO_RE.sub(lambda m: MACROS[m.group(1)], pattern)
+
+
+def unknown_macros(pattern: str) -> list[str]:
+    """Names written as ``{{name}}`` in ``pattern`` that are not macros."""
+    return [m for m in _MACRO_RE.findall(pattern) if m not in MACROS]
