@@ -9,7 +9,7 @@ Exception tree::
         ├── SourceError          a scan target is missing, unreadable or not what was asked for
         └── BaselineError        unreadable or invalid baseline
 
-Core code raises these and never exits or prints; only ``cli.py`` maps them to exit codes.
+Core code raises these and never exits or prints; only ``scanner/cli/`` maps them to exit codes.
 Messages never contain secret values.
 """
 
@@ -23,6 +23,7 @@ class ExitCode(enum.IntEnum):
     FINDINGS = 1
     USER_ERROR = 2
     INTERNAL_ERROR = 3
+    ROTATION_FAILED = 4
     INTERRUPTED = 130
 
 

@@ -28,7 +28,7 @@ from scanner.commands.common import (
     resolve_config,
     write_report,
 )
-from scanner.errors import SourceError
+from scanner.errors import ExitCode, SourceError
 from scanner.extractors import Limits
 from scanner.matcher import Matcher
 from scanner.models import Finding, Origin, SourceProblem
@@ -295,5 +295,5 @@ def image(
     rotated = run_rotation(result.findings, config, rotation or RotationOptions(), warn, echo)
     write_report(result.findings, result.stats, settings, ruleset, stdout)
     if missing:
-        return 2
+        return int(ExitCode.USER_ERROR)
     return rotated.exit_code(exit_status(result.findings, result.stats, settings))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from scanner.config import Config
+from scanner.errors import ExitCode
 from scanner.models import Finding
 from scanner.rotation.aws import AwsSecretsManagerProvider
 from scanner.rotation.base import Provider, RotationError, RotationRequest, Target
@@ -24,7 +25,7 @@ from scanner.rotation.hooks import ExecProvider, WebhookProvider
 from scanner.rotation.state import DEFAULT_AUDIT_FILE, DEFAULT_STATE_FILE, AuditLog, RotationState
 from scanner.rotation.vault import VaultProvider
 
-ROTATION_ERROR_EXIT = 4
+ROTATION_ERROR_EXIT = int(ExitCode.ROTATION_FAILED)
 """Exit status when a rotation failed and ``--fail-on-rotation-error`` was given."""
 
 ProviderFactory = Callable[[RotationEntry, ProviderContext], Provider]

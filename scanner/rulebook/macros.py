@@ -4,12 +4,15 @@ A rule's ``pattern`` may contain ``{{name}}``; it is replaced by the fragment be
 pattern is compiled (by both engines) or its groups are counted. Only the key-body macros
 (``hex32``, ``hex40``, ``hex64``, ``uuid``) hold a capture group: the secret; the others hold none.
 
-| macro | matches |
-|---|---|
-| ``{{assign}}`` | an assignment operator between a name and its value, with optional quotes: ``=``, ``:``, ``:=``, ``=>``, ``"key": "``, ``KEY='`` |
-| ``{{name}}`` | the rest of a setting name after the provider word: ``_API_KEY``, ``.secret``, ``-token`` (up to 30 name characters) |
-| ``{{near}}`` | a short gap (up to 40 characters, or a line break and indentation) between a provider word and its key, used where a provider writes keys in many shapes (``acme: {"key": "..."}``, ``acme key ...``) |
-| ``{{hex32}}`` ... | common key bodies, bounded by word boundaries: ``{{hex32}}``, ``{{hex40}}``, ``{{hex64}}``, ``{{uuid}}`` |
+- ``{{assign}}``: an assignment operator between a name and its value, with optional quotes
+  (``=``, ``:``, ``:=``, ``=>``, ``"key": "``, ``KEY='``).
+- ``{{name}}``: the rest of a setting name after the provider word (``_API_KEY``, ``.secret``,
+  ``-token``; up to 30 name characters).
+- ``{{near}}``: a short gap between a provider word and its key (a setting name and an
+  assignment, up to 40 characters on the line, or a line break and indentation), for providers
+  whose keys are written in many shapes (``acme: {"key": "..."}``, ``acme key ...``).
+- ``{{hex32}}``, ``{{hex40}}``, ``{{hex64}}``, ``{{uuid}}``: common key bodies, bounded by word
+  boundaries, captured as the secret.
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ import re
 MACROS: dict[str, str] = {
     "assign": r"""["'\]]{0,2}\s{0,3}(?::=|=>|:|=)\s{0,3}(?:["'`]|&quot;)?""",
     "name": r"[\w.-]{0,30}",
-    "near": r"""(?:[\w.-]{0,30}["'\]]{0,2}\s{0,3}(?::=|=>|:|=|\s)\s{0,3}(?:["'`]|&quot;)?|[^\r\n]{0,40}?[\s"'`=:(,\[{]|[^\r\n]{0,30}\r?\n[^\r\n]{0,40}?[\s"'`=:(,\[{])""",
+    "near": (
+        r"""(?:[\w.-]{0,30}["'\]]{0,2}\s{0,3}(?::=|=>|:|=|\s)\s{0,3}(?:["'`]|&quot;)?"""
+        r"""|[^\r\n]{0,40}?[\s"'`=:(,\[{]"""
+        r"""|[^\r\n]{0,30}\r?\n[^\r\n]{0,40}?[\s"'`=:(,\[{])"""
+    ),
     "hex32": r"\b([a-fA-F0-9]{32})\b",
     "hex40": r"\b([a-fA-F0-9]{40})\b",
     "hex64": r"\b([a-fA-F0-9]{64})\b",

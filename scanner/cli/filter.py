@@ -12,20 +12,12 @@ from typing import Any
 
 import click
 
-from scanner.cli_rotation import rotation_echo, rotation_from, rotation_options
+from scanner.cli.options import size_option
+from scanner.cli.rotation import rotation_echo, rotation_from, rotation_options
 from scanner.errors import ExitCode, UserError
 from scanner.redact import DEFAULT_SALT, Redaction, RedactStyle
 
 SALT_ENV = "KEYGUARD_REDACT_SALT"
-
-
-def _size(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
-    from scanner.commands.common import parse_size
-
-    try:
-        return parse_size(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 @click.command("filter")
@@ -99,7 +91,7 @@ def _size(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
     "--max-line",
     default="1MiB",
     show_default=True,
-    callback=_size,
+    callback=size_option,
     help="Longest record held in memory; longer lines are redacted in windows.",
 )
 @click.option(

@@ -1,4 +1,4 @@
-"""``keyguard git`` and ``keyguard install-hook``: click wiring only (registered in cli.py)."""
+"""``keyguard git`` and ``keyguard install-hook``: click wiring only."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from scanner.cli import scan_options, settings_from, warner
-from scanner.cli_rotation import rotation_echo, rotation_from, rotation_options
+from scanner.cli.options import scan_options, settings_from, warner
+from scanner.cli.rotation import rotation_echo, rotation_from, rotation_options
 
 
 @click.command("git")

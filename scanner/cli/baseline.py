@@ -1,4 +1,4 @@
-"""``keyguard baseline create|update``: click wiring only (registered in cli.py)."""
+"""``keyguard baseline create|update``: click wiring only."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from scanner.cli import scan_options, settings_from, warner
+from scanner.cli.options import scan_options, settings_from, warner
 
 
 @click.group("baseline")

@@ -1,4 +1,4 @@
-"""``keyguard image``: the click command (registered at the end of scanner/cli.py)."""
+"""``keyguard image``: click wiring only."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from typing import Any
 
 import click
 
-from scanner.cli import scan_options, settings_from, warner
-from scanner.cli_rotation import rotation_echo, rotation_from, rotation_options
+from scanner.cli.options import scan_options, settings_from, warner
+from scanner.cli.rotation import rotation_echo, rotation_from, rotation_options
 
 
 @click.command("image")
 @click.argument("paths", nargs=-1, required=True)
 @scan_options
 @rotation_options
-def image(paths: tuple[str, ...], quiet: bool, **kwargs: Any) -> None:
+def image_cmd(paths: tuple[str, ...], quiet: bool, **kwargs: Any) -> None:
     """Scan container images: `docker save` tarballs (gzip too), OCI layouts and OCI tars.
 
     Reads the config (Env, Cmd, Entrypoint, Labels, ...), the build history and every file of
