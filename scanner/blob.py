@@ -15,7 +15,9 @@ class Blob:
     """Bytes with an origin. ``data`` is set for in-memory content; otherwise ``path`` is read.
 
     ``name`` is the base name used to pick an extractor (``model.safetensors``); ``depth`` counts
-    containers opened to reach it (archive in archive...).
+    containers opened to reach it (archive in archive...). ``key``, when the source knows it, is a
+    content id (a git blob id, a sha256 of a layer member plus its name suffix): blobs with the
+    same key are scanned once and their findings reported at every place they appear.
     """
 
     origin: Origin
@@ -24,10 +26,13 @@ class Blob:
     data: bytes | None = None
     path: Path | None = None
     depth: int = 0
+    key: str | None = None
 
     @classmethod
-    def from_bytes(cls, data: bytes, origin: Origin, name: str, depth: int = 0) -> Blob:
-        return cls(origin=origin, name=name, size=len(data), data=data, depth=depth)
+    def from_bytes(
+        cls, data: bytes, origin: Origin, name: str, depth: int = 0, key: str | None = None
+    ) -> Blob:
+        return cls(origin=origin, name=name, size=len(data), data=data, depth=depth, key=key)
 
     @classmethod
     def from_path(cls, path: Path, origin: Origin, size: int) -> Blob:

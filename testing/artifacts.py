@@ -362,7 +362,7 @@ def scan_api(path: Path, rules: Path, limits: Any = None) -> Any:
     from scanner.config import Config
     from scanner.extractors import Limits
     from scanner.models import Origin
-    from scanner.pipeline import scan_blob
+    from scanner.engine.unit import scan_blob
 
     settings = Settings(rule_files=(rules,), engine=ENGINE)
     config = Config()

@@ -131,13 +131,13 @@ def test_history_fail_on_above_rule_severity_exits_zero(repo: GitRepo, rules: Pa
 def test_history_parallel_workers_match_serial(
     repo: GitRepo, rules: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scanner.commands.git as gitcmd
+    import scanner.engine.pool as pool
 
     files = {f"d/f{i:03d}.txt": f"n={i}\n" for i in range(80)}
     files["d/f040.txt"] = f"T={fake_token(11)}\n"
     c1 = repo.commit("many", files)
     serial = run_git(repo, rules, "--jobs", "1")
-    monkeypatch.setattr(gitcmd, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(pool, "PARALLEL_MIN_BYTES", 0)
     parallel = run_git(repo, rules, "--jobs", "2")
     assert parallel[0] == serial[0] == 1
     assert parallel[1]["findings"] == serial[1]["findings"]

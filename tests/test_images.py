@@ -226,16 +226,16 @@ def _manifest(layout: Path) -> dict[str, Any]:
 def test_image_content_in_several_layers_matched_once(
     tmp_path: Path, rules: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scanner.commands.image as image_cmd
+    import scanner.engine.pool as pool
 
     calls: list[str] = []
-    real = image_cmd.scan_blob  # type: ignore[attr-defined]
+    real = pool.scan_blob
 
     def counting(blob: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append(blob.origin.members[-1])
         return real(blob, *args, **kwargs)
 
-    monkeypatch.setattr(image_cmd, "scan_blob", counting)
+    monkeypatch.setattr(pool, "scan_blob", counting)
     images = [sample_image(), sample_image(tag="example.invalid/app:2.0")]
     archive = write_docker_archive(tmp_path / "two.tar", images)
     code, findings, _ = run(rules, str(archive), "--jobs", "1")

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from scanner.cli.options import scan_options, settings_from, warner
-from scanner.cli.rotation import rotation_echo, rotation_from, rotation_options
+from scanner.cli.options import scan_options, settings_from
+from scanner.cli.rotation import command_output, rotation_options
 
 
 @click.command("git")
@@ -64,7 +64,7 @@ def git_cmd(
     if whole_files and not staged:
         raise click.UsageError("--whole-files only applies with --staged")
     lines = tuple(sys.stdin.read().splitlines()) if pre_push else None
-    rotation = rotation_from(kwargs)
+    out = command_output(quiet, kwargs)
     settings = settings_from(kwargs)
     target = GitTarget(
         repo=repo,
@@ -74,14 +74,7 @@ def git_cmd(
         whole_files=whole_files,
         pre_push=lines,
     )
-    code = run_git(
-        target,
-        settings,
-        stdout=sys.stdout,
-        warn=warner(quiet),
-        rotation=rotation,
-        echo=rotation_echo(quiet),
-    )
+    code = run_git(target, settings, out)
     sys.exit(code)
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from scanner.cli.options import scan_options, settings_from, warner
-from scanner.cli.rotation import rotation_echo, rotation_from, rotation_options
+from scanner.cli.options import scan_options, settings_from
+from scanner.cli.rotation import command_output, rotation_options
 
 
 @click.command("image")
@@ -23,14 +23,6 @@ def image_cmd(paths: tuple[str, ...], quiet: bool, **kwargs: Any) -> None:
     """
     from scanner.commands.image import image as run_image
 
-    rotation = rotation_from(kwargs)
-    settings = settings_from(kwargs)
-    code = run_image(
-        paths,
-        settings,
-        stdout=sys.stdout,
-        warn=warner(quiet),
-        rotation=rotation,
-        echo=rotation_echo(quiet),
-    )
+    out = command_output(quiet, kwargs)
+    code = run_image(paths, settings_from(kwargs), out)
     sys.exit(code)

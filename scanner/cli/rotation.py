@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:  # the engine (and its HTTP clients) loads only when rotation runs
+    from scanner.engine.tail import Output
     from scanner.rotation.engine import RotationOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -89,3 +90,18 @@ def rotation_echo(quiet: bool) -> Callable[[str], None]:
             click.echo(f"keyguard: {message}", err=True)
 
     return echo
+
+
+def command_output(quiet: bool, kwargs: dict[str, Any]) -> Output:
+    """Where a scanning command's results go (pops the rotation flags out of ``kwargs``)."""
+    import sys
+
+    from scanner.cli.options import warner
+    from scanner.engine.tail import Output
+
+    return Output(
+        stdout=sys.stdout,
+        warn=warner(quiet),
+        echo=rotation_echo(quiet),
+        rotation=rotation_from(kwargs),
+    )

@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from scanner.cli.options import progress_bar, scan_options, settings_from, warner
-from scanner.cli.rotation import rotation_echo, rotation_from, rotation_options
+from scanner.cli.options import progress_bar, scan_options, settings_from
+from scanner.cli.rotation import command_output, rotation_options
 
 
 @click.command("scan")
@@ -24,25 +24,16 @@ def scan_cmd(paths: tuple[str, ...], no_ignore: bool, quiet: bool, **kwargs: Any
     from scanner.commands.scan import scan as run_scan
 
     search = tuple(Path(p) for p in paths[:1] if Path(p).is_dir())
-    rotation = rotation_from(kwargs)
+    out = command_output(quiet, kwargs)
     settings = settings_from(kwargs, search)
     bar = progress_bar(quiet)
     with bar if bar is not None else contextlib.nullcontext():
         progress = None
         if bar is not None:
             progress = functools.partial(_advance, bar, bar.add_task("scanning", total=None))
-        code = run_scan(
-            paths,
-            settings,
-            use_ignore=not no_ignore,
-            stdout=sys.stdout,
-            warn=warner(quiet),
-            progress=progress,
-            rotation=rotation,
-            echo=rotation_echo(quiet),
-        )
+        code = run_scan(paths, settings, out, use_ignore=not no_ignore, progress=progress)
     sys.exit(code)
 
 
 def _advance(bar: Any, task: Any, done: int, total: int) -> None:
-    bar.update(task, completed=done, total=total)
+    bar.update(task, completed=done, total=total or None)

@@ -8,18 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from scanner.baseline import Baseline, load_baseline, write_baseline
-from scanner.commands.common import (
-    Settings,
-    build_filters,
-    build_limits,
-    build_matcher,
-    build_ruleset,
-    resolve_config,
-)
+from scanner.commands.common import Settings
+from scanner.commands.scan import scan_paths
+from scanner.engine.context import ScanContext
+from scanner.engine.results import ScanResult
 from scanner.errors import BaselineError, SourceError
-from scanner.ignore import IgnoreMatcher
-from scanner.pipeline import ScanResult, scan_paths
-from scanner.sources.files import WalkOptions
 
 Warn = Callable[[str], None]
 
@@ -35,38 +28,12 @@ def collect(source: Mapping[str, Any], settings: Settings) -> ScanResult:
 
         target = GitTarget(repo=str(source.get("repo") or "."), branch=source.get("branch"))
         repo = open_repo(target.repo)
-        settings = replace(settings, search_dirs=(*settings.search_dirs, repo.root))
-        config = resolve_config(settings)
-        ruleset = build_ruleset(settings, config)
-        return scan_history(
-            repo,
-            target,
-            build_matcher(settings, config, ruleset),
-            build_limits(settings, config),
-            build_filters(settings, config),
-            ruleset,
-            settings.jobs,
-        )
+        return scan_history(repo, target, ScanContext.build(settings, search_dirs=(repo.root,)))
     if kind != "scan":
         raise BaselineError(f"baseline source kind {kind!r} is not known (scan or git)")
     paths = [str(p) for p in source.get("paths") or ["."]]
     dirs = tuple(Path(p) for p in paths[:1] if Path(p).is_dir())
-    settings = replace(settings, search_dirs=(*settings.search_dirs, *dirs))
-    config = resolve_config(settings)
-    ruleset = build_ruleset(settings, config)
-    limits = build_limits(settings, config)
-    walk = WalkOptions(
-        exclude=IgnoreMatcher.from_lines(list(config.exclude)) if config.exclude else None,
-        max_file_size=limits.max_file_size,
-    )
-    result = scan_paths(
-        paths,
-        build_matcher(settings, config, ruleset),
-        walk=walk,
-        limits=limits,
-        jobs=settings.jobs,
-        filters=build_filters(settings, config),
-    )
+    result = scan_paths(paths, ScanContext.build(settings, search_dirs=dirs))
     missing = [
         p for p in result.stats.problems if p.kind == "missing" or "no such file" in p.message
     ]

@@ -13,37 +13,21 @@ lines the change adds or modifies.
 
 from __future__ import annotations
 
-import os
-import posixpath
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, TextIO
 
-from scanner.blob import Blob
-from scanner.commands.common import (
-    Settings,
-    build_filters,
-    build_limits,
-    build_matcher,
-    build_ruleset,
-    exit_status,
-    resolve_config,
-    write_report,
-)
-from scanner.errors import SourceError, UserError
-from scanner.extractors import Limits
-from scanner.matcher import Matcher
+from scanner.commands.common import Settings
+from scanner.engine.context import ScanContext
+from scanner.engine.results import BlobResult, ScanResult, finish
+from scanner.engine.tail import Output, VersionControl, conclude
+from scanner.errors import SourceError
 from scanner.models import Finding, Origin, SourceProblem
-from scanner.pipeline import BlobResult, FindingFilter, ScanResult, finish, scan_blob
+from scanner.pipeline import scan_items
 from scanner.rulebook.compile import Ruleset
 from scanner.sources import git as gitsrc
-from scanner.sources.git import Introduction, Repo
+from scanner.sources.git import CatFile, Introduction, Repo
+from scanner.sources.gitblobs import GitBlobs, ReadStats
 
-if TYPE_CHECKING:
-    from scanner.rotation import RotationOptions
-
-Warn = Callable[[str], None]
 _NO_COMMIT = gitsrc.Commit("", "", "", "", "")
 
 
@@ -69,70 +53,52 @@ class GitTarget:
         return ["--all"]
 
 
-def git(
-    target: GitTarget,
-    settings: Settings,
-    *,
-    stdout: TextIO,
-    warn: Warn,
-    rotation: RotationOptions | None = None,
-    echo: Warn | None = None,
-) -> int:
+def git(target: GitTarget, settings: Settings, out: Output) -> int:
     repo = gitsrc.open_repo(target.repo)
-    settings = replace(settings, search_dirs=(*settings.search_dirs, repo.root))
-    config = resolve_config(settings)
-    ruleset = build_ruleset(settings, config)
-    matcher = build_matcher(settings, config, ruleset)
-    limits = build_limits(settings, config)
-    filters = build_filters(settings, config)
+    ctx = ScanContext.build(settings, search_dirs=(repo.root,))
     if target.pre_push is not None:
         revs = gitsrc.pre_push_revs(repo, target.pre_push)
         if not revs:
             return 0
         target = replace(target, revs=tuple(revs))
     if target.staged:
-        result = scan_staged(repo, matcher, limits, filters, whole_files=target.whole_files)
+        result = scan_staged(repo, ctx, whole_files=target.whole_files)
     else:
-        result = scan_history(repo, target, matcher, limits, filters, ruleset, settings.jobs)
-    for problem in result.stats.problems:
-        warn(str(problem))
-    code = exit_status(result.findings, result.stats, settings)
-    if config.rotation or rotation is not None:
-        # the engine (and its HTTP clients) loads only when rotation is configured
-        from scanner.rotation import RotationOptions as Options
-        from scanner.rotation import run as run_rotation
-
-        rotated = run_rotation(result.findings, config, rotation or Options(), warn, echo or warn)
-        code = rotated.exit_code(code)
-    if settings.report_format == "sarif":
-        _write_sarif(repo, result, settings, ruleset, stdout)
-    else:
-        write_report(result.findings, result.stats, settings, ruleset, stdout)
-    return code
+        result = scan_history(repo, target, ctx)
+    vcs = VersionControl(gitsrc.repository_uri(repo), repo.head, gitsrc.branch(repo))
+    return conclude(result, ctx, out, vcs=vcs)
 
 
-def _write_sarif(
-    repo: Repo, result: ScanResult, settings: Settings, ruleset: Ruleset, stdout: TextIO
-) -> None:
-    """SARIF with the repository, HEAD and branch as ``versionControlProvenance``."""
-    import io
-    import json
+class BlobFindings:
+    """Findings per blob id: each blob read once through one ``cat-file`` and scanned once
+    through the engine's pool; counts and problems gather in ``total``."""
 
-    from scanner.reporters.sarif import add_version_control
+    def __init__(self, repo: Repo, ctx: ScanContext) -> None:
+        self.ctx = ctx
+        self.cat = CatFile(repo)
+        self.stats = ReadStats()
+        self.total = BlobResult()
+        self.scanned = 0
+        self.seen: set[str] = set()
 
-    buffer = io.StringIO()
-    write_report(result.findings, result.stats, replace(settings, output=None), ruleset, buffer)
-    doc = add_version_control(
-        json.loads(buffer.getvalue()), gitsrc.repository_uri(repo), repo.head, gitsrc.branch(repo)
-    )
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    if settings.output is None:
-        stdout.write(text)
-        return
-    try:
-        settings.output.write_text(text, encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise UserError(f"{settings.output}: cannot write report ({exc.strerror})") from None
+    def scan(self, wanted: dict[str, Introduction]) -> dict[str, list[Finding]]:
+        source = GitBlobs(self.cat, wanted, self.ctx.limits, self.stats)
+        out: dict[str, list[Finding]] = {}
+        for blob, result in scan_items(source.items(), self.ctx, self.total):
+            self.total.merge(result, findings=False)
+            self.scanned += 1
+            if blob.key is not None:
+                self.seen.add(blob.key)
+                if result.findings:
+                    out[blob.key] = result.findings
+        return out
+
+    def finish(self, where: str, findings: list[Finding], started: float) -> ScanResult:
+        total = self.total
+        total.findings.extend(findings)
+        total.skipped += self.stats.skipped
+        total.problems.extend(self.stats.problems(where))
+        return finish(total, self.scanned, self.ctx.matcher.engine, started, self.ctx.filters)
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -166,67 +132,6 @@ def _commit_detail(intro: Introduction, in_head: bool) -> tuple[tuple[str, str],
     )
 
 
-PARALLEL_MIN_BYTES = 8 << 20
-_BATCH_BYTES = 2 << 20
-_BATCH_BLOBS = 128
-
-
-def _scan_one(
-    item: tuple[str, str, bytes], matcher: Matcher, limits: Limits
-) -> tuple[str, BlobResult]:
-    sha, path, data = item
-    origin = Origin(path=path, kind="git")
-    name = posixpath.basename(path) or path
-    return sha, scan_blob(Blob.from_bytes(data, origin, name), matcher, limits)
-
-
-_worker_state: dict[str, tuple[Matcher, Limits]] = {}
-
-
-def _worker_init(matcher: Matcher, limits: Limits) -> None:
-    _worker_state["ctx"] = (matcher, limits)
-
-
-def _worker_batch(batch: list[tuple[str, str, bytes]]) -> list[tuple[str, BlobResult]]:
-    matcher, limits = _worker_state["ctx"]
-    return [_scan_one(item, matcher, limits) for item in batch]
-
-
-def _batches(items: Iterable[tuple[str, str, bytes]]) -> Iterator[list[tuple[str, str, bytes]]]:
-    batch: list[tuple[str, str, bytes]] = []
-    size = 0
-    for item in items:
-        batch.append(item)
-        size += len(item[2])
-        if size >= _BATCH_BYTES or len(batch) >= _BATCH_BLOBS:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
-def _scan_parallel(
-    items: Iterable[tuple[str, str, bytes]], matcher: Matcher, limits: Limits, jobs: int
-) -> Iterator[tuple[str, BlobResult]]:
-    """Blobs read here (one cat-file process) and scanned by forked workers, a few batches
-    in flight at a time so memory stays bounded."""
-    import concurrent.futures as cf
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with cf.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=ctx, initializer=_worker_init, initargs=(matcher, limits)
-    ) as pool:
-        pending: list[cf.Future[list[tuple[str, BlobResult]]]] = []
-        for batch in _batches(items):
-            pending.append(pool.submit(_worker_batch, batch))
-            while len(pending) >= jobs * 3:
-                yield from pending.pop(0).result()
-        for future in pending:
-            yield from future.result()
-
-
 @dataclass(slots=True)
 class _Found:
     seq: int
@@ -234,102 +139,12 @@ class _Found:
     finding: Finding
 
 
-class _BlobScanner:
-    """Reads blobs through one ``cat-file`` process, scans each once, keeps per-blob findings."""
-
-    def __init__(self, repo: Repo, matcher: Matcher, limits: Limits, jobs: int = 1) -> None:
-        self.repo = repo
-        self.jobs = jobs
-        self.matcher = matcher
-        self.limits = limits
-        self.cat = gitsrc.CatFile(repo)
-        self.total = BlobResult()
-        self.scanned = 0
-        self.seen: set[str] = set()
-        self.missing = 0
-        self.lfs: list[str] = []
-        self.huge: list[str] = []
-
-    def scan(self, wanted: dict[str, Introduction]) -> dict[str, list[Finding]]:
-        """Findings per blob id; ``wanted`` maps each blob to the (path) it is scanned under."""
-        sizes = self.cat.sizes(list(wanted))
-        readable: list[str] = []
-        for sha, info in sizes.items():
-            if info is None:
-                self.missing += 1
-            elif info.kind != "blob":
-                continue
-            elif info.size > self.limits.max_file_size:
-                self.huge.append(wanted[sha].path)
-                self.total.skipped += 1
-            else:
-                readable.append(sha)
-        total_size = sum(info.size for sha in readable if (info := sizes[sha]) is not None)
-        items = self._items(readable, wanted)
-        if self.jobs > 1 and total_size >= PARALLEL_MIN_BYTES and len(readable) >= 64:
-            results = _scan_parallel(items, self.matcher, self.limits, self.jobs)
-        else:
-            results = (_scan_one(item, self.matcher, self.limits) for item in items)
-        out: dict[str, list[Finding]] = {}
-        for sha, res in results:
-            self.seen.add(sha)
-            self.scanned += 1
-            self.total.bytes += res.bytes
-            self.total.chunks += res.chunks
-            self.total.skipped += res.skipped
-            self.total.problems.extend(res.problems)
-            if res.findings:
-                out[sha] = res.findings
-        return out
-
-    def _items(
-        self, readable: list[str], wanted: dict[str, Introduction]
-    ) -> Iterator[tuple[str, str, bytes]]:
-        for sha, data in self.cat.contents(readable):
-            if data is None:
-                self.missing += 1
-                continue
-            path = wanted[sha].path
-            if gitsrc.is_lfs_pointer(data):
-                self.lfs.append(path)
-            yield sha, path, data
-
-    def problems(self, where: str) -> list[SourceProblem]:
-        out: list[SourceProblem] = []
-        if self.missing:
-            out.append(
-                SourceProblem(where, f"{self.missing} object(s) missing or corrupt; skipped")
-            )
-        if self.lfs:
-            example = self.lfs[0]
-            out.append(
-                SourceProblem(
-                    where,
-                    f"{len(self.lfs)} Git LFS pointer file(s) (e.g. {example}) scanned as "
-                    "pointers; LFS content is not fetched",
-                )
-            )
-        for path in self.huge[:5]:
-            out.append(SourceProblem(path, "blob larger than --max-file-size; skipped"))
-        if len(self.huge) > 5:
-            out.append(SourceProblem(where, f"{len(self.huge) - 5} more large blob(s) skipped"))
-        return out
-
-
 def _allowed_at(ruleset: Ruleset, finding: Finding, path: str) -> bool:
     rule = ruleset.get(finding.rule_id)
     return rule is not None and any(p.search(path) for p in rule.allow_paths)
 
 
-def scan_history(
-    repo: Repo,
-    target: GitTarget,
-    matcher: Matcher,
-    limits: Limits,
-    filters: Sequence[FindingFilter],
-    ruleset: Ruleset,
-    jobs: int = 0,
-) -> ScanResult:
+def scan_history(repo: Repo, target: GitTarget, ctx: ScanContext) -> ScanResult:
     started = time.monotonic()
     problems: list[SourceProblem] = []
     if not gitsrc.has_any_ref(repo):
@@ -355,14 +170,15 @@ def scan_history(
             f"{repo.given}: nothing could be read from the history ({failed[0].message})"
         )
     problems.extend(log_problems)
-    scanner = _BlobScanner(repo, matcher, limits, jobs or os.cpu_count() or 1)
-    per_blob = scanner.scan({sha: intros[0][1] for sha, intros in by_blob.items()})
+    blobs = BlobFindings(repo, ctx)
+    blobs.total.problems.extend(problems)
+    per_blob = blobs.scan({sha: intros[0][1] for sha, intros in by_blob.items()})
     best: dict[tuple[bytes, tuple[str, ...], str, str], _Found] = {}
     for sha, findings in per_blob.items():
         intros = by_blob[sha]
         for finding in findings:
             for seq, intro in intros:
-                if intro is not intros[0][1] and _allowed_at(ruleset, finding, intro.path):
+                if intro is not intros[0][1] and _allowed_at(ctx.ruleset, finding, intro.path):
                     continue
                 key = (
                     intro.raw_path,
@@ -372,27 +188,25 @@ def scan_history(
                 )
                 if key not in best or seq < best[key].seq:
                     best[key] = _Found(seq, intro, finding)
-    in_head = _head_holds(repo, best, per_blob, scanner)
-    total = scanner.total
+    in_head = _head_holds(repo, best, per_blob, blobs)
+    attributed: list[Finding] = []
     for key, found in best.items():
         origin = found.finding.origin
         detail = _commit_detail(found.intro, key in in_head) + origin.detail
-        total.findings.append(
+        attributed.append(
             replace(
                 found.finding,
                 origin=Origin(found.intro.path, origin.members, detail, kind="git"),
             )
         )
-    total.problems[:0] = problems
-    total.problems.extend(scanner.problems(repo.given))
-    return finish(total, scanner.scanned, matcher.engine, started, filters)
+    return blobs.finish(repo.given, attributed, started)
 
 
 def _head_holds(
     repo: Repo,
     best: dict[tuple[bytes, tuple[str, ...], str, str], _Found],
     per_blob: dict[str, list[Finding]],
-    scanner: _BlobScanner,
+    blobs: BlobFindings,
 ) -> set[tuple[bytes, tuple[str, ...], str, str]]:
     """The finding keys whose secret is still at that path in HEAD's tree."""
     if not best:
@@ -402,11 +216,11 @@ def _head_holds(
     extra = {
         tree[p]: Introduction(tree[p], p, "100644", _NO_COMMIT)
         for p in paths
-        if p in tree and tree[p] not in scanner.seen
+        if p in tree and tree[p] not in blobs.seen
     }
     head_findings = dict(per_blob)
     if extra:
-        head_findings.update(scanner.scan(extra))
+        head_findings.update(blobs.scan(extra))
     out: set[tuple[bytes, tuple[str, ...], str, str]] = set()
     for key in best:
         blob = tree.get(key[0])
@@ -422,14 +236,7 @@ def _head_holds(
 # --- the index -------------------------------------------------------------------------------
 
 
-def scan_staged(
-    repo: Repo,
-    matcher: Matcher,
-    limits: Limits,
-    filters: Sequence[FindingFilter],
-    *,
-    whole_files: bool = False,
-) -> ScanResult:
+def scan_staged(repo: Repo, ctx: ScanContext, *, whole_files: bool = False) -> ScanResult:
     started = time.monotonic()
     if repo.bare:
         raise SourceError(
@@ -437,27 +244,24 @@ def scan_staged(
         )
     problems: list[SourceProblem] = []
     files = gitsrc.staged_changes(repo, problems)
-    total = BlobResult(problems=problems)
     if not files:
-        return finish(total, 0, matcher.engine, started, filters)
+        return finish(BlobResult(problems=problems), 0, ctx.matcher.engine, started, ctx.filters)
     added = {} if whole_files else gitsrc.staged_added_lines(repo)
-    scanner = _BlobScanner(repo, matcher, limits)
+    blobs = BlobFindings(repo, ctx)
+    blobs.total.problems.extend(problems)
     wanted: dict[str, Introduction] = {}
     for item in files:
         wanted.setdefault(item.blob, Introduction(item.blob, item.raw_path, item.mode, _NO_COMMIT))
-    per_blob = scanner.scan(wanted)
+    per_blob = blobs.scan(wanted)
+    kept: list[Finding] = []
     for staged in files:
         lines = added.get(staged.raw_path)
         for f in per_blob.get(staged.blob, []):
             if staged.raw_path != wanted[staged.blob].raw_path:
                 f = replace(f, origin=Origin(staged.path, f.origin.members, f.origin.detail, "git"))
             if whole_files or _on_changed_line(f, lines, staged):
-                total.findings.append(f)
-    total.bytes, total.chunks = scanner.total.bytes, scanner.total.chunks
-    total.skipped = scanner.total.skipped
-    total.problems.extend(scanner.total.problems)
-    total.problems.extend(scanner.problems(repo.given))
-    return finish(total, scanner.scanned, matcher.engine, started, filters)
+                kept.append(f)
+    return blobs.finish(repo.given, kept, started)
 
 
 def _on_changed_line(f: Finding, lines: set[int] | None, staged: gitsrc.StagedFile) -> bool:

@@ -2,79 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
 
-from scanner.commands.common import (
-    Settings,
-    build_filters,
-    build_limits,
-    build_matcher,
-    build_ruleset,
-    exit_status,
-    resolve_config,
-    write_report,
-)
-from scanner.commands.image import merge_results, scan_images
-from scanner.errors import SourceError
+from scanner.commands.common import Settings
+from scanner.engine.context import ScanContext
+from scanner.engine.results import ScanResult, merge_results
+from scanner.engine.tail import Output, conclude
 from scanner.ignore import IgnoreMatcher
-from scanner.pipeline import ProgressFn, ScanResult, scan_paths
-from scanner.sources.files import WalkOptions
-from scanner.sources.images import is_layout_dir
+from scanner.pipeline import ProgressFn, scan_source
+from scanner.sources.files import FilesSource, WalkOptions
 
-if TYPE_CHECKING:
-    from scanner.rotation import RotationOptions
 
-Warn = Callable[[str], None]
+def scan_paths(
+    paths: Sequence[str],
+    ctx: ScanContext,
+    *,
+    use_ignore: bool = True,
+    progress: ProgressFn | None = None,
+) -> ScanResult:
+    """Files and directories; OCI layout directories among ``paths`` are read as images."""
+    from scanner.sources.images import ImageSource, is_layout_dir
+
+    layouts = [p for p in paths if is_layout_dir(Path(p))]
+    exclude = ctx.config.exclude
+    walk = WalkOptions(
+        use_ignore=use_ignore,
+        exclude=IgnoreMatcher.from_lines(list(exclude)) if exclude else None,
+        max_file_size=ctx.limits.max_file_size,
+    )
+    files = FilesSource.walk([p for p in paths if p not in layouts], walk)
+    result = scan_source(files, ctx, progress, expected=files.files)
+    if layouts:
+        result = merge_results(result, scan_source(ImageSource(tuple(layouts), ctx.limits), ctx))
+    return result
 
 
 def scan(
     paths: Sequence[str],
     settings: Settings,
+    out: Output,
     *,
-    use_ignore: bool,
-    stdout: TextIO,
-    warn: Warn,
+    use_ignore: bool = True,
     progress: ProgressFn | None = None,
-    rotation: RotationOptions | None = None,
-    echo: Warn | None = None,
 ) -> int:
-    config = resolve_config(settings)
-    ruleset = build_ruleset(settings, config)
-    matcher = build_matcher(settings, config, ruleset)
-    limits = build_limits(settings, config)
-    walk = WalkOptions(
-        use_ignore=use_ignore,
-        exclude=IgnoreMatcher.from_lines(list(config.exclude)) if config.exclude else None,
-        max_file_size=limits.max_file_size,
-    )
-    layouts = [p for p in paths if is_layout_dir(Path(p))]  # OCI layouts: the image code
-    result: ScanResult = scan_paths(
-        [p for p in paths if p not in layouts],
-        matcher,
-        walk=walk,
-        limits=limits,
-        jobs=settings.jobs,
-        filters=build_filters(settings, config),
-        progress=progress,
-    )
-    if layouts:
-        flt = build_filters(settings, config)
-        found = scan_images(layouts, matcher, limits=limits, filters=flt, jobs=settings.jobs)
-        result = merge_results(result, found)
-    missing = [p for p in result.stats.problems if "no such file" in p.message]
-    for problem in result.stats.problems:
-        warn(str(problem))
-    if missing and len(missing) == len(paths):
-        raise SourceError(f"{missing[0].where}: no such file or directory")
-    code = 2 if missing else exit_status(result.findings, result.stats, settings)
-    if config.rotation or rotation is not None:
-        # the engine (and its HTTP clients) loads only when rotation is configured or asked for
-        from scanner.rotation import RotationOptions as Options
-        from scanner.rotation import run as run_rotation
-
-        rotated = run_rotation(result.findings, config, rotation or Options(), warn, echo or warn)
-        code = code if missing else rotated.exit_code(code)
-    write_report(result.findings, result.stats, settings, ruleset, stdout)
-    return code
+    ctx = ScanContext.build(settings)
+    result = scan_paths(paths, ctx, use_ignore=use_ignore, progress=progress)
+    return conclude(result, ctx, out, inputs=len(paths))

@@ -32,7 +32,7 @@ import re
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, cast
 
@@ -1219,3 +1219,45 @@ def _non_tar(
     for p in placements:
         name = p.ref.title or "blob"
         yield Blob.from_bytes(data, p.origin(base, name, None), name, depth + 1)
+
+
+def content_key(blob: Blob) -> str:
+    """sha256 of a layer member's content, plus its name suffix (the name picks the extractor)."""
+    suffix = blob.lower_name.rpartition(".")[2] if "." in blob.name else ""
+    return f"{hashlib.sha256(blob.data or b'').hexdigest()}:{suffix}"
+
+
+def _guarded(items: Iterator[Item], where: str) -> Iterator[Item]:
+    """Read errors below the image code (a file removed mid-scan, no memory) end this input only."""
+    try:
+        yield from items
+    except OSError as exc:
+        yield SourceProblem(
+            where, f"cannot read ({exc.strerror or type(exc).__name__}); rest skipped"
+        )
+    except MemoryError:
+        yield SourceProblem(where, "out of memory; rest skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSource:
+    """Image inputs (docker-archive tars, OCI layouts): config and history chunks, every layer
+    file as a blob keyed by its content, problems."""
+
+    paths: tuple[str, ...]
+    limits: Limits
+
+    def items(self) -> Iterator[Item]:
+        for given in self.paths:
+            path = Path(given)
+            if not path.exists():
+                yield SourceProblem(given, "no such file or directory", "missing")
+                continue
+            store = open_store(path, given)
+            if isinstance(store, SourceProblem):
+                yield store
+                continue
+            for item in _guarded(iter_image_items(store, Origin(given), self.limits), given):
+                if isinstance(item, Blob) and item.key is None:
+                    item = replace(item, key=content_key(item))
+                yield item

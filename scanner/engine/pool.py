@@ -1,0 +1,189 @@
+"""One worker pool for every source: batching, bounded work in flight, content-key dedupe.
+
+Blobs are scanned in this process while there is little to do (a staged change, a handful of
+files) and in forked worker processes once the input proves large (``PARALLEL_MIN_BLOBS`` and
+``PARALLEL_MIN_BYTES``): the compiled matcher is inherited by fork, not rebuilt or pickled.
+A blob with a ``key`` that was already seen (the same git blob at another path, the same file
+in two layers) is not scanned again: its findings are rebased onto the new place.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from scanner.blob import Blob
+from scanner.engine.results import BlobResult, rebase
+from scanner.engine.unit import scan_blob
+from scanner.extractors import Limits
+from scanner.matcher import Matcher
+
+if TYPE_CHECKING:
+    import concurrent.futures as cf
+
+PARALLEL_MIN_BLOBS = 32
+PARALLEL_MIN_BYTES = 2 << 20
+BATCH_BLOBS = 64
+BATCH_BYTES = 4 << 20
+
+Scanned = tuple[Blob, BlobResult]
+
+# Per worker process: the matcher and limits handed over once, by fork.
+_worker_state: dict[str, tuple[Matcher, Limits]] = {}
+
+
+def _worker_init(matcher: Matcher, limits: Limits) -> None:
+    _worker_state["ctx"] = (matcher, limits)
+
+
+def _worker_batch(blobs: list[Blob]) -> list[BlobResult]:
+    matcher, limits = _worker_state["ctx"]
+    return [scan_blob(blob, matcher, limits) for blob in blobs]
+
+
+def batches(blobs: Iterable[Blob], max_blobs: int, max_bytes: int) -> Iterator[list[Blob]]:
+    """``blobs`` in groups of at most ``max_blobs`` or about ``max_bytes``."""
+    batch: list[Blob] = []
+    size = 0
+    for blob in blobs:
+        batch.append(blob)
+        size += blob.size
+        if len(batch) >= max_blobs or size >= max_bytes:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+@dataclass(slots=True)
+class _Seen:
+    """Content keys already scanned (with where and what was found) or being scanned."""
+
+    done: dict[str, tuple[Blob, BlobResult]] = field(default_factory=dict)
+    waiting: dict[str, list[Blob]] = field(default_factory=dict)
+
+    def known(self, blob: Blob) -> Scanned | None:
+        """The result for ``blob`` if its content was scanned; queues it if in flight."""
+        key = blob.key
+        if key is None:
+            return None
+        hit = self.done.get(key)
+        if hit is not None:
+            return blob, _moved(hit[1], hit[0], blob)
+        if key in self.waiting:
+            self.waiting[key].append(blob)
+            return blob, BlobResult()  # reported when the first copy is done
+        self.waiting[key] = []
+        return None
+
+    def record(self, blob: Blob, result: BlobResult) -> Iterator[Scanned]:
+        yield blob, result
+        if blob.key is None:
+            return
+        self.done[blob.key] = (blob, BlobResult(findings=list(result.findings)))
+        for other in self.waiting.pop(blob.key, []):
+            yield other, _moved(result, blob, other)
+
+
+def _moved(result: BlobResult, old: Blob, new: Blob) -> BlobResult:
+    return BlobResult(findings=[rebase(f, old.origin, new.origin) for f in result.findings])
+
+
+class BlobPool:
+    """Scans blobs in this process or in ``jobs`` forked workers; use as a context manager."""
+
+    def __init__(self, matcher: Matcher, limits: Limits, jobs: int = 0) -> None:
+        self.matcher = matcher
+        self.limits = limits
+        self.jobs = jobs or os.cpu_count() or 1
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._seen = _Seen()
+
+    def __enter__(self) -> BlobPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def scan(self, blobs: Iterable[Blob]) -> Iterator[Scanned]:
+        """Each blob with its result, in input order for unique content (duplicates are
+        reported as soon as their first copy is done)."""
+        fresh = self._fresh(blobs)
+        first: list[Blob] = []
+        size = 0
+        for blob in fresh:
+            if isinstance(blob, tuple):
+                yield blob
+                continue
+            if self.jobs <= 1:
+                yield from self._seen.record(blob, scan_blob(blob, self.matcher, self.limits))
+                continue
+            first.append(blob)
+            size += blob.size
+            if len(first) >= PARALLEL_MIN_BLOBS and size >= PARALLEL_MIN_BYTES:
+                yield from self._parallel(first, fresh)
+                return
+        for blob in first:
+            yield from self._seen.record(blob, scan_blob(blob, self.matcher, self.limits))
+
+    def _fresh(self, blobs: Iterable[Blob]) -> Iterator[Blob | Scanned]:
+        for blob in blobs:
+            known = self._seen.known(blob)
+            yield blob if known is None else known
+
+    def _parallel(self, first: list[Blob], rest: Iterator[Blob | Scanned]) -> Iterator[Scanned]:
+        pool = self._start()
+        inflight: deque[tuple[cf.Future[list[BlobResult]], list[Blob]]] = deque()
+
+        def unique() -> Iterator[Blob]:
+            yield from first
+            for item in rest:
+                if isinstance(item, tuple):
+                    ready.append(item)
+                else:
+                    yield item
+
+        ready: list[Scanned] = []
+        for batch in batches(unique(), BATCH_BLOBS, BATCH_BYTES):
+            inflight.append((pool.submit(_worker_batch, batch), [_light(b) for b in batch]))
+            while len(inflight) > 2 * self.jobs:
+                yield from self._collect(inflight.popleft())
+            if ready:
+                yield from ready
+                ready.clear()
+        while inflight:
+            yield from self._collect(inflight.popleft())
+        yield from ready
+
+    def _collect(self, job: tuple[cf.Future[list[BlobResult]], list[Blob]]) -> Iterator[Scanned]:
+        future, blobs = job
+        for blob, result in zip(blobs, future.result(), strict=True):
+            yield from self._seen.record(blob, result)
+
+    def _start(self) -> cf.ProcessPoolExecutor:
+        if self._pool is None:
+            import concurrent.futures as cf  # only parallel scans need these (keeps hooks fast)
+            import multiprocessing
+
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=ctx,
+                initializer=_worker_init,
+                initargs=(self.matcher, self.limits),
+            )
+        return self._pool
+
+
+def _light(blob: Blob) -> Blob:
+    """The blob without its bytes (what the parent keeps while a worker scans it)."""
+    return blob if blob.data is None else replace(blob, data=None)

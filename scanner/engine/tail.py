@@ -1,0 +1,95 @@
+"""The end of every scanning command: warnings, rotation, the report, the exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, TextIO
+
+from scanner.commands.common import exit_status, write_report
+from scanner.engine.context import ScanContext
+from scanner.engine.results import ScanResult
+from scanner.errors import ExitCode, SourceError, UserError
+
+if TYPE_CHECKING:
+    from scanner.rotation import RotationOptions
+
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """Where a command's results go: the report stream, warnings, rotation messages and options."""
+
+    stdout: TextIO
+    warn: Warn
+    echo: Warn | None = None
+    rotation: RotationOptions | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionControl:
+    """Repository provenance for SARIF's ``versionControlProvenance``."""
+
+    uri: str
+    revision: str | None
+    branch: str | None
+
+
+def conclude(
+    result: ScanResult,
+    ctx: ScanContext,
+    out: Output,
+    *,
+    inputs: int = 0,
+    vcs: VersionControl | None = None,
+) -> int:
+    """Warn about problems, rotate (when configured or asked), write the report, exit code.
+
+    ``inputs`` is the number of paths the user named: when every one of them is missing the
+    scan is a user error; when some are, the exit code is ``USER_ERROR`` after the report.
+    """
+    missing = [p for p in result.stats.problems if p.kind == "missing"]
+    for problem in result.stats.problems:
+        out.warn(str(problem))
+    if inputs and len(missing) == inputs:
+        raise SourceError(f"{missing[0].where}: no such file or directory")
+    if missing:
+        code = int(ExitCode.USER_ERROR)
+    else:
+        code = exit_status(result.findings, result.stats, ctx.settings)
+    if ctx.config.rotation or out.rotation is not None:
+        # the rotation engine (and its HTTP clients) loads only when rotation is wanted
+        from scanner.rotation import RotationOptions
+        from scanner.rotation import run as run_rotation
+
+        options = out.rotation or RotationOptions()
+        rotated = run_rotation(result.findings, ctx.config, options, out.warn, out.echo or out.warn)
+        if not missing:
+            code = rotated.exit_code(code)
+    if vcs is not None and ctx.settings.report_format == "sarif":
+        _write_sarif(result, ctx, out.stdout, vcs)
+    else:
+        write_report(result.findings, result.stats, ctx.settings, ctx.ruleset, out.stdout)
+    return code
+
+
+def _write_sarif(result: ScanResult, ctx: ScanContext, stdout: TextIO, vcs: VersionControl) -> None:
+    """SARIF with the repository, revision and branch as ``versionControlProvenance``."""
+    import io
+    import json
+
+    from scanner.reporters.sarif import add_version_control
+
+    settings = ctx.settings
+    buffer = io.StringIO()
+    write_report(result.findings, result.stats, replace(settings, output=None), ctx.ruleset, buffer)
+    doc = add_version_control(json.loads(buffer.getvalue()), vcs.uri, vcs.revision, vcs.branch)
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if settings.output is None:
+        stdout.write(text)
+        return
+    try:
+        settings.output.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise UserError(f"{settings.output}: cannot write report ({exc.strerror})") from None

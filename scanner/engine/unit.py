@@ -1,0 +1,53 @@
+"""The unit of work: every finding in one blob and in everything it contains."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scanner.blob import Blob
+from scanner.engine.results import BlobResult
+from scanner.extractors import Budget, Extractor, Limits, expand
+from scanner.matcher import Matcher
+from scanner.models import Chunk, SourceProblem
+
+
+def scan_blob(
+    blob: Blob,
+    matcher: Matcher,
+    limits: Limits,
+    extractors: Sequence[Extractor] | None = None,
+) -> BlobResult:
+    """Expand ``blob`` (archives, notebooks, models...) and match every chunk; never raises."""
+    result = BlobResult(bytes=blob.size)
+    budget = Budget.for_limits(limits)
+    try:
+        for item in expand(blob, budget, extractors):
+            if isinstance(item, SourceProblem):
+                result.problem(item)
+                continue
+            result.chunks += 1
+            result.findings.extend(matcher.scan(item, result.problems))
+    except OSError as exc:
+        result.problems.append(
+            SourceProblem(blob.origin.display, f"cannot read ({exc.strerror or exc}); skipped")
+        )
+        result.skipped += 1
+    except MemoryError:
+        result.problems.append(SourceProblem(blob.origin.display, "out of memory; skipped"))
+        result.skipped += 1
+    except Exception as exc:  # a bug or an input no extractor anticipated: never stop the scan
+        result.problems.append(
+            SourceProblem(
+                blob.origin.display,
+                f"internal error while scanning ({type(exc).__name__}); skipped",
+            )
+        )
+        result.skipped += 1
+    return result
+
+
+def scan_chunk(chunk: Chunk, matcher: Matcher) -> BlobResult:
+    """Text a source already holds (an image's config, a build step): matched as it is."""
+    result = BlobResult(bytes=len(chunk.text), chunks=1)
+    result.findings.extend(matcher.scan(chunk, result.problems))
+    return result
