@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from scanner.__about__ import __version__
-from scanner.config import Config, find_config, load_config
+from scanner.config import Config, layered_config
+from scanner.engine.results import FindingFilter
 from scanner.errors import ExitCode, UserError
 from scanner.extractors import Limits
 from scanner.matcher import Matcher, MatchPolicy
 from scanner.models import Confidence, Finding, ScanStats, Severity
-from scanner.pipeline import FindingFilter
 from scanner.prefilter import default_cache_dir
 from scanner.rulebook.compile import Ruleset
 from scanner.rulebook.loader import load_ruleset
@@ -62,10 +62,10 @@ class Settings:
 
 
 def resolve_config(settings: Settings) -> Config:
-    if settings.config_path is not None:
-        return load_config(settings.config_path)
-    found = find_config([Path.cwd(), *settings.search_dirs])
-    return load_config(found) if found else Config()
+    """``--config`` (trusted), else the user's config plus the data keys of a project config
+    found in the cwd or the scan target (see ``scanner.config`` and docs/security.md). The
+    caller prints ``config.notes`` as warnings."""
+    return layered_config(settings.config_path, [Path.cwd(), *settings.search_dirs])
 
 
 def build_ruleset(settings: Settings, config: Config) -> Ruleset:
@@ -84,13 +84,23 @@ def _compiled(patterns: Sequence[str]) -> tuple[Pattern[str], ...]:
     return tuple(regex.compile(p) for p in patterns)
 
 
-def build_matcher(settings: Settings, config: Config, ruleset: Ruleset) -> Matcher:
+def build_matcher(
+    settings: Settings, config: Config, ruleset: Ruleset, *, audit: bool = False
+) -> Matcher:
+    """The matcher. With ``audit`` (scans that report), ``[allow] values`` become counted
+    suppressions (``build_filters``) and findings hidden by ``keyguard:allow`` come back tagged
+    so that the report can count them."""
     policy = MatchPolicy(
         ignore_inline_allow=settings.ignore_inline_allow,
         decode_depth=settings.decode_depth,
-        allow_values=_compiled(config.allow_values),
+        allow_values=() if audit else _compiled(config.allow_values),
     )
-    return Matcher.build(ruleset, policy, settings.engine, cache_dir=default_cache_dir())
+    matcher = Matcher.build(ruleset, policy, settings.engine, cache_dir=default_cache_dir())
+    if audit:
+        from scanner.suppression import audit_matcher
+
+        return audit_matcher(matcher)
+    return matcher
 
 
 def build_limits(settings: Settings, config: Config) -> Limits:
@@ -99,14 +109,11 @@ def build_limits(settings: Settings, config: Config) -> Limits:
 
 
 def build_filters(settings: Settings, config: Config) -> list[FindingFilter]:
-    filters: list[FindingFilter] = []
-    if config.allow_paths:
-        patterns = _compiled(config.allow_paths)
+    """Suppressions, each naming its source (``ScanStats.suppressed_by``); for a matcher built
+    with ``audit=True``."""
+    from scanner.suppression import allow_list_filters, inline_allow_filter
 
-        def allowed_path(f: Finding) -> str | None:
-            return "allow.paths" if any(p.search(f.origin.display) for p in patterns) else None
-
-        filters.append(allowed_path)
+    filters: list[FindingFilter] = [inline_allow_filter, *allow_list_filters(config.allow_lists)]
     if settings.min_confidence > Confidence.LOW:
         floor = settings.min_confidence
 
@@ -120,25 +127,13 @@ def build_filters(settings: Settings, config: Config) -> list[FindingFilter]:
 
 def _suppression_filters(settings: Settings) -> list[FindingFilter]:
     """``--baseline FILE`` and ``.keyguardignore`` (scan root, repo root, cwd)."""
-    from scanner.baseline import find_ignore_files, is_ignored, load_baseline, load_ignore
+    from scanner.baseline import find_ignore_files
+    from scanner.suppression import baseline_filter, ignore_file_filters
 
     out: list[FindingFilter] = []
     if settings.baseline is not None:
-        baseline = load_baseline(settings.baseline)
-
-        def in_baseline(f: Finding) -> str | None:
-            return "baseline" if f in baseline else None
-
-        out.append(in_baseline)
-    ignored: frozenset[str] = frozenset()
-    for path in find_ignore_files([*settings.search_dirs, Path.cwd()]):
-        ignored |= load_ignore(path)
-    if ignored:
-
-        def in_ignore_file(f: Finding) -> str | None:
-            return ".keyguardignore" if is_ignored(f, ignored) else None
-
-        out.append(in_ignore_file)
+        out.append(baseline_filter(settings.baseline))
+    out.extend(ignore_file_filters(find_ignore_files([*settings.search_dirs, Path.cwd()])))
     return out
 
 

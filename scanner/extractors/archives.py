@@ -6,24 +6,20 @@ compression-ratio check so that a bomb stops early.
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from scanner.blob import Blob
+from scanner.compression import DECOMPRESS_ERRORS, STREAM_MAGICS, open_reader, sniff
 from scanner.extractors.base import Budget, Item
 from scanner.models import SourceProblem
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP = b"PK\x05\x06"
-GZIP_MAGIC = b"\x1f\x8b"
-BZ2_MAGIC = b"BZh"
-XZ_MAGIC = b"\xfd7zXZ\x00"
+TAR_ERRORS: tuple[type[BaseException], ...] = (tarfile.TarError, *DECOMPRESS_ERRORS)
 
 
 def is_tar(head: bytes) -> bool:
@@ -57,9 +53,15 @@ def iter_zip_members(blob: Blob, budget: Budget, handle: MemberHandler) -> Itera
     becomes a problem naming it, after whatever members could be read."""
     try:
         with blob.open() as fh, zipfile.ZipFile(fh) as zf:
+            starts: set[int] = set()
             for info in zf.infolist():
                 if info.is_dir():
                     continue
+                if info.header_offset in starts:
+                    # entries that share their data (overlapping members): a zip bomb
+                    yield _problem(blob, "overlapping zip entries (zip bomb?); rest skipped")
+                    return
+                starts.add(info.header_offset)
                 yield from handle(zf, info)
                 if budget.exhausted:
                     yield _problem(blob, "archive limits reached; rest of the archive skipped")
@@ -117,16 +119,25 @@ class TarExtractor:
         if is_tar(head):
             return True
         lname = blob.lower_name
-        compressed = head.startswith((GZIP_MAGIC, BZ2_MAGIC, XZ_MAGIC))
+        compressed = head.startswith(STREAM_MAGICS)
         return compressed and lname.endswith(
             (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar")
         )
 
     def extract(self, blob: Blob, budget: Budget) -> Iterator[Item]:
+        """Members in stream order. What the archive may expand to is bounded by its own size
+        times the ratio limit, whatever its headers claim: a member larger than that (10 GiB of
+        zeros, a truncated header claiming 8 TiB) ends the archive instead of being skipped
+        through. Member headers are not kept (millions of entries stay in bounded memory)."""
         limits = budget.limits
+        ceiling = max(blob.size * limits.max_ratio, limits.max_member_size)
         try:
             with blob.open() as fh, tarfile.open(fileobj=fh, mode="r|*") as tf:
                 for member in tf:
+                    cast(Any, tf).members.clear()  # the stream's header list: keep none
+                    if member.offset_data + member.size > ceiling:
+                        yield _problem(blob, "tar expands beyond the ratio limit; rest skipped")
+                        return
                     if not member.isfile():
                         continue
                     origin = blob.origin.child(member.name)
@@ -142,20 +153,8 @@ class TarExtractor:
                     data = extracted.read(member.size)
                     name = member.name.rsplit("/", 1)[-1]
                     yield Blob.from_bytes(data, origin, name, blob.depth + 1)
-        except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError, ValueError) as exc:
+        except TAR_ERRORS as exc:
             yield _problem(blob, f"truncated or unreadable tar archive ({type(exc).__name__})")
-
-
-def _open_gzip(fh: IO[bytes]) -> IO[bytes]:
-    return cast(IO[bytes], gzip.GzipFile(fileobj=fh, mode="rb"))
-
-
-def _open_bz2(fh: IO[bytes]) -> IO[bytes]:
-    return cast(IO[bytes], bz2.BZ2File(fh))
-
-
-def _open_xz(fh: IO[bytes]) -> IO[bytes]:
-    return cast(IO[bytes], lzma.LZMAFile(fh))
 
 
 class CompressedExtractor:
@@ -164,27 +163,23 @@ class CompressedExtractor:
     name = "compressed"
 
     def accepts(self, blob: Blob, head: bytes) -> bool:
-        return head.startswith((GZIP_MAGIC, BZ2_MAGIC, XZ_MAGIC))
+        return head.startswith(STREAM_MAGICS)
 
     def extract(self, blob: Blob, budget: Budget) -> Iterator[Item]:
         limits = budget.limits
-        head = blob.head(8)
-        opener: Callable[[IO[bytes]], IO[bytes]]
-        if head.startswith(GZIP_MAGIC):
-            opener = _open_gzip
-        elif head.startswith(BZ2_MAGIC):
-            opener = _open_bz2
-        else:
-            opener = _open_xz
+        codec = sniff(blob.head(8), zstd=False) or "gzip"
         inner = blob.name
         for suffix in (".gz", ".bz2", ".xz", ".gzip"):
             if inner.lower().endswith(suffix):
                 inner = inner[: -len(suffix)]
                 break
         try:
-            with blob.open() as fh, opener(fh) as stream:
-                data = read_bounded(stream, limits.max_member_size, blob.size, limits.max_ratio)
-        except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
+            with blob.open() as fh:
+                reader = open_reader(codec, fh)
+                assert reader is not None  # the standard library's codecs are always there
+                with reader:
+                    data = read_bounded(reader, limits.max_member_size, blob.size, limits.max_ratio)
+        except DECOMPRESS_ERRORS as exc:
             yield _problem(blob, f"truncated or corrupt compressed file ({type(exc).__name__})")
             return
         if data is None:

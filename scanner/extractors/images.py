@@ -14,15 +14,13 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from scanner.blob import Blob
+from scanner.compression import GZIP_MAGIC, ZSTD_MAGIC, is_tar_head
 from scanner.extractors.archives import TarExtractor
 from scanner.extractors.base import Budget, Item
 from scanner.sources.images import (
-    GZIP_MAGIC,
     READ_ERRORS,
-    ZSTD_MAGIC,
     clean_name,
     find_images,
-    is_tar_head,
     iter_image_items,
     store_for_blob,
 )

@@ -23,20 +23,15 @@ pickle; string arrays are decoded).
 from __future__ import annotations
 
 import ast
-import bz2
-import gzip
-import lzma
 import struct
 import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from scanner.blob import Blob
+from scanner.compression import DECOMPRESS_ERRORS, STREAM_MAGICS, is_zlib, open_reader, sniff
 from scanner.extractors.archives import (
-    BZ2_MAGIC,
     EMPTY_ZIP,
-    GZIP_MAGIC,
-    XZ_MAGIC,
     ZIP_MAGIC,
     is_tar,
     read_bounded,
@@ -108,7 +103,7 @@ def _report(scan: PickleScan, origin: Origin, size: int | None) -> Iterator[Item
 
 
 def _is_container(head: bytes) -> bool:
-    return head.startswith((ZIP_MAGIC, EMPTY_ZIP, GZIP_MAGIC, BZ2_MAGIC, XZ_MAGIC)) or is_tar(head)
+    return head.startswith((ZIP_MAGIC, EMPTY_ZIP, *STREAM_MAGICS)) or is_tar(head)
 
 
 class PickleExtractor:
@@ -134,26 +129,11 @@ class PickleExtractor:
             yield from strings_chunks(blob, budget, format="not-a-pickle")
 
 
-def is_zlib(head: bytes) -> bool:
-    return len(head) >= 2 and head[0] == 0x78 and (head[0] << 8 | head[1]) % 31 == 0
-
-
-_LZMA_ALONE = b"]\x00\x00"
 _COMPRESSED_PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle", ".z", ".zlib", ".lzma", ".pt")
 
 
 def _compression(head: bytes) -> str | None:
-    if is_zlib(head):
-        return "zlib"
-    if head.startswith(_LZMA_ALONE):
-        return "lzma"
-    if head.startswith(GZIP_MAGIC):
-        return "gzip"
-    if head.startswith(BZ2_MAGIC):
-        return "bz2"
-    if head.startswith(XZ_MAGIC):
-        return "xz"
-    return None
+    return "zlib" if is_zlib(head) else sniff(head, zstd=False, lzma_alone=True)
 
 
 class CompressedPickleExtractor:
@@ -174,7 +154,7 @@ class CompressedPickleExtractor:
         try:
             with blob.open() as fh:
                 data = _decompress(fh, kind, limits.max_member_size, limits.max_ratio, blob.size)
-        except (zlib.error, lzma.LZMAError, EOFError, OSError, ValueError) as exc:
+        except DECOMPRESS_ERRORS as exc:
             yield SourceProblem(where, f"truncated or corrupt {kind} stream ({type(exc).__name__})")
             return
         if data is None:
@@ -187,22 +167,11 @@ class CompressedPickleExtractor:
         yield Blob.from_bytes(data, origin, blob.name, blob.depth + 1)
 
 
-def _open_compressed(kind: str, fh: BinaryIO) -> BinaryIO:
-    stream: Any
-    if kind == "lzma":
-        stream = lzma.LZMAFile(fh, format=lzma.FORMAT_ALONE)  # noqa: SIM115 - caller closes
-    elif kind == "gzip":
-        stream = gzip.GzipFile(fileobj=fh)  # noqa: SIM115
-    elif kind == "bz2":
-        stream = bz2.BZ2File(fh)  # noqa: SIM115
-    else:
-        stream = lzma.LZMAFile(fh)  # noqa: SIM115
-    return stream  # type: ignore[no-any-return]
-
-
 def _decompress(fh: BinaryIO, kind: str, limit: int, ratio: int, size: int) -> bytes | None:
     if kind != "zlib":
-        with _open_compressed(kind, fh) as stream:
+        stream = open_reader(kind, fh)
+        assert stream is not None  # only standard-library codecs reach here
+        with stream:
             return read_bounded(stream, limit, size, ratio)
     out = bytearray()
     pending = b""

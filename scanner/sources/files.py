@@ -1,7 +1,9 @@
 """Files and directories: a deterministic walk honouring ``.gitignore`` and exclusions.
 
 Symlinks met during the walk are not followed; FIFOs, sockets and devices are skipped with a
-warning; unreadable directories are reported and the walk goes on.
+warning (and never opened, ``.gitignore`` and ``.git/info/exclude`` included: see
+``scanner.safeio``); unreadable directories are reported and the walk goes on. Safetensors and
+GGUF files are exempt from ``max_file_size``: only their header is read.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.ignore import IgnoreMatcher
-from scanner.models import SourceProblem
+from scanner.blob import Blob
+from scanner.ignore import IgnoreMatcher, load_ignore_file
+from scanner.models import Origin, SourceProblem
+from scanner.safeio import open_regular
 
 ALWAYS_SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
@@ -54,25 +58,62 @@ def iter_targets(
             yield from _one_file(path, given, st, options)
 
 
+# Formats of which only a bounded header is read (``scanner.extractors.models``): a 4 GiB
+# shard is as cheap to check as a 4 KiB one, so --max-file-size does not apply to them.
+HEADER_ONLY_SUFFIXES = (".safetensors", ".gguf")
+
+
+def is_header_only(path: Path, st: os.stat_result) -> bool:
+    """A safetensors or GGUF file whose first bytes confirm the format."""
+    if not path.name.lower().endswith(HEADER_ONLY_SUFFIXES):
+        return False
+    try:
+        with open_regular(path) as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    if head.startswith(b"GGUF"):
+        return True
+    if len(head) >= 10 and head[8:9] == b"{":
+        length = int.from_bytes(head[:8], "little")
+        return 0 < length <= st.st_size - 8
+    return False
+
+
 def _one_file(
     path: Path, display: str, st: os.stat_result, options: WalkOptions
 ) -> Iterator[FileTarget | SourceProblem]:
     if not stat.S_ISREG(st.st_mode):
         yield SourceProblem(display, "not a regular file (FIFO, socket or device); skipped")
         return
-    if st.st_size > options.max_file_size:
+    if st.st_size > options.max_file_size and not is_header_only(path, st):
         yield SourceProblem(display, f"larger than --max-file-size ({st.st_size} bytes); skipped")
         return
     yield FileTarget(path, display, st.st_size)
 
 
+def _real_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _ignore_file(path: Path, display: str) -> tuple[IgnoreMatcher | None, SourceProblem | None]:
+    matcher, problem = load_ignore_file(path)
+    return matcher, (SourceProblem(display, problem) if problem else None)
+
+
 def _walk(root: Path, given: str, options: WalkOptions) -> Iterator[FileTarget | SourceProblem]:
     ignores: list[tuple[str, IgnoreMatcher]] = []
-    if options.use_ignore:
-        for extra in (root / ".git" / "info" / "exclude",):
-            matcher = IgnoreMatcher.from_file(extra)
-            if matcher:
-                ignores.append(("", matcher))
+    git_dir = root / ".git"
+    if options.use_ignore and _real_dir(git_dir) and _real_dir(git_dir / "info"):
+        exclude = git_dir / "info" / "exclude"
+        matcher, problem = _ignore_file(exclude, os.path.join(given, ".git", "info", "exclude"))
+        if problem:
+            yield problem
+        if matcher:
+            ignores.append(("", matcher))
     yield from _walk_dir(root, "", given, options, ignores)
 
 
@@ -106,7 +147,12 @@ def _walk_dir(
         return
     local = ignores
     if options.use_ignore and any(e.name == ".gitignore" for e in entries):
-        matcher = IgnoreMatcher.from_file(directory / ".gitignore")
+        # read like git: not through a symlink, never a FIFO or device, bounded
+        matcher, problem = _ignore_file(
+            directory / ".gitignore", os.path.join(display_dir, ".gitignore")
+        )
+        if problem:
+            yield problem
         if matcher:
             local = [*ignores, (rel_dir, matcher)]
     for entry in entries:
@@ -128,3 +174,25 @@ def _walk_dir(
             yield SourceProblem(display, f"cannot access ({exc.strerror}); skipped")
             continue
         yield from _one_file(Path(entry.path), display, st, options)
+
+
+@dataclass(frozen=True, slots=True)
+class FilesSource:
+    """Files and directories as blobs (read by whoever scans them), walk problems as items."""
+
+    targets: tuple[FileTarget | SourceProblem, ...]
+
+    @classmethod
+    def walk(cls, paths: Sequence[str], options: WalkOptions) -> FilesSource:
+        return cls(tuple(iter_targets(paths, options)))
+
+    @property
+    def files(self) -> int:
+        return sum(1 for t in self.targets if isinstance(t, FileTarget))
+
+    def items(self) -> Iterator[Blob | SourceProblem]:
+        for target in self.targets:
+            if isinstance(target, SourceProblem):
+                yield target
+            else:
+                yield Blob.from_path(target.path, Origin(path=target.display), target.size)

@@ -1,0 +1,392 @@
+"""Layers to blobs: every regular file of every layer, upper layers first, with the layer
+that hid it; and ``ImageSource``, the engine's source for image inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import posixpath
+import tarfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import BinaryIO, cast
+
+from scanner.blob import Blob
+from scanner.compression import (
+    ZSTD_MISSING,
+    is_tar_head,
+)
+from scanner.extractors.base import Limits
+from scanner.models import Origin, SourceProblem
+from scanner.sources.images.config import iter_config_chunks, layer_history
+from scanner.sources.images.manifests import ImageSpec, LayerRef, find_images
+from scanner.sources.images.names import clean_name, is_unsafe_name, short_digest
+from scanner.sources.images.stores import Store, StreamStore, open_store
+from scanner.sources.images.streams import (
+    DIGEST_RE,
+    READ_ERRORS,
+    READ_SIZE,
+    HashingReader,
+    Item,
+    buffered,
+    decompressor,
+    peek,
+)
+from scanner.sources.images.whiteouts import Hider, LayerIndex, index_layer
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """One layer of one image: where a layer's files are reported."""
+
+    image: ImageSpec
+    index: int
+    ref: LayerRef
+    created_by: tuple[str, str]
+    hider: Hider
+
+    @property
+    def label(self) -> str:
+        return f"layer{self.index}@{short_digest(self.ref.digest)}"
+
+    def where(self, base: Origin) -> str:
+        return "!".join((base.display, self.image.label, self.label))
+
+    def origin(self, base: Origin, path: str, hidden: tuple[int, str] | None) -> Origin:
+        detail: dict[str, str] = {"image": self.image.name}
+        if self.image.platform:
+            detail["platform"] = self.image.platform
+        detail.update(
+            layer_index=str(self.index),
+            layer_digest=self.ref.digest,
+            layer_history_index=self.created_by[0],
+            layer_created_by=self.created_by[1],
+        )
+        if hidden is not None:
+            j, how = hidden
+            later = self.image.layers[j]
+            detail.update(deleted_in_layer=str(j), deleted_in_digest=later.digest, hidden_by=how)
+        members = (*base.members, self.image.label, self.label, path)
+        return Origin(base.path, members, base.detail + tuple(detail.items()), "image")
+
+
+@dataclass(slots=True)
+class _LayerScan:
+    links: int = 0
+    files: int = 0
+
+
+def iter_image_items(
+    store: Store,
+    base: Origin,
+    limits: Limits,
+    depth: int = 0,
+    images: list[ImageSpec] | None = None,
+) -> Iterator[Item]:
+    """Chunks, blobs and problems for every image in ``store`` (see the module docstring)."""
+    if images is None:
+        images = find_images(store)
+    yield from _drain(store)
+    for image in images:
+        yield from iter_config_chunks(image, base)
+    placements: dict[str, list[Placement]] = {}
+    unhidden = Hider(())
+    for image in images:
+        history = layer_history(image.config, len(image.layers))
+        for i, ref in enumerate(image.layers):
+            name = store.resolve(ref.name)
+            if name is None:
+                where = f"{base.display}!{image.label}"
+                yield SourceProblem(where, f"layer {i} ({ref.digest}) is missing from the archive")
+                continue
+            placement = Placement(image, i, ref, history[i], unhidden)
+            placements.setdefault(name, []).append(placement)
+    names = list(placements)
+    order = None if isinstance(store, StreamStore) else top_down_order(images, placements)
+    if order is None:
+        _attach_hiders(store, images, placements, names)
+    else:
+        _fresh_hiders(images, placements)
+        names = order
+    yield from _drain(store)
+    done: set[str] = set()
+    for name, stream in store.iter_streams(names):
+        done.add(name)
+        collect = LayerIndex() if order is not None else None
+        yield from iter_layer_items(stream, placements[name], base, limits, depth, collect)
+        if collect is not None:
+            for p in placements[name]:
+                p.hider.add(p.index, collect)
+    yield from _drain(store)
+    for name in names:
+        if name not in done:
+            first = placements[name][0]
+            yield SourceProblem(first.where(base), "layer could not be read (truncated archive?)")
+
+
+def top_down_order(
+    images: Sequence[ImageSpec], placements: dict[str, list[Placement]]
+) -> list[str] | None:
+    """Layer names ordered so that, in every image, upper layers come before lower ones (their
+    whiteouts are then known when a lower layer is read); None when no such order exists (the
+    same blob twice in one image, or in opposite orders in two images)."""
+    position: dict[tuple[int, int], str] = {}
+    for name, group in placements.items():
+        for p in group:
+            position[(id(p.image), p.index)] = name
+    after: dict[str, set[str]] = {name: set() for name in placements}
+    indegree = dict.fromkeys(placements, 0)
+    for image in images:
+        keys = [(id(image), i) for i in range(len(image.layers))]
+        present = [position[key] for key in keys if key in position]
+        for lower, upper in itertools.pairwise(present):
+            if lower not in after[upper]:
+                after[upper].add(lower)
+                indegree[lower] += 1
+    ready = [name for name in placements if indegree[name] == 0]
+    order: list[str] = []
+    while ready:
+        name = ready.pop(0)
+        order.append(name)
+        for lower in sorted(after[name], key=list(placements).index):
+            indegree[lower] -= 1
+            if indegree[lower] == 0:
+                ready.append(lower)
+    return order if len(order) == len(placements) else None
+
+
+def _fresh_hiders(images: Sequence[ImageSpec], placements: dict[str, list[Placement]]) -> None:
+    hiders = {id(image): Hider(()) for image in images}
+    for name, group in placements.items():
+        placements[name] = [
+            Placement(p.image, p.index, p.ref, p.created_by, hiders[id(p.image)]) for p in group
+        ]
+
+
+def _drain(store: Store) -> Iterator[SourceProblem]:
+    yield from store.problems
+    store.problems.clear()
+
+
+def _attach_hiders(
+    store: Store, images: list[ImageSpec], placements: dict[str, list[Placement]], names: list[str]
+) -> None:
+    """Index the layers that can hide something (all but a bottom layer) and give every
+    placement its image's hider."""
+    need = [n for n in names if any(p.index > 0 for p in placements[n])]
+    indexes: dict[str, LayerIndex] = {}
+    if need:
+        for name, stream in store.iter_streams(need):
+            indexes[name] = index_layer(stream)
+    by_image: dict[int, list[LayerIndex | None]] = {
+        id(image): [None] * len(image.layers) for image in images
+    }
+    for name, group in placements.items():
+        for p in group:
+            by_image[id(p.image)][p.index] = indexes.get(name)
+    hiders = {key: Hider(value) for key, value in by_image.items()}
+    for name, group in placements.items():
+        placements[name] = [
+            Placement(p.image, p.index, p.ref, p.created_by, hiders[id(p.image)]) for p in group
+        ]
+
+
+def iter_layer_items(
+    stream: BinaryIO,
+    placements: Sequence[Placement],
+    base: Origin,
+    limits: Limits,
+    depth: int,
+    collect: LayerIndex | None = None,
+) -> Iterator[Item]:
+    """Every regular file of one layer blob, once per placement; digests checked at the end.
+    ``collect`` receives what the layer adds and deletes."""
+    first = placements[0]
+    where = first.where(base)
+    raw = HashingReader(stream, _algorithm(first.ref.blob_digest))
+    plain: HashingReader | None = None
+    try:
+        buf = buffered(raw)
+        inner, kind = decompressor(cast(BinaryIO, buf), peek(buf))
+        if inner is None:
+            yield SourceProblem(where, f"layer is {ZSTD_MISSING}")
+            return
+        plain = HashingReader(inner, _algorithm(first.ref.diff_id)) if kind else None
+        tar_in = buffered(plain) if plain is not None else buf
+        if is_tar_head(peek(tar_in)):
+            yield from _iter_tar(tar_in, placements, base, limits, depth, where, collect)
+        else:
+            yield from _non_tar(tar_in, placements, base, limits, depth, where)
+        while tar_in.read(READ_SIZE):
+            pass
+        raw.drain()
+    except READ_ERRORS as exc:
+        message = f"truncated or corrupt layer ({type(exc).__name__}); rest of it skipped"
+        yield SourceProblem(where, message)
+        return
+    yield from _verify(where, first.ref.blob_digest, raw, "layer")
+    yield from _verify(where, first.ref.diff_id, plain or raw, "uncompressed layer (diff id)")
+
+
+def _algorithm(digest: str | None) -> str:
+    m = DIGEST_RE.match(digest or "")
+    return m.group(1) if m else "sha256"
+
+
+def _verify(
+    where: str, expect: str | None, hashed: HashingReader, what: str
+) -> Iterator[SourceProblem]:
+    m = DIGEST_RE.match(expect or "")
+    if m is None:
+        return
+    actual = hashed.hasher.hexdigest()
+    if actual != m.group(2):
+        message = f"{what} digest mismatch: expected {expect}, content is {m.group(1)}:{actual}"
+        yield SourceProblem(where, message + "; scanned anyway")
+
+
+def _iter_tar(
+    stream: io.BufferedReader,
+    placements: Sequence[Placement],
+    base: Origin,
+    limits: Limits,
+    depth: int,
+    where: str,
+    collect: LayerIndex | None = None,
+) -> Iterator[Item]:
+    counts = _LayerScan()
+    with tarfile.open(fileobj=cast(BinaryIO, stream), mode="r|") as tf:
+        for member in tf:
+            if collect is not None:
+                collect.add(member)
+            yield from _member(tf, member, placements, base, limits, depth, where, counts)
+    if counts.links:
+        yield SourceProblem(where, f"{counts.links} symlink/hardlink entries not followed", "skip")
+
+
+def _member(
+    tf: tarfile.TarFile,
+    member: tarfile.TarInfo,
+    placements: Sequence[Placement],
+    base: Origin,
+    limits: Limits,
+    depth: int,
+    where: str,
+    counts: _LayerScan,
+) -> Iterator[Item]:
+    raw_name = member.name
+    name = clean_name(raw_name) if not is_unsafe_name(raw_name) else raw_name
+    basename = posixpath.basename(clean_name(raw_name))
+    if member.isdir() or basename.startswith(".wh."):
+        return
+    if is_unsafe_name(raw_name):
+        yield SourceProblem(
+            where,
+            f"entry {raw_name[:200]!r} has an absolute or parent-relative name; "
+            "read in memory only, never written",
+        )
+    if member.issym() or member.islnk():
+        counts.links += 1
+        if _link_escapes(member):
+            kind = "symlink" if member.issym() else "hardlink"
+            message = f"{kind} to {member.linkname[:200]!r} points outside the image; not followed"
+            yield SourceProblem(f"{where}!{name}", message)
+        return
+    if not member.isfile():
+        yield SourceProblem(f"{where}!{name}", "device file or FIFO entry skipped")
+        return
+    if member.size > limits.max_file_size:
+        message = f"larger than the file size limit ({member.size} bytes); skipped"
+        yield SourceProblem(f"{where}!{name}", message)
+        return
+    fh = tf.extractfile(member)
+    if fh is None:
+        return
+    data = fh.read(member.size)
+    if len(data) < member.size:
+        raise EOFError("unexpected end of layer data")
+    counts.files += 1
+    shown = _printable(name)
+    for p in placements:
+        hidden = p.hider.hidden_by(name, p.index)
+        yield Blob.from_bytes(data, p.origin(base, shown, hidden), _printable(basename), depth + 1)
+
+
+def _printable(name: str) -> str:
+    """A member name as valid UTF-8 (tar names that are not are decoded with surrogates)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _link_escapes(member: tarfile.TarInfo) -> bool:
+    """A link whose target climbs above the image root (absolute targets stay inside it)."""
+    target = member.linkname.replace("\\", "/")
+    if member.islnk():
+        return is_unsafe_name(target)
+    if target.startswith("/"):
+        return False
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(clean_name(member.name)), target))
+    return joined == ".." or joined.startswith("../")
+
+
+def _non_tar(
+    stream: io.BufferedReader,
+    placements: Sequence[Placement],
+    base: Origin,
+    limits: Limits,
+    depth: int,
+    where: str,
+) -> Iterator[Item]:
+    """A layer that is not a tar (an OCI artifact such as a model file or an attestation)."""
+    data = stream.read(limits.max_file_size + 1)
+    if not data:
+        return
+    if len(data) > limits.max_file_size:
+        yield SourceProblem(where, "artifact layer larger than the file size limit; skipped")
+        return
+    for p in placements:
+        name = p.ref.title or "blob"
+        yield Blob.from_bytes(data, p.origin(base, name, None), name, depth + 1)
+
+
+def content_key(blob: Blob) -> str:
+    """sha256 of a layer member's content, plus its name suffix (the name picks the extractor)."""
+    suffix = blob.lower_name.rpartition(".")[2] if "." in blob.name else ""
+    return f"{hashlib.sha256(blob.data or b'').hexdigest()}:{suffix}"
+
+
+def _guarded(items: Iterator[Item], where: str) -> Iterator[Item]:
+    """Read errors below the image code (a file removed mid-scan, no memory) end this input only."""
+    try:
+        yield from items
+    except OSError as exc:
+        yield SourceProblem(
+            where, f"cannot read ({exc.strerror or type(exc).__name__}); rest skipped"
+        )
+    except MemoryError:
+        yield SourceProblem(where, "out of memory; rest skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSource:
+    """Image inputs (docker-archive tars, OCI layouts): config and history chunks, every layer
+    file as a blob keyed by its content, problems."""
+
+    paths: tuple[str, ...]
+    limits: Limits
+
+    def items(self) -> Iterator[Item]:
+        for given in self.paths:
+            path = Path(given)
+            if not path.exists():
+                yield SourceProblem(given, "no such file or directory", "missing")
+                continue
+            store = open_store(path, given)
+            if isinstance(store, SourceProblem):
+                yield store
+                continue
+            for item in _guarded(iter_image_items(store, Origin(given), self.limits), given):
+                if isinstance(item, Blob) and item.key is None:
+                    item = replace(item, key=content_key(item))
+                yield item
