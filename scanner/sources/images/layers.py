@@ -11,7 +11,7 @@ import tarfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from scanner.blob import Blob
 from scanner.compression import (
@@ -28,11 +28,13 @@ from scanner.sources.images.streams import (
     DIGEST_RE,
     READ_ERRORS,
     READ_SIZE,
+    ExpansionError,
     HashingReader,
     Item,
     buffered,
     decompressor,
     peek,
+    stored_size,
 )
 from scanner.sources.images.whiteouts import Hider, LayerIndex, index_layer
 
@@ -205,6 +207,7 @@ def iter_layer_items(
     ``collect`` receives what the layer adds and deletes."""
     first = placements[0]
     where = first.where(base)
+    stored = stored_size(stream)
     raw = HashingReader(stream, _algorithm(first.ref.blob_digest))
     plain: HashingReader | None = None
     try:
@@ -215,13 +218,19 @@ def iter_layer_items(
             return
         plain = HashingReader(inner, _algorithm(first.ref.diff_id)) if kind else None
         tar_in = buffered(plain) if plain is not None else buf
+        ceiling = None
+        if stored is not None:  # what the stored bytes can expand to
+            ceiling = stored * limits.max_ratio if kind else stored
         if is_tar_head(peek(tar_in)):
-            yield from _iter_tar(tar_in, placements, base, limits, depth, where, collect)
+            yield from _iter_tar(tar_in, placements, base, limits, depth, where, collect, ceiling)
         else:
             yield from _non_tar(tar_in, placements, base, limits, depth, where)
         while tar_in.read(READ_SIZE):
             pass
         raw.drain()
+    except ExpansionError as exc:
+        yield SourceProblem(where, f"{exc}; rest of the layer skipped, digests not checked")
+        return
     except READ_ERRORS as exc:
         message = f"truncated or corrupt layer ({type(exc).__name__}); rest of it skipped"
         yield SourceProblem(where, message)
@@ -255,10 +264,19 @@ def _iter_tar(
     depth: int,
     where: str,
     collect: LayerIndex | None = None,
+    ceiling: int | None = None,
 ) -> Iterator[Item]:
+    """Members in stream order; none may reach past ``ceiling`` (what the stored layer can
+    expand to), so a header claiming terabytes ends the layer instead of being read through."""
     counts = _LayerScan()
     with tarfile.open(fileobj=cast(BinaryIO, stream), mode="r|") as tf:
         for member in tf:
+            cast(Any, tf).members.clear()  # the stream's header list: keep none
+            if ceiling is not None and member.offset_data + member.size > ceiling:
+                raise ExpansionError(
+                    f"entry {_printable(member.name)[:200]!r} claims {member.size} bytes, more "
+                    "than the layer can hold"
+                )
             if collect is not None:
                 collect.add(member)
             yield from _member(tf, member, placements, base, limits, depth, where, counts)

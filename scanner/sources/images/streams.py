@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import tarfile
 from collections.abc import Callable
@@ -37,6 +38,7 @@ class WindowReader(io.RawIOBase):
     def __init__(self, fh: BinaryIO, start: int, size: int) -> None:
         super().__init__()
         self._fh, self._start, self._size, self._pos = fh, start, size, 0
+        self.size = size
 
     def readable(self) -> bool:
         return True
@@ -105,3 +107,24 @@ def decompressor(stream: BinaryIO, head: bytes) -> tuple[BinaryIO | None, str]:
     if codec is None:
         return stream, ""
     return open_reader(codec, stream), codec
+
+
+def stored_size(stream: BinaryIO) -> int | None:
+    """How many bytes ``stream`` holds, when that is known without reading it (a file, a window
+    on an image tar, a member of a streamed tar)."""
+    for obj in (
+        stream,
+        getattr(stream, "raw", None),
+        getattr(getattr(stream, "raw", None), "fileobj", None),
+    ):
+        size = getattr(obj, "size", None)
+        if isinstance(size, int):
+            return size
+    try:
+        return os.fstat(stream.fileno()).st_size
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+class ExpansionError(ValueError):
+    """A layer's entries claim more than its stored bytes can hold (a bomb or a lie)."""

@@ -1,0 +1,134 @@
+"""Archives and images that claim far more than they hold: bounded by what they store."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from scanner.blob import Blob
+from scanner.cli import main
+from scanner.extractors import Budget, Limits
+from scanner.extractors.archives import TarExtractor
+from scanner.models import Origin, SourceProblem
+from testing.tokens import github_token
+
+TOKEN = github_token()
+HUGE = 8 << 40  # 8 TiB
+
+
+def scan(*args: str) -> tuple[int, dict[str, object], str]:
+    result = CliRunner().invoke(main, ["scan", "-f", "json", "-j", "1", "--show-secrets", *args])
+    return result.exit_code, json.loads(result.stdout or "{}"), result.stderr
+
+
+def claiming_tar(size: int, tail: bytes = b"\0" * 4096) -> bytes:
+    """A tar whose only header claims a ``size``-byte member, followed by a few real bytes."""
+    info = tarfile.TarInfo("huge.bin")
+    info.size = size
+    return info.tobuf(format=tarfile.GNU_FORMAT) + tail
+
+
+def test_truncated_tar_gz_claiming_terabytes_ends_quickly(tmp_path: Path) -> None:
+    (tmp_path / "bomb.tar.gz").write_bytes(gzip.compress(claiming_tar(HUGE)))
+    (tmp_path / "real.env").write_text(f"T={TOKEN}\n")
+    code, doc, err = scan(str(tmp_path))
+    assert code == 1
+    assert [f["secret"] for f in doc["findings"]] == [TOKEN]  # type: ignore[index]
+    assert "ratio limit" in err
+
+
+def test_zip_with_overlapping_entries_stops(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.txt", b"0" * 100_000)
+    data = bytearray(buffer.getvalue())
+    # a second central-directory entry pointing at the same local header: overlapping members
+    cd_start = data.rfind(b"PK\x01\x02")
+    eocd = data.rfind(b"PK\x05\x06")
+    entry = bytes(data[cd_start:eocd]).replace(b"a.txt", b"b.txt")
+    patched = bytes(data[:eocd]) + entry + bytes(data[eocd:])
+    eocd2 = patched.rfind(b"PK\x05\x06")
+    record = bytearray(patched[eocd2:])
+    record[8:10] = (2).to_bytes(2, "little")
+    record[10:12] = (2).to_bytes(2, "little")
+    record[12:16] = (len(entry) * 2).to_bytes(4, "little")
+    (tmp_path / "overlap.zip").write_bytes(patched[:eocd2] + bytes(record))
+    (tmp_path / "real.env").write_text(f"T={TOKEN}\n")
+    code, doc, err = scan(str(tmp_path))
+    assert code == 1
+    assert [f["secret"] for f in doc["findings"]] == [TOKEN]  # type: ignore[index]
+    assert "overlapping zip entries" in err
+
+
+def test_tar_with_many_entries_keeps_memory_bounded() -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tf:
+        for i in range(40_000):
+            info = tarfile.TarInfo(f"d/f{i}")
+            info.size = 1
+            tf.addfile(info, io.BytesIO(b"x"))
+    data = buffer.getvalue()
+    blob = Blob.from_bytes(data, Origin("many.tar.gz"), "many.tar.gz")
+    limits = Limits(max_members=10_000_000)
+    tracemalloc.start()
+    count = sum(
+        1
+        for item in TarExtractor().extract(blob, Budget.for_limits(limits))
+        if not isinstance(item, SourceProblem)
+    )
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert count == 40_000
+    assert peak < 16 << 20  # header objects are not kept (40k TarInfo would be far more)
+
+
+def _docker_archive(path: Path, layers: list[bytes], diff_ids: list[str]) -> None:
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {"Env": ["PATH=/bin"]},
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+            "history": [{"created_by": "COPY . /"} for _ in layers],
+        }
+    ).encode()
+    config_name = hashlib.sha256(config).hexdigest() + ".json"
+    names = [f"{hashlib.sha256(layer).hexdigest()}/layer.tar.gz" for layer in layers]
+    manifest = json.dumps([{"Config": config_name, "RepoTags": ["t:1"], "Layers": names}])
+    with tarfile.open(path, "w") as tf:
+        for name, data in [("manifest.json", manifest.encode()), (config_name, config)] + list(
+            zip(names, layers, strict=True)
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+
+
+def test_image_layer_claiming_more_than_it_holds_is_cut(tmp_path: Path) -> None:
+    bomb_plain = claiming_tar(100 << 30)
+    good = io.BytesIO()
+    with tarfile.open(fileobj=good, mode="w") as tf:
+        data = f"T={TOKEN}\n".encode()
+        info = tarfile.TarInfo("app/.env")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    good_plain = good.getvalue()
+    layers = [gzip.compress(bomb_plain), gzip.compress(good_plain)]
+    diff_ids = ["sha256:" + hashlib.sha256(p).hexdigest() for p in (bomb_plain, good_plain)]
+    archive = tmp_path / "image.tar"
+    _docker_archive(archive, layers, diff_ids)
+    result = CliRunner().invoke(
+        main, ["image", "-f", "json", "-j", "1", "--show-secrets", str(archive)]
+    )
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert [f["secret"] for f in doc["findings"]] == [TOKEN]
+    assert "more than the layer can hold" in result.stderr
