@@ -1,17 +1,19 @@
-"""``keyguard rules check``: every rule compiles, has a capture group, and its examples behave.
+"""``keyguard rules check``: every rule compiles, has a capture group, and its examples behave,
+alone and among all the rules checked, and in other syntaxes than the one they were written in.
 
 Backs the CLI command (users check their own rule files with it) and the test suite.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from scanner.errors import RuleError
 from scanner.matcher import Matcher, MatchPolicy
 from scanner.models import Chunk, Finding, Origin
-from scanner.prefilter import AhoCorasickPrefilter
+from scanner.prefilter import AhoCorasickPrefilter, default_cache_dir, loosen
 from scanner.rulebook.compile import Ruleset, compile_rule
 from scanner.rulebook.schema import RuleSpec
 
@@ -36,7 +38,7 @@ def single_rule_matcher(spec: RuleSpec) -> Matcher:
     return Matcher(ruleset, AhoCorasickPrefilter(ruleset), MatchPolicy())
 
 
-def check_spec(spec: RuleSpec) -> list[CheckIssue]:
+def check_spec(spec: RuleSpec, hyperscan_ok: bool | None = None) -> list[CheckIssue]:
     issues: list[CheckIssue] = []
 
     def add(level: str, message: str) -> None:
@@ -49,7 +51,7 @@ def check_spec(spec: RuleSpec) -> list[CheckIssue]:
         return issues
     if matcher.ruleset.rules[0].regex.groups == 0:
         add("warning", "pattern has no capture group; the whole match is the secret")
-    if not _hyperscan_ok(spec.pattern):
+    if not (_hyperscan_ok(spec.pattern) if hyperscan_ok is None else hyperscan_ok):
         add("warning", "pattern does not compile in Hyperscan; its keywords prefilter it there")
     for i, example in enumerate(spec.examples):
         found = [f for f in scan_text(matcher, example.text) if f.rule_id == spec.id]
@@ -70,14 +72,106 @@ def check_spec(spec: RuleSpec) -> list[CheckIssue]:
 def check_specs(specs: Sequence[RuleSpec]) -> list[CheckIssue]:
     issues: list[CheckIssue] = []
     seen: dict[str, str] = {}
-    for spec in specs:
+    rejected = _hyperscan_rejects([s.pattern for s in specs])
+    for index, spec in enumerate(specs):
         if spec.id in seen:
             issues.append(
                 CheckIssue("error", spec.source, spec.id, f"duplicate id (also in {seen[spec.id]})")
             )
         seen.setdefault(spec.id, spec.source)
-        issues.extend(check_spec(spec))
+        # a pattern Hyperscan rejects as it is may still compile in prefilter mode
+        issues.extend(check_spec(spec, hyperscan_ok=None if index in rejected else True))
     return issues
+
+
+def _yaml(text: str) -> str:
+    return "settings:\n  value: |\n    " + text.replace("\n", "\n    ") + "\n"
+
+
+def _notebook(text: str) -> str:
+    cells = [{"cell_type": "code", "source": [line + "\n" for line in text.split("\n")]}]
+    return json.dumps({"cells": cells})
+
+
+SYNTAXES: dict[str, Callable[[str], str]] = {
+    "env": lambda text: text,
+    "json": lambda text: json.dumps({"config": text}),
+    "yaml": _yaml,
+    "python": lambda text: "CONFIG = " + repr(text) + "\n",
+    "notebook": _notebook,
+    "log": lambda text: "2026-11-28T10:00:00Z INFO worker[42]: loaded " + text.replace("\n", " "),
+}
+"""How an example is re-written in other syntaxes: a value in a JSON document, a YAML block
+scalar, a Python string literal, a notebook cell (escaped JSON), a log line."""
+
+MIN_SYNTAX_RECALL = 0.97
+
+
+def syntax_misses(specs: Sequence[RuleSpec], matcher: Matcher) -> dict[str, tuple[int, list[str]]]:
+    """Per syntax: how many positive examples (with an expected secret) were tried, and the
+    rule ids whose example was not found again (by that rule or any other on the same secret)."""
+    out: dict[str, tuple[int, list[str]]] = {}
+    for syntax, wrap in SYNTAXES.items():
+        total, missed = 0, []
+        for spec in specs:
+            for example in spec.examples:
+                if example.secret is None:
+                    continue
+                total += 1
+                found = {f.secret.reveal() for f in scan_text(matcher, wrap(example.text))}
+                if not any(example.secret in s or s in example.secret for s in found):
+                    missed.append(spec.id)
+        out[syntax] = (total, missed)
+    return out
+
+
+def check_syntaxes(specs: Sequence[RuleSpec]) -> list[CheckIssue]:
+    """An error per syntax in which fewer than ``MIN_SYNTAX_RECALL`` of the examples survive."""
+    try:
+        ruleset = Ruleset.from_specs(specs)
+    except RuleError:
+        return []  # reported rule by rule by check_specs
+    matcher = Matcher.build(ruleset, MatchPolicy(), "auto", cache_dir=default_cache_dir())
+    issues: list[CheckIssue] = []
+    for syntax, (total, missed) in syntax_misses(specs, matcher).items():
+        if total and len(missed) > (1 - MIN_SYNTAX_RECALL) * total:
+            shown = ", ".join(sorted(set(missed))[:10])
+            message = f"{len(missed)}/{total} examples not found when written as {syntax} ({shown})"
+            issues.append(CheckIssue("error", "syntax variants", "*", message))
+    return issues
+
+
+def _hyperscan_rejects(patterns: Sequence[str]) -> set[int]:
+    """Indexes of the patterns that do not compile in Hyperscan in the loosened form the
+    prefilter uses, found by compiling them together and halving the group that fails (one
+    compile in the common case)."""
+    try:
+        import hyperscan
+    except ImportError:
+        return set()
+    flags = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY
+
+    def compiles(indexes: list[int]) -> bool:
+        try:
+            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            db.compile(
+                expressions=[loosen(patterns[i]).encode() for i in indexes],
+                ids=indexes,
+                flags=[flags] * len(indexes),
+            )
+        except Exception:  # hyperscan.error
+            return False
+        return True
+
+    def rejects(indexes: list[int]) -> set[int]:
+        if not indexes or compiles(indexes):
+            return set()
+        if len(indexes) == 1:
+            return set(indexes)
+        half = len(indexes) // 2
+        return rejects(indexes[:half]) | rejects(indexes[half:])
+
+    return rejects(list(range(len(patterns))))
 
 
 def _hyperscan_ok(pattern: str) -> bool:
@@ -89,7 +183,7 @@ def _hyperscan_ok(pattern: str) -> bool:
     for extra in (0, hyperscan.HS_FLAG_PREFILTER):
         try:
             db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            db.compile(expressions=[pattern.encode()], ids=[0], flags=[flags | extra])
+            db.compile(expressions=[loosen(pattern).encode()], ids=[0], flags=[flags | extra])
             return True
         except Exception:  # hyperscan.error
             continue
