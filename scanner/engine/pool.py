@@ -65,19 +65,20 @@ class _Seen:
     done: dict[str, tuple[Blob, BlobResult]] = field(default_factory=dict)
     waiting: dict[str, list[Blob]] = field(default_factory=dict)
 
-    def known(self, blob: Blob) -> Scanned | None:
-        """The result for ``blob`` if its content was scanned; queues it if in flight."""
+    def known(self, blob: Blob) -> Scanned | bool:
+        """The result for ``blob`` if its content was scanned; True when the content is being
+        scanned (``blob`` is reported when that copy is done); False when it must be scanned."""
         key = blob.key
         if key is None:
-            return None
+            return False
         hit = self.done.get(key)
         if hit is not None:
             return blob, _moved(hit[1], hit[0], blob)
         if key in self.waiting:
             self.waiting[key].append(blob)
-            return blob, BlobResult()  # reported when the first copy is done
+            return True
         self.waiting[key] = []
-        return None
+        return False
 
     def record(self, blob: Blob, result: BlobResult) -> Iterator[Scanned]:
         yield blob, result
@@ -135,9 +136,14 @@ class BlobPool:
             yield from self._seen.record(blob, scan_blob(blob, self.matcher, self.limits))
 
     def _fresh(self, blobs: Iterable[Blob]) -> Iterator[Blob | Scanned]:
+        """Blobs to scan, and results for content already scanned (copies of content being
+        scanned come out of ``_Seen.record`` later)."""
         for blob in blobs:
             known = self._seen.known(blob)
-            yield blob if known is None else known
+            if known is False:
+                yield blob
+            elif known is not True:
+                yield known
 
     def _parallel(self, first: list[Blob], rest: Iterator[Blob | Scanned]) -> Iterator[Scanned]:
         pool = self._start()
