@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from scanner.extractors import Limits, picklewalk
-from scanner.extractors.picklewalk import is_safe_global, walk_pickles
+from scanner.extractors.pickleglobals import is_safe_global
+from scanner.extractors.picklewalk import walk_pickles
 from testing.artifacts import (
     RunsSystem,
     by_secret,

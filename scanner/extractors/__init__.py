@@ -29,15 +29,12 @@ PLAIN_TEXT_SUFFIXES = (
 
 def _build_registry() -> tuple[Extractor, ...]:
     from scanner.extractors.archives import CompressedExtractor, TarExtractor, ZipExtractor
+    from scanner.extractors.hdf5model import Hdf5Extractor
+    from scanner.extractors.headers import GgufExtractor, SafetensorsExtractor
     from scanner.extractors.images import ImageExtractor
-    from scanner.extractors.models import (
-        GgufExtractor,
-        Hdf5Extractor,
-        ModelZipExtractor,
-        OnnxExtractor,
-        SafetensorsExtractor,
-    )
+    from scanner.extractors.modelzip import ModelZipExtractor
     from scanner.extractors.notebooks import NotebookExtractor
+    from scanner.extractors.onnx import OnnxExtractor
     from scanner.extractors.pickles import (
         CompressedPickleExtractor,
         NpyExtractor,

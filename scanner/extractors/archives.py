@@ -55,7 +55,7 @@ def iter_zip_members(blob: Blob, budget: Budget, handle: MemberHandler) -> Itera
         with blob.open() as fh, zipfile.ZipFile(fh) as zf:
             starts: set[int] = set()
             for info in zf.infolist():
-                if info.is_dir():
+                if not info.filename or info.is_dir():  # a nameless entry (is_dir would raise)
                     continue
                 if info.header_offset in starts:
                     # entries that share their data (overlapping members): a zip bomb

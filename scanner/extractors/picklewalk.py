@@ -4,7 +4,7 @@
 arguments) while a tiny abstract stack follows what is pushed, popped and memoized, so that
 ``STACK_GLOBAL`` operands, dict key/value pairs, legacy torch storage ids and joblib's
 ``NumpyArrayWrapper`` state (shape, dtype) are known without building any object. Every
-imported global outside :data:`SAFE_GLOBALS` is recorded as :class:`Unsafe`.
+imported global outside ``pickleglobals.SAFE_GLOBALS`` is recorded as :class:`Unsafe`.
 
 Work is bounded: bytes read, opcodes, stack, marks, memo and collected text are capped; a cap
 or a truncated stream ends the walk with a problem message and keeps what was found.
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from scanner.extractors.fields import BoundedReader, bytes_to_text, clean_text, utf32_text
+from scanner.extractors.pickleglobals import is_safe_global
 
 MAX_OPS = 1_000_000
 MAX_STACK = 1_000_000
@@ -40,81 +41,7 @@ _INT_OPS = frozenset({"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "L
 _PUT_OPS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
 _GET_OPS = frozenset({"GET", "BINGET", "LONG_BINGET"})
 
-SAFE_GLOBALS = frozenset(
-    {
-        f"{mod}.{name}"
-        for mod in ("builtins", "__builtin__")
-        for name in (
-            "set",
-            "frozenset",
-            "slice",
-            "complex",
-            "bytearray",
-            "range",
-            "list",
-            "dict",
-            "tuple",
-            "int",
-            "float",
-            "str",
-            "bytes",
-            "bool",
-            "object",
-            "unicode",
-            "long",
-        )
-    }
-    | {
-        "collections.OrderedDict",
-        "collections.defaultdict",
-        "collections.Counter",
-        "collections.deque",
-        "copyreg._reconstructor",
-        "copy_reg._reconstructor",
-        "copyreg.__newobj__",
-        "_codecs.encode",
-        "torch.Size",
-        "torch.device",
-        "torch.storage.UntypedStorage",
-        "torch.storage.TypedStorage",
-        "torch._tensor._rebuild_from_type_v2",
-        "torch.nn.parameter.Parameter",
-        "torch.serialization._get_layout",
-        "numpy.ndarray",
-        "numpy.dtype",
-        "numpy.core.multiarray._reconstruct",
-        "numpy._core.multiarray._reconstruct",
-        "numpy.core.multiarray.scalar",
-        "numpy._core.multiarray.scalar",
-        "numpy.core.numeric._frombuffer",
-        "numpy._core.numeric._frombuffer",
-        "numpy.ma.core._mareconstruct",
-        "joblib.numpy_pickle.NumpyArrayWrapper",
-        "joblib.numpy_pickle_compat.NDArrayWrapper",
-        "datetime.datetime",
-        "datetime.date",
-        "datetime.time",
-        "datetime.timedelta",
-        "datetime.timezone",
-        "decimal.Decimal",
-        "uuid.UUID",
-        "fractions.Fraction",
-    }
-)
-_SAFE_PATTERNS = (
-    re.compile(r"torch\._utils\._rebuild_[a-z0-9_]+"),
-    re.compile(
-        r"torch\.(?:[A-Za-z0-9]*Storage|u?int\d*|float\w*|bfloat16|half|double|bool|complex\w*"
-        r"|cfloat|cdouble|long|short|q?u?int\d+|quint\w+|strided|sparse_\w+|channels_last\w*"
-        r"|contiguous_format|preserve_format)"
-    ),
-    re.compile(r"numpy\.dtypes\.\w+DType"),
-)
 _PICKLE_MAGIC = re.compile(rb"\x80[\x02-\x05]")
-
-
-def is_safe_global(name: str) -> bool:
-    return name in SAFE_GLOBALS or any(p.fullmatch(name) for p in _SAFE_PATTERNS)
 
 
 def looks_like_pickle(head: bytes) -> bool:

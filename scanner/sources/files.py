@@ -58,7 +58,7 @@ def iter_targets(
             yield from _one_file(path, given, st, options)
 
 
-# Formats of which only a bounded header is read (``scanner.extractors.models``): a 4 GiB
+# Formats of which only a bounded header is read (``scanner.extractors.headers``): a 4 GiB
 # shard is as cheap to check as a 4 KiB one, so --max-file-size does not apply to them.
 HEADER_ONLY_SUFFIXES = (".safetensors", ".gguf")
 
