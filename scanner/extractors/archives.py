@@ -10,7 +10,7 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from typing import IO, Any, cast
+from typing import IO, Any, BinaryIO, cast
 
 from scanner.blob import Blob
 from scanner.compression import DECOMPRESS_ERRORS, STREAM_MAGICS, open_reader, sniff
@@ -42,6 +42,23 @@ def read_bounded(stream: IO[bytes], limit: int, compressed: int, max_ratio: int)
             return None
         if compressed and len(out) > 1 << 20 and len(out) > compressed * max_ratio:
             return None
+
+
+def inflate(
+    blob: Blob, budget: Budget, decompress: Callable[[BinaryIO], bytes | None], what: str
+) -> bytes | str:
+    """``blob`` decompressed by ``decompress`` (which returns None past its limits) and taken
+    from the budget; or the problem, as a message."""
+    try:
+        with blob.open() as fh:
+            data = decompress(fh)
+    except DECOMPRESS_ERRORS as exc:
+        return f"truncated or corrupt {what} ({type(exc).__name__})"
+    if data is None:
+        return "decompressed size exceeds the limit (bomb?); skipped"
+    if not budget.take(len(data)):
+        return "archive limits reached; skipped"
+    return data
 
 
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
@@ -173,20 +190,16 @@ class CompressedExtractor:
             if inner.lower().endswith(suffix):
                 inner = inner[: -len(suffix)]
                 break
-        try:
-            with blob.open() as fh:
-                reader = open_reader(codec, fh)
-                assert reader is not None  # the standard library's codecs are always there
-                with reader:
-                    data = read_bounded(reader, limits.max_member_size, blob.size, limits.max_ratio)
-        except DECOMPRESS_ERRORS as exc:
-            yield _problem(blob, f"truncated or corrupt compressed file ({type(exc).__name__})")
-            return
-        if data is None:
-            yield _problem(blob, "decompressed size exceeds the limit (bomb?); skipped")
-            return
-        if not budget.take(len(data)):
-            yield _problem(blob, "archive limits reached; skipped")
+
+        def decompress(fh: BinaryIO) -> bytes | None:
+            reader = open_reader(codec, fh)
+            assert reader is not None  # the standard library's codecs are always there
+            with reader:
+                return read_bounded(reader, limits.max_member_size, blob.size, limits.max_ratio)
+
+        data = inflate(blob, budget, decompress, "compressed file")
+        if isinstance(data, str):
+            yield _problem(blob, data)
             return
         if is_tar(data[:512]):
             inner_blob = Blob.from_bytes(data, blob.origin, inner + ".tar", blob.depth + 1)

@@ -129,13 +129,7 @@ def tree_chunk(node: Any, origin: Origin, fallback_line: int = 1) -> Chunk | Non
         line_map.extend([last] * (rendered.count("\n") + 1))
     if not lines:
         return None
-    return Chunk(
-        text="\n".join(lines),
-        origin=origin,
-        first_line=line_map[0],
-        line_map=tuple(line_map),
-        path_for_rules=rules_path(origin),
-    )
+    return _plain_chunk(lines, line_map, origin)
 
 
 def _is_binary_mime(mime: str) -> bool:

@@ -29,10 +29,11 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from scanner.blob import Blob
-from scanner.compression import DECOMPRESS_ERRORS, STREAM_MAGICS, is_zlib, open_reader, sniff
+from scanner.compression import STREAM_MAGICS, is_zlib, open_reader, sniff
 from scanner.extractors.archives import (
     EMPTY_ZIP,
     ZIP_MAGIC,
+    inflate,
     is_tar,
     read_bounded,
 )
@@ -151,17 +152,13 @@ class CompressedPickleExtractor:
         limits = budget.limits
         where = blob.origin.display
         kind = _compression(blob.head(8)) or "zlib"
-        try:
-            with blob.open() as fh:
-                data = _decompress(fh, kind, limits.max_member_size, limits.max_ratio, blob.size)
-        except DECOMPRESS_ERRORS as exc:
-            yield SourceProblem(where, f"truncated or corrupt {kind} stream ({type(exc).__name__})")
-            return
-        if data is None:
-            yield SourceProblem(where, "decompressed size exceeds the limit (bomb?); skipped")
-            return
-        if not budget.take(len(data)):
-            yield SourceProblem(where, "archive limits reached; skipped")
+
+        def decompress(fh: BinaryIO) -> bytes | None:
+            return _decompress(fh, kind, limits.max_member_size, limits.max_ratio, blob.size)
+
+        data = inflate(blob, budget, decompress, f"{kind} stream")
+        if isinstance(data, str):
+            yield SourceProblem(where, data)
             return
         origin = blob.origin.with_detail(compression=kind)
         yield Blob.from_bytes(data, origin, blob.name, blob.depth + 1)
