@@ -31,6 +31,14 @@ from typing import Any
 
 from scanner.errors import BaselineError
 from scanner.models import Finding
+from scanner.safeio import (
+    BASELINE_LIMIT,
+    CONFIG_FILE_LIMIT,
+    UnsafeFileError,
+    is_regular_file,
+    read_bounded,
+    read_user_file,
+)
 
 BASELINE_VERSION = 1
 DEFAULT_BASELINE = ".keyguard-baseline.json"
@@ -94,6 +102,10 @@ def parse_baseline(text: str, name: str) -> Baseline:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{name}: not a keyguard baseline (invalid JSON: {exc.msg})") from None
+    except RecursionError:
+        raise BaselineError(f"{name}: not a keyguard baseline (nested too deeply)") from None
+    except (ValueError, OverflowError) as exc:  # a 5,000-digit number
+        raise BaselineError(f"{name}: not a keyguard baseline ({_one_line(exc)})") from None
     if not isinstance(doc, dict) or "version" not in doc or "findings" not in doc:
         raise BaselineError(f"{name}: not a keyguard baseline (needs `version` and `findings`)")
     doc = upgrade(doc, name)
@@ -127,14 +139,22 @@ def upgrade(doc: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def load_baseline(path: Path) -> Baseline:
+    """A baseline the caller named (``--baseline``): symlinks followed, size bounded."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_user_file(path, BASELINE_LIMIT).decode("utf-8")
     except FileNotFoundError:
         raise BaselineError(f"{path}: baseline file not found") from None
+    except UnsafeFileError as exc:
+        raise BaselineError(f"{path}: cannot read baseline ({exc.reason})") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
         raise BaselineError(f"{path}: cannot read baseline ({reason})") from None
     return parse_baseline(text, str(path))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
 
 
 def write_baseline(path: Path, baseline: Baseline) -> None:
@@ -165,8 +185,11 @@ def parse_ignore(text: str, name: str) -> frozenset[str]:
 
 
 def load_ignore(path: Path) -> frozenset[str]:
+    """An in-tree ``.keyguardignore``: a regular file (no symlink, FIFO or device), bounded."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, CONFIG_FILE_LIMIT).decode("utf-8")
+    except UnsafeFileError as exc:
+        raise BaselineError(f"{path}: cannot read ignore file ({exc.reason})") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
         raise BaselineError(f"{path}: cannot read ignore file ({reason})") from None
@@ -179,7 +202,7 @@ def find_ignore_files(dirs: Sequence[Path]) -> list[Path]:
     out: list[Path] = []
     for directory in dirs:
         candidate = directory / IGNORE_FILE
-        if not candidate.is_file():
+        if not is_regular_file(candidate):  # a symlink or special file is never read
             continue
         key = candidate.resolve()
         if key not in seen:

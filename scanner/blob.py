@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from scanner.models import Origin
+from scanner.safeio import open_regular
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,8 @@ class Blob:
         if self.data is not None:
             return io.BytesIO(self.data)
         assert self.path is not None
-        return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+        # a regular file only: a path swapped for a FIFO or device after the walk is not opened
+        return open_regular(self.path, follow_symlinks=True)
 
     def head(self, n: int = 4096) -> bytes:
         if self.data is not None:

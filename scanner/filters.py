@@ -47,7 +47,8 @@ _PLACEHOLDER_WORDS = (
 )
 _WEAK_WORDS = ("example",)
 _TEMPLATE = re.compile(
-    r"\$\{|\{\{|\}\}|%\(|\$\(|^\$[A-Za-z_]|^<[^>]*>$|^<[A-Za-z_ -]{3,}"
+    r"\$\{|\{\{|\}\}|%\(|\$\(|^\$(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*)$|^\$[A-Z_][A-Z0-9_]+[^\w]"
+    r"|^<[^>]*>$|^<[A-Za-z_ -]{3,}"
     r"|^%[A-Za-z_]+%$|^\[[A-Za-z_ -]+\]$"
 )
 _RUN4 = re.compile(r"([^0-9])\1{3,}|([0-9])\2{5,}")
@@ -112,6 +113,14 @@ def looks_like_identifier(value: str) -> bool:
         return False
     covered = sum(len(w) for w in words)
     return covered >= 0.7 * sum(c.isalpha() for c in value) and covered >= 0.6 * len(value)
+
+
+_ENUM_MEMBER = re.compile(r"^[A-Z][A-Za-z0-9]*\.[A-Z][A-Z0-9_]*$")
+
+
+def is_enum_member(value: str) -> bool:
+    """``AxisOrder.AUTHORITY``, ``Mode.SECRET``: a class attribute, not a value."""
+    return bool(_ENUM_MEMBER.match(value))
 
 
 SHAPE_CHECK_MAX = 100

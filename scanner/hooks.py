@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from scanner.errors import SourceError, UserError
+from scanner.safeio import open_regular
 from scanner.sources.git import open_repo, run_git
 
 MARKER = "# keyguard-hook v1"
@@ -45,15 +46,17 @@ def hook_script(pre_push: bool, python: str = sys.executable) -> str:
 
 def hook_path(repo_dir: Path, name: str) -> Path:
     repo = open_repo(str(repo_dir))
-    proc = run_git(repo.root, ["rev-parse", "--git-path", f"hooks/{name}"])
+    # the one git call that must see the repository's own core.hooksPath: it only asks where
+    # git would look for hooks (nothing is run)
+    proc = run_git(repo.root, ["rev-parse", "--git-path", f"hooks/{name}"], keep_hooks_path=True)
     path = Path(proc.stdout.decode("utf-8", "replace").strip())
     return path if path.is_absolute() else repo.root / path
 
 
 def is_keyguard_hook(path: Path) -> bool:
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            head = fh.read(512)
+        with open_regular(path, follow_symlinks=True) as fh:  # never a FIFO or a device
+            head = fh.read(512).decode("utf-8", "replace")
     except OSError:
         return False
     return MARKER in head

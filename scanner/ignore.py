@@ -1,101 +1,73 @@
-"""``.gitignore`` semantics for the directory walk: patterns, negation, anchoring, dir-only."""
+"""``.gitignore`` semantics for the directory walk, by ``pathspec.GitIgnoreSpec``.
+
+Ignore files come from the scanned tree, so they are read like git reads them: a symlinked
+``.gitignore`` is not followed (git stopped following them in 2.32), a FIFO, socket or device is
+never opened, and a file above ``IGNORE_FILE_LIMIT`` is not read (see ``scanner.safeio``).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import warnings
 from pathlib import Path
+from typing import Any
 
+import pathspec
 
-@dataclass(frozen=True, slots=True)
-class IgnoreRule:
-    regex: re.Pattern[str]
-    negate: bool
-    dir_only: bool
+from scanner.safeio import UnsafeFileError, read_bounded
 
-
-def translate_glob(pattern: str) -> str:
-    """A gitignore glob (without leading ``/`` and trailing ``/``) → a regex for a rel path."""
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "*":
-            if pattern[i : i + 3] == "**/":
-                out.append("(?:.*/)?")
-                i += 3
-                continue
-            if pattern[i : i + 2] == "**":
-                out.append(".*")
-                i += 2
-                continue
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i + 1 : end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
-                i = end
-        elif c == "\\" and i + 1 < n:
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return "".join(out)
-
-
-def parse_ignore_line(line: str) -> IgnoreRule | None:
-    line = line.rstrip("\n").rstrip("\r")
-    if not line.strip() or line.startswith("#"):
-        return None
-    if not line.endswith("\\ "):
-        line = line.rstrip(" ")
-    negate = line.startswith("!")
-    if negate or line.startswith(("\\!", "\\#")):
-        line = line[1:]
-    dir_only = line.endswith("/")
-    line = line.rstrip("/")
-    if not line:
-        return None
-    anchored = "/" in line
-    line = line.lstrip("/")
-    body = translate_glob(line)
-    regex = ("^" if anchored else "^(?:.*/)?") + body + "(?:/.*)?$"
-    return IgnoreRule(re.compile(regex, re.DOTALL), negate, dir_only)
+IGNORE_FILE_LIMIT = 1 << 20
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 class IgnoreMatcher:
     """Rules from one ``.gitignore``-style file, matched against paths relative to its dir."""
 
-    def __init__(self, rules: list[IgnoreRule]) -> None:
-        self.rules = rules
+    def __init__(self, spec: pathspec.GitIgnoreSpec, count: int) -> None:
+        self.spec = spec
+        self.count = count
+
+    def __bool__(self) -> bool:
+        return self.count > 0
 
     @classmethod
     def from_lines(cls, lines: list[str]) -> IgnoreMatcher:
-        return cls([r for r in map(parse_ignore_line, lines) if r is not None])
+        """Compile ``lines``; a line git would not accept (``\\``, a bad range) is skipped."""
+        patterns: list[Any] = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # re's FutureWarning for ``[[`` in a pattern
+            for line in lines:
+                try:
+                    one = pathspec.GitIgnoreSpec.from_lines([line])
+                except Exception:  # noqa: BLE001 - pathspec or re rejected this line
+                    continue
+                patterns.extend(p for p in one.patterns if p.include is not None)
+        return cls(pathspec.GitIgnoreSpec(patterns), len(patterns))
 
     @classmethod
     def from_file(cls, path: Path) -> IgnoreMatcher | None:
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None
-        matcher = cls.from_lines(text.splitlines())
-        return matcher if matcher.rules else None
+        matcher, _ = load_ignore_file(path)
+        return matcher
 
     def decision(self, rel: str, is_dir: bool) -> bool | None:
         """True ignored, False re-included, None no rule applies."""
-        result: bool | None = None
-        for rule in self.rules:
-            if rule.dir_only and not is_dir:
-                continue
-            if rule.regex.match(rel):
-                result = not rule.negate
-        return result
+        if not rel.isascii():
+            # bytes that are not UTF-8 (surrogate-escaped in ``rel``) match as U+FFFD, the way
+            # the ignore file itself was decoded; pathspec's engines need valid text
+            rel = _SURROGATES.sub("\ufffd", rel)
+        result = self.spec.check_file(rel + "/" if is_dir else rel)
+        return result.include
+
+
+def load_ignore_file(path: Path) -> tuple[IgnoreMatcher | None, str | None]:
+    """The rules of ``path`` (None when absent or empty), and a problem worth a warning."""
+    try:
+        data = read_bounded(path, IGNORE_FILE_LIMIT)
+    except FileNotFoundError:
+        return None, None
+    except UnsafeFileError as exc:
+        return None, exc.reason
+    except OSError as exc:
+        return None, f"cannot read ({exc.strerror}); not used"
+    matcher = IgnoreMatcher.from_lines(data.decode("utf-8", "replace").splitlines())
+    return (matcher if matcher else None), None

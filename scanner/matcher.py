@@ -7,14 +7,14 @@ worker processes as it is.
 from __future__ import annotations
 
 import bisect
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanner import filters
+from scanner import context, filters
+from scanner.cache import Cache, cache_key
 from scanner.decoders import (
     encoded_triggers,
     find_encoded,
@@ -24,9 +24,11 @@ from scanner.decoders import (
 )
 from scanner.models import Chunk, Confidence, Finding, Position, SourceProblem
 from scanner.prefilter import Prefilter, build_prefilter
-from scanner.rulebook.compile import CompiledRule, Ruleset
+from scanner.rulebook.compile import GENERIC_WORDS, CompiledRule, Ruleset
 from scanner.secret import Secret
 from scanner.validators.offline import CHECKSUMS, meets_requirements, shannon_entropy
+from scanner.validators.structure import STRUCTURE_CHECKS
+from scanner.valueshape import Kind
 
 if TYPE_CHECKING:
     from regex import Match, Pattern
@@ -51,6 +53,7 @@ class _Candidate:
     secret: str
     entropy: float
     checksum: str | None
+    confidence: Confidence | None = None  # set by the context assessment of generic rules
 
     def priority(self) -> tuple[int, int, int, int, int]:
         spec = self.rule.spec
@@ -63,8 +66,11 @@ class _Candidate:
         )
 
 
-def is_valid_secret(rule: CompiledRule, secret: str, policy: MatchPolicy) -> tuple[bool, float]:
-    """Offline checks on one candidate secret: entropy, classes, placeholders, allowlists."""
+def is_valid_secret(
+    rule: CompiledRule, secret: str, policy: MatchPolicy, assessed: bool = False
+) -> tuple[bool, float]:
+    """Offline checks on one candidate secret: entropy, classes, placeholders, allowlists.
+    ``assessed``: the context assessment already judged the value's shape (identifiers)."""
     spec = rule.spec
     entropy = shannon_entropy(secret)
     if entropy < spec.min_entropy:
@@ -73,7 +79,7 @@ def is_valid_secret(rule: CompiledRule, secret: str, policy: MatchPolicy) -> tup
         return False, entropy
     if filters.is_placeholder(secret, strict_words=spec.is_generic):
         return False, entropy
-    if "generic" in spec.tags and filters.looks_like_identifier(secret):
+    if "generic" in spec.tags and not assessed and filters.looks_like_identifier(secret):
         return False, entropy
     lowered = secret.lower()
     if any(word in lowered for word in spec.allow.stopwords):
@@ -82,7 +88,132 @@ def is_valid_secret(rule: CompiledRule, secret: str, policy: MatchPolicy) -> tup
         return False, entropy
     if any(p.search(secret) for p in policy.allow_values):
         return False, entropy
+    check = STRUCTURE_CHECKS.get(spec.checksum or "")
+    if check is not None and not check(secret):
+        return False, entropy
     return True, entropy
+
+
+_NOT_A_PROVIDER = frozenset(
+    [
+        "age",
+        "privatekey",
+        "bind",
+        "box",
+        "line",
+        "matrix",
+        "modal",
+        "monday",
+        "segment",
+        "spaces",
+        "shortcut",
+        "together",
+        "wise",
+        "bolt",
+        "checkout",
+        "comet",
+        "exa",
+        "expo",
+        "percy",
+        "readme",
+        "render",
+        "sauce",
+        "signalfx",
+        "neon",
+        "dose",
+        "atlas",
+        "circle",
+        "drone",
+        "duo",
+        "galaxy",
+        "jira",
+        "linear",
+        "lob",
+        "notion",
+        "octopus",
+        "oracle",
+        "plaid",
+        "square",
+        "stream",
+        "stability",
+        "spaces",
+        "vault",
+        "zoom",
+    ]
+)
+
+
+# Words that name a kind of credential, not who issued it: ``license`` + ``key`` or
+# ``consumer`` + ``secret`` joined are not provider names even when a rule's keyword is.
+_CREDENTIAL_WORDS = GENERIC_WORDS | frozenset(
+    [
+        "key",
+        "keys",
+        "secret",
+        "secrets",
+        "token",
+        "tokens",
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "consumer",
+        "license",
+        "master",
+        "signing",
+        "encryption",
+        "subscription",
+        "shared",
+        "storage",
+    ]
+)
+
+
+def _names_provider(name: str, providers: frozenset[str]) -> bool:
+    """``names_known_provider`` without joining a credential word to its neighbour."""
+    tokens = name_tokens(name)
+    for i, token in enumerate(tokens):
+        if token in providers:
+            return True
+        if i + 1 < len(tokens):
+            nxt = tokens[i + 1]
+            if token in _CREDENTIAL_WORDS or nxt in _CREDENTIAL_WORDS:
+                continue
+            if token + nxt in providers:
+                return True
+    return False
+
+
+def _context_mode(rule: CompiledRule) -> str:
+    """How a generic rule's matches are judged: ``assignment`` (name, operator, value),
+    ``named-value`` (the name is capture group 1), ``cli-password``, or "" (not at all)."""
+    tags = rule.spec.tags
+    if "generic" not in tags:
+        return ""
+    for mode in ("assignment", "named-value", "cli-password"):
+        if mode in tags:
+            return mode
+    return ""
+
+
+def _wanted_kinds(rule: CompiledRule) -> tuple[Kind, ...]:
+    tags = rule.spec.tags
+    if "password" in tags:
+        return (Kind.PASSWORD,)
+    if "secret" in tags:
+        return (Kind.SECRET, Kind.TOKEN, Kind.KEY, Kind.AUTH)
+    return ()
+
+
+def _is_code_reference(text: str, start: int, end: int, secret: str) -> bool:
+    """A secret that is a word-shaped name used as code: ``BedrockAwsAuth(``,
+    ``AxisOrder.AUTHORITY``, ``.models.secret``: followed by a call, attribute or index,
+    or preceded by an attribute dot."""
+    if not filters.looks_like_identifier(secret) and not filters.is_enum_member(secret):
+        return False
+    after = text[end : end + 1]
+    before = text[start - 1 : start] if start else ""
+    return after in ("(", ".", "[") or before == "." or filters.is_enum_member(secret)
 
 
 def _keyword_positions(lowered: str, keywords: tuple[str, ...]) -> list[int]:
@@ -92,6 +223,22 @@ def _keyword_positions(lowered: str, keywords: tuple[str, ...]) -> list[int]:
         while pos != -1:
             positions.append(pos)
             pos = lowered.find(kw, pos + 1)
+    positions.sort()
+    return positions
+
+
+def _keyword_positions_in(
+    lowered: str, keywords: tuple[str, ...], regions: list[tuple[int, int]]
+) -> list[int]:
+    """Keyword positions inside ``regions`` (merged, sorted): the same as filtering
+    ``_keyword_positions`` by them, without walking every occurrence in a large text."""
+    positions: list[int] = []
+    for start, end in regions:
+        for kw in keywords:
+            pos = lowered.find(kw, start, end)
+            while pos != -1:
+                positions.append(pos)
+                pos = lowered.find(kw, pos + 1, end)
     positions.sort()
     return positions
 
@@ -128,10 +275,61 @@ def _inside(positions: list[int], regions: list[tuple[int, int]]) -> list[int]:
     return out
 
 
+class _Lowered:
+    """A chunk's text lowercased for keyword search, computed only when needed: rules located
+    by Hyperscan lowercase just their regions of ASCII text."""
+
+    __slots__ = ("_done", "_text", "_value")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._value: str | None = None
+        self._done = False
+
+    def get(self) -> str | None:
+        """The lowercased text, or None when lowercasing shifts offsets (a few non-ASCII
+        characters lowercase to two)."""
+        if not self._done:
+            lower = self._text.lower()
+            self._value = lower if len(lower) == len(self._text) else None
+            self._done = True
+        return self._value
+
+    def positions_in(
+        self, keywords: tuple[str, ...], regions: list[tuple[int, int]]
+    ) -> list[int] | None:
+        """Keyword positions inside ``regions``; None when lowercasing shifts offsets."""
+        text = self._text
+        if self._done or not text.isascii():
+            lowered = self.get()
+            return None if lowered is None else _keyword_positions_in(lowered, keywords, regions)
+        positions: list[int] = []
+        for start, end in regions:
+            seg = text[start:end].lower()
+            for kw in keywords:
+                pos = seg.find(kw)
+                while pos != -1:
+                    positions.append(start + pos)
+                    pos = seg.find(kw, pos + 1)
+        positions.sort()
+        return positions
+
+
+def _anchored_matches(rule: CompiledRule, text: str, positions: list[int]) -> Iterator[Match[str]]:
+    """Matches of a keyword-anchored rule starting at ``positions``, without overlaps."""
+    last_end = -1
+    window = rule.spec.window
+    for pos in positions:
+        m = rule.regex.match(text, pos, min(len(text), pos + window), timeout=REGEX_TIMEOUT)
+        if m is not None and m.start() >= last_end:
+            last_end = m.end()
+            yield m
+
+
 def _iter_rule_matches(
     rule: CompiledRule,
     text: str,
-    lowered: str | None,
+    lowered: str | None | _Lowered,
     regions: list[tuple[int, int]] | None = None,
 ) -> Iterator[Match[str]]:
     """Matches of ``rule`` in ``text``, searched only near its keywords.
@@ -142,26 +340,32 @@ def _iter_rule_matches(
     The result depends only on the text, never on which prefilter engine ran.
     """
     spec = rule.spec
-    if lowered is None:  # non-ASCII: lowercasing may shift offsets; search everything
+    merged = _merge(regions) if regions is not None else None
+    if isinstance(lowered, _Lowered):
+        if spec.anchor_keyword and merged is not None:
+            found = lowered.positions_in(spec.keywords, merged)
+            if found is None:  # lowercasing shifts offsets; search everything
+                yield from rule.regex.finditer(text, timeout=REGEX_TIMEOUT)
+            else:
+                yield from _anchored_matches(rule, text, found)
+            return
+        low = lowered.get()
+    else:
+        low = lowered
+    if low is None:  # non-ASCII: lowercasing may shift offsets; search everything
         yield from rule.regex.finditer(text, timeout=REGEX_TIMEOUT)
         return
-    merged = _merge(regions) if regions is not None else None
     if spec.anchor_keyword:
-        positions = _keyword_positions(lowered, spec.keywords)
         if merged is not None:
-            positions = _inside(positions, merged)
-        last_end = -1
-        for pos in positions:
-            end = min(len(text), pos + spec.window)
-            m = rule.regex.match(text, pos, end, timeout=REGEX_TIMEOUT)
-            if m is not None and m.start() >= last_end:
-                last_end = m.end()
-                yield m
+            positions = _keyword_positions_in(low, spec.keywords, merged)
+        else:
+            positions = _keyword_positions(low, spec.keywords)
+        yield from _anchored_matches(rule, text, positions)
         return
     if merged is not None:
         windows = _merge([(s, min(len(text), e + spec.window)) for s, e in merged])
     else:
-        positions = _keyword_positions(lowered, spec.keywords)
+        positions = _keyword_positions(low, spec.keywords)
         windows = _windows(positions, spec.window, spec.window, len(text))
         if sum(end - start for start, end in windows) > len(text) // 2:
             windows = [(0, len(text))]
@@ -203,35 +407,72 @@ def names_known_provider(name: str, providers: frozenset[str]) -> bool:
 def _confirm(
     rule: CompiledRule,
     text: str,
-    lowered: str | None,
+    lowered: str | None | _Lowered,
     policy: MatchPolicy,
     regions: list[tuple[int, int]] | None = None,
     providers: frozenset[str] = frozenset(),
     prefixes: tuple[str, ...] = (),
+    file: context.FileContext | None = None,
 ) -> list[_Candidate]:
     out: list[_Candidate] = []
     keywords = rule.spec.keywords
     defer = bool(providers) and "generic" in rule.spec.tags and rule.spec.anchor_keyword
+    mode = _context_mode(rule)
+    if mode and file is not None and file.skip:
+        return out  # lock files, translation catalogs, minified bundles: no generic findings
+    want = _wanted_kinds(rule) if mode else ()
+    providers = providers - _NOT_A_PROVIDER if defer else providers
     for m in _iter_rule_matches(rule, text, lowered, regions):
         whole = m.group(0).lower()
         if not any(kw in whole for kw in keywords):
             continue
-        if defer and names_known_provider(assignment_name(text, m.start()), providers):
-            continue  # a provider we know: its specific rules decide, not the generic one
         secret = m.group(rule.secret_group)
         if not secret:
             continue
-        if defer and secret.lower().startswith(prefixes):
+        start, end = m.span(rule.secret_group)
+        confidence: Confidence | None = None
+        if mode:
+            assessment = _assess(mode, text, m, rule.secret_group, file, want)
+            if assessment is None:
+                continue
+            secret, start, end = assessment.value, assessment.start, assessment.end
+            confidence = assessment.confidence
+            # passwords have no provider format to defer to
+            defer_here = defer and assessment.kind is not Kind.PASSWORD
+        else:
+            defer_here = defer
+        if defer_here and _names_provider(assignment_name(text, m.start()), providers):
+            continue  # a provider we know: its specific rules decide, not the generic one
+        if defer_here and secret.lower().startswith(prefixes):
             continue  # shaped like a known provider's token that its own rule rejected
-        ok, entropy = is_valid_secret(rule, secret, policy)
+        ok, entropy = is_valid_secret(rule, secret, policy, assessed=confidence is not None)
         if not ok:
+            continue
+        if confidence is None and _is_code_reference(text, start, end, secret):
             continue
         checksum = None
         if rule.spec.checksum:
             checksum = "valid" if CHECKSUMS[rule.spec.checksum](secret) else "invalid"
-        start, end = m.span(rule.secret_group)
-        out.append(_Candidate(rule, start, end, secret, entropy, checksum))
+        out.append(_Candidate(rule, start, end, secret, entropy, checksum, confidence))
     return out
+
+
+def _assess(
+    mode: str,
+    text: str,
+    m: Match[str],
+    group: int,
+    file: context.FileContext | None,
+    want: tuple[Kind, ...],
+) -> context.Assessment | None:
+    fc = file if file is not None else context.FileContext("unknown")
+    start, end = m.span(group)
+    if mode == "assignment":
+        return context.assess(text, m.start(), start, file=fc, want=want, value_end=end)
+    if mode == "named-value":
+        quote = text[start - 1 : start] if start else ""
+        return context.assess_named(text, m.group(1), start, end, quote, file=fc)
+    return context.assess_cli_password(text, start, end, file=fc)
 
 
 def _dedupe(cands: Iterable[_Candidate]) -> list[_Candidate]:
@@ -277,21 +518,15 @@ class _Lines:
 
 def _cached_triggers(ruleset: Ruleset, cache_dir: Path | None) -> list[str]:
     """The decoder triggers of ``ruleset``, cached beside the Hyperscan database."""
-    path = cache_dir / f"triggers-{ruleset.digest[:24]}.txt" if cache_dir else None
-    if path is not None:
-        try:
-            return path.read_text(encoding="utf-8").split("\n")
-        except OSError:
-            pass
+    cache = Cache(cache_dir) if cache_dir else None
+    key = cache_key("triggers", ruleset.digest)
+    if cache is not None:
+        cached = cache.load_json("triggers", key)
+        if isinstance(cached, list) and all(isinstance(t, str) for t in cached):
+            return cached
     triggers = encoded_triggers(keyword_forms(ruleset))
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text("\n".join(triggers), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a cache is an optimisation
+    if cache is not None:
+        cache.store_json("triggers", key, triggers)
     return triggers
 
 
@@ -372,9 +607,10 @@ class Matcher:
         if not candidates:
             return []
         path = chunk.path_for_rules or chunk.origin.path
-        lower = text.lower()
-        # a few characters lowercase to two, and shift offsets: then search without keywords
-        lowered = lower if len(lower) == len(text) else None
+        file = context.file_context(path)
+        # lowercased on demand; a few characters lowercase to two and shift offsets: then
+        # rules search without keywords
+        lowered = _Lowered(text)
         providers = self.ruleset.providers
         prefixes = self.ruleset.token_prefixes
         located = self.prefilter.located
@@ -390,7 +626,9 @@ class Matcher:
                 if spans is None:
                     continue  # the locator saw no possible match for this rule
             try:
-                found.extend(_confirm(rule, text, lowered, self.policy, spans, providers, prefixes))
+                found.extend(
+                    _confirm(rule, text, lowered, self.policy, spans, providers, prefixes, file)
+                )
             except TimeoutError:
                 if problems is not None:
                     problems.append(
@@ -408,7 +646,7 @@ class Matcher:
                 prev = lines.line_text(rel_line - 1) if rel_line > 1 else ""
                 if filters.has_allow_marker(lines.line_text(rel_line), prev):
                     continue
-            confidence = cand.rule.spec.confidence
+            confidence = cand.confidence or cand.rule.spec.confidence
             if cand.checksum == "invalid":
                 confidence = Confidence.LOW
             decoded = chunk.origin.detail_dict().get("decoded")

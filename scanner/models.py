@@ -157,3 +157,6 @@ class ScanStats:
     suppressed: int = 0
     seconds: float = 0.0
     engine: str = ""
+    suppressed_by: tuple[tuple[str, int], ...] = ()
+    """(suppression source, findings it hid), sorted by source: what each allow list,
+    baseline, ``.keyguardignore`` and the ``keyguard:allow`` markers suppressed."""

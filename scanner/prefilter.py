@@ -17,16 +17,15 @@ text.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from scanner.cache import CACHE_ENV as CACHE_ENV  # re-exported: the cache is scanner.cache
+from scanner.cache import Cache, cache_key
+from scanner.cache import default_cache_dir as default_cache_dir
 from scanner.rulebook.compile import Ruleset
-
-CACHE_ENV = "KEYGUARD_CACHE_DIR"
 
 
 class Prefilter(Protocol):
@@ -121,9 +120,8 @@ class HyperscanPrefilter:
         self._hs = hyperscan
         self._n = len(ruleset)
         self._triggers = tuple(triggers)
-        key = hashlib.sha256(
-            (ruleset.digest + "\0" + "\0".join(triggers) + "\0hs-v6").encode()
-        ).hexdigest()[:24]
+        version = getattr(hyperscan, "__version__", "")
+        key = cache_key(ruleset.digest, "\0".join(triggers), "hs-v7", version)
         cached = _cache_load(cache_dir, key)
         if cached is None:
             full, kw = self._compile(ruleset)
@@ -282,37 +280,19 @@ def _compiles(hs: Any, expr: bytes, flags: int) -> bool:
     return True
 
 
-def default_cache_dir() -> Path:
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "keyguard"
-
-
-_CACHE_PARTS = ("full", "kw", "loc", "ids")
+_CACHE_KIND = "hyperscan"
+_CACHE_PARTS = 4  # full, keyword and locator databases, located rule ids
 
 
 def _cache_load(cache_dir: Path | None, key: str) -> tuple[bytes, ...] | None:
     if cache_dir is None:
         return None
-    try:
-        return tuple((cache_dir / f"hs-{key}.{part}").read_bytes() for part in _CACHE_PARTS)
-    except OSError:
-        return None
+    return Cache(cache_dir).load_bytes(_CACHE_KIND, key, _CACHE_PARTS)
 
 
 def _cache_store(cache_dir: Path | None, key: str, blobs: tuple[bytes, ...]) -> None:
-    if cache_dir is None:
-        return
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        for suffix, data in zip(_CACHE_PARTS, blobs, strict=True):
-            tmp = cache_dir / f"hs-{key}.{suffix}.{os.getpid()}.tmp"
-            tmp.write_bytes(data)
-            os.replace(tmp, cache_dir / f"hs-{key}.{suffix}")
-    except OSError:
-        pass  # a cache is an optimisation; an unwritable cache directory is not an error
+    if cache_dir is not None:
+        Cache(cache_dir).store_parts(_CACHE_KIND, key, blobs)
 
 
 def hyperscan_available() -> bool:

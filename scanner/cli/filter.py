@@ -1,4 +1,10 @@
-"""``keyguard filter``: the click command (signals, stderr counters, exit status)."""
+"""``keyguard filter``: the click command (signals, stderr counters, exit status).
+
+Signals: SIGTERM and SIGINT ask the filter to finish what has arrived and end; if that takes
+longer than ``STOP_GRACE`` seconds (a rule stuck on a pathological line), or a second signal
+comes, the records still being scanned are replaced by the fail-closed marker. SIGUSR1 prints
+the counters.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +21,11 @@ import click
 from scanner.cli.options import size_option
 from scanner.cli.rotation import rotation_echo, rotation_from, rotation_options
 from scanner.errors import ExitCode, UserError
-from scanner.redact import DEFAULT_SALT, Redaction, RedactStyle
+from scanner.logfilter.options import Control, Format, Interrupted, RsyslogInput
+from scanner.logfilter.styles import DEFAULT_SALT, Redaction, RedactStyle
 
 SALT_ENV = "KEYGUARD_REDACT_SALT"
+STOP_GRACE = 2.0
 
 
 @click.command("filter")
@@ -47,9 +55,7 @@ SALT_ENV = "KEYGUARD_REDACT_SALT"
     "fmt",
     default="lines",
     show_default=True,
-    type=click.Choice(
-        ["lines", "json", "fluentd-tsv", "fluentd-json", "fluentd-msgpack", "rsyslog"]
-    ),
+    type=click.Choice([f.value for f in Format]),
     help="Record framing of the stream.",
 )
 @click.option(
@@ -154,7 +160,8 @@ def filter_cmd(
     One record out per record in, in order; counters go to stderr at exit and on SIGUSR1.
     """
     from scanner.commands.common import Settings
-    from scanner.commands.filter import Control, Counters, FilterOptions, Streams, filter_stream
+    from scanner.logfilter.options import Counters, FilterOptions, Streams
+    from scanner.logfilter.service import filter_stream
 
     if follow and input_path is None:
         raise UserError("--follow needs --input FILE")
@@ -163,11 +170,11 @@ def filter_cmd(
     rotation = rotation_from(kwargs)
     settings = Settings(ignore_inline_allow=True, **kwargs)
     options = FilterOptions(
-        fmt=fmt,
+        fmt=Format(fmt),
         redaction=Redaction(RedactStyle(style), hash_salt),
         max_line=max_line,
         flush_interval=flush_interval,
-        rsyslog_input=rsyslog_input,
+        rsyslog_input=RsyslogInput(rsyslog_input),
     )
     if options.overlap * 2 > options.max_line:
         options = dataclasses.replace(options, overlap=options.max_line // 4)
@@ -177,19 +184,10 @@ def filter_cmd(
     def print_stats(counters: Counters) -> None:
         click.echo(f"keyguard filter: {counters.summary()}", err=True)
 
-    def on_stop(_sig: int, _frame: FrameType | None) -> None:
-        control.stop = True
-
-    def on_usr1(_sig: int, _frame: FrameType | None) -> None:
-        control.stats = True
-
     if fmt == "rsyslog":
         quiet = True  # mmexternal reads the program's stderr as replies too: keep it silent
     hook = _rotation_hook(settings, rotation, quiet)
-    signal.signal(signal.SIGTERM, on_stop)
-    signal.signal(signal.SIGINT, on_stop)
-    if hasattr(signal, "SIGUSR1"):
-        signal.signal(signal.SIGUSR1, on_usr1)
+    _install_signals(control)
     ok, counters = filter_stream(
         settings,
         options,
@@ -206,6 +204,34 @@ def filter_cmd(
     if not quiet:
         print_stats(counters)
     sys.exit(int(ExitCode.OK))
+
+
+def _install_signals(control: Control) -> None:
+    def expire() -> None:
+        control.expired = True
+        if control.scanning:
+            raise Interrupted
+
+    def on_stop(_sig: int, _frame: FrameType | None) -> None:
+        if control.stop:
+            expire()  # a second signal: stop waiting for the records in flight
+            return
+        control.stop = True
+        if hasattr(signal, "setitimer"):
+            signal.setitimer(signal.ITIMER_REAL, STOP_GRACE)
+
+    def on_alarm(_sig: int, _frame: FrameType | None) -> None:
+        expire()
+
+    def on_usr1(_sig: int, _frame: FrameType | None) -> None:
+        control.stats = True
+
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    if hasattr(signal, "SIGALRM"):
+        signal.signal(signal.SIGALRM, on_alarm)
+    if hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, on_usr1)
 
 
 def _rotation_hook(settings: Any, rotation: Any, quiet: bool) -> Any:

@@ -9,6 +9,7 @@ import click
 
 from scanner.__about__ import __version__
 from scanner.errors import ExitCode, UserError
+from scanner.escape import terminal_safe
 
 
 class UserErrorExit(click.ClickException):
@@ -17,7 +18,7 @@ class UserErrorExit(click.ClickException):
     exit_code = int(ExitCode.USER_ERROR)
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"keyguard: error: {self.format_message()}", err=True)
+        click.echo(f"keyguard: error: {terminal_safe(self.format_message())}", err=True)
 
 
 class KeyguardGroup(click.Group):
@@ -51,7 +52,7 @@ class KeyguardGroup(click.Group):
 def _safe(exc: BaseException) -> str:
     """One line of an unexpected exception's text (never a secret: none reach exceptions)."""
     text = str(exc).splitlines()[0] if str(exc) else ""
-    return text[:200]
+    return terminal_safe(text[:200])
 
 
 @click.group(cls=KeyguardGroup, context_settings={"help_option_names": ["-h", "--help"]})

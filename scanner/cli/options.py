@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from scanner.escape import terminal_safe
 from scanner.models import Confidence, Severity
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -161,7 +162,8 @@ def settings_from(kwargs: dict[str, Any], search_dirs: tuple[Path, ...] = ()) ->
 def warner(quiet: bool) -> Callable[[str], None]:
     def warn(message: str) -> None:
         if not quiet:
-            click.echo(f"keyguard: warning: {message}", err=True)
+            # names in warnings come from the scanned tree: no escape sequences reach the tty
+            click.echo(f"keyguard: warning: {terminal_safe(message)}", err=True)
 
     return warn
 

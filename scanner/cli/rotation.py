@@ -85,9 +85,11 @@ def rotation_from(kwargs: dict[str, Any]) -> RotationOptions | None:
 def rotation_echo(quiet: bool) -> Callable[[str], None]:
     """Plan and outcome lines go to stderr (the report owns stdout)."""
 
+    from scanner.escape import terminal_safe
+
     def echo(message: str) -> None:
         if not quiet:
-            click.echo(f"keyguard: {message}", err=True)
+            click.echo(f"keyguard: {terminal_safe(message)}", err=True)
 
     return echo
 

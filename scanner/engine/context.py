@@ -42,7 +42,7 @@ class ScanContext:
             settings=settings,
             config=config,
             ruleset=ruleset,
-            matcher=build_matcher(settings, config, ruleset),
+            matcher=build_matcher(settings, config, ruleset, audit=True),
             limits=build_limits(settings, config),
             filters=tuple(build_filters(settings, config)),
         )

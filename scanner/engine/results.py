@@ -71,14 +71,32 @@ def dedupe(findings: Iterable[Finding]) -> list[Finding]:
 def apply_filters(
     findings: Iterable[Finding], filters: Sequence[FindingFilter]
 ) -> tuple[list[Finding], int]:
+    kept, by_source = suppress(findings, filters)
+    return kept, sum(by_source.values())
+
+
+def suppress(
+    findings: Iterable[Finding], filters: Sequence[FindingFilter]
+) -> tuple[list[Finding], dict[str, int]]:
+    """The findings no filter drops, and how many each suppression source (the first filter
+    that names a reason) dropped."""
     kept: list[Finding] = []
-    dropped = 0
+    by_source: dict[str, int] = {}
     for f in findings:
-        if any(flt(f) is not None for flt in filters):
-            dropped += 1
-        else:
+        reason = next((r for r in (flt(f) for flt in filters) if r is not None), None)
+        if reason is None:
             kept.append(f)
-    return kept, dropped
+        else:
+            by_source[reason] = by_source.get(reason, 0) + 1
+    return kept, by_source
+
+
+def _counts(*parts: Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    total: dict[str, int] = {}
+    for part in parts:
+        for source, count in part:
+            total[source] = total.get(source, 0) + count
+    return tuple(sorted(total.items()))
 
 
 def finish(
@@ -88,7 +106,8 @@ def finish(
     started: float,
     filters: Sequence[FindingFilter],
 ) -> ScanResult:
-    findings, suppressed = apply_filters(dedupe(total.findings), filters)
+    findings, by_source = suppress(dedupe(total.findings), filters)
+    suppressed = sum(by_source.values())
     findings.sort(key=Finding.sort_key)
     stats = ScanStats(
         files=files,
@@ -99,6 +118,7 @@ def finish(
         suppressed=suppressed,
         seconds=round(time.monotonic() - started, 3),
         engine=engine,
+        suppressed_by=_counts(by_source.items()),
     )
     return ScanResult(tuple(findings), stats)
 
@@ -115,6 +135,7 @@ def merge_results(first: ScanResult, second: ScanResult) -> ScanResult:
         suppressed=a.suppressed + b.suppressed,
         seconds=round(a.seconds + b.seconds, 3),
         engine=a.engine or b.engine,
+        suppressed_by=_counts(a.suppressed_by, b.suppressed_by),
     )
     findings = sorted((*first.findings, *second.findings), key=Finding.sort_key)
     return ScanResult(tuple(findings), stats)

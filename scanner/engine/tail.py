@@ -50,6 +50,8 @@ def conclude(
     scan is a user error; when some are, the exit code is ``USER_ERROR`` after the report.
     """
     missing = [p for p in result.stats.problems if p.kind == "missing"]
+    for note in ctx.config.notes:  # keys ignored in a config found in the scanned tree
+        out.warn(note)
     for problem in result.stats.problems:
         out.warn(str(problem))
     if inputs and len(missing) == inputs:
@@ -79,13 +81,14 @@ def _write_sarif(result: ScanResult, ctx: ScanContext, stdout: TextIO, vcs: Vers
     import io
     import json
 
+    from scanner.escape import json_dumps
     from scanner.reporters.sarif import add_version_control
 
     settings = ctx.settings
     buffer = io.StringIO()
     write_report(result.findings, result.stats, replace(settings, output=None), ctx.ruleset, buffer)
     doc = add_version_control(json.loads(buffer.getvalue()), vcs.uri, vcs.revision, vcs.branch)
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    text = json_dumps(doc, indent=2) + "\n"  # undecodable names: see scanner/escape.py
     if settings.output is None:
         stdout.write(text)
         return

@@ -3,7 +3,7 @@
 Readers hand out raw bytes as soon as some are available (``read`` returns ``None`` when the
 input is idle for ``timeout`` seconds and ``b""`` at end of input), so the filter can batch
 busy input into large blocks and still answer each record at once when the input is quiet.
-Framing into records happens in ``scanner.commands.filter``; nothing here decodes text.
+Framing into records happens in ``scanner.logfilter.framing``; nothing here decodes text.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-BLOCK_SIZE = 1 << 20
+from scanner.logfilter.options import BLOCK_SIZE
 
 
 class ByteSource(Protocol):

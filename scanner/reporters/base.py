@@ -74,6 +74,7 @@ def stats_record(stats: ScanStats) -> Mapping[str, Any]:
         "skipped": stats.skipped,
         "problems": len(stats.problems),
         "suppressed": stats.suppressed,
+        "suppressed_by": dict(stats.suppressed_by),
         "seconds": stats.seconds,
         "engine": stats.engine,
     }

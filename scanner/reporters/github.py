@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
+from scanner.escape import readable
 from scanner.models import Finding, ScanStats, Severity
 from scanner.reporters.base import ReportContext, shown_secret
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return readable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_prop(text: str) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import TextIO
 
+from scanner.escape import json_dumps
 from scanner.models import Finding, ScanStats
 from scanner.reporters.base import ReportContext, finding_record, stats_record
 
@@ -20,8 +20,7 @@ class JsonReporter:
             "stats": stats_record(stats),
             "problems": [str(p) for p in stats.problems],
         }
-        json.dump(doc, out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        out.write(json_dumps(doc, indent=2) + "\n")
 
 
 class JsonLinesReporter:
@@ -29,4 +28,4 @@ class JsonLinesReporter:
         self, findings: Sequence[Finding], stats: ScanStats, ctx: ReportContext, out: TextIO
     ) -> None:
         for f in findings:
-            out.write(json.dumps(finding_record(f, ctx), ensure_ascii=False) + "\n")
+            out.write(json_dumps(finding_record(f, ctx)) + "\n")

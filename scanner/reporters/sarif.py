@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import urllib.parse
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from scanner.escape import json_dumps, readable, uri_path
 from scanner.models import Finding, ScanStats, Severity
 from scanner.reporters.base import ReportContext, shown_secret
 from scanner.rulebook.compile import CompiledRule
@@ -29,7 +28,7 @@ _SECURITY_SEVERITY = {
 
 
 def _uri(path: str) -> str:
-    return urllib.parse.quote(path.replace("\\", "/").removeprefix("./"), safe="/:@-._~!$&'()*+,;=")
+    return uri_path(path)
 
 
 def _rule_descriptor(rule: CompiledRule) -> dict[str, Any]:
@@ -70,7 +69,9 @@ def _result(f: Finding, rule_index: int, ctx: ReportContext) -> dict[str, Any]:
         "ruleIndex": rule_index,
         "level": _LEVEL[f.severity],
         "message": {
-            "text": f"{f.description}: {shown_secret(f, ctx.show_secrets)} in {f.origin.display}"
+            "text": readable(
+                f"{f.description}: {shown_secret(f, ctx.show_secrets)} in {f.origin.display}"
+            )
         },
         "locations": [
             {
@@ -114,11 +115,14 @@ class SarifReporter:
                     },
                     "results": [_result(f, index[f.rule_id], ctx) for f in findings],
                     "columnKind": "unicodeCodePoints",
+                    "properties": {
+                        "suppressed": stats.suppressed,
+                        "suppressedBy": dict(stats.suppressed_by),
+                    },
                 }
             ],
         }
-        json.dump(doc, out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        out.write(json_dumps(doc, indent=2) + "\n")
 
 
 def add_version_control(

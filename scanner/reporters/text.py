@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING, TextIO
 
+from scanner.escape import terminal_safe as safe
 from scanner.models import Finding, ScanStats, Severity
 from scanner.reporters.base import ReportContext, shown_secret
 
@@ -36,7 +37,7 @@ class TextReporter:
         from rich.markup import escape
 
         for path, group in groupby(findings, key=lambda f: f.origin.display):
-            console.print(f"[bold]{escape(path)}[/bold]")
+            console.print(f"[bold]{escape(safe(path))}[/bold]")
             for f in group:
                 self._finding(console, f, ctx)
             console.print()
@@ -49,16 +50,16 @@ class TextReporter:
         style = _STYLE[f.severity]
         console.print(
             f"  {pos.line}:{pos.column}  [{style}]{f.severity.label:<8}[/{style}] "
-            f"{escape(f.rule_id)}  {escape(shown_secret(f, ctx.show_secrets))}"
-            f"  [dim]{escape(f.description)}[/dim]"
+            f"{escape(safe(f.rule_id))}  {escape(safe(shown_secret(f, ctx.show_secrets)))}"
+            f"  [dim]{escape(safe(f.description))}[/dim]"
         )
         extras = dict(f.origin.detail)
         if extras:
             info = ", ".join(f"{k}={v}" for k, v in extras.items())
-            console.print(f"      [dim]{escape(info)}[/dim]")
+            console.print(f"      [dim]{escape(safe(info))}[/dim]")
         rule = ctx.ruleset.get(f.rule_id)
         if rule is not None and rule.spec.remediation.url:
-            console.print(f"      [dim]revoke: {escape(rule.spec.remediation.url)}[/dim]")
+            console.print(f"      [dim]revoke: {escape(safe(rule.spec.remediation.url))}[/dim]")
 
     def _summary(self, console: Console, findings: Sequence[Finding], stats: ScanStats) -> None:
         from rich.markup import escape
@@ -82,4 +83,12 @@ def summary_line(findings: Sequence[Finding], stats: ScanStats) -> str:
         extras.append(f"{stats.suppressed} suppressed")
     if extras:
         line += " (" + ", ".join(extras) + ")"
-    return line
+    return line + suppression_lines(stats)
+
+
+def suppression_lines(stats: ScanStats) -> str:
+    """One line per suppression source and what it hid, so that a reviewer sees what a change
+    (an allow list, a baseline, a ``.keyguardignore``, ``keyguard:allow`` markers) suppressed."""
+    return "".join(
+        f"\n  suppressed by {safe(source)}: {count}" for source, count in stats.suppressed_by
+    )

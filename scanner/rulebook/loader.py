@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import os
-import pickle
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
-from scanner.__about__ import __version__
+from scanner.cache import Cache, cache_key, default_cache_dir
 from scanner.errors import RuleError
-from scanner.prefilter import default_cache_dir
+from scanner.models import Confidence, Severity
 from scanner.rulebook.compile import Ruleset
-from scanner.rulebook.schema import RuleSpec, load_rule_file
+from scanner.rulebook.schema import (
+    Allow,
+    Example,
+    Remediation,
+    Requirements,
+    RuleSpec,
+    load_rule_file,
+)
+from scanner.safeio import RULE_FILE_LIMIT, read_bounded
 
 
 def builtin_rules_dir() -> Path:
@@ -28,41 +36,78 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.toml") if p.is_file())
 
 
-SPEC_CACHE_VERSION = "specs-3"  # bump when RuleSpec's fields change
+SPEC_CACHE_VERSION = "specs-4"  # bump when RuleSpec's fields change
+SPEC_CACHE_KIND = "rulespecs"
 
 
 def _dir_key(files: list[Path]) -> str:
-    digest = hashlib.sha256(f"{__version__}\0{SPEC_CACHE_VERSION}".encode())
+    """A key over the names and contents of the rule files (cheap next to parsing them)."""
+    digest = hashlib.sha256()
     for file in files:
-        st = file.stat()
-        digest.update(f"{file}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    return digest.hexdigest()[:24]
+        digest.update(f"{file}\0".encode("utf-8", "surrogateescape"))
+        content = read_bounded(file, RULE_FILE_LIMIT, follow_symlinks=True)
+        digest.update(hashlib.sha256(content).digest())
+    return cache_key(SPEC_CACHE_VERSION, digest.hexdigest())
+
+
+def spec_record(spec: RuleSpec) -> dict[str, Any]:
+    """A ``RuleSpec`` as plain JSON data (the cache never holds pickles)."""
+    record = dataclasses.asdict(spec)
+    record["severity"] = int(spec.severity)
+    record["confidence"] = int(spec.confidence)
+    return record
+
+
+def spec_from_record(record: Any) -> RuleSpec:
+    """The inverse of ``spec_record``; ``TypeError``/``ValueError``/``KeyError`` when the
+    record is not one."""
+    if not isinstance(record, dict):
+        raise TypeError("not a rule spec record")
+    r = dict(record)
+    strs = ("keywords", "references", "tags", "negative_examples")
+    for key in strs:
+        r[key] = _str_tuple(r[key])
+    r["severity"] = Severity(r["severity"])
+    r["confidence"] = Confidence(r["confidence"])
+    r["requirements"] = Requirements(**r["requirements"])
+    allow = r["allow"]
+    r["allow"] = Allow(**{k: _str_tuple(v) for k, v in allow.items()})
+    r["remediation"] = Remediation(**r["remediation"])
+    r["examples"] = tuple(Example(**e) for e in r["examples"])
+    spec = RuleSpec(**r)
+    if not isinstance(spec.pattern, str) or not isinstance(spec.id, str):
+        raise TypeError("not a rule spec record")
+    return spec
+
+
+def _str_tuple(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise TypeError("expected a list of strings")
+    return tuple(value)
 
 
 def _load_dir(directory: Path, cache_dir: Path | None) -> list[RuleSpec]:
-    """All rule files of ``directory``; parsed specs are cached keyed on names, sizes, mtimes."""
+    """All rule files of ``directory``; parsed specs are cached (JSON, validated on load)."""
     files = rule_files(directory)
-    cache = cache_dir / f"rules-{_dir_key(files)}.pickle" if cache_dir else None
+    cache = Cache(cache_dir) if cache_dir else None
+    key = ""
     if cache is not None:
         try:
-            with open(cache, "rb") as fh:
-                cached = pickle.load(fh)
-            if isinstance(cached, list):
-                return cached
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
-            pass
+            key = _dir_key(files)
+        except OSError:
+            cache = None
+    if cache is not None:
+        cached = cache.load_json(SPEC_CACHE_KIND, key)
+        if isinstance(cached, list):
+            try:
+                return [spec_from_record(r) for r in cached]
+            except (TypeError, ValueError, KeyError):
+                pass  # not a valid cache entry: rebuild it
     specs: list[RuleSpec] = []
     for file in files:
         specs.extend(load_rule_file(file))
     if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump(specs, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, cache)
-        except OSError:
-            pass  # the cache is an optimisation
+        cache.store_json(SPEC_CACHE_KIND, key, [spec_record(s) for s in specs])
     return specs
 
 

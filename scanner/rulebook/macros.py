@@ -11,6 +11,9 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
 - ``{{near}}``: a short gap between a provider word and its key (a setting name and an
   assignment, up to 40 characters on the line, or a line break and indentation), for providers
   whose keys are written in many shapes (``acme: {"key": "..."}``, ``acme key ...``).
+- ``{{host}}``: the host of a URL after its userinfo ``@`` (an IPv6 literal or DNS labels, an
+  optional port, then the character that ends the host). No label may be ``example``
+  (``example.com``, ``db.example.org``), so documentation URLs do not match.
 - ``{{hex32}}``, ``{{hex40}}``, ``{{hex64}}``, ``{{uuid}}``: common key bodies, bounded by word
   boundaries, captured as the secret.
 """
@@ -27,6 +30,7 @@ MACROS: dict[str, str] = {
         r"""|[^\r\n]{0,40}?[\s"'`=:(,\[{]"""
         r"""|[^\r\n]{0,30}\r?\n[^\r\n]{0,40}?[\s"'`=:(,\[{])"""
     ),
+    "host": r"""(?:\[[0-9A-Fa-f:.]{2,45}\]|(?:(?:[A-Za-z0-9_-]{1,6}|[A-Za-z0-9_-]{8,63}|[\-0-9A-DF-Z_a-df-z][A-Za-z0-9_-]{6}|[Ee][\-0-9A-WYZ_a-wyz][A-Za-z0-9_-]{5}|[Ee][Xx][\-0-9B-Z_b-z][A-Za-z0-9_-]{4}|[Ee][Xx][Aa][\-0-9A-LN-Z_a-ln-z][A-Za-z0-9_-]{3}|[Ee][Xx][Aa][Mm][\-0-9A-OQ-Z_a-oq-z][A-Za-z0-9_-]{2}|[Ee][Xx][Aa][Mm][Pp][\-0-9A-KM-Z_a-km-z][A-Za-z0-9_-]|[Ee][Xx][Aa][Mm][Pp][Ll][\-0-9A-DF-Z_a-df-z])\.){0,10}(?:[A-Za-z0-9_-]{1,6}|[A-Za-z0-9_-]{8,63}|[\-0-9A-DF-Z_a-df-z][A-Za-z0-9_-]{6}|[Ee][\-0-9A-WYZ_a-wyz][A-Za-z0-9_-]{5}|[Ee][Xx][\-0-9B-Z_b-z][A-Za-z0-9_-]{4}|[Ee][Xx][Aa][\-0-9A-LN-Z_a-ln-z][A-Za-z0-9_-]{3}|[Ee][Xx][Aa][Mm][\-0-9A-OQ-Z_a-oq-z][A-Za-z0-9_-]{2}|[Ee][Xx][Aa][Mm][Pp][\-0-9A-KM-Z_a-km-z][A-Za-z0-9_-]|[Ee][Xx][Aa][Mm][Pp][Ll][\-0-9A-DF-Z_a-df-z]))(?::[0-9]{1,5})?\.?(?:[/?#,;"'`\s\\)\]}>|]|$)""",
     "hex32": r"\b([a-fA-F0-9]{32})\b",
     "hex40": r"\b([a-fA-F0-9]{40})\b",
     "hex64": r"\b([a-fA-F0-9]{64})\b",

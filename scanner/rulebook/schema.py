@@ -13,6 +13,7 @@ from scanner.errors import RuleError
 from scanner.models import Confidence, Severity
 from scanner.rulebook.macros import expand as expand_macros
 from scanner.rulebook.macros import unknown_macros
+from scanner.safeio import RULE_FILE_LIMIT, UnsafeFileError, read_user_file
 
 ID_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9][a-z0-9-]*)+$")
 _RULE_KEYS = frozenset(
@@ -110,14 +111,32 @@ def load_rule_file(path: Path) -> list[RuleSpec]:
     """Parse one rule file. Raises ``RuleError`` naming the file, rule and field."""
     name = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_user_file(path, RULE_FILE_LIMIT).decode("utf-8"))
+    except UnsafeFileError as exc:
+        raise RuleError(name, None, None, f"cannot read: {exc.reason}") from None
     except OSError as exc:
         raise RuleError(name, None, None, f"cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise RuleError(name, None, None, "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise RuleError(name, None, None, f"invalid TOML: {exc}") from None
-    return parse_rules(data, name)
+    except RecursionError:
+        raise RuleError(name, None, None, "invalid TOML: nested too deeply") from None
+    except (ValueError, OverflowError, MemoryError) as exc:
+        raise RuleError(name, None, None, f"invalid TOML: {_one_line(exc)}") from None
+    try:
+        return parse_rules(data, name)
+    except RuleError:
+        raise
+    except (RecursionError, ValueError, OverflowError, TypeError, MemoryError) as exc:
+        # a value no validator anticipated (a 5,000-digit number, a pattern the regex engine
+        # rejects in an unexpected way): still the rule file's fault, not keyguard's
+        raise RuleError(name, None, None, f"invalid value: {_one_line(exc)}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
 
 
 def parse_rules(data: Mapping[str, Any], source: str) -> list[RuleSpec]:

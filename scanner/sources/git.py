@@ -20,7 +20,7 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -38,11 +38,89 @@ _LOG_FORMAT = "%x01%H%x1f%an%x1f%ae%x1f%aI%x1f%s"
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
-def git_env() -> dict[str, str]:
-    """The environment git runs in: no prompts, no pager, messages in English."""
-    env = dict(os.environ)
-    env.update(GIT_TERMINAL_PROMPT="0", GIT_PAGER="cat", LC_ALL="C", LANGUAGE="C")
+# The scanned repository is data: its configuration must not make git run anything. Each
+# setting that names a program (or lets git reach a program) is overridden on the command line,
+# which wins over every config file, including the repository's own ``.git/config``.
+SAFE_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", os.devnull),
+    ("core.pager", "cat"),
+    ("core.sshCommand", "false"),
+    ("core.askPass", ""),
+    ("core.editor", "false"),
+    ("core.alternateRefsCommand", ""),
+    ("credential.helper", ""),
+    ("diff.external", ""),
+    ("diff.submodule", "short"),
+    ("gpg.program", "false"),
+    ("gpg.openpgp.program", "false"),
+    ("gpg.x509.program", "false"),
+    ("gpg.ssh.program", "false"),
+    ("log.showSignature", "false"),
+    ("protocol.allow", "never"),
+    *(
+        (f"protocol.{name}.allow", "never")
+        for name in ("ext", "file", "git", "ssh", "http", "https")
+    ),
+    ("fetch.recurseSubmodules", "false"),
+    ("submodule.recurse", "false"),
+    ("uploadpack.packObjectsHook", ""),
+)
+# ``git --no-pager --no-replace-objects --no-optional-locks -c key=value ... <command>``
+GIT_PREFIX: tuple[str, ...] = (
+    "--no-pager",
+    "--no-replace-objects",
+    "--no-optional-locks",
+    *(arg for key, value in SAFE_CONFIG for arg in ("-c", f"{key}={value}")),
+)
+# environment variables that name programs git would run; the caller's values are dropped too
+_UNSAFE_ENV = (
+    "GIT_EXTERNAL_DIFF",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "GIT_ASKPASS",
+    "SSH_ASKPASS",
+    "GIT_PAGER",
+    "GIT_EDITOR",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_PROXY_COMMAND",
+)
+
+
+def git_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment git runs in: no prompts, no pager, no lazy fetches, no replace refs,
+    no optional locks, no system config, messages in English."""
+    env = dict(os.environ if base is None else base)
+    for name in _UNSAFE_ENV:
+        env.pop(name, None)
+    env.update(
+        GIT_TERMINAL_PROMPT="0",
+        GIT_PAGER="cat",
+        PAGER="cat",
+        GIT_ASKPASS="false",
+        SSH_ASKPASS="false",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_NO_REPLACE_OBJECTS="1",
+        GIT_OPTIONAL_LOCKS="0",
+        GIT_NO_LAZY_FETCH="1",
+        GIT_PROTOCOL_FROM_USER="0",
+        GIT_ALLOW_PROTOCOL="",
+        LC_ALL="C",
+        LANGUAGE="C",
+    )
     return env
+
+
+def git_argv(args: Sequence[str], *, keep_hooks_path: bool = False) -> list[str]:
+    """The full command line for ``git args``, with every repository-controlled program off.
+
+    ``keep_hooks_path`` leaves ``core.hooksPath`` alone (``install-hook`` asks git where hooks
+    go; nothing is run)."""
+    prefix = list(GIT_PREFIX)
+    if keep_hooks_path:
+        i = prefix.index(f"core.hooksPath={os.devnull}")
+        del prefix[i - 1 : i + 1]
+    return ["git", *prefix, *args]
 
 
 def display_path(raw: bytes) -> str:
@@ -79,11 +157,22 @@ class Repo:
 
 
 def run_git(
-    cwd: Path, args: Sequence[str], *, input: bytes | None = None, check: bool = True
+    cwd: Path,
+    args: Sequence[str],
+    *,
+    input: bytes | None = None,
+    check: bool = True,
+    keep_hooks_path: bool = False,
 ) -> subprocess.CompletedProcess[bytes]:
     try:
         proc = subprocess.run(
-            ["git", *args], cwd=cwd, input=input, capture_output=True, env=git_env(), check=False
+            git_argv(args, keep_hooks_path=keep_hooks_path),
+            cwd=cwd,
+            input=input,
+            capture_output=True,
+            env=git_env(),
+            check=False,
+            stdin=None if input is not None else subprocess.DEVNULL,
         )
     except FileNotFoundError:
         raise SourceError("git is not installed (or not on PATH)") from None
@@ -219,7 +308,9 @@ def log_command(revs: Sequence[str]) -> list[str]:
         "--diff-merges=first-parent",
         "--no-ext-diff",
         "--no-textconv",
+        "--no-show-signature",
         "--no-color",
+        "--no-mailmap",
         f"--format={_LOG_FORMAT}",
         *revs,
         "--",
@@ -232,7 +323,7 @@ def iter_log_records(
     """Raw commit records, streamed from one ``git log`` process."""
     try:
         proc = subprocess.Popen(
-            ["git", *log_command(revs)],
+            git_argv(log_command(revs)),
             cwd=repo.root,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -401,7 +492,7 @@ class CatFile:
         # No ``--buffer``: it holds output until stdin closes, and forked scan workers inherit
         # the write end of stdin, so git would never see the end of input.
         proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"],
+            git_argv(["cat-file", "--batch"]),
             cwd=self.repo.root,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -570,6 +661,7 @@ def staged_added_lines(repo: Repo) -> dict[bytes, set[int]]:
             "--no-color",
             "--no-ext-diff",
             "--no-textconv",
+            "--ignore-submodules=all",
             "--src-prefix=a/",
             "--dst-prefix=b/",
             _diff_base(repo),

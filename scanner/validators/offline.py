@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Callable
 
 from scanner.rulebook.schema import Requirements
+from scanner.validators.formats import basic_auth_b64, nkey_seed, otp_base32
+from scanner.validators.structure import STRUCTURE_CHECKS
 
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
@@ -68,4 +70,8 @@ CHECKSUMS: dict[str, Callable[[str], bool]] = {
     "github-crc32": github_crc32,
     "grafana-crc32": grafana_crc32,
     "atbb-crc32": atbb_crc32,
+    "otp-base32": otp_base32,
+    "nkey-crc16": nkey_seed,
+    "basic-auth-b64": basic_auth_b64,
+    **STRUCTURE_CHECKS,  # structural checks drop a failing candidate (see structure.py)
 }

@@ -1,0 +1,191 @@
+"""The one on-disk cache: parsed rule specs, Hyperscan databases, decoder triggers.
+
+Everything in the cache directory is treated as untrusted input, because it is user-writable and
+a planted file must never run code:
+
+- **No code-executing format.** An entry is a JSON header line followed by raw payload bytes
+  (JSON text for structured values, the serialised Hyperscan database as bytes). Nothing is ever
+  unpickled.
+- **Validated on load.** The header must name this format, ``FORMAT_VERSION``, the running
+  keyguard version, the entry's kind and key, and the payload's length and SHA-256. Anything
+  else (truncated, corrupt, other version, planted) is ignored and the entry rebuilt.
+- **Keyed** by a digest of what it was built from (rule-set digest or rule-file contents) and
+  the keyguard version.
+- **Atomic writes** (a private temporary file, then ``os.replace``) and **private permissions**:
+  the directory is created ``0700``, files ``0600``. A directory or file owned by someone else,
+  or writable by group or others, is not used at all.
+
+A cache is an optimisation: every failure here is silent and the caller rebuilds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.__about__ import __version__
+from scanner.safeio import open_regular
+
+CACHE_ENV = "KEYGUARD_CACHE_DIR"
+FORMAT = "keyguard-cache"
+FORMAT_VERSION = 1
+MAX_ENTRY = 512 << 20
+MAX_HEADER = 4096
+_NAME = re.compile(r"^[a-z0-9-]{1,32}$")
+_KEY = re.compile(r"^[0-9a-f]{16,64}$")
+
+
+def default_cache_dir() -> Path:
+    """``$KEYGUARD_CACHE_DIR``, else ``$XDG_CACHE_HOME/keyguard`` (default ``~/.cache``)."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "keyguard"
+
+
+def cache_key(*parts: str) -> str:
+    """A key for ``parts`` (always including the keyguard version)."""
+    digest = hashlib.sha256(f"{FORMAT}\0{FORMAT_VERSION}\0{__version__}".encode())
+    for part in parts:
+        digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
+
+
+def _private(st: os.stat_result) -> bool:
+    """Owned by us and not writable by group or others."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None and st.st_uid != getuid():
+        return False
+    return not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+@dataclass(frozen=True, slots=True)
+class Cache:
+    """Entries ``<kind>-<key>.kgc`` in ``directory``."""
+
+    directory: Path
+
+    def _path(self, kind: str, key: str) -> Path | None:
+        if not _NAME.match(kind) or not _KEY.match(key):
+            return None
+        return self.directory / f"{kind}-{key}.kgc"
+
+    def _usable_dir(self, create: bool) -> bool:
+        try:
+            if create:
+                self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            st = os.stat(self.directory, follow_symlinks=False)
+        except OSError:
+            return False
+        return stat.S_ISDIR(st.st_mode) and _private(st)
+
+    # --- raw parts ---------------------------------------------------------------------------
+
+    def load_parts(self, kind: str, key: str) -> tuple[bytes, ...] | None:
+        """The payload parts stored under (kind, key), or None when absent or not valid."""
+        path = self._path(kind, key)
+        if path is None or not self._usable_dir(create=False):
+            return None
+        try:
+            with open_regular(path) as fh:
+                st = os.fstat(fh.fileno())
+                if not _private(st) or st.st_size > MAX_ENTRY + MAX_HEADER:
+                    return None
+                header_line = fh.readline(MAX_HEADER)
+                payload = fh.read(MAX_ENTRY + 1)
+        except OSError:
+            return None
+        return _validate(header_line, payload, kind, key)
+
+    def store_parts(self, kind: str, key: str, parts: Sequence[bytes]) -> None:
+        path = self._path(kind, key)
+        if path is None or not self._usable_dir(create=True):
+            return
+        payload = b"".join(parts)
+        if len(payload) > MAX_ENTRY:
+            return
+        header = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "tool": __version__,
+            "kind": kind,
+            "key": key,
+            "parts": [len(p) for p in parts],
+            "sha256": hashlib.sha256(payload).hexdigest(),
+        }
+        line = json.dumps(header, sort_keys=True).encode("ascii") + b"\n"
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=self.directory)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as out:  # mkstemp: O_EXCL, mode 0600
+                out.write(line)
+                out.write(payload)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    # --- typed helpers -----------------------------------------------------------------------
+
+    def load_bytes(self, kind: str, key: str, count: int) -> tuple[bytes, ...] | None:
+        parts = self.load_parts(kind, key)
+        return parts if parts is not None and len(parts) == count else None
+
+    def load_json(self, kind: str, key: str) -> Any | None:
+        parts = self.load_parts(kind, key)
+        if parts is None or len(parts) != 1:
+            return None
+        try:
+            return json.loads(parts[0].decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return None
+
+    def store_json(self, kind: str, key: str, value: Any) -> None:
+        try:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return
+        self.store_parts(kind, key, [text.encode("utf-8", "surrogatepass")])
+
+
+def _validate(header_line: bytes, payload: bytes, kind: str, key: str) -> tuple[bytes, ...] | None:
+    try:
+        header = json.loads(header_line.decode("ascii"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(header, dict):
+        return None
+    expected = {"format": FORMAT, "version": FORMAT_VERSION, "tool": __version__}
+    if any(header.get(k) != v for k, v in expected.items()):
+        return None
+    if header.get("kind") != kind or header.get("key") != key:
+        return None
+    sizes = header.get("parts")
+    if not isinstance(sizes, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in sizes
+    ):
+        return None
+    if sum(sizes) != len(payload) or header.get("sha256") != hashlib.sha256(payload).hexdigest():
+        return None
+    out: list[bytes] = []
+    pos = 0
+    for n in sizes:
+        out.append(payload[pos : pos + n])
+        pos += n
+    return tuple(out)
+
+
+def open_cache(directory: Path | None) -> Cache | None:
+    return Cache(directory) if directory is not None else None

@@ -1,0 +1,113 @@
+"""Structural validators: a candidate must *decode* to what its format promises.
+
+Rules name one with ``checksum = "<name>"``; unlike a checksum, a failed structural check drops
+the candidate (it is not the credential its pattern resembles), it does not just lower the
+confidence.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from typing import Any
+
+# Claims that real tokens carry (RFC 7519 registered claims and the common private ones).
+JWT_CLAIMS = frozenset(
+    [
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "nbf",
+        "iat",
+        "jti",
+        "name",
+        "email",
+        "scope",
+        "scp",
+        "role",
+        "roles",
+        "uid",
+        "user_id",
+        "userid",
+        "userId",
+        "username",
+        "preferred_username",
+        "azp",
+        "client_id",
+        "cid",
+        "tid",
+        "oid",
+        "upn",
+        "given_name",
+        "family_name",
+        "groups",
+        "permissions",
+        "sid",
+        "session_id",
+        "sessionid",
+        "nonce",
+        "auth_time",
+        "acr",
+        "amr",
+        "typ",
+        "ref",
+        "user",
+        "account",
+        "org",
+        "tenant",
+        "tenant_id",
+        "app_id",
+        "appid",
+        "ver",
+        "version",
+        "data",
+        "context",
+        "claims",
+        "https://hasura.io/jwt/claims",
+    ]
+)
+# Tokens published as documentation examples (jwt.io's default token and its variants).
+EXAMPLE_PAYLOADS = (
+    {"sub": "1234567890", "name": "John Doe", "iat": 1516239022},
+    {"sub": "1234567890", "name": "John Doe", "admin": True},
+    {"sub": "1234567890", "name": "John Doe", "admin": True, "iat": 1516239022},
+)
+
+
+def _b64url_json(part: str) -> Any:
+    padded = part + "=" * (-len(part) % 4)
+    try:
+        raw = base64.urlsafe_b64decode(padded.encode("ascii"))
+        return json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+
+
+def jwt_structure(token: str) -> bool:
+    """A JWS compact token worth reporting: the header is a JSON object with a real ``alg``
+    (not ``none``), the payload a JSON object with at least one usual claim, and it is not a
+    documentation example."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[2]:
+        return False
+    header = _b64url_json(parts[0])
+    if not isinstance(header, dict):
+        return False
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg.lower() in ("none", ""):
+        return False
+    payload = _b64url_json(parts[1])
+    if not isinstance(payload, dict) or not payload:
+        return False
+    if not any(k in JWT_CLAIMS for k in payload):
+        return False
+    return payload not in EXAMPLE_PAYLOADS
+
+
+STRUCTURE_CHECKS: dict[str, Callable[[str], bool]] = {
+    "jwt-structure": jwt_structure,
+}
+"""Structural checks by the name a rule gives in ``checksum``."""

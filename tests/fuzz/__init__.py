@@ -1,0 +1,1 @@
+"""Fuzzing: hypothesis property tests (in the suite) and a coverage-guided runner (atheris)."""

@@ -1,0 +1,288 @@
+"""Generic rules in context: assignment syntaxes across languages and formats, the noise they
+must not report, and the per-finding confidence (``scanner.context``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.context import FileContext, assess, file_context, parse_assignment
+from scanner.matcher import Matcher
+from scanner.models import Confidence, Finding
+from scanner.rulebook.loader import load_ruleset
+from scanner.valueshape import Kind
+from testing.scan import ENGINES, build, scan_text
+
+RULESET = load_ruleset()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
+    return build(RULESET, request.param, session_cache)
+
+
+def generic(found: list[Finding]) -> dict[str, Finding]:
+    return {f.secret.reveal(): f for f in found if f.rule_id.startswith("generic.")}
+
+
+# ---------------------------------------------------------------------------------------------
+# file context
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "test", "skip"),
+    [
+        ("src/db.py", "code", False, False),
+        ("deploy/app.yaml", "config", False, False),
+        (".env.production", "config", False, False),
+        ("application.properties", "config", False, False),
+        ("scripts/deploy.sh", "shell", False, False),
+        ("Dockerfile", "shell", False, False),
+        ("docs/install.md", "markup", True, False),
+        ("tests/test_auth.py", "code", True, False),
+        ("src/auth.test.ts", "code", True, False),
+        ("pkg/auth_test.go", "code", True, False),
+        ("yarn.lock", "code", False, True),
+        ("package-lock.json", "code", False, True),
+        ("locale/de/LC_MESSAGES/django.po", "config", False, True),
+        ("static/js/main.00d66947.js", "code", False, True),
+        ("lib/jquery.min.js", "code", False, True),
+        ("static/79.504725712e8f37cb.js", "code", False, True),
+        ("", "unknown", False, False),
+    ],
+)
+def test_file_context(path: str, kind: str, test: bool, skip: bool) -> None:
+    assert file_context(path) == FileContext(kind, test, skip)
+
+
+# ---------------------------------------------------------------------------------------------
+# assignment parsing
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "quote", "form"),
+    [
+        ('password = "Kq7#vTz2"', "Kq7#vTz2", '"', "assign"),
+        ("password: Kq7#vTz2", "Kq7#vTz2", "", "assign"),
+        ('"password": "Kq7#vTz2"', "Kq7#vTz2", '"', "assign"),
+        ("$password = 'Kq7#vTz2';", "Kq7#vTz2", "'", "assign"),
+        ("'password' => 'Kq7#vTz2',", "Kq7#vTz2", "'", "assign"),
+        ('password := "Kq7#vTz2"', "Kq7#vTz2", '"', "assign"),
+        ('setPassword("Kq7#vTz2")', "Kq7#vTz2", '"', "call"),
+        ("<password>Kq7#vTz2</password>", "Kq7#vTz2", "", "xml"),
+        ("--password Kq7#vTz2", "Kq7#vTz2", "", "flag"),
+        ("Password=Kq7#vTz2;Host=db", "Kq7#vTz2", "", "assign"),
+        ("password=&quot;Kq7#vTz2&quot;", "Kq7#vTz2", '"', "assign"),
+        ('if password == "Kq7#vTz2":', "Kq7#vTz2", '"', "compare"),
+    ],
+)
+def test_parse_assignment(text: str, value: str, quote: str, form: str) -> None:
+    pos = text.lower().find("pass")
+    start = text.find(value)
+    a = parse_assignment(text, pos, start)
+    assert a is not None
+    assert (a.value, a.quote, a.form) == (value, quote, form)
+
+
+def test_unterminated_literal_is_not_an_assignment() -> None:
+    text = 'password = "two words"'
+    assert parse_assignment(text, 0, text.find("two")) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# syntaxes: each holds the password Tr0ub4dor&3x (or the key below) and must report it
+
+PASSWORD = "Tr0ub4dor&3x"
+KEY = "Zr4Kq9Wm2Lx7Tb3Vn8Hc5Pd1"
+UUID_KEY = "5c1f9a2e-8b7d-4e3a-9f06-2d4b8c7e1a93"
+
+PASSWORD_CASES = [
+    ("settings.py", f'DATABASE_PASSWORD = "{PASSWORD}"'),
+    ("db.py", f'engine = connect(host="db", user="app", password="{PASSWORD}")'),
+    ("conf.py", f"CONFIG = {{'db_password': '{PASSWORD}'}}"),
+    ("config.js", f'const dbPassword = "{PASSWORD}";'),
+    ("env.ts", f"export const config = {{ password: '{PASSWORD}' }};"),
+    ("main.go", f'\tpassword := "{PASSWORD}"'),
+    ("App.java", f'    private String password = "{PASSWORD}";'),
+    ("UserTest.java", f'        user.setPassword("{PASSWORD}");'),
+    ("Program.cs", f'        var adminPassword = "{PASSWORD}";'),
+    ("app.rb", f"  password: '{PASSWORD}',"),
+    ("client.rb", f'  :password => "{PASSWORD}",'),
+    ("config.php", f"$db_password = '{PASSWORD}';"),
+    ("database.php", f"    'password' => '{PASSWORD}',"),
+    ("deploy.sh", f"export DB_PASSWORD={PASSWORD}"),
+    ("run.sh", f'MYSQL_PWD="{PASSWORD}" mysql -u app'),
+    ("app.yaml", f"database:\n  password: {PASSWORD}\n"),
+    ("values.yml", f'smtp:\n  password: "{PASSWORD}"\n'),
+    ("config.json", f'{{"user": "app", "password": "{PASSWORD}"}}'),
+    ("settings.ini", f"[db]\npassword = {PASSWORD}\n"),
+    ("setup.cfg", f"[server]\npasswd={PASSWORD}\n"),
+    (".env", f"POSTGRES_PASSWORD={PASSWORD}\n"),
+    ("application.properties", f"spring.datasource.password={PASSWORD}\n"),
+    ("config.toml", f'[db]\npassword = "{PASSWORD}"\n'),
+    ("app.xml", f"<config><password>{PASSWORD}</password></config>"),
+    ("web.xml", f'<connection host="db" password="{PASSWORD}" />'),
+    ("App.config", f'<add key="DbPassword" value="{PASSWORD}" />'),
+    ("Makefile", f"\tmytool deploy --db-password {PASSWORD} --verbose"),
+    ("README.md", f"mytool deploy --password={PASSWORD}"),
+    ("docker-compose.yml", f"    environment:\n      - DB_PASSWORD={PASSWORD}\n"),
+    ("db.py", f'dsn = "host=db port=5432 user=app password={PASSWORD} dbname=x"'),
+    ("restore.sh", f"mysql -h db -u root -p{PASSWORD} appdb < dump.sql"),
+    (".netrc", f"machine git.internal\n  login deploy\n  password {PASSWORD}\n"),
+    ("wp-config.php", f"define( 'DB_PASSWORD', '{PASSWORD}' );"),
+    ("Dockerfile", f"ENV DB_PASSWORD={PASSWORD}"),
+    ("tests/test_views.py", f'self.client.login(username="admin", password="{PASSWORD}")'),
+]
+
+
+@pytest.mark.parametrize(("path", "text"), PASSWORD_CASES)
+def test_password_syntaxes(matcher: Matcher, path: str, text: str) -> None:
+    """Found by a generic rule, or by a specific rule for that format (``.netrc``)."""
+    found = {f.secret.reveal() for f in scan_text(matcher, text, path)}
+    assert PASSWORD in found, (text, list(found))
+
+
+KEY_CASES = [
+    ("settings.py", f'STRIPE_LIKE_API_KEY_VALUE = "{KEY}"'.replace("STRIPE_LIKE_", "ACME_")),
+    ("config.js", f'const apiKey = "{KEY}";'),
+    ("app.yaml", f"service:\n  auth_token: {KEY}\n"),
+    ("config.json", f'{{"clientSecret": "{KEY}"}}'),
+    (".env", f"APP_SECRET={KEY}\n"),
+    ("run.sh", f'curl -H "X-Api-Key: {KEY}" https://api.internal/v1'),
+    ("c.py", f'URL = "https://api.internal/v2?api_key={KEY}&page=1"'),
+    ("app.xml", f"<apiKey>{KEY}</apiKey>"),
+    ("deploy.sh", f"tool login --auth-token {KEY}"),
+    ("Client.java", f'client.setApiKey("{KEY}");'),
+]
+
+
+@pytest.mark.parametrize(("path", "text"), KEY_CASES)
+def test_key_syntaxes(matcher: Matcher, path: str, text: str) -> None:
+    found = generic(scan_text(matcher, text, path))
+    assert KEY in found, (text, list(found))
+
+
+@pytest.mark.parametrize("name", ["api_key", "client_secret", "auth_token", "subscription_key"])
+def test_uuid_assigned_to_a_secret_name_is_a_key(matcher: Matcher, name: str) -> None:
+    assert UUID_KEY in generic(scan_text(matcher, f'{name} = "{UUID_KEY}"', "app.py"))
+
+
+@pytest.mark.parametrize("name", ["request_id", "client_id", "tenant_id", "uuid", "token_id"])
+def test_uuid_assigned_to_an_id_name_is_not(matcher: Matcher, name: str) -> None:
+    assert not generic(scan_text(matcher, f'{name} = "{UUID_KEY}"', "app.py"))
+
+
+# ---------------------------------------------------------------------------------------------
+# noise: nothing generic may be reported
+
+NOISE = [
+    # password hashes in fixtures and tests (Django, passlib, crypt)
+    ("fixtures/users.json", '"password": "pbkdf2_sha256$260000$Kq7vTz2mPw9x$Zm9vYmFyYmF6cXV4="'),
+    ("tests/test_hashers.py", 'encoded = "sha1$6efc0$f93efe9fd7542f25a7be94871ea45aa95de57161"'),
+    ("tests/test_hashers.py", "password = 'md5$seasalt$f5531bef9f3687d0ccf0f617f0e25573'"),
+    ("tests/test_hashers.py", 'password="bcrypt$$2b$12$Kq7vTz2mPw9xFk3gQ9zLm2pWqRtZkPmVbXnAb"'),
+    ("tests/test_hashers.py", 'password = "argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA"'),
+    ("auth.py", 'password_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d08f0"'),
+    # command-line flags, paths, enum members, placeholders
+    ("makemessages.py", '"--keyword=gettext_noop", "--keyword=pgettext_lazy:1c,2",'),
+    ("base.py", "'passfile': '~/.custompgpass',"),
+    ("gis.py", "wgs84_auth = SpatialReference(4326, axis_order=AxisOrder.AUTHORITY)"),
+    ("bedrock.py", "self._auth = BedrockAwsAuth(region=region)"),
+    ("docs/ref/databases.txt", "password:YourPassword"),
+    ("docs/topics/http/sessions.txt", "session_key = '2b1189a188b44ad18c35e113ac6ceead'"),
+    ("docs/topics/auth.txt", "    sessionid=mqpbf4o7s9dzrs9khvxz0tr8j8mrdfmh"),
+    # identifiers, lookups, templates, types
+    ("app.py", "password = self.password"),
+    ("app.py", "SECRET_KEY = os.environ['SECRET_KEY']"),
+    ("app.py", "api_key = settings.ACME_API_KEY"),
+    ("app.py", 'password = "%(password)s" % params'),
+    ("app.yaml", 'password: "{{ vault_db_password }}"'),
+    ("app.yaml", "password: ${DB_PASSWORD}"),
+    ("models.py", "password: str = Field(default=None)"),
+    ("types.ts", "  password?: string;"),
+    ("views.py", 'template_name = "registration/password_reset_form.html"'),
+    (
+        "urls.py",
+        'path("password_reset/", views.PasswordResetView.as_view(), name="password_reset")',
+    ),
+    (
+        "forms.py",
+        'error_messages = {"password_mismatch": _("The two password fields didn’t match.")}',
+    ),
+    ("site.css", ".password-field { color: #333; }"),
+    ("index.html", '<input type="password" name="password" autocomplete="current-password">'),
+    ("model.py", "token_type_ids = torch.zeros(input_shape, dtype=torch.long)"),
+    ("model.py", "past_key_values = DynamicCache(config=self.config)"),
+    ("k8s.py", "'secret': 'V1SecretVolumeSource',"),
+    ("paginators.json", '"result_key": "ServerlessV2PlatformVersions"'),
+    (
+        "examples.json",
+        '"KeyFingerprint": "1f:51:ae:28:bf:89:e9:d8:1f:25:5d:37:2d:7d:b8:ca:9f:f5:f1:6f"',
+    ),
+    ("crypto.py", 'key = password.encode("utf-8")'),
+    ("plugin.js", 'const IHelpers = new Token("@jupyterlab/galata-extension:IGalataHelpers");'),
+    ("README.md", "Pass the token to the client; the password must be 8 characters."),
+    ("utils.py", '"""Single-pass: recursively build a JSON-native context."""'),
+    ("group_vars/all.yml", "ansible_become_password: !vault |"),
+    ("i18n.js", "t('password', 'Kq7#vTz2!mPw9x')"),
+    ("v1_volume.py", "secret = V1SecretVolumeSource.from_dict(obj)"),
+    ("model.py", "self.pool = nn.AvgPool2d(kernel_size=2)"),
+    ("auth.py", "auth = _sdk_client.SyncX509WorkloadIdentityAuth(config)"),
+    ("data.json", '{"key": 0.25, "token": 12, "secret": -1}'),
+]
+
+
+@pytest.mark.parametrize(("path", "text"), NOISE)
+def test_noise_is_not_reported(matcher: Matcher, path: str, text: str) -> None:
+    assert not generic(scan_text(matcher, text, path)), text
+
+
+@pytest.mark.parametrize(
+    "path", ["yarn.lock", "package-lock.json", "locale/fr/LC_MESSAGES/django.po", "dist/app.min.js"]
+)
+def test_generated_files_get_no_generic_findings(matcher: Matcher, path: str) -> None:
+    assert not generic(scan_text(matcher, f'password = "{PASSWORD}"', path))
+
+
+# ---------------------------------------------------------------------------------------------
+# confidence
+
+
+def _confidence(matcher: Matcher, text: str, path: str) -> Confidence:
+    found = generic(scan_text(matcher, text, path))
+    assert len(found) == 1, found
+    return next(iter(found.values())).confidence
+
+
+def test_confidence_orders_names_values_and_paths(matcher: Matcher) -> None:
+    strong = _confidence(matcher, f'db_password = "{PASSWORD}"', "app/settings.py")
+    in_test = _confidence(matcher, f'db_password = "{PASSWORD}"', "tests/test_settings.py")
+    weak = _confidence(matcher, 'db_password = "admin123"', "app/settings.py")
+    assert strong >= in_test
+    assert strong > weak
+    assert weak == Confidence.LOW
+
+
+def test_assess_scores_password_names_above_key_names() -> None:
+    value = "Zr4Kq9Wm2Lx7Tb3V"
+    pw = assess(f'password = "{value}"', 0, 12, "app.py")
+    key = assess(f'encryption_key = "{value}"', 11, 18, "app.py")
+    assert pw is not None and key is not None
+    assert pw.kind is Kind.PASSWORD and key.kind is Kind.KEY
+    assert pw.score > key.score
+
+
+def test_min_confidence_filters_low_findings(matcher: Matcher) -> None:
+    text = f'db_password = "admin123"\napi_token = "{KEY}"\n'
+    found = [f for f in scan_text(matcher, text, "app.py") if f.rule_id.startswith("generic.")]
+    assert {f.confidence for f in found} >= {Confidence.LOW}
+    kept = [f for f in found if f.confidence >= Confidence.MEDIUM]
+    assert {f.secret.reveal() for f in kept} == {KEY}
+
+
+def test_provider_named_password_is_still_reported(matcher: Matcher) -> None:
+    """Passwords have no provider format to defer to: ``MYSQL_PASSWORD`` is reported even
+    though ``mysql`` names a provider with rules of its own."""
+    found = generic(scan_text(matcher, f"MYSQL_PASSWORD={PASSWORD}\n", ".env"))
+    assert PASSWORD in found

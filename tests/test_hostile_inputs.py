@@ -1,0 +1,300 @@
+"""Hostile trees and files: special files are never opened, reads are bounded, broken config,
+baseline and rule files are user errors (exit 2) naming the file, header-only model formats are
+not skipped for size."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import struct
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from scanner.cli import main
+from scanner.sources.files import FileTarget, WalkOptions, iter_targets
+from testing.servers import only_test_rules, rotation_token, write_rotation_rule
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero")
+TOKEN = rotation_token("hostile")
+
+
+@contextlib.contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Fail (instead of hanging the suite) when the body blocks, e.g. on a FIFO."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError(f"blocked for {seconds}s")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.fixture(autouse=True)
+def _rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    only_test_rules(monkeypatch, tmp_path)
+
+
+def keyguard(tmp_path: Path, *args: str) -> Result:
+    rules = ["--rules", str(write_rotation_rule(tmp_path)), "-j", "1", "--no-color"]
+    with deadline(60):
+        return CliRunner().invoke(main, [*args, *rules])
+
+
+def walk(root: Path) -> tuple[set[str], list[str]]:
+    with deadline(10):
+        items = list(iter_targets([str(root)], WalkOptions()))
+    files = {Path(t.display).name for t in items if isinstance(t, FileTarget)}
+    problems = [str(t) for t in items if not isinstance(t, FileTarget)]
+    return files, problems
+
+
+# -- special files ------------------------------------------------------------------------------
+
+
+def test_fifo_gitignore_does_not_hang(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(f"T={TOKEN}\n")
+    os.mkfifo(tmp_path / ".gitignore")
+    files, problems = walk(tmp_path)
+    assert files == {"a.env"}
+    assert any(".gitignore: a FIFO; not opened" in p for p in problems)
+
+
+def test_gitignore_symlinked_to_dev_zero_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(f"T={TOKEN}\n")
+    (tmp_path / ".gitignore").symlink_to("/dev/zero")
+    files, problems = walk(tmp_path)
+    assert files == {"a.env"}
+    assert any(".gitignore: a symlink; not opened" in p for p in problems)
+
+
+def test_gitignore_symlinked_outside_the_tree_is_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.gitignore"
+    outside.write_text("*.env\n")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.env").write_text(f"T={TOKEN}\n")
+    (tree / ".gitignore").symlink_to(outside)
+    files, _ = walk(tree)
+    assert "a.env" in files  # what is scanned does not depend on a file outside the tree
+
+
+def test_git_info_exclude_fifo_and_symlinked_git_dir(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(f"T={TOKEN}\n")
+    (tmp_path / ".git" / "info").mkdir(parents=True)
+    os.mkfifo(tmp_path / ".git" / "info" / "exclude")
+    files, problems = walk(tmp_path)
+    assert files == {"a.env"}
+    assert any("exclude: a FIFO; not opened" in p for p in problems)
+    other = tmp_path / "other"
+    (other / ".gitdir" / "info").mkdir(parents=True)
+    (other / ".gitdir" / "info" / "exclude").write_text("*.env\n")
+    (other / "b.env").write_text(f"T={TOKEN}\n")
+    (other / ".git").symlink_to(other / ".gitdir")
+    files, _ = walk(other)
+    assert "b.env" in files
+
+
+def test_huge_gitignore_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "a.env").write_text(f"T={TOKEN}\n")
+    with open(tmp_path / ".gitignore", "wb") as fh:
+        fh.truncate(64 << 20)  # sparse
+    files, problems = walk(tmp_path)
+    assert "a.env" in files
+    assert any("larger than" in p for p in problems)
+
+
+def test_special_files_in_tree_and_ignore_files_via_cli(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.env").write_text(f"T={TOKEN}\n")
+    os.mkfifo(tree / ".keyguardignore")
+    os.mkfifo(tree / "pipe.env")
+    (tree / "zero.env").symlink_to("/dev/zero")
+    result = keyguard(tmp_path, "scan", str(tree))
+    assert result.exit_code == 1, result.output
+    assert "pipe.env: not a regular file" in result.stderr
+
+
+def test_scanned_file_swapped_for_fifo_is_not_opened(tmp_path: Path) -> None:
+    from scanner.blob import Blob
+    from scanner.models import Origin
+
+    os.mkfifo(tmp_path / "late.env")
+    blob = Blob.from_path(tmp_path / "late.env", Origin("late.env"), 10)
+    with deadline(10), pytest.raises(OSError, match="a FIFO; not opened"):
+        blob.open()
+
+
+# -- config, baseline and rule files ------------------------------------------------------------
+
+DEEP_TOML = "x = " + "[" * 5000 + "]" * 5000 + "\n"
+BIG_INT_TOML = "max_file_size = " + "9" * 5000 + "\n"
+HUGE_VALUE_TOML = "max_file_size = 99999999999999999999999\n"
+BAD_TOML = "this is = = not toml\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (DEEP_TOML, "invalid TOML"),
+        (BIG_INT_TOML, "invalid TOML"),
+        (HUGE_VALUE_TOML, "`max_file_size`: integer out of range"),
+        (BAD_TOML, "invalid TOML"),
+        ('[[rotation]]\nprovider = "exec"\nrules = ["x"]\ncommand = "true"\nretries = 1e400\n',
+         "must be a finite number"),
+        ("[allow]\nvalues = ['(((((((((((((((((((((((((((((((((((((']\n", "does not compile"),
+    ],
+    ids=["deep", "5000-digits", "out-of-range", "syntax", "inf", "bad-regex"],
+)  # fmt: skip
+def test_broken_config_is_a_user_error(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "a.env").write_text(f"T={TOKEN}\n")
+    config = tmp_path / "kg.toml"
+    config.write_text(text)
+    result = keyguard(tmp_path, "scan", str(tmp_path / "a.env"), "--config", str(config))
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"keyguard: error: {config}")
+    assert message in line
+
+
+@pytest.mark.parametrize("text", [DEEP_TOML, BIG_INT_TOML, BAD_TOML])
+def test_broken_in_tree_keyguard_toml_is_a_user_error(
+    tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / ".keyguard.toml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    result = keyguard(tmp_path, "scan", str(tree))
+    assert result.exit_code == 2, result.output
+    assert f"{tree / '.keyguard.toml'}: " in result.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    [DEEP_TOML, BIG_INT_TOML, BAD_TOML, "[tool.keyguard]\nmax_file_size = " + "9" * 30 + "\n"],
+)
+def test_broken_in_tree_pyproject_is_a_warning(
+    tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.env").write_text(f"T={TOKEN}\n")
+    (tree / "pyproject.toml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    result = keyguard(tmp_path, "scan", str(tree))
+    if "tool.keyguard" in text:  # well-formed TOML, our section broken: that is ours, exit 2
+        assert result.exit_code == 2, result.output
+        return
+    assert result.exit_code == 1, result.output
+    assert f"{tree / 'pyproject.toml'}: invalid TOML" in result.stderr
+    assert "ignored" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"version": ' + "1" * 5000 + ', "findings": []}', "not a keyguard baseline"),
+        ("not json", "invalid JSON"),
+        ('{"version": 1, "findings": {}}', "`findings` must be a list"),
+    ],
+    ids=["deep", "5000-digits", "syntax", "shape"],
+)
+def test_broken_baseline_is_a_user_error(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "a.env").write_text(f"T={TOKEN}\n")
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(text)
+    result = keyguard(tmp_path, "scan", str(tmp_path / "a.env"), "--baseline", str(baseline))
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"keyguard: error: {baseline}: ") and message in line
+
+
+RULE = """\
+[[rules]]
+id = "kgbad.rule"
+name = "n"
+description = "d"
+keywords = ["kgbad_"]
+pattern = '''kgbad_[a-z]{8}'''
+examples = ["kgbad_abcdefgh"]
+negative_examples = ["kgbad_"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (DEEP_TOML, "invalid TOML"),
+        (RULE + "min_entropy = " + "9" * 5000 + "\n", "invalid TOML"),
+        (RULE + "min_entropy = " + "9" * 400 + "\n", "invalid value"),
+        (RULE + "severity = " + "9" * 4500 + "\n", "invalid TOML"),
+        (RULE.replace("kgbad_[a-z]{8}", "(kgbad_[a-z]{8}"), "kgbad.rule"),
+    ],
+    ids=["deep", "5000-digits", "overflow", "huge-enum", "bad-pattern"],
+)
+def test_broken_rule_file_is_a_user_error(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "a.env").write_text(f"T={TOKEN}\n")
+    rules = tmp_path / "bad.toml"
+    rules.write_text(text)
+    with deadline(60):
+        result = CliRunner().invoke(main, ["scan", str(tmp_path / "a.env"), "--rules", str(rules)])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"keyguard: error: {rules}") and message in line
+
+
+# -- header-only formats ------------------------------------------------------------------------
+
+
+def sparse_safetensors(path: Path, size: int, metadata: dict[str, str]) -> None:
+    header = json.dumps(
+        {"__metadata__": metadata, "w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}
+    ).encode()
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<Q", len(header)) + header)
+        fh.truncate(size)  # sparse: no disk space used
+
+
+def test_huge_safetensors_shard_is_not_skipped_for_size(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    shard = models / "model-00001-of-00009.safetensors"
+    sparse_safetensors(shard, 4 << 30, {"hf_token": TOKEN})
+    big_text = models / "big.txt"
+    with open(big_text, "wb") as fh:
+        fh.truncate(4 << 20)
+    result = keyguard(tmp_path, "scan", str(models), "--max-file-size", "1MB", "-f", "json")
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert [Path(f["path"]).name for f in doc["findings"]] == [shard.name]
+    assert "big.txt: larger than --max-file-size" in result.stderr
+    assert ".safetensors:" not in result.stderr
+
+
+def test_huge_gguf_is_not_skipped_but_a_fake_one_is(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    real = models / "real.gguf"
+    with open(real, "wb") as fh:
+        fh.write(b"GGUF" + struct.pack("<IQQ", 3, 0, 0))
+        fh.truncate(4 << 30)
+    fake = models / "fake.gguf"
+    with open(fake, "wb") as fh:
+        fh.write(b"NOTGGUF!")
+        fh.truncate(4 << 20)
+    result = keyguard(tmp_path, "scan", str(models), "--max-file-size", "1MB")
+    assert "fake.gguf: larger than --max-file-size" in result.stderr
+    assert "real.gguf: larger than" not in result.stderr

@@ -1,0 +1,87 @@
+"""Structural validators (JWT) and the GCP API key shape."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from scanner.matcher import Matcher
+from scanner.rulebook.loader import load_ruleset
+from scanner.validators.structure import jwt_structure
+from testing.scan import ENGINES, build, scan_text, secrets_of
+
+SIG = "Xk7Qm2Lz9Vw4Rt8Pn3Bc6Hs1Fd5Gy0Ja"
+
+
+def _part(obj: object) -> str:
+    raw = json.dumps(obj, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _jwt(header: object, payload: object, sig: str = SIG) -> str:
+    return f"{_part(header)}.{_part(payload)}.{sig}"
+
+
+HS256 = {"alg": "HS256", "typ": "JWT"}
+
+
+def test_jwt_with_usual_claims_is_plausible() -> None:
+    assert jwt_structure(_jwt(HS256, {"sub": "svc-keyguard", "iat": 1718000000, "exp": 1718003600}))
+    assert jwt_structure(_jwt({"alg": "RS256", "kid": "k1"}, {"iss": "https://id.kg.invalid"}))
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        _jwt({"alg": "none", "typ": "JWT"}, {"sub": "svc-keyguard", "iat": 1718000000}),
+        _jwt({"typ": "JWT"}, {"sub": "svc-keyguard"}),
+        _jwt(HS256, {"foo": "bar", "baz": [1, 2]}),
+        _jwt(HS256, {}),
+        _jwt(HS256, ["sub"]),
+        _jwt(HS256, {"sub": "1234567890", "name": "John Doe", "iat": 1516239022}),
+        "eyJhbGciOiJIUzI1NiJ9.eyJub3QganNvbiBhdCBhbGwgaGVyZQ." + SIG,
+        _jwt(HS256, {"sub": "x"}, ""),
+    ],
+)
+def test_implausible_jwts(token: str) -> None:
+    assert not jwt_structure(token)
+
+
+RULESET = load_ruleset()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
+    return build(RULESET, request.param, session_cache)
+
+
+def test_jwt_rule_drops_implausible_tokens(matcher: Matcher) -> None:
+    good = _jwt(HS256, {"sub": "svc-keyguard", "iat": 1718000000})
+    bad = _jwt({"alg": "none"}, {"sub": "svc-keyguard", "iat": 1718000000})
+    found = secrets_of(scan_text(matcher, f'a = "{good}"\nb = "{bad}"\n'), "jwt.token")
+    assert found == {good}
+
+
+GCP = "AIzaSyKeyGuard7wGxV6oDeuTossQQshfZvtqM1"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (f"GOOGLE_API_KEY={GCP}", True),
+        (f'"apiKey": "{GCP}",', True),
+        (f"https://maps.googleapis.com/maps/api/js?key={GCP}&callback=x", True),
+        (f"GOOGLE_API_KEY={GCP}x", False),  # 36 characters after AIza
+        (f"GOOGLE_API_KEY={GCP[:-1]}", False),  # 34
+        (f'blob = "Zm9v/{GCP}+Ymxv"', False),  # inside base64
+        (f"x_{GCP}", False),
+        ("GOOGLE_API_KEY=AIzaSyExampleApiKeyForTheDocsPage123456", False),
+        ("GOOGLE_API_KEY=AIzaSyabcdefghijklmnopqrstuvwxyzabcdefg", False),
+    ],
+)
+def test_gcp_api_key_shape(matcher: Matcher, text: str, found: bool) -> None:
+    assert len(GCP) == 39
+    assert bool(secrets_of(scan_text(matcher, text), "gcp.api-key")) is found

@@ -1,0 +1,316 @@
+"""Value and name predicates of the generic rules (``scanner.valueshape``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.valueshape import (
+    Kind,
+    camel_words,
+    is_code_reference,
+    is_data_literal,
+    is_hash,
+    is_identifier_like,
+    is_nullish,
+    is_path_or_url,
+    is_placeholder_value,
+    is_template,
+    is_uuid,
+    is_weak_value,
+    name_info,
+    reject_reason,
+    split_name,
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "tokens"),
+    [
+        ("MISTRAL_API_KEY", ["mistral", "api", "key"]),
+        ("newRelicKey", ["new", "relic", "key"]),
+        ("--db-password", ["db", "password"]),
+        ("HTTPSProxyPassword", ["https", "proxy", "password"]),
+        ("spring.datasource.password", ["spring", "datasource", "password"]),
+    ],
+)
+def test_split_name(name: str, tokens: list[str]) -> None:
+    assert split_name(name) == tokens
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("password", Kind.PASSWORD),
+        ("db_password", Kind.PASSWORD),
+        ("DBPASSWORD", Kind.PASSWORD),
+        ("mysql_pwd", Kind.PASSWORD),
+        ("smtp_pass", Kind.PASSWORD),
+        ("passphrase", Kind.PASSWORD),
+        ("ldap_bind_password", Kind.PASSWORD),
+        ("keystorePassword", Kind.PASSWORD),
+        ("client_secret", Kind.SECRET),
+        ("SECRET_KEY", Kind.SECRET),
+        ("api_key", Kind.SECRET),
+        ("apiKey", Kind.SECRET),
+        ("private_key", Kind.SECRET),
+        ("auth_token", Kind.SECRET),
+        ("access_token", Kind.TOKEN),
+        ("refreshToken", Kind.TOKEN),
+        ("encryption_key", Kind.KEY),
+        ("license_key", Kind.KEY),
+        ("credentials", Kind.AUTH),
+    ],
+)
+def test_name_kinds(name: str, kind: Kind) -> None:
+    info = name_info(name)
+    assert info.kind is kind and not info.reason, info
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "password_hash",
+        "hashed_password",
+        "password_min_length",
+        "PasswordLastUsed",
+        "token_type_ids",
+        "pad_token_id",
+        "api_key_id",
+        "secret_name",
+        "token_url",
+        "cache_key",
+        "sort_key",
+        "primary_key",
+        "public_key",
+        "next_page_token",
+        "csrf_token",
+        "session_key",
+        "KeyFingerprint",
+        "forgot_password",
+        "password_reset_url",
+        "result_key",
+        "keyword",
+        "keyboard",
+        "tokenizer",
+        "bypass",
+        "passfile",
+        "passed",
+        "monkey",
+        "author",
+    ],
+)
+def test_names_that_are_about_something_else(name: str) -> None:
+    info = name_info(name)
+    assert info.reason or info.kind is Kind.NONE, info
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "pbkdf2_sha256$600000$Kq7vTz2mPw9x$Zm9vYmFyYmF6cXV4cXV1eA=",
+        "sha1$6efc0$f93efe9fd7542f25a7be94871ea45aa95de57161",
+        "md5$salt$5f4dcc3b5aa765d61d8327deb882cf99",
+        "$2b$12$Kq7vTz2mPw9xFk3gQ9zLm2pWqRtZkPmVbXnAbCdEfGhIjKlMnOpQr",
+        "$argon2id$v=19$m=102400,t=2,p=8$c2FsdHNhbHQ$aGFzaGhhc2g",
+        "argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA",
+        "bcrypt_sha256$$2b$12$Kq7vTz2mPw9xFk3gQ9zLm2",
+        "{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=",
+        "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d08f00a08",
+        "sha512-Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg=",
+        "$6$rounds=5000$saltsalt$Kq7vTz2mPw9x",
+    ],
+)
+def test_password_hashes(value: str) -> None:
+    assert is_hash(value)
+
+
+@pytest.mark.parametrize("value", ["Kq7#vTz2!mPw9x", "$ilv3rw1ll0w!", "s3cr3t$value", "abc$def"])
+def test_passwords_are_not_hashes(value: str) -> None:
+    assert not is_hash(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "{{ db_password }}",
+        "${DB_PASSWORD}",
+        "%s",
+        "%(password)s",
+        "{}",
+        "{0}",
+        "{password}",
+        "$PASSWORD",
+        "$db_pass",
+        "<your-password>",
+        "@DB_PASS@",
+        "#{secret}",
+        ":password",
+        "$HOME/.pgpass",
+        "__PASSWORD__",
+        "%DB_PASSWORD%",
+    ],
+)
+def test_templates(value: str) -> None:
+    assert is_template(value)
+
+
+@pytest.mark.parametrize("value", ["$ilv3rw1ll0w!", "$Marble41", "G@l@xy7&6", "Kq7#vTz2!mPw9x"])
+def test_passwords_are_not_templates(value: str) -> None:
+    assert not is_template(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "self.password",
+        "settings.SECRET_KEY",
+        "AxisOrder.AUTHORITY",
+        "get_password()",
+        "config.get(",
+        "os.environ[",
+        "this.props.token",
+        "$this->password",
+    ],
+)
+def test_code_references(value: str) -> None:
+    assert is_code_reference(value) or reject_reason(value, Kind.PASSWORD, False, True)
+
+
+@pytest.mark.parametrize(
+    "value", ["j2WqJlIT.Mh57CEnSlMwMpTZfIF5nsyrG", "GT8oUDfa.RLEHcuvXX6uEOTKW5sWK34He"]
+)
+def test_dotted_key_material_is_not_code(value: str) -> None:
+    assert not is_code_reference(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "~/.custompgpass",
+        "/run/secrets/db_password",
+        "./certs/server.key",
+        "C:\\keys\\a.pem",
+        "config/credentials.json",
+        "https://auth.example.org/oauth2/token",
+        "file:///etc/x",
+        "my-app/5026-stage-150723_224258.war",
+        "id_rsa.pub",
+    ],
+)
+def test_paths_and_urls(value: str) -> None:
+    assert is_path_or_url(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzKeyGuard1",
+        "/bosrGJqEuSRCEfy+VwY8/A5XMDp71IOlmtC/xh6",
+        "https://user:Kq7vTz2m@db.internal/",
+        "Kq7#vTz2!mPw9x",
+    ],
+)
+def test_key_material_is_not_a_path(value: str) -> None:
+    assert not is_path_or_url(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["2016-09-08T21:47:36Z", "1.2.3", "10.0.0.1:5432", "12px", "#fff", "3600"]
+)
+def test_data_literals(value: str) -> None:
+    assert is_data_literal(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "None",
+        "null",
+        "True",
+        "str",
+        "SecretStr",
+        "Optional[str]",
+        "Sequence[GrantLoadKey]",
+        "utf-8",
+    ],
+)
+def test_nullish_and_types(value: str) -> None:
+    assert is_nullish(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("ServerlessV2PlatformVersions", 3),
+        ("V1SecretVolumeSource", 3),
+        ("Ipv6CidrAssociations", 3),
+        ("BlueFalcon77", 2),
+        ("Mh57CEnSlMwMpTZfIF5nsyrG", 0),
+        ("Summer2024", 0),
+        ("hruJbvG8ajxEgMpyQoqd", 0),
+    ],
+)
+def test_camel_words(value: str, words: int) -> None:
+    assert camel_words(value) == words
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "reset_password_confirm",
+        "auth.password.invalid",
+        "current-password",
+        "refreshTokenExpiresIn",
+        "X-MLflow-Guardrail-Bypass",
+        "SECRET_KEY_SETTING",
+        "form-control",
+    ],
+)
+def test_identifier_like(value: str) -> None:
+    assert is_identifier_like(value)
+
+
+def test_placeholders_and_weak_values() -> None:
+    for v in (
+        "YourPassword",
+        "changeme",
+        "your-api-key-here",
+        "xxxxxxxx",
+        "<password>",
+        "mypassword",
+    ):
+        assert is_placeholder_value(v), v
+    for v in ("admin", "changeit", "P@ssw0rd", "root"):
+        assert is_weak_value(v) and not is_placeholder_value(v), v
+    assert not is_placeholder_value("Tr0ub4dor&3")
+
+
+def test_uuid() -> None:
+    assert is_uuid("5c1f9a2e-8b7d-4e3a-9f06-2d4b8c7e1a93")
+    assert not is_uuid("5c1f9a2e-8b7d-4e3a-9f06")
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "quoted", "code", "reason"),
+    [
+        ("Summer2024!", Kind.PASSWORD, True, True, ""),
+        ("Tr0ub4dor&3", Kind.PASSWORD, False, False, ""),
+        ("Shadow_Sunset1", Kind.PASSWORD, True, True, ""),
+        ("5c1f9a2e-8b7d-4e3a-9f06-2d4b8c7e1a93", Kind.SECRET, True, True, ""),
+        ("self.password", Kind.PASSWORD, False, True, "lookup"),
+        ("db_password", Kind.PASSWORD, False, True, "identifier"),
+        ("None", Kind.PASSWORD, False, True, "nullish"),
+        ("${X}", Kind.PASSWORD, True, False, "template"),
+        ("sha1$ab$cdef0123456789", Kind.PASSWORD, True, False, "hash"),
+        ("~/.pgpass", Kind.PASSWORD, True, False, "path"),
+        ("@jupyterlab/apputils:IThemeManager", Kind.TOKEN, True, True, "identifier"),
+        ("aws:ResourceTag/backup", Kind.KEY, True, False, "identifier"),
+        ("1f:51:ae:28:bf:89:e9:d8:1f:25", Kind.KEY, True, False, "identifier"),
+        ("CorrectHorseStaple", Kind.PASSWORD, True, True, "identifier"),
+        ("recursively", Kind.PASSWORD, False, False, "word"),
+        ("+t),t.slice(0,-1)+", Kind.KEY, False, True, "expression"),
+        ("12", Kind.PASSWORD, False, True, "data"),
+    ],
+)
+def test_reject_reason(value: str, kind: Kind, quoted: bool, code: bool, reason: str) -> None:
+    assert reject_reason(value, kind, quoted, code) == reason
