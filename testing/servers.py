@@ -178,3 +178,16 @@ def only_test_rules(monkeypatch: Any, directory: Path) -> None:
     empty = directory / "no-builtin-rules"
     empty.mkdir(exist_ok=True)
     monkeypatch.setattr("scanner.rulebook.loader.builtin_rules_dir", lambda: empty)
+
+
+def rotation_scan_args(tmp_path: Path, src: Path, config_text: str) -> list[str]:
+    """CLI args that scan ``src`` with the test rule only, the rotation config ``config_text``
+    (written next to it), and state and audit files in ``tmp_path``."""
+    config = tmp_path / "kg.toml"
+    config.write_text(config_text, encoding="utf-8")
+    return [
+        "scan", str(src), "--rules", str(write_rotation_rule(tmp_path)),
+        "--only-rule", "kgtest.*", "--config", str(config), "--no-color", "-j", "1",
+        "--rotation-state", str(tmp_path / "state.json"),
+        "--rotation-audit", str(tmp_path / "audit.jsonl"),
+    ]  # fmt: skip

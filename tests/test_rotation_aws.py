@@ -18,7 +18,12 @@ from scanner.models import Confidence, Finding, Origin, Position, Severity
 from scanner.rotation import PROVIDERS, RotationError, RotationOptions, run
 from scanner.rotation.aws import TAG_FINGERPRINT, TAG_ROTATED_AT, AwsSecretsManagerProvider
 from scanner.secret import Secret
-from testing.servers import moto_server, only_test_rules, rotation_token, write_rotation_rule
+from testing.servers import (
+    moto_server,
+    only_test_rules,
+    rotation_scan_args,
+    rotation_token,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -55,14 +60,7 @@ def project(tmp_path: Path, leak: str, rotation: str) -> list[str]:
     src = tmp_path / "src"
     src.mkdir()
     (src / "settings.env").write_text(f"API_TOKEN={leak}\n", encoding="utf-8")
-    config = tmp_path / "kg.toml"
-    config.write_text(rotation, encoding="utf-8")
-    return [
-        "scan", str(src), "--rules", str(write_rotation_rule(tmp_path)),
-        "--only-rule", "kgtest.*", "--config", str(config), "--no-color", "-j", "1",
-        "--rotation-state", str(tmp_path / "state.json"),
-        "--rotation-audit", str(tmp_path / "audit.jsonl"),
-    ]  # fmt: skip
+    return rotation_scan_args(tmp_path, src, rotation)
 
 
 def keyguard(args: list[str], *extra: str) -> Result:

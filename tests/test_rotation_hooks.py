@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from scanner.cli import main
 from scanner.secret import Secret
-from testing.servers import only_test_rules, rotation_token, write_rotation_rule
+from testing.servers import only_test_rules, rotation_scan_args, rotation_token
 
 HOOK = """\
 import json, os, sys
@@ -50,14 +50,7 @@ def project(tmp_path: Path, leak: str, **keys: Any) -> list[str]:
     (src / "b.env").write_text(f"TOKEN={leak}\n", encoding="utf-8")
     lines = ["[[rotation]]", 'rules = ["kgtest.*"]', "backoff = 0",
              *(f"{k} = {toml(v)}" for k, v in keys.items())]  # fmt: skip
-    config = tmp_path / "kg.toml"
-    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return [
-        "scan", str(src), "--rules", str(write_rotation_rule(tmp_path)),
-        "--only-rule", "kgtest.*", "--config", str(config), "--no-color", "-j", "1",
-        "--rotation-state", str(tmp_path / "state.json"),
-        "--rotation-audit", str(tmp_path / "audit.jsonl"),
-    ]  # fmt: skip
+    return rotation_scan_args(tmp_path, src, "\n".join(lines) + "\n")
 
 
 def keyguard(args: list[str], *extra: str) -> Result:

@@ -22,8 +22,8 @@ from testing.servers import (
     BaoServer,
     bao_dev_server,
     only_test_rules,
+    rotation_scan_args,
     rotation_token,
-    write_rotation_rule,
 )
 
 pytestmark = pytest.mark.slow
@@ -53,14 +53,7 @@ def project(tmp_path: Path, leak: str, **keys: Any) -> list[str]:
     (src / "app.env").write_text(f"SERVICE_TOKEN={leak}\n", encoding="utf-8")
     lines = ["[[rotation]]", 'rules = ["kgtest.*"]', 'provider = "vault"', "retries = 0",
              "timeout = 5", *(f"{k} = {toml(v)}" for k, v in keys.items())]  # fmt: skip
-    config = tmp_path / "kg.toml"
-    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return [
-        "scan", str(src), "--rules", str(write_rotation_rule(tmp_path)),
-        "--only-rule", "kgtest.*", "--config", str(config), "--no-color", "-j", "1",
-        "--rotation-state", str(tmp_path / "state.json"),
-        "--rotation-audit", str(tmp_path / "audit.jsonl"),
-    ]  # fmt: skip
+    return rotation_scan_args(tmp_path, src, "\n".join(lines) + "\n")
 
 
 def toml(value: Any) -> str:
