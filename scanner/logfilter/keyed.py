@@ -3,7 +3,7 @@
 Two places in logs hold such values and the rules cannot see them:
 
 - a libpq / DSN key-value connection string in a text line
-  (``host=db port=5432 user=app password=s3cr3t-Pa55 sslmode=require``, ``password='...'``);
+  (``host=db port=5432 user=app password=<value> sslmode=require``, ``password='...'``);
 - a JSON string under a key that names a password, secret, token, API key or credential
   (``{"db": {"password": "..."}}``, ``{"env": {"AWS_SECRET_ACCESS_KEY": "..."}}``,
   ``{"headers": {"Authorization": "Bearer ..."}}``).

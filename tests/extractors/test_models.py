@@ -18,7 +18,6 @@ from testing.artifacts import (
     fake_key,
     gguf_file,
     h5_file,
-    isolate_rules,
     keras_file,
     onnx_file,
     safetensors_bytes,
@@ -26,14 +25,6 @@ from testing.artifacts import (
     scan_json,
     secrets_of,
 )
-
-
-@pytest.fixture
-def rules(
-    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return isolate_rules(monkeypatch, tmp_path_factory.mktemp("rules"))
 
 
 class _Counting(io.RawIOBase):

@@ -22,14 +22,6 @@ from testing.artifacts import (
 )
 
 
-@pytest.fixture
-def rules(
-    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return isolate_rules(monkeypatch, tmp_path_factory.mktemp("rules"))
-
-
 def test_notebook_v4_every_part_found_with_cell_and_raw_line(tmp_path: Path, rules: Path) -> None:
     nb = tmp_path / "analysis.ipynb"
     keys = notebook_v4(nb)

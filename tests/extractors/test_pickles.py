@@ -18,7 +18,6 @@ from testing.artifacts import (
     RunsSystem,
     by_secret,
     fake_key,
-    isolate_rules,
     joblib_file,
     malicious_pickle,
     npy_object,
@@ -33,14 +32,6 @@ from testing.artifacts import (
 )
 
 UNSAFE = "model.unsafe-pickle"
-
-
-@pytest.fixture
-def rules(
-    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return isolate_rules(monkeypatch, tmp_path_factory.mktemp("rules"))
 
 
 def _unsafe(report: dict[str, Any]) -> list[dict[str, Any]]:

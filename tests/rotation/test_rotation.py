@@ -26,14 +26,9 @@ from scanner.rotation.base import Outcome, generate_value, iter_digests, replace
 from scanner.rotation.config import ExecSettings, GeneratorSpec, RotationEntry
 from scanner.rotation.context import ProviderContext
 from scanner.secret import Secret
-from testing.servers import only_test_rules, rotation_token
+from testing.servers import rotation_token
 
 LEAK = rotation_token("unit")
-
-
-@pytest.fixture(autouse=True)
-def _only_test_rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    only_test_rules(monkeypatch, tmp_path)
 
 
 def finding(

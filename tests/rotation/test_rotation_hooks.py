@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from scanner.cli import main
 from scanner.secret import Secret
-from testing.servers import only_test_rules, rotation_scan_args, rotation_token
+from testing.servers import rotation_scan_args, rotation_token
 
 HOOK = """\
 import json, os, sys
@@ -30,11 +30,6 @@ if len(sys.argv) > 2:
     sys.exit(int(sys.argv[2]))
 """
 KEY = "kg-webhook-signing-key"
-
-
-@pytest.fixture(autouse=True)
-def _only_test_rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    only_test_rules(monkeypatch, tmp_path)
 
 
 def toml(value: Any) -> str:
@@ -259,7 +254,7 @@ def test_exec_rotation_from_log_filter(tmp_path: Path) -> None:
     rules = args[args.index("--rules") + 1]
     import subprocess
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
         [sys.executable, "-m", "scanner", "filter", "--config", config, "--rules", rules,
          "--no-builtin-rules", "--rotate", "--rotation-state", str(tmp_path / "state.json"),

@@ -21,17 +21,11 @@ from scanner.secret import Secret
 from testing.servers import (
     BaoServer,
     bao_dev_server,
-    only_test_rules,
     rotation_scan_args,
     rotation_token,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(autouse=True)
-def _only_test_rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    only_test_rules(monkeypatch, tmp_path)
 
 
 @pytest.fixture(scope="module")
