@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from scanner.cli import main
 from testing.tokens import AWS_SECRET, aws_key_id, github_token
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "fixtures" / "golden"
 INPUT = "fixtures/golden/input"
 FORMATS = {

@@ -14,7 +14,7 @@ import scanner
 from scanner.cli import main
 from testing.tokens import AWS_SECRET, aws_key_id, github_token
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str) -> tuple[int, str, str]:
