@@ -2,7 +2,8 @@
 
 The hook is a POSIX shell script carrying a marker line; a hook without the marker belongs to
 someone else and is only replaced with ``force``. Hooks go where git looks for them
-(``git rev-parse --git-path hooks``, which honours ``core.hooksPath``).
+(``core.hooksPath``, else the common git directory's ``hooks``). GitPython finds the repository
+and reads its config files; it runs nothing the repository configures.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from pathlib import Path
 
 from scanner.errors import SourceError, UserError
 from scanner.safeio import open_regular
-from scanner.sources.git import open_repo, run_git
 
 MARKER = "# keyguard-hook v1"
 
@@ -45,12 +45,23 @@ def hook_script(pre_push: bool, python: str = sys.executable) -> str:
 
 
 def hook_path(repo_dir: Path, name: str) -> Path:
-    repo = open_repo(str(repo_dir))
-    # the one git call that must see the repository's own core.hooksPath: it only asks where
-    # git would look for hooks (nothing is run)
-    proc = run_git(repo.root, ["rev-parse", "--git-path", f"hooks/{name}"], keep_hooks_path=True)
-    path = Path(proc.stdout.decode("utf-8", "replace").strip())
-    return path if path.is_absolute() else repo.root / path
+    """Where git looks for the hook ``name`` of the repository at or above ``repo_dir``."""
+    import git  # GitPython: only this one-off command pays for its import
+
+    try:
+        repo = git.Repo(repo_dir, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise SourceError(f"{repo_dir}: not a git repository (git init first)") from None
+    try:
+        with repo.config_reader() as config:
+            configured = str(config.get_value("core", "hooksPath", default=""))
+    except Exception as exc:  # configparser errors: the user's own config is broken
+        raise SourceError(f"{repo.git_dir}: cannot read the git config ({exc})") from None
+    base = Path(repo.working_tree_dir or repo.git_dir)
+    if configured:
+        hooks = Path(os.path.expanduser(configured))
+        return (hooks if hooks.is_absolute() else base / hooks) / name
+    return Path(repo.common_dir) / "hooks" / name
 
 
 def is_keyguard_hook(path: Path) -> bool:
