@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 
 from scanner.cli import main
 from scanner.sources.files import FileTarget, WalkOptions, iter_targets
+from testing.rules import rule_toml
 from testing.servers import only_test_rules, rotation_token, write_rotation_rule
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero")
@@ -222,16 +223,15 @@ def test_broken_baseline_is_a_user_error(tmp_path: Path, text: str, message: str
     assert line.startswith(f"keyguard: error: {baseline}: ") and message in line
 
 
-RULE = """\
-[[rules]]
-id = "kgbad.rule"
-name = "n"
-description = "d"
-keywords = ["kgbad_"]
-pattern = '''kgbad_[a-z]{8}'''
-examples = ["kgbad_abcdefgh"]
-negative_examples = ["kgbad_"]
-"""
+RULE = rule_toml(
+    "kgbad.rule",
+    "kgbad_[a-z]{8}",
+    keywords=["kgbad_"],
+    examples=["kgbad_abcdefgh"],
+    negatives=["kgbad_"],
+    name="n",
+    description="d",
+)
 
 
 @pytest.mark.parametrize(

@@ -19,18 +19,11 @@ from scanner.matcher import Matcher, MatchPolicy
 from scanner.models import Origin
 from scanner.prefilter import build_prefilter
 from scanner.rulebook.loader import load_ruleset
+from testing.rules import TEST_TOKEN_RULE
 
-RULES = """
-[[rules]]
-id = "test.token"
-name = "Test token"
-description = "A synthetic token used by the filter property tests."
-keywords = ["kgt_"]
-pattern = '''\\b(kgt_[A-Za-z0-9]{24})\\b'''
-min_entropy = 3.0
-examples = ["kgt_Fk7Qz2Lm9Wx4Rt6Yp3Nb8Vc1"]
-negative_examples = ["kgt_short"]
-
+RULES = (
+    TEST_TOKEN_RULE
+    + """
 [[rules]]
 id = "test.assign"
 name = "Test assignment"
@@ -42,6 +35,7 @@ min_entropy = 2.5
 examples = ["pass=Zq8Wm3Lk9Vx2"]
 negative_examples = ["pass=short"]
 """
+)
 TOKENS = ["kgt_Fk7Qz2Lm9Wx4Rt6Yp3Nb8Vc1", "kgt_Ab3Cd5Ef7Gh9Jk2Mn4Pq6Rs8", "pass=Zq8Wm3Lk9Vx2"]
 
 

@@ -15,19 +15,19 @@ import pytest
 
 from scanner.logfilter.options import MARKER
 from testing.logfilter import ROOT, RULES, TOKEN
+from testing.rules import rule_toml
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 # a user rule whose pattern backtracks catastrophically on a long run of "a"
-SLOW_RULE = """
-[[rules]]
-id = "test.slow"
-name = "Backtracking rule"
-description = "Nested quantifiers: exponential on a long run of a."
-keywords = ["aaaa"]
-pattern = '''(a+)+b'''
-examples = ["aaaab"]
-negative_examples = ["bbbb"]
-"""
+SLOW_RULE = rule_toml(
+    "test.slow",
+    "(a+)+b",
+    keywords=["aaaa"],
+    examples=["aaaab"],
+    negatives=["bbbb"],
+    name="Backtracking rule",
+    description="Nested quantifiers: exponential on a long run of a.",
+)
 LONG_RUN = "a" * 5000
 
 

@@ -18,21 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from testing.rules import TEST_TOKEN_RULE
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 RSYSLOGD = "/usr/sbin/rsyslogd"
 TOKEN = "kgt_Fk7Qz2Lm9Wx4Rt6Yp3Nb8Vc1"
 TOKEN2 = "kgt_Ab3Cd5Ef7Gh9Jk2Mn4Pq6Rs8"
-RULES = """
-[[rules]]
-id = "test.token"
-name = "Test token"
-description = "A synthetic token used by the rsyslog test."
-keywords = ["kgt_"]
-pattern = '''\\b(kgt_[A-Za-z0-9]{24})\\b'''
-min_entropy = 3.0
-examples = ["kgt_Fk7Qz2Lm9Wx4Rt6Yp3Nb8Vc1"]
-negative_examples = ["kgt_short"]
-"""
+RULES = TEST_TOKEN_RULE
 CONF = """
 global(workDirectory="{work}")
 module(load="imtcp")

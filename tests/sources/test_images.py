@@ -28,19 +28,19 @@ from testing.images import (
     write_oci_layout,
     write_oci_tar,
 )
+from testing.rules import rule_toml
 
-RULE = """
-[[rules]]
-id = "kgtest.token"
-name = "keyguard image test token"
-description = "A synthetic token used by the image tests."
-severity = "high"
-confidence = "high"
-keywords = ["kgtest_"]
-pattern = '''\\b(kgtest_[A-Za-z0-9]{20,40})\\b'''
-examples = ['t = kgtest_Fake0Key1Guard2Token3Ab4C']
-negative_examples = ['kgtest_short']
-"""
+RULE = rule_toml(
+    "kgtest.token",
+    r"\b(kgtest_[A-Za-z0-9]{20,40})\b",
+    keywords=["kgtest_"],
+    examples=["t = kgtest_Fake0Key1Guard2Token3Ab4C"],
+    negatives=["kgtest_short"],
+    name="keyguard image test token",
+    description="A synthetic token used by the image tests.",
+    severity="high",
+    confidence="high",
+)
 
 # The images are what these tests are about; the pure-Python prefilter keeps them independent
 # of the hyperscan build (tested with the engines' own tests).
