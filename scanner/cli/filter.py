@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from scanner.cli.options import size_option
+from scanner.cli.options import rule_options, size_option
 from scanner.cli.rotation import rotation_echo, rotation_from, rotation_options
 from scanner.errors import ExitCode, UserError
 from scanner.logfilter.options import Control, Format, Interrupted, RsyslogInput
@@ -100,33 +100,12 @@ STOP_GRACE = 2.0
     callback=size_option,
     help="Longest record held in memory; longer lines are redacted in windows.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file (default: .keyguard.toml in the current directory).",
-)
-@click.option(
-    "--rules",
-    "rule_files",
-    multiple=True,
-    type=click.Path(exists=True, path_type=Path),
-    help="Extra rule file or directory (repeatable).",
-)
+@rule_options
 @click.option(
     "--builtin-rules/--no-builtin-rules",
     default=True,
     show_default=True,
     help="Run the built-in rules (off: only --rules files and config rules).",
-)
-@click.option("--disable-rule", "disable", multiple=True, help="Rule id to turn off (repeatable).")
-@click.option("--only-rule", "only", multiple=True, help="Run only this rule id (repeatable).")
-@click.option(
-    "--engine",
-    type=click.Choice(["auto", "hyperscan", "aho-corasick"]),
-    default="auto",
-    show_default=True,
-    help="Multi-pattern prefilter engine.",
 )
 @click.option(
     "--decode-depth",

@@ -41,6 +41,50 @@ def size_option(_ctx: click.Context, _param: click.Parameter, value: str | None)
         raise click.BadParameter(str(exc)) from None
 
 
+RULE_OPTIONS = [
+    click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Config file (default: .keyguard.toml or [tool.keyguard] in pyproject.toml).",
+    ),
+    click.option(
+        "--rules",
+        "rule_files",
+        multiple=True,
+        type=click.Path(exists=True, path_type=Path),
+        help="Extra rule file or directory (repeatable).",
+    ),
+    click.option(
+        "--disable-rule",
+        "disable",
+        multiple=True,
+        help="Rule id to turn off; `prefix*` allowed (repeatable).",
+    ),
+    click.option(
+        "--only-rule",
+        "only",
+        multiple=True,
+        help="Run only this rule id; `prefix*` allowed (repeatable).",
+    ),
+    click.option(
+        "--engine",
+        type=click.Choice(["auto", "hyperscan", "aho-corasick"]),
+        default="auto",
+        show_default=True,
+        help="Multi-pattern prefilter engine.",
+    ),
+]
+"""Which config and rules a command runs with: ``--config``, ``--rules``, ``--disable-rule``,
+``--only-rule``, ``--engine`` (every scanning command and ``filter``)."""
+
+
+def rule_options(func: F) -> F:
+    for option in reversed(RULE_OPTIONS):
+        func = option(func)
+    return func
+
+
 def scan_options(func: F) -> F:
     """Options shared by every scanning command (``scan``, ``git``, ``image``)."""
     options = [
@@ -65,31 +109,6 @@ def scan_options(func: F) -> F:
             help="Print secrets in full (reports mask them by default).",
         ),
         click.option(
-            "--config",
-            "config_path",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Config file (default: .keyguard.toml or [tool.keyguard] in pyproject.toml).",
-        ),
-        click.option(
-            "--rules",
-            "rule_files",
-            multiple=True,
-            type=click.Path(exists=True, path_type=Path),
-            help="Extra rule file or directory (repeatable).",
-        ),
-        click.option(
-            "--disable-rule",
-            "disable",
-            multiple=True,
-            help="Rule id to turn off; `prefix*` allowed (repeatable).",
-        ),
-        click.option(
-            "--only-rule",
-            "only",
-            multiple=True,
-            help="Run only this rule id; `prefix*` allowed (repeatable).",
-        ),
-        click.option(
             "--fail-on",
             default="info",
             show_default=True,
@@ -102,13 +121,6 @@ def scan_options(func: F) -> F:
             show_default=True,
             callback=_confidence,
             help="Drop findings below this confidence (low, medium, high).",
-        ),
-        click.option(
-            "--engine",
-            type=click.Choice(["auto", "hyperscan", "aho-corasick"]),
-            default="auto",
-            show_default=True,
-            help="Multi-pattern prefilter engine.",
         ),
         click.option(
             "--decode-depth",
@@ -145,7 +157,7 @@ def scan_options(func: F) -> F:
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return rule_options(func)
 
 
 def settings_from(kwargs: dict[str, Any], search_dirs: tuple[Path, ...] = ()) -> Any:

@@ -22,6 +22,17 @@ from __future__ import annotations
 
 import re
 
+# A DNS label that is not ``example`` (any case): shorter, longer, or 7 characters that differ
+# from it at some position. Regexes without lookahead cannot say "not this word" otherwise.
+_LABEL = (
+    r"(?:[A-Za-z0-9_-]{1,6}|[A-Za-z0-9_-]{8,63}|[\-0-9A-DF-Z_a-df-z][A-Za-z0-9_-]{6}"
+    r"|[Ee][\-0-9A-WYZ_a-wyz][A-Za-z0-9_-]{5}|[Ee][Xx][\-0-9B-Z_b-z][A-Za-z0-9_-]{4}"
+    r"|[Ee][Xx][Aa][\-0-9A-LN-Z_a-ln-z][A-Za-z0-9_-]{3}"
+    r"|[Ee][Xx][Aa][Mm][\-0-9A-OQ-Z_a-oq-z][A-Za-z0-9_-]{2}"
+    r"|[Ee][Xx][Aa][Mm][Pp][\-0-9A-KM-Z_a-km-z][A-Za-z0-9_-]"
+    r"|[Ee][Xx][Aa][Mm][Pp][Ll][\-0-9A-DF-Z_a-df-z])"
+)
+
 MACROS: dict[str, str] = {
     "assign": r"""["'\]]{0,2}\s{0,3}(?::=|=>|:|=)\s{0,3}(?:["'`]|&quot;)?""",
     "name": r"[\w.-]{0,30}",
@@ -30,7 +41,13 @@ MACROS: dict[str, str] = {
         r"""|[^\r\n]{0,40}?[\s"'`=:(,\[{]"""
         r"""|[^\r\n]{0,30}\r?\n[^\r\n]{0,40}?[\s"'`=:(,\[{])"""
     ),
-    "host": r"""(?:\[[0-9A-Fa-f:.]{2,45}\]|(?:(?:[A-Za-z0-9_-]{1,6}|[A-Za-z0-9_-]{8,63}|[\-0-9A-DF-Z_a-df-z][A-Za-z0-9_-]{6}|[Ee][\-0-9A-WYZ_a-wyz][A-Za-z0-9_-]{5}|[Ee][Xx][\-0-9B-Z_b-z][A-Za-z0-9_-]{4}|[Ee][Xx][Aa][\-0-9A-LN-Z_a-ln-z][A-Za-z0-9_-]{3}|[Ee][Xx][Aa][Mm][\-0-9A-OQ-Z_a-oq-z][A-Za-z0-9_-]{2}|[Ee][Xx][Aa][Mm][Pp][\-0-9A-KM-Z_a-km-z][A-Za-z0-9_-]|[Ee][Xx][Aa][Mm][Pp][Ll][\-0-9A-DF-Z_a-df-z])\.){0,10}(?:[A-Za-z0-9_-]{1,6}|[A-Za-z0-9_-]{8,63}|[\-0-9A-DF-Z_a-df-z][A-Za-z0-9_-]{6}|[Ee][\-0-9A-WYZ_a-wyz][A-Za-z0-9_-]{5}|[Ee][Xx][\-0-9B-Z_b-z][A-Za-z0-9_-]{4}|[Ee][Xx][Aa][\-0-9A-LN-Z_a-ln-z][A-Za-z0-9_-]{3}|[Ee][Xx][Aa][Mm][\-0-9A-OQ-Z_a-oq-z][A-Za-z0-9_-]{2}|[Ee][Xx][Aa][Mm][Pp][\-0-9A-KM-Z_a-km-z][A-Za-z0-9_-]|[Ee][Xx][Aa][Mm][Pp][Ll][\-0-9A-DF-Z_a-df-z]))(?::[0-9]{1,5})?\.?(?:[/?#,;"'`\s\\)\]}>|]|$)""",
+    "host": (
+        r"""(?:\[[0-9A-Fa-f:.]{2,45}\]|(?:"""
+        + _LABEL
+        + r"""\.){0,10}"""
+        + _LABEL
+        + r""")(?::[0-9]{1,5})?\.?(?:[/?#,;"'`\s\\)\]}>|]|$)"""
+    ),
     "hex32": r"\b([a-fA-F0-9]{32})\b",
     "hex40": r"\b([a-fA-F0-9]{40})\b",
     "hex64": r"\b([a-fA-F0-9]{64})\b",
