@@ -7,13 +7,12 @@ worker processes as it is.
 from __future__ import annotations
 
 import bisect
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanner import context, filters
+from scanner import assignment, filekind, filters
 from scanner.cache import Cache, cache_key
 from scanner.decoders import (
     encoded_triggers,
@@ -22,18 +21,18 @@ from scanner.decoders import (
     map_offset,
     unescape_backslashes,
 )
+from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
 from scanner.models import Chunk, Confidence, Finding, Position, SourceProblem
+from scanner.nameshape import Kind
 from scanner.prefilter import Prefilter, build_prefilter
-from scanner.rulebook.compile import GENERIC_WORDS, CompiledRule, Ruleset
+from scanner.rulebook.compile import CompiledRule, Ruleset
 from scanner.secret import Secret
 from scanner.validators.offline import CHECKSUMS, meets_requirements, shannon_entropy
 from scanner.validators.structure import STRUCTURE_CHECKS
-from scanner.valueshape import Kind
+from scanner.windows import _iter_rule_matches, _Lowered
 
 if TYPE_CHECKING:
     from regex import Match, Pattern
-
-REGEX_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,96 +93,6 @@ def is_valid_secret(
     return True, entropy
 
 
-_NOT_A_PROVIDER = frozenset(
-    [
-        "age",
-        "privatekey",
-        "bind",
-        "box",
-        "line",
-        "matrix",
-        "modal",
-        "monday",
-        "segment",
-        "spaces",
-        "shortcut",
-        "together",
-        "wise",
-        "bolt",
-        "checkout",
-        "comet",
-        "exa",
-        "expo",
-        "percy",
-        "readme",
-        "render",
-        "sauce",
-        "signalfx",
-        "neon",
-        "dose",
-        "atlas",
-        "circle",
-        "drone",
-        "duo",
-        "galaxy",
-        "jira",
-        "linear",
-        "lob",
-        "notion",
-        "octopus",
-        "oracle",
-        "plaid",
-        "square",
-        "stream",
-        "stability",
-        "spaces",
-        "vault",
-        "zoom",
-    ]
-)
-
-
-# Words that name a kind of credential, not who issued it: ``license`` + ``key`` or
-# ``consumer`` + ``secret`` joined are not provider names even when a rule's keyword is.
-_CREDENTIAL_WORDS = GENERIC_WORDS | frozenset(
-    [
-        "key",
-        "keys",
-        "secret",
-        "secrets",
-        "token",
-        "tokens",
-        "password",
-        "passwd",
-        "pwd",
-        "pass",
-        "consumer",
-        "license",
-        "master",
-        "signing",
-        "encryption",
-        "subscription",
-        "shared",
-        "storage",
-    ]
-)
-
-
-def _names_provider(name: str, providers: frozenset[str]) -> bool:
-    """``names_known_provider`` without joining a credential word to its neighbour."""
-    tokens = name_tokens(name)
-    for i, token in enumerate(tokens):
-        if token in providers:
-            return True
-        if i + 1 < len(tokens):
-            nxt = tokens[i + 1]
-            if token in _CREDENTIAL_WORDS or nxt in _CREDENTIAL_WORDS:
-                continue
-            if token + nxt in providers:
-                return True
-    return False
-
-
 def _context_mode(rule: CompiledRule) -> str:
     """How a generic rule's matches are judged: ``assignment`` (name, operator, value),
     ``named-value`` (the name is capture group 1), ``cli-password``, or "" (not at all)."""
@@ -216,194 +125,6 @@ def _is_code_reference(text: str, start: int, end: int, secret: str) -> bool:
     return after in ("(", ".", "[") or before == "." or filters.is_enum_member(secret)
 
 
-def _keyword_positions(lowered: str, keywords: tuple[str, ...]) -> list[int]:
-    positions: list[int] = []
-    for kw in keywords:
-        pos = lowered.find(kw)
-        while pos != -1:
-            positions.append(pos)
-            pos = lowered.find(kw, pos + 1)
-    positions.sort()
-    return positions
-
-
-def _keyword_positions_in(
-    lowered: str, keywords: tuple[str, ...], regions: list[tuple[int, int]]
-) -> list[int]:
-    """Keyword positions inside ``regions`` (merged, sorted): the same as filtering
-    ``_keyword_positions`` by them, without walking every occurrence in a large text."""
-    positions: list[int] = []
-    for start, end in regions:
-        for kw in keywords:
-            pos = lowered.find(kw, start, end)
-            while pos != -1:
-                positions.append(pos)
-                pos = lowered.find(kw, pos + 1, end)
-    positions.sort()
-    return positions
-
-
-def _windows(positions: list[int], back: int, forward: int, size: int) -> list[tuple[int, int]]:
-    """Merged ``[pos - back, pos + forward)`` windows around keyword positions."""
-    merged: list[tuple[int, int]] = []
-    for pos in positions:
-        start, end = max(0, pos - back), min(size, pos + forward)
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _inside(positions: list[int], regions: list[tuple[int, int]]) -> list[int]:
-    starts = [s for s, _ in regions]
-    out = []
-    for pos in positions:
-        i = bisect.bisect_right(starts, pos) - 1
-        if i >= 0 and pos < regions[i][1]:
-            out.append(pos)
-    return out
-
-
-class _Lowered:
-    """A chunk's text lowercased for keyword search, computed only when needed: rules located
-    by Hyperscan lowercase just their regions of ASCII text."""
-
-    __slots__ = ("_done", "_text", "_value")
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._value: str | None = None
-        self._done = False
-
-    def get(self) -> str | None:
-        """The lowercased text, or None when lowercasing shifts offsets (a few non-ASCII
-        characters lowercase to two)."""
-        if not self._done:
-            lower = self._text.lower()
-            self._value = lower if len(lower) == len(self._text) else None
-            self._done = True
-        return self._value
-
-    def positions_in(
-        self, keywords: tuple[str, ...], regions: list[tuple[int, int]]
-    ) -> list[int] | None:
-        """Keyword positions inside ``regions``; None when lowercasing shifts offsets."""
-        text = self._text
-        if self._done or not text.isascii():
-            lowered = self.get()
-            return None if lowered is None else _keyword_positions_in(lowered, keywords, regions)
-        positions: list[int] = []
-        for start, end in regions:
-            seg = text[start:end].lower()
-            for kw in keywords:
-                pos = seg.find(kw)
-                while pos != -1:
-                    positions.append(start + pos)
-                    pos = seg.find(kw, pos + 1)
-        positions.sort()
-        return positions
-
-
-def _anchored_matches(rule: CompiledRule, text: str, positions: list[int]) -> Iterator[Match[str]]:
-    """Matches of a keyword-anchored rule starting at ``positions``, without overlaps."""
-    last_end = -1
-    window = rule.spec.window
-    for pos in positions:
-        m = rule.regex.match(text, pos, min(len(text), pos + window), timeout=REGEX_TIMEOUT)
-        if m is not None and m.start() >= last_end:
-            last_end = m.end()
-            yield m
-
-
-def _iter_rule_matches(
-    rule: CompiledRule,
-    text: str,
-    lowered: str | None | _Lowered,
-    regions: list[tuple[int, int]] | None = None,
-) -> Iterator[Match[str]]:
-    """Matches of ``rule`` in ``text``, searched only near its keywords.
-
-    Every match contains a keyword and is at most ``window`` characters long, so searching
-    ``[keyword - window, keyword + window)`` finds it; anchored rules match *at* a keyword.
-    ``regions`` (from the Hyperscan locator) narrow this further: every match lies inside one.
-    The result depends only on the text, never on which prefilter engine ran.
-    """
-    spec = rule.spec
-    merged = _merge(regions) if regions is not None else None
-    if isinstance(lowered, _Lowered):
-        if spec.anchor_keyword and merged is not None:
-            found = lowered.positions_in(spec.keywords, merged)
-            if found is None:  # lowercasing shifts offsets; search everything
-                yield from rule.regex.finditer(text, timeout=REGEX_TIMEOUT)
-            else:
-                yield from _anchored_matches(rule, text, found)
-            return
-        low = lowered.get()
-    else:
-        low = lowered
-    if low is None:  # non-ASCII: lowercasing may shift offsets; search everything
-        yield from rule.regex.finditer(text, timeout=REGEX_TIMEOUT)
-        return
-    if spec.anchor_keyword:
-        if merged is not None:
-            positions = _keyword_positions_in(low, spec.keywords, merged)
-        else:
-            positions = _keyword_positions(low, spec.keywords)
-        yield from _anchored_matches(rule, text, positions)
-        return
-    if merged is not None:
-        windows = _merge([(s, min(len(text), e + spec.window)) for s, e in merged])
-    else:
-        positions = _keyword_positions(low, spec.keywords)
-        windows = _windows(positions, spec.window, spec.window, len(text))
-        if sum(end - start for start, end in windows) > len(text) // 2:
-            windows = [(0, len(text))]
-    for start, end in windows:
-        yield from rule.regex.finditer(text, start, end, timeout=REGEX_TIMEOUT)
-
-
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def assignment_name(text: str, start: int, limit: int = 64) -> str:
-    """The identifier around ``start`` (``MISTRAL_API_KEY``, ``acme.apiToken``)."""
-    lo = start
-    while lo > 0 and start - lo < limit and text[lo - 1] in _NAME_CHARS:
-        lo -= 1
-    hi = start
-    while hi < len(text) and hi - start < limit and text[hi] in _NAME_CHARS:
-        hi += 1
-    return text[lo:hi]
-
-
-def name_tokens(name: str) -> list[str]:
-    """``MISTRAL_API_KEY`` → mistral, api, key; ``newRelicKey`` → new, relic, key."""
-    spaced = _CAMEL.sub("_", name)
-    return [t for t in re.split(r"[_.\-]+", spaced.lower()) if t]
-
-
-def names_known_provider(name: str, providers: frozenset[str]) -> bool:
-    tokens = name_tokens(name)
-    for i, token in enumerate(tokens):
-        if token in providers:
-            return True
-        if i + 1 < len(tokens) and token + tokens[i + 1] in providers:
-            return True
-    return False
-
-
 def _confirm(
     rule: CompiledRule,
     text: str,
@@ -412,7 +133,7 @@ def _confirm(
     regions: list[tuple[int, int]] | None = None,
     providers: frozenset[str] = frozenset(),
     prefixes: tuple[str, ...] = (),
-    file: context.FileContext | None = None,
+    file: filekind.FileContext | None = None,
 ) -> list[_Candidate]:
     out: list[_Candidate] = []
     keywords = rule.spec.keywords
@@ -462,17 +183,17 @@ def _assess(
     text: str,
     m: Match[str],
     group: int,
-    file: context.FileContext | None,
+    file: filekind.FileContext | None,
     want: tuple[Kind, ...],
-) -> context.Assessment | None:
-    fc = file if file is not None else context.FileContext("unknown")
+) -> assignment.Assessment | None:
+    fc = file if file is not None else filekind.FileContext("unknown")
     start, end = m.span(group)
     if mode == "assignment":
-        return context.assess(text, m.start(), start, file=fc, want=want, value_end=end)
+        return assignment.assess(text, m.start(), start, file=fc, want=want, value_end=end)
     if mode == "named-value":
         quote = text[start - 1 : start] if start else ""
-        return context.assess_named(text, m.group(1), start, end, quote, file=fc)
-    return context.assess_cli_password(text, start, end, file=fc)
+        return assignment.assess_named(text, m.group(1), start, end, quote, file=fc)
+    return assignment.assess_cli_password(text, start, end, file=fc)
 
 
 def _dedupe(cands: Iterable[_Candidate]) -> list[_Candidate]:
@@ -607,7 +328,7 @@ class Matcher:
         if not candidates:
             return []
         path = chunk.path_for_rules or chunk.origin.path
-        file = context.file_context(path)
+        file = filekind.file_context(path)
         # lowercased on demand; a few characters lowercase to two and shift offsets: then
         # rules search without keywords
         lowered = _Lowered(text)

@@ -10,669 +10,20 @@ Every function is pure and tested on its own (``tests/test_value_shape.py``).
 
 from __future__ import annotations
 
-import enum
 import math
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
-
-class Kind(enum.IntEnum):
-    """What a name says its value is, weakest first."""
-
-    NONE = 0
-    AUTH = 1  # auth, credentials
-    KEY = 2  # key (encryption_key, license_key)
-    TOKEN = 3  # token, access_token
-    SECRET = 4  # secret, client_secret, api_key, private_key
-    PASSWORD = 5  # password, passwd, pwd, passphrase
-
-
-STRENGTH: dict[Kind, float] = {
-    Kind.NONE: 0.0,
-    Kind.AUTH: 0.45,
-    Kind.KEY: 0.55,
-    Kind.TOKEN: 0.7,
-    Kind.SECRET: 0.85,
-    Kind.PASSWORD: 1.0,
-}
-"""How strongly a name of each kind says "this value is a credential"."""
-
-# ---------------------------------------------------------------------------------------------
-# names
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_SPLIT = re.compile(r"[^a-z0-9]+")
-
-_PASSWORD_WORDS = ("password", "passwd", "passphrase", "passcode", "passwort", "pwd", "pass")
-_NOT_PASS = (
-    "bypass",
-    "compass",
-    "surpass",
-    "trespass",
-    "overpass",
-    "underpass",
-    "impass",
-    "encompass",
+from scanner.nameshape import Kind
+from scanner.valuewords import (
+    NULLISH,
+    PLACEHOLDER_PARTS,
+    PLACEHOLDER_VALUES,
+    WEAK_PARTS,
+    WEAK_VALUES,
 )
-_NOT_KEY = (
-    "monkey",
-    "turkey",
-    "hockey",
-    "donkey",
-    "jockey",
-    "whiskey",
-    "hotkey",
-    "passkey",
-    "keyboard",
-    "keyword",
-    "keystroke",
-    "keypress",
-    "keydown",
-    "keyup",
-    "keycode",
-    "keypad",
-    "keyframe",
-    "keyframes",
-    "keychain",
-    "keyring",
-    "keystore",
-    "keyspace",
-    "keytab",
-    "keymap",
-    "keyset",
-    "keyed",
-    "keying",
-    "keyval",
-    "keyvalue",
-    "keyfile",
-    "keypair",
-    "keyid",
-    "keyname",
-    "keylen",
-    "pubkey",
-    "publickey",
-    "sitekey",
-    "primarykey",
-    "foreignkey",
-    "sortkey",
-    "cachekey",
-)
-
-# Tokens after the credential word that make the name about something else: password_hash,
-# token_url, secret_name, api_key_id, password_min_length, PasswordLastUsed.
-_NEGATIVE_AFTER = frozenset(
-    [
-        "id",
-        "ids",
-        "uuid",
-        "guid",
-        "hash",
-        "hashed",
-        "hashes",
-        "hasher",
-        "hashers",
-        "digest",
-        "checksum",
-        "sha",
-        "sha1",
-        "sha256",
-        "sha512",
-        "md5",
-        "crc",
-        "url",
-        "urls",
-        "uri",
-        "uris",
-        "endpoint",
-        "endpoints",
-        "path",
-        "paths",
-        "file",
-        "files",
-        "filename",
-        "filepath",
-        "dir",
-        "directory",
-        "folder",
-        "name",
-        "names",
-        "type",
-        "types",
-        "kind",
-        "mode",
-        "field",
-        "fields",
-        "len",
-        "length",
-        "size",
-        "min",
-        "max",
-        "count",
-        "counts",
-        "num",
-        "number",
-        "timeout",
-        "ttl",
-        "expiry",
-        "expires",
-        "expire",
-        "expiration",
-        "expired",
-        "expiresin",
-        "header",
-        "headers",
-        "param",
-        "params",
-        "prefix",
-        "suffix",
-        "format",
-        "fmt",
-        "pattern",
-        "patterns",
-        "regex",
-        "re",
-        "label",
-        "labels",
-        "prompt",
-        "placeholder",
-        "message",
-        "messages",
-        "msg",
-        "error",
-        "errors",
-        "err",
-        "help",
-        "hint",
-        "hints",
-        "text",
-        "title",
-        "desc",
-        "description",
-        "policy",
-        "policies",
-        "reset",
-        "rule",
-        "rules",
-        "validator",
-        "validators",
-        "validation",
-        "strength",
-        "enabled",
-        "enable",
-        "disabled",
-        "disable",
-        "required",
-        "require",
-        "env",
-        "var",
-        "vars",
-        "variable",
-        "variables",
-        "column",
-        "col",
-        "attr",
-        "attribute",
-        "property",
-        "prop",
-        "index",
-        "idx",
-        "location",
-        "store",
-        "storage",
-        "backend",
-        "backends",
-        "class",
-        "cls",
-        "method",
-        "algorithm",
-        "alg",
-        "algo",
-        "scheme",
-        "version",
-        "ver",
-        "style",
-        "color",
-        "icon",
-        "image",
-        "link",
-        "route",
-        "view",
-        "template",
-        "tpl",
-        "form",
-        "input",
-        "widget",
-        "button",
-        "btn",
-        "callback",
-        "handler",
-        "func",
-        "fn",
-        "function",
-        "source",
-        "src",
-        "target",
-        "mapping",
-        "map",
-        "list",
-        "dict",
-        "changed",
-        "change",
-        "age",
-        "last",
-        "used",
-        "date",
-        "time",
-        "at",
-        "updated",
-        "created",
-        "lifetime",
-        "fingerprint",
-        "fingerprints",
-        "thumbprint",
-        "duration",
-        "interval",
-        "delay",
-        "retries",
-        "retry",
-        "attempts",
-        "attempt",
-        "history",
-        "policy",
-        "complexity",
-        "requirements",
-        "hint",
-        "hints",
-        "token_type",
-        "location",
-        "loc",
-        "store",
-        "ref",
-        "reference",
-        "arn",
-        "secretref",
-        "keyref",
-        "generator",
-        "generate",
-        "gen",
-        "factory",
-        "provider",
-        "providers",
-        "manager",
-        "mgr",
-        "service",
-        "client",
-        "module",
-        "util",
-        "utils",
-        "helper",
-        "helpers",
-        "option",
-        "options",
-        "config",
-        "conf",
-        "setting",
-        "settings",
-        "flag",
-        "flags",
-        "file_path",
-        "pos",
-        "position",
-        "offset",
-        "start",
-        "end",
-        "begin",
-        "stop",
-        "range",
-        "limit",
-        "limits",
-        "lower",
-        "upper",
-        "changed",
-        "visible",
-        "visibility",
-        "toggle",
-        "show",
-        "hide",
-        "mask",
-        "masked",
-        "field_name",
-        "selector",
-        "sel",
-        "xpath",
-        "locator",
-        "element",
-        "elem",
-        "el",
-        "input_id",
-        "div",
-        "span",
-        "request",
-        "response",
-        "req",
-        "resp",
-        "res",
-        "result",
-        "results",
-        "value_type",
-        "schema",
-        "serializer",
-        "widget",
-        "encoding",
-        "encoder",
-        "decoder",
-        "codec",
-        "cipher",
-        "algorithm",
-        "salt",
-        "rounds",
-        "iterations",
-        "cost",
-        "factor",
-    ]
-)
-# Tokens before the credential word that make the name about something else: cache_key,
-# primary_key, next_page_token, public_key, csrf_token, session_key, sort_key, forgot_password.
-_NEGATIVE_BEFORE = frozenset(
-    [
-        "cache",
-        "result",
-        "results",
-        "output",
-        "marker",
-        "sort",
-        "primary",
-        "foreign",
-        "dict",
-        "map",
-        "lookup",
-        "index",
-        "partition",
-        "row",
-        "column",
-        "object",
-        "bucket",
-        "hot",
-        "short",
-        "shortcut",
-        "public",
-        "pub",
-        "site",
-        "publishable",
-        "idempotency",
-        "natural",
-        "composite",
-        "unique",
-        "registry",
-        "config",
-        "setting",
-        "settings",
-        "i18n",
-        "translation",
-        "message",
-        "field",
-        "group",
-        "state",
-        "query",
-        "request",
-        "shard",
-        "routing",
-        "dedup",
-        "dedupe",
-        "match",
-        "hash",
-        "page",
-        "next",
-        "prev",
-        "previous",
-        "continuation",
-        "pagination",
-        "cursor",
-        "sync",
-        "csrf",
-        "xsrf",
-        "session",
-        "sessions",
-        "lexer",
-        "parser",
-        "tokenizer",
-        "sequence",
-        "seq",
-        "input",
-        "output",
-        "max",
-        "min",
-        "num",
-        "number",
-        "count",
-        "total",
-        "len",
-        "length",
-        "reset",
-        "forgot",
-        "forget",
-        "show",
-        "hide",
-        "toggle",
-        "validate",
-        "validation",
-        "verify",
-        "check",
-        "is",
-        "has",
-        "use",
-        "uses",
-        "using",
-        "require",
-        "requires",
-        "enable",
-        "enables",
-        "allow",
-        "allows",
-        "no",
-        "without",
-        "missing",
-        "invalid",
-        "empty",
-        "blank",
-        "change",
-        "update",
-        "edit",
-        "set",
-        "get",
-        "new_ssh",
-        "ssh",
-        "gpg",
-        "pgp",
-        "gnupg",
-        "kms",
-        "foreign",
-        "s3",
-        "redis_cache",
-        "memcache",
-        "cached",
-        "event",
-        "events",
-        "item",
-        "items",
-        "node",
-        "nodes",
-        "entry",
-        "entries",
-        "record",
-        "records",
-        "attr",
-        "attribute",
-        "property",
-        "prop",
-        "data",
-        "meta",
-        "metadata",
-        "id",
-        "uuid",
-        "sort_by",
-        "order",
-        "group_by",
-        "partition_by",
-        "distinct",
-        "cluster",
-        "tag",
-        "tags",
-        "label",
-        "labels",
-        "form",
-        "widget",
-        "column_name",
-        "translation_key",
-        "i18n_key",
-        "storage_key",
-        "local_storage",
-        "localstorage",
-        "storage",
-        "sessionstorage",
-        "react",
-        "vue",
-        "key_fn",
-        "keyfunc",
-        "dataset",
-        "tab",
-        "route",
-        "router",
-        "menu",
-        "mouse",
-        "keyboard",
-        "press",
-        "release",
-    ]
-)
-_ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "uid", "oid", "gid", "pk"})
-_HASH_WORDS = frozenset(
-    {"hash", "hashed", "hashes", "digest", "checksum", "sha", "sha1", "sha256", "sha512", "md5"}
-)
-
-
-def split_name(name: str) -> list[str]:
-    """``MISTRAL_API_KEY`` → mistral, api, key; ``newRelicKey`` → new, relic, key;
-    ``$db->password`` → db, password."""
-    return [t for t in _SPLIT.split(_CAMEL.sub("_", name).lower()) if t]
-
-
-def _token_kind(token: str) -> Kind:
-    """The credential kind a single name token names (``dbpassword`` → PASSWORD)."""
-    if token.endswith(_NOT_PASS) or token.startswith(_NOT_KEY) or token.endswith(_NOT_KEY):
-        return Kind.NONE
-    for word in _PASSWORD_WORDS:
-        if token in (word, word + "s") or (token.endswith(word) and len(token) <= len(word) + 8):
-            return Kind.PASSWORD
-    if token in ("secret", "secrets") or token.endswith("secret"):
-        return Kind.SECRET
-    if token in ("apikey", "apikeys", "privatekey", "secretkey", "accesskey", "signingkey"):
-        return Kind.SECRET
-    if token in ("token", "tokens") or (token.endswith("token") and len(token) <= 14):
-        return Kind.TOKEN
-    if token in ("key", "keys") or (token.endswith("key") and len(token) <= 12):
-        return Kind.KEY
-    if token in ("credential", "credentials", "creds", "cred") or token.endswith("credentials"):
-        return Kind.AUTH
-    if token == "auth":
-        return Kind.AUTH
-    return Kind.NONE
-
-
-@dataclass(frozen=True, slots=True)
-class NameInfo:
-    """What an assigned name says about its value."""
-
-    kind: Kind
-    tokens: tuple[str, ...]
-    head: int  # index of the credential token in ``tokens`` (-1: none)
-    reason: str = ""  # why the name is not a credential name ("" when it is)
-
-    @property
-    def strength(self) -> float:
-        return 0.0 if self.reason else STRENGTH[self.kind]
-
-    @property
-    def before(self) -> tuple[str, ...]:
-        return self.tokens[: self.head] if self.head >= 0 else ()
-
-    @property
-    def after(self) -> tuple[str, ...]:
-        return self.tokens[self.head + 1 :] if self.head >= 0 else ()
-
-
-@lru_cache(maxsize=4096)
-def name_info(name: str) -> NameInfo:
-    """Classify an assigned name: which credential word it ends in, and whether the words
-    around it make it about something else (``password_hash``, ``cache_key``)."""
-    tokens = tuple(split_name(name))
-    if not tokens:
-        return NameInfo(Kind.NONE, tokens, -1, "empty")
-    # the last credential word decides: api_key_secret → secret; password_reset_token → token
-    head, kind = -1, Kind.NONE
-    for i in range(len(tokens) - 1, -1, -1):
-        k = _token_kind(tokens[i])
-        if k is not Kind.NONE:
-            head, kind = i, k
-            break
-    if head < 0:
-        return NameInfo(Kind.NONE, tokens, -1, "no credential word")
-    # api_key: the pair "api key" is a secret, not a mere key; private_key / secret_key too
-    if kind is Kind.KEY and head > 0 and tokens[head - 1] in ("api", "private", "secret"):
-        kind = Kind.SECRET
-    if kind is Kind.KEY and head > 0 and tokens[head - 1] in ("access", "master", "signing"):
-        kind = Kind.SECRET
-    if kind is Kind.TOKEN and head > 0 and tokens[head - 1] in ("access", "auth", "api", "bot"):
-        kind = Kind.SECRET if tokens[head - 1] != "access" else Kind.TOKEN
-    after = tokens[head + 1 :]
-    before = tokens[:head]
-    info = NameInfo(kind, tokens, head)
-    # a credential word inside the value part ("password_hash") → about something else
-    for t in after:
-        if t in _ID_WORDS:
-            return NameInfo(kind, tokens, head, "id")
-        if t in _HASH_WORDS:
-            return NameInfo(kind, tokens, head, "hash")
-        if t in _NEGATIVE_AFTER:
-            return NameInfo(kind, tokens, head, "qualifier:" + t)
-    if before:
-        last = before[-1]
-        if last in _NEGATIVE_BEFORE and kind is not Kind.PASSWORD:
-            return NameInfo(kind, tokens, head, "qualifier:" + last)
-        if kind is Kind.PASSWORD and last in {
-            "forgot",
-            "forget",
-            "reset",
-            "show",
-            "hide",
-            "toggle",
-            "validate",
-            "require",
-            "requires",
-            "min",
-            "max",
-            "enable",
-            "allow",
-            "no",
-            "use",
-            "is",
-            "has",
-            "hash",
-            "hashed",
-            "encrypted",
-            "hashing",
-        }:
-            return NameInfo(kind, tokens, head, "qualifier:" + last)
-        if any(t in _ID_WORDS for t in before[-1:]):
-            return NameInfo(kind, tokens, head, "id")
-    return info
-
-
-# ---------------------------------------------------------------------------------------------
-# values
 
 _CRYPT = re.compile(
     r"^(?:\$(?:2[abxy]?|1|5|6|7|y|gy|apr1|md5|sha1|argon2(?:id|i|d)|pbkdf2(?:-sha\d+)?"
@@ -711,61 +62,6 @@ def is_uuid(value: str) -> bool:
     return bool(UUID_RE.match(value))
 
 
-_NULLISH = frozenset(
-    [
-        "utf-8",
-        "utf8",
-        "ascii",
-        "latin-1",
-        "latin1",
-        "base64",
-        "none",
-        "null",
-        "nil",
-        "undefined",
-        "true",
-        "false",
-        "yes",
-        "no",
-        "on",
-        "off",
-        "empty",
-        "blank",
-        "nan",
-        "n/a",
-        "na",
-        "tbd",
-        "todo",
-        "fixme",
-        "string",
-        "str",
-        "bytes",
-        "int",
-        "integer",
-        "bool",
-        "boolean",
-        "any",
-        "object",
-        "char",
-        "text",
-        "varchar",
-        "secretstr",
-        "password",
-        "optional",
-        "required",
-        "default",
-        "unknown",
-        "invalid",
-        "missing",
-        "secret",
-        "token",
-        "key",
-        "value",
-        "values",
-    ]
-)
-
-
 _TYPE_EXPR = re.compile(r"^[A-Za-z_][\w.]*\[[\w., \[\]|]*\]$")
 
 
@@ -773,7 +69,7 @@ def is_nullish(value: str) -> bool:
     """``None``, ``null``, ``true``, a type name (``str``, ``SecretStr``, ``list[str]``,
     ``Sequence[Key]``), a keyword."""
     v = value.strip("\"'`;,()").lower()
-    return v in _NULLISH or bool(_TYPE_EXPR.match(value))
+    return v in NULLISH or bool(_TYPE_EXPR.match(value))
 
 
 _TEMPLATE = re.compile(
@@ -805,7 +101,11 @@ def is_lookup(value: str) -> bool:
 
 
 _DOTTED = re.compile(r"^@?[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+(?:\(\)?)?[;,]?$")
+
+
 _CALL = re.compile(r"^[A-Za-z_$][\w$.]*(?:\(|\[)")
+
+
 _PLAIN_IDENT = re.compile(r"^[A-Za-z_$][\w$]*[;,]?$")
 
 
@@ -852,9 +152,17 @@ _FILE_EXT = re.compile(
     r"|swift|cs|c|h|cpp|hpp|rs|sql|bak|tmp|dat|ppk|pgpass|netrc|htpasswd|secret|token|pwd)$",
     re.IGNORECASE,
 )
+
+
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]{1,15}://")
+
+
 _URL_CREDS = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]{1,15}://[^/@\s:]*:[^/@\s]+@")
+
+
 _WINPATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
+
+
 _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9_.@~ -]*$")
 
 
@@ -887,9 +195,17 @@ def is_path_or_url(value: str) -> bool:
 _DATE = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 )
+
+
 _VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+.][0-9A-Za-z.]+)?$")
+
+
 _IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")
+
+
 _NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?[A-Za-z%]{0,3}$")
+
+
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 
 
@@ -905,8 +221,14 @@ def is_data_literal(value: str) -> bool:
 
 
 _WORD_RUN = re.compile(r"[A-Z]?[a-z]{2,}|[A-Z]{2,}(?![a-z])")
+
+
 _WORDISH = re.compile(r"^[A-Za-z][a-z]+(?:[-_.][A-Za-z][a-z0-9]+)+$|^[a-z]+(?:[A-Z][a-z0-9]+)+$")
+
+
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:[_.:-][a-z0-9]+)+$")
+
+
 _UPPER_SNAKE = re.compile(r"^[A-Z][A-Z0-9]*(?:[_.][A-Z0-9]+)+$")
 
 
@@ -990,198 +312,13 @@ def word_coverage(value: str) -> float:
     return sum(len(w) for w in _WORD_RUN.findall(value)) / len(value)
 
 
-# Values that people write where a real secret would go.
-PLACEHOLDER_VALUES = frozenset(
-    [
-        "password",
-        "passwd",
-        "pass",
-        "pwd",
-        "secret",
-        "secrets",
-        "token",
-        "tokens",
-        "apikey",
-        "api_key",
-        "key",
-        "keys",
-        "mykey",
-        "mysecret",
-        "mypassword",
-        "mypass",
-        "mytoken",
-        "yourpassword",
-        "yourpass",
-        "yoursecret",
-        "yourtoken",
-        "yourkey",
-        "changeme",
-        "example",
-        "sample",
-        "demo",
-        "dummy",
-        "fake",
-        "placeholder",
-        "xxx",
-        "xxxxxx",
-        "xxxxxxxx",
-        "redacted",
-        "hidden",
-        "masked",
-        "removed",
-        "notsecret",
-        "none",
-        "null",
-        "nil",
-        "true",
-        "false",
-        "empty",
-        "blank",
-        "required",
-        "optional",
-        "todo",
-        "tbd",
-        "some_secret",
-        "my_secret",
-        "my_password",
-        "your_password",
-        "your_secret",
-        "your_token",
-        "your_api_key",
-        "api-key",
-        "apitoken",
-        "access_token",
-        "accesstoken",
-        "auth_token",
-        "authtoken",
-        "secret_key",
-        "secretkey",
-        "private_key",
-        "privatekey",
-        "client_secret",
-        "clientsecret",
-        "secret-key",
-        "api_secret",
-        "apisecret",
-        "username",
-        "user_password",
-        "userpassword",
-        "db_password",
-        "dbpassword",
-    ]
-)
-# Well-known weak or default passwords: real credentials often enough (a default database
-# password in a committed config), but reported with low confidence only.
-WEAK_VALUES = frozenset(
-    [
-        "admin",
-        "administrator",
-        "root",
-        "user",
-        "guest",
-        "default",
-        "changeit",
-        "letmein",
-        "qwerty",
-        "qwerty123",
-        "abc123",
-        "abcdef",
-        "abcd1234",
-        "123456",
-        "1234567",
-        "12345678",
-        "123456789",
-        "1234567890",
-        "000000",
-        "111111",
-        "hunter2",
-        "s3cr3t",
-        "s3cret",
-        "secr3t",
-        "password1",
-        "password123",
-        "passw0rd",
-        "p@ssw0rd",
-        "p@ssword",
-        "pa55word",
-        "pa$$word",
-        "test",
-        "testing",
-        "tester",
-        "testpass",
-        "testpassword",
-        "testsecret",
-        "testtoken",
-        "testkey",
-        "test123",
-        "test1234",
-        "secret123",
-        "admin123",
-        "root123",
-        "foobar",
-        "foo",
-        "bar",
-        "baz",
-        "qux",
-        "supersecret",
-        "topsecret",
-        "verysecret",
-        "insecure",
-        "welcome",
-        "welcome1",
-        "mysql",
-        "postgres",
-        "oracle",
-        "sa",
-    ]
-)
-_PLACEHOLDER_PARTS = (
-    "your",
-    "example",
-    "sample",
-    "dummy",
-    "placeholder",
-    "changeme",
-    "change_me",
-    "change-me",
-    "replace",
-    "insert",
-    "enter",
-    "redacted",
-    "xxxx",
-    "****",
-    "....",
-    "<",
-    ">",
-    "lorem",
-    "ipsum",
-    "notreal",
-    "not_real",
-    "not-real",
-    "fixme",
-    "todo",
-)
-_WEAK_PARTS = (
-    "test",
-    "fake",
-    "mock",
-    "demo",
-    "foo",
-    "bar",
-    "secret",
-    "password",
-    "passwd",
-    "token",
-)
-
-
 def is_placeholder_value(value: str) -> bool:
     """A value someone wrote instead of a secret: ``YourPassword``, ``changeme``,
     ``<password>``, ``my_secret``, ``xxxxxxxx``, ``insert-token-here``."""
     low = value.lower()
     if low in PLACEHOLDER_VALUES or low.strip("!#*.") in PLACEHOLDER_VALUES:
         return True
-    return any(p in low for p in _PLACEHOLDER_PARTS)
+    return any(p in low for p in PLACEHOLDER_PARTS)
 
 
 def is_weak_value(value: str) -> bool:
@@ -1192,7 +329,7 @@ def is_weak_value(value: str) -> bool:
 def weak_words(value: str) -> int:
     """How many test-ish words (``test``, ``fake``, ``foo``, ``secret``) the value contains."""
     low = value.lower()
-    return sum(1 for w in _WEAK_PARTS if w in low)
+    return sum(1 for w in WEAK_PARTS if w in low)
 
 
 _HTMLISH = re.compile(r"^(?:&[a-z]+;|&#\d+;|[a-z-]+:[a-z-]+;?|\d+(?:px|em|rem|vh|vw|%))$")
@@ -1214,10 +351,20 @@ class ValueVerdict:
 
 
 _SCOPED = re.compile(r"^@[\w.-]+[/:]|^\.[A-Za-z_][\w.]*$")
+
+
 _FINGERPRINT = re.compile(r"^(?:[0-9a-fA-F]{2}[:-]){5,}[0-9a-fA-F]{2}$")
+
+
 _NAMESPACED = re.compile(r"^[a-z][a-z0-9-]*:[A-Za-z][A-Za-z0-9_-]*(?:[:/][A-Za-z0-9_.*-]+)*$")
+
+
 _SYMBOL = re.compile(r"[^A-Za-z0-9_.:-]")
+
+
 _CAMEL_WORDS = re.compile(r"^(?:[A-Z][a-z]+){2,}$|^[a-z]+(?:[A-Z][a-z]+)+$")
+
+
 _CALLISH = re.compile(r"[A-Za-z_]\w*\(")
 
 

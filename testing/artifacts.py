@@ -360,9 +360,9 @@ def scan_api(path: Path, rules: Path, limits: Any = None) -> Any:
     from scanner.blob import Blob
     from scanner.commands.common import Settings, build_matcher, build_ruleset
     from scanner.config import Config
+    from scanner.engine.unit import scan_blob
     from scanner.extractors import Limits
     from scanner.models import Origin
-    from scanner.engine.unit import scan_blob
 
     settings = Settings(rule_files=(rules,), engine=ENGINE)
     config = Config()

@@ -1,5 +1,5 @@
 """Generic rules in context: assignment syntaxes across languages and formats, the noise they
-must not report, and the per-finding confidence (``scanner.context``)."""
+must not report, and the per-finding confidence (``scanner.assignment``)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from scanner.context import FileContext, assess, file_context, parse_assignment
+from scanner.assignment import assess, parse_assignment
+from scanner.filekind import FileContext, file_context
 from scanner.matcher import Matcher
 from scanner.models import Confidence, Finding
+from scanner.nameshape import Kind
 from scanner.rulebook.loader import load_ruleset
-from scanner.valueshape import Kind
 from testing.scan import ENGINES, build, scan_text
 
 RULESET = load_ruleset()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from scanner.nameshape import Kind, name_info, split_name
 from scanner.valueshape import (
-    Kind,
     camel_words,
     is_code_reference,
     is_data_literal,
@@ -17,9 +17,7 @@ from scanner.valueshape import (
     is_template,
     is_uuid,
     is_weak_value,
-    name_info,
     reject_reason,
-    split_name,
 )
 
 

@@ -1,10 +1,14 @@
 """``keyguard git [REPO]``: history (all refs, a branch, a range) or the staged index.
 
-History is scanned one unique blob at a time: ``git log --raw`` names every (blob, path) a commit
-introduced, each distinct blob is read once through ``git cat-file --batch`` and scanned once,
-and each finding is reported for every path that blob was introduced at, attributed to the
-oldest commit that put that secret at that path (a later edit of the same file does not repeat
-it). Whether HEAD still holds the secret is part of the provenance; deleted secrets are still
+History is scanned one unique blob at a time: ``git rev-list --objects`` names every blob
+reachable from the asked revisions once, streamed in bounded groups; each is read once through
+``git cat-file --batch`` and scanned once. Only then, and only for the blobs that had findings,
+one ``git log --raw`` names the (blob, path, commit) introductions (``sources.gitobjects``).
+Revisions that exclude commits (``--since``, pre-push ranges) list every introduction up front
+instead, as a range is small and ``rev-list`` would drop blobs re-added from excluded commits.
+Each finding is reported for every path that blob was introduced at, attributed to the oldest
+commit that put that secret at that path (a later edit of the same file does not repeat it).
+Whether HEAD still holds the secret is part of the provenance; deleted secrets are still
 reported.
 
 ``--staged`` scans the index against HEAD and, unless ``whole_files``, keeps only findings on
@@ -14,8 +18,10 @@ lines the change adds or modifies.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from scanner.blob import Blob
 from scanner.commands.common import Settings
 from scanner.engine.context import ScanContext
 from scanner.engine.results import BlobResult, ScanResult, finish
@@ -27,6 +33,7 @@ from scanner.rulebook.compile import Ruleset
 from scanner.sources import git as gitsrc
 from scanner.sources.git import CatFile, Introduction, Repo
 from scanner.sources.gitblobs import GitBlobs, ReadStats
+from scanner.sources.gitobjects import ReachableBlobs, excludes_commits, introductions_of
 
 _NO_COMMIT = gitsrc.Commit("", "", "", "", "")
 
@@ -82,9 +89,12 @@ class BlobFindings:
         self.seen: set[str] = set()
 
     def scan(self, wanted: dict[str, Introduction]) -> dict[str, list[Finding]]:
-        source = GitBlobs(self.cat, wanted, self.ctx.limits, self.stats)
+        return self.scan_blobs(GitBlobs(self.cat, wanted, self.ctx.limits, self.stats).items())
+
+    def scan_blobs(self, items: Iterable[Blob]) -> dict[str, list[Finding]]:
+        """Findings of the blobs with findings (blob id -> findings), the rest counted only."""
         out: dict[str, list[Finding]] = {}
-        for blob, result in scan_items(source.items(), self.ctx, self.total):
+        for blob, result in scan_items(items, self.ctx, self.total):
             self.total.merge(result, findings=False)
             self.scanned += 1
             if blob.key is not None:
@@ -157,28 +167,72 @@ def scan_history(repo: Repo, target: GitTarget, ctx: ScanContext) -> ScanResult:
         problems.append(
             SourceProblem(repo.given, "shallow clone: history is partial (git fetch --unshallow)")
         )
+    revs = target.log_revs()
+    if excludes_commits(revs):
+        return _scan_history_log(repo, revs, ctx, problems, started)
+    # Every reachable blob once, streamed; then the introductions of those with findings only.
+    blobs = BlobFindings(repo, ctx)
+    blobs.total.problems.extend(problems)
+    source = ReachableBlobs(repo, revs, blobs.cat, ctx.limits, blobs.stats)
+    per_blob = blobs.scan_blobs(source.items())
+    if source.failed is not None:
+        # rev-list could not walk the history: read it the older way, which names what the
+        # log can still reach and reports git's failure.
+        return _scan_history_log(repo, revs, ctx, problems, started)
+    log_problems: list[SourceProblem] = []
+    by_blob: dict[str, list[tuple[int, Introduction]]] = {}
+    intros = introductions_of(repo, revs, set(per_blob), log_problems, submodules=source.gitmodules)
+    for seq, intro in enumerate(intros, 1):
+        by_blob.setdefault(intro.blob, []).append((seq, intro))
+    blobs.total.problems.extend(log_problems)
+    return _attribute(repo, ctx, blobs, per_blob, by_blob, started)
+
+
+def _scan_history_log(
+    repo: Repo,
+    revs: list[str],
+    ctx: ScanContext,
+    problems: list[SourceProblem],
+    started: float,
+) -> ScanResult:
+    """History through one ``git log --raw`` that names every introduction up front (for
+    revisions that exclude commits, and when ``rev-list`` fails)."""
     by_blob: dict[str, list[tuple[int, Introduction]]] = {}
     count = 0
     log_problems: list[SourceProblem] = []
-    for count, intro in enumerate(
-        gitsrc.iter_introductions(repo, target.log_revs(), log_problems), 1
-    ):
+    for count, intro in enumerate(gitsrc.iter_introductions(repo, revs, log_problems), 1):
         by_blob.setdefault(intro.blob, []).append((count, intro))
     failed = [p for p in log_problems if "git log stopped early" in p.message]
     if count == 0 and failed:
         raise SourceError(
             f"{repo.given}: nothing could be read from the history ({failed[0].message})"
         )
-    problems.extend(log_problems)
     blobs = BlobFindings(repo, ctx)
     blobs.total.problems.extend(problems)
+    blobs.total.problems.extend(log_problems)
     per_blob = blobs.scan({sha: intros[0][1] for sha, intros in by_blob.items()})
+    return _attribute(repo, ctx, blobs, per_blob, by_blob, started)
+
+
+def _attribute(
+    repo: Repo,
+    ctx: ScanContext,
+    blobs: BlobFindings,
+    per_blob: dict[str, list[Finding]],
+    by_blob: dict[str, list[tuple[int, Introduction]]],
+    started: float,
+) -> ScanResult:
+    """Each finding at every path its blob was introduced at, from the oldest commit that put
+    that secret at that path; a rule's path allow list applies at each path (the scanned path
+    applied it already)."""
     best: dict[tuple[bytes, tuple[str, ...], str, str], _Found] = {}
     for sha, findings in per_blob.items():
-        intros = by_blob[sha]
+        intros = by_blob.get(sha, [])
         for finding in findings:
             for seq, intro in intros:
-                if intro is not intros[0][1] and _allowed_at(ctx.ruleset, finding, intro.path):
+                if intro.path != finding.origin.path and _allowed_at(
+                    ctx.ruleset, finding, intro.path
+                ):
                     continue
                 key = (
                     intro.raw_path,

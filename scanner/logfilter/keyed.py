@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from scanner import filters
-from scanner.matcher import name_tokens
+from scanner.deferral import name_tokens
 
 DSN_RULE = "logfilter.dsn-password"
 KEYED_RULE = "logfilter.keyed-secret"

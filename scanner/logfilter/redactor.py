@@ -33,7 +33,7 @@ class RedactionError(Exception):
 
 
 class RuleTimeout(RedactionError):
-    """A rule ran out of time on a text (``matcher.REGEX_TIMEOUT``): the text's state is
+    """A rule ran out of time on a text (``windows.REGEX_TIMEOUT``): the text's state is
     unknown, so it must not be written (fail closed)."""
 
     def __init__(self, problem: SourceProblem) -> None:

@@ -11,231 +11,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from scanner.filekind import FileContext, file_context
 from scanner.models import Confidence
+from scanner.nameshape import Kind, NameInfo, name_info
 from scanner.valueshape import (
-    Kind,
-    NameInfo,
     is_hex_digest,
     is_uuid,
     is_weak_value,
-    name_info,
     value_verdict,
     weak_words,
 )
 
 # ---------------------------------------------------------------------------------------------
 # files
-
-_CODE_EXT = frozenset(
-    [
-        "py",
-        "pyi",
-        "pyx",
-        "js",
-        "mjs",
-        "cjs",
-        "jsx",
-        "ts",
-        "tsx",
-        "go",
-        "java",
-        "kt",
-        "kts",
-        "scala",
-        "groovy",
-        "cs",
-        "vb",
-        "fs",
-        "rb",
-        "php",
-        "pl",
-        "pm",
-        "swift",
-        "m",
-        "mm",
-        "c",
-        "h",
-        "cc",
-        "cpp",
-        "cxx",
-        "hpp",
-        "hh",
-        "rs",
-        "dart",
-        "lua",
-        "r",
-        "jl",
-        "ex",
-        "exs",
-        "erl",
-        "clj",
-        "cljs",
-        "elm",
-        "hs",
-        "ml",
-        "vue",
-        "svelte",
-        "coffee",
-        "cr",
-        "nim",
-        "zig",
-        "sol",
-        "ipynb",
-    ]
-)
-_SHELL_EXT = frozenset(
-    [
-        "sh",
-        "bash",
-        "zsh",
-        "ksh",
-        "fish",
-        "ps1",
-        "psm1",
-        "bat",
-        "cmd",
-        "mk",
-        "makefile",
-        "dockerfile",
-    ]
-)
-_SHELL_NAMES = frozenset({"dockerfile", "makefile", "jenkinsfile", "vagrantfile", "procfile"})
-_CONFIG_EXT = frozenset(
-    [
-        "yaml",
-        "yml",
-        "json",
-        "json5",
-        "jsonc",
-        "ini",
-        "cfg",
-        "conf",
-        "config",
-        "cnf",
-        "env",
-        "properties",
-        "toml",
-        "xml",
-        "plist",
-        "tf",
-        "tfvars",
-        "hcl",
-        "tpl",
-        "j2",
-        "jinja",
-        "erb",
-        "gradle",
-        "pom",
-        "sbt",
-        "npmrc",
-        "pypirc",
-        "netrc",
-        "pgpass",
-        "htpasswd",
-        "service",
-        "desktop",
-        "settings",
-        "props",
-        "targets",
-        "csproj",
-        "vbproj",
-        "nuspec",
-        "xaml",
-        "resx",
-        "manifest",
-        "lst",
-    ]
-)
-_MARKUP_EXT = frozenset(
-    [
-        "md",
-        "markdown",
-        "rst",
-        "txt",
-        "adoc",
-        "asciidoc",
-        "html",
-        "htm",
-        "org",
-        "tex",
-        "rtf",
-        "wiki",
-        "text",
-    ]
-)
-_SKIP_NAMES = frozenset(
-    {
-        "package-lock.json",
-        "npm-shrinkwrap.json",
-        "yarn.lock",
-        "pnpm-lock.yaml",
-        "poetry.lock",
-        "pipfile.lock",
-        "cargo.lock",
-        "gemfile.lock",
-        "composer.lock",
-        "go.sum",
-        "uv.lock",
-        "pdm.lock",
-        "mix.lock",
-        "podfile.lock",
-        "packages.lock.json",
-        "flake.lock",
-        "bun.lock",
-    }
-)
-_SKIP_EXT = frozenset(
-    ["po", "pot", "mo", "xlf", "xliff", "strings", "stringsdict", "ftl", "arb", "lock", "map"]
-)
-_MINIFIED = re.compile(
-    r"[.-]min\.(?:js|css|mjs)$|[.-]bundle\.js$|(?:^|/)dist/.*\.js$|\.chunk\.js$"
-    r"|[.-][0-9a-f]{8,20}\.(?:js|mjs|css)$|(?:^|/)static/(?:js|css)/|widgetbundle\.js$"
-)
-_TEST_PATH = re.compile(
-    r"(?:^|[/\\])(?:tests?|testing|spec|specs|__tests__|__mocks__|fixtures?|testdata|test_data"
-    r"|examples?|samples?|demos?|mocks?|stubs?|e2e|integration_tests?|unit_tests?)(?:[/\\]|$)"
-    r"|(?:^|[/\\])(?:test_[^/\\]*|[^/\\]*_tests?\.[a-z]+|[^/\\]*\.(?:test|spec)\.[a-z]+"
-    r"|[^/\\]*Tests?\.(?:java|cs|kt|scala|php|swift)|conftest\.py)$",
-    re.IGNORECASE,
-)
-_DOC_PATH = re.compile(r"(?:^|[/\\])(?:docs?|documentation|man|wiki)(?:[/\\]|$)", re.IGNORECASE)
-_I18N_PATH = re.compile(r"(?:^|[/\\])(?:locales?|i18n|l10n|lang|translations?|LC_MESSAGES)[/\\]")
-
-
-@dataclass(frozen=True, slots=True)
-class FileContext:
-    """What kind of file a candidate is in, from its path alone."""
-
-    kind: str  # code | shell | config | markup | unknown
-    test: bool = False  # test, fixture, example or documentation path
-    skip: bool = False  # lock file, translation catalog, minified bundle: no generic findings
-
-
-def file_context(path: str) -> FileContext:
-    """``src/db.py`` → code; ``deploy/app.yaml`` → config; ``yarn.lock`` → skip;
-    ``tests/test_auth.py`` → code, test."""
-    if not path:
-        return FileContext("unknown")
-    # archive members and decoded layers are shown as a!b: the innermost name counts
-    inner = path.replace("\\", "/").rsplit("!", 1)[-1]
-    base = inner.rsplit("/", 1)[-1].lower()
-    if base.endswith((".gz", ".bz2", ".xz")):
-        base = base.rsplit(".", 1)[0]
-    test = bool(_TEST_PATH.search(inner) or _DOC_PATH.search(inner))
-    if base in _SKIP_NAMES or _MINIFIED.search(inner):
-        return FileContext("code", test, True)
-    ext = base.rsplit(".", 1)[-1] if "." in base else ""
-    if ext in _SKIP_EXT or (ext == "json" and _I18N_PATH.search(inner)):
-        return FileContext("config", test, True)
-    if base.startswith(".env") or base.endswith(".env") or ext in _CONFIG_EXT:
-        return FileContext("config", test)
-    if base in _SHELL_NAMES or ext in _SHELL_EXT or base.startswith("dockerfile"):
-        return FileContext("shell", test)
-    if ext in _CODE_EXT:
-        return FileContext("code", test)
-    if ext in _MARKUP_EXT:
-        return FileContext("markup", test)
-    return FileContext("unknown", test)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,7 +76,7 @@ class Assignment:
     value: str
     start: int  # span of the value in the text
     end: int
-    form: str = "assign"  # assign | call | xml | flag | compare | connstr
+    form: str = "assign"  # assign | call | xml | flag | compare
 
 
 def parse_assignment(
@@ -456,7 +244,7 @@ MIN_LENGTH: dict[Kind, int] = {
 MAX_LENGTH = 200
 DROP_BELOW = 0.3
 MEDIUM_FROM = 0.5
-HIGH_FROM = 0.72
+HIGH_FROM = 0.7
 
 
 def confidence_of(score: float) -> Confidence | None:
@@ -532,9 +320,10 @@ def value_score(
     return score
 
 
+# How strongly a name of each kind says "this value is a credential".
 _BASE: dict[Kind, float] = {
     Kind.PASSWORD: 0.45,
-    Kind.SECRET: 0.45,
+    Kind.SECRET: 0.43,
     Kind.TOKEN: 0.4,
     Kind.KEY: 0.3,
     Kind.AUTH: 0.3,

@@ -1,0 +1,323 @@
+"""What a setting name says: a password, a secret, a token, a key, or something else that
+merely contains such a word (``password_hash``, ``token_url``, ``cache_key``, ``*_id``)."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from scanner.namewords import (
+    HASH_WORDS,
+    ID_WORDS,
+    NEGATIVE_AFTER,
+    NOT_KEY,
+    NOT_PASS,
+    PASSWORD_WORDS,
+)
+
+# Tokens before the credential word that make the name about something else: cache_key,
+# primary_key, next_page_token, public_key, csrf_token, session_key, sort_key, forgot_password.
+_NEGATIVE_BEFORE = frozenset(
+    [
+        "cache",
+        "result",
+        "results",
+        "output",
+        "marker",
+        "sort",
+        "primary",
+        "foreign",
+        "dict",
+        "map",
+        "lookup",
+        "index",
+        "partition",
+        "row",
+        "column",
+        "object",
+        "bucket",
+        "hot",
+        "short",
+        "shortcut",
+        "public",
+        "pub",
+        "site",
+        "publishable",
+        "idempotency",
+        "natural",
+        "composite",
+        "unique",
+        "registry",
+        "config",
+        "setting",
+        "settings",
+        "i18n",
+        "translation",
+        "message",
+        "field",
+        "group",
+        "state",
+        "query",
+        "request",
+        "shard",
+        "routing",
+        "dedup",
+        "dedupe",
+        "match",
+        "hash",
+        "page",
+        "next",
+        "prev",
+        "previous",
+        "continuation",
+        "pagination",
+        "cursor",
+        "sync",
+        "csrf",
+        "xsrf",
+        "session",
+        "sessions",
+        "lexer",
+        "parser",
+        "tokenizer",
+        "sequence",
+        "seq",
+        "input",
+        "output",
+        "max",
+        "min",
+        "num",
+        "number",
+        "count",
+        "total",
+        "len",
+        "length",
+        "reset",
+        "forgot",
+        "forget",
+        "show",
+        "hide",
+        "toggle",
+        "validate",
+        "validation",
+        "verify",
+        "check",
+        "is",
+        "has",
+        "use",
+        "uses",
+        "using",
+        "require",
+        "requires",
+        "enable",
+        "enables",
+        "allow",
+        "allows",
+        "no",
+        "without",
+        "missing",
+        "invalid",
+        "empty",
+        "blank",
+        "change",
+        "update",
+        "edit",
+        "set",
+        "get",
+        "new_ssh",
+        "ssh",
+        "gpg",
+        "pgp",
+        "gnupg",
+        "kms",
+        "foreign",
+        "s3",
+        "redis_cache",
+        "memcache",
+        "cached",
+        "event",
+        "events",
+        "item",
+        "items",
+        "node",
+        "nodes",
+        "entry",
+        "entries",
+        "record",
+        "records",
+        "attr",
+        "attribute",
+        "property",
+        "prop",
+        "data",
+        "meta",
+        "metadata",
+        "id",
+        "uuid",
+        "sort_by",
+        "order",
+        "group_by",
+        "partition_by",
+        "distinct",
+        "cluster",
+        "tag",
+        "tags",
+        "label",
+        "labels",
+        "form",
+        "widget",
+        "column_name",
+        "translation_key",
+        "i18n_key",
+        "storage_key",
+        "local_storage",
+        "localstorage",
+        "storage",
+        "sessionstorage",
+        "react",
+        "vue",
+        "key_fn",
+        "keyfunc",
+        "dataset",
+        "tab",
+        "route",
+        "router",
+        "menu",
+        "mouse",
+        "keyboard",
+        "press",
+        "release",
+    ]
+)
+
+
+class Kind(enum.IntEnum):
+    """What a name says its value is, weakest first."""
+
+    NONE = 0
+    AUTH = 1  # auth, credentials
+    KEY = 2  # key (encryption_key, license_key)
+    TOKEN = 3  # token, access_token
+    SECRET = 4  # secret, client_secret, api_key, private_key
+    PASSWORD = 5  # password, passwd, pwd, passphrase
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def split_name(name: str) -> list[str]:
+    """``MISTRAL_API_KEY`` → mistral, api, key; ``newRelicKey`` → new, relic, key;
+    ``$db->password`` → db, password."""
+    return [t for t in _SPLIT.split(_CAMEL.sub("_", name).lower()) if t]
+
+
+def _token_kind(token: str) -> Kind:
+    """The credential kind a single name token names (``dbpassword`` → PASSWORD)."""
+    if token.endswith(NOT_PASS) or token.startswith(NOT_KEY) or token.endswith(NOT_KEY):
+        return Kind.NONE
+    for word in PASSWORD_WORDS:
+        if token in (word, word + "s") or (token.endswith(word) and len(token) <= len(word) + 8):
+            return Kind.PASSWORD
+    if token in ("secret", "secrets") or token.endswith("secret"):
+        return Kind.SECRET
+    if token in ("apikey", "apikeys", "privatekey", "secretkey", "accesskey", "signingkey"):
+        return Kind.SECRET
+    if token in ("token", "tokens") or (token.endswith("token") and len(token) <= 14):
+        return Kind.TOKEN
+    if token in ("key", "keys") or (token.endswith("key") and len(token) <= 12):
+        return Kind.KEY
+    if token in ("credential", "credentials", "creds", "cred") or token.endswith("credentials"):
+        return Kind.AUTH
+    if token == "auth":
+        return Kind.AUTH
+    return Kind.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class NameInfo:
+    """What an assigned name says about its value."""
+
+    kind: Kind
+    tokens: tuple[str, ...]
+    head: int  # index of the credential token in ``tokens`` (-1: none)
+    reason: str = ""  # why the name is not a credential name ("" when it is)
+
+    @property
+    def before(self) -> tuple[str, ...]:
+        return self.tokens[: self.head] if self.head >= 0 else ()
+
+    @property
+    def after(self) -> tuple[str, ...]:
+        return self.tokens[self.head + 1 :] if self.head >= 0 else ()
+
+
+@lru_cache(maxsize=4096)
+def name_info(name: str) -> NameInfo:
+    """Classify an assigned name: which credential word it ends in, and whether the words
+    around it make it about something else (``password_hash``, ``cache_key``)."""
+    tokens = tuple(split_name(name))
+    if not tokens:
+        return NameInfo(Kind.NONE, tokens, -1, "empty")
+    # the last credential word decides: api_key_secret → secret; password_reset_token → token
+    head, kind = -1, Kind.NONE
+    for i in range(len(tokens) - 1, -1, -1):
+        k = _token_kind(tokens[i])
+        if k is not Kind.NONE:
+            head, kind = i, k
+            break
+    if head < 0:
+        return NameInfo(Kind.NONE, tokens, -1, "no credential word")
+    # api_key: the pair "api key" is a secret, not a mere key; private_key / secret_key too
+    if kind is Kind.KEY and head > 0 and tokens[head - 1] in ("api", "private", "secret"):
+        kind = Kind.SECRET
+    if kind is Kind.KEY and head > 0 and tokens[head - 1] in ("access", "master", "signing"):
+        kind = Kind.SECRET
+    if kind is Kind.TOKEN and head > 0 and tokens[head - 1] in ("access", "auth", "api", "bot"):
+        kind = Kind.SECRET if tokens[head - 1] != "access" else Kind.TOKEN
+    after = tokens[head + 1 :]
+    before = tokens[:head]
+    info = NameInfo(kind, tokens, head)
+    # a credential word inside the value part ("password_hash") → about something else
+    for t in after:
+        if t in ID_WORDS:
+            return NameInfo(kind, tokens, head, "id")
+        if t in HASH_WORDS:
+            return NameInfo(kind, tokens, head, "hash")
+        if t in NEGATIVE_AFTER:
+            return NameInfo(kind, tokens, head, "qualifier:" + t)
+    if before:
+        last = before[-1]
+        if last in _NEGATIVE_BEFORE and kind is not Kind.PASSWORD:
+            return NameInfo(kind, tokens, head, "qualifier:" + last)
+        if kind is Kind.PASSWORD and last in {
+            "forgot",
+            "forget",
+            "reset",
+            "show",
+            "hide",
+            "toggle",
+            "validate",
+            "require",
+            "requires",
+            "min",
+            "max",
+            "enable",
+            "allow",
+            "no",
+            "use",
+            "is",
+            "has",
+            "hash",
+            "hashed",
+            "encrypted",
+            "hashing",
+        }:
+            return NameInfo(kind, tokens, head, "qualifier:" + last)
+        if any(t in ID_WORDS for t in before[-1:]):
+            return NameInfo(kind, tokens, head, "id")
+    return info

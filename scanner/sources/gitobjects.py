@@ -1,0 +1,176 @@
+"""Reachable blobs, each once, streamed; and the introductions of a chosen few blobs.
+
+History scanning in two passes, with memory bounded by what has findings:
+
+1. ``ReachableBlobs`` streams ``git rev-list --objects`` over the asked revisions (every object
+   reachable from them, each once, with a path it is reachable at) and yields each blob through
+   ``GitBlobs`` in groups of ``GROUP`` ids, so only one group's ids and paths are held at a time.
+2. ``introductions_of`` runs one ``git log --raw`` over the same revisions that keeps only the
+   entries of the blobs that had findings (``--find-object`` lets git itself drop the rest),
+   with the same rules as ``git.iter_introductions`` (oldest commit first, each (blob, path)
+   once, submodules reported, symlinks skipped).
+
+Revisions that exclude commits (``A..B``, ``^A``, ``--not``) are not for this module:
+``rev-list`` would also drop blobs that a new commit re-adds from an excluded one.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from scanner.blob import Blob
+from scanner.errors import SourceError
+from scanner.extractors import Limits
+from scanner.models import SourceProblem
+from scanner.sources.git import (
+    SUBMODULE_MODE,
+    SYMLINK_MODE,
+    ZERO_SHA,
+    CatFile,
+    Commit,
+    Introduction,
+    Repo,
+    _first_line,
+    _parse_record,
+    display_path,
+    git_argv,
+    git_env,
+    iter_log_records,
+)
+from scanner.sources.gitblobs import GitBlobs, ReadStats
+
+GROUP = 4096
+"""Blob ids held (with their paths) at a time while streaming."""
+MAX_FIND_OBJECTS = 20_000
+"""Beyond this many blobs with findings, the log pass filters in Python instead of git."""
+
+_NO_COMMIT = Commit("", "", "", "", "")
+
+
+def excludes_commits(revs: Sequence[str]) -> bool:
+    """Whether ``revs`` exclude commits (a range, ``^rev`` or ``--not``)."""
+    return any(r.startswith("^") or ".." in r or r == "--not" for r in revs)
+
+
+def rev_list_command(revs: Sequence[str]) -> list[str]:
+    return [
+        "rev-list",
+        "--objects",
+        "--filter=object:type=blob",
+        "--missing=print",
+        *revs,
+        "--",
+    ]
+
+
+@dataclass
+class ReachableBlobs:
+    """Every blob reachable from ``revs``, once, as a ``Source`` (blob id as content key).
+
+    ``failed`` holds git's message when ``rev-list`` stopped early (the listing is then
+    partial); ``listed`` counts the objects it named; ``gitmodules`` tells whether any
+    reachable tree has a ``.gitmodules`` file (there may be submodule links to report)."""
+
+    repo: Repo
+    revs: Sequence[str]
+    cat: CatFile
+    limits: Limits
+    stats: ReadStats
+    failed: str | None = None
+    listed: int = 0
+    gitmodules: bool = False
+
+    def items(self) -> Iterator[Blob]:
+        group: dict[str, Introduction] = {}
+        for sha, raw_path in self._objects():
+            if raw_path is not None and raw_path.rsplit(b"/", 1)[-1] == b".gitmodules":
+                self.gitmodules = True
+            group[sha] = Introduction(sha, raw_path or b"", "100644", _NO_COMMIT)
+            if len(group) >= GROUP:
+                yield from GitBlobs(self.cat, group, self.limits, self.stats).items()
+                group = {}
+        if group:
+            yield from GitBlobs(self.cat, group, self.limits, self.stats).items()
+
+    def _objects(self) -> Iterator[tuple[str, bytes | None]]:
+        """(object id, path) per listed object; commits (no path) are left out, missing
+        objects (``?id``) come with no path and are counted as missing by ``GitBlobs``."""
+        try:
+            proc = subprocess.Popen(
+                git_argv(["-c", "core.quotePath=false", *rev_list_command(self.revs)]),
+                cwd=self.repo.root,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                env=git_env(),
+            )
+        except FileNotFoundError:
+            raise SourceError("git is not installed (or not on PATH)") from None
+        assert proc.stdout is not None and proc.stderr is not None
+        errors: list[bytes] = []
+        stderr = proc.stderr
+        drain = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
+        drain.start()
+        try:
+            for line in proc.stdout:
+                line = line.rstrip(b"\n")
+                if line.startswith(b"?"):
+                    self.listed += 1
+                    yield line[1:].decode("ascii", "replace"), None
+                    continue
+                sha, sep, path = line.partition(b" ")
+                if not sep:
+                    continue  # a commit
+                self.listed += 1
+                yield sha.decode("ascii", "replace"), path
+        finally:
+            proc.stdout.close()
+            code = proc.wait()
+            drain.join()
+            stderr.close()
+            if code != 0:
+                self.failed = _first_line(b"".join(errors))
+
+
+def introductions_of(
+    repo: Repo,
+    revs: Sequence[str],
+    blobs: set[str],
+    problems: list[SourceProblem],
+    *,
+    submodules: bool = False,
+) -> Iterator[Introduction]:
+    """The introductions (as ``git.iter_introductions`` yields them, in the same order) of
+    ``blobs`` only. With ``submodules``, every entry is read so that submodule links are
+    reported; otherwise git drops every entry that is not one of ``blobs``."""
+    if not blobs and not submodules:
+        return
+    find: list[str] = []
+    if not submodules and len(blobs) <= MAX_FIND_OBJECTS:
+        find = [f"--find-object={sha}" for sha in sorted(blobs)]
+    seen: set[tuple[str, bytes]] = set()
+    reported: set[bytes] = set()
+    for record in iter_log_records(repo, [*find, *revs], problems):
+        commit, entries = _parse_record(record)
+        for mode, blob, status, path in entries:
+            if status.startswith("D") or blob == ZERO_SHA:
+                continue
+            if mode == SUBMODULE_MODE:
+                if path not in reported:
+                    reported.add(path)
+                    problems.append(
+                        SourceProblem(
+                            display_path(path), "submodule; not descended (scan it separately)"
+                        )
+                    )
+                continue
+            if mode == SYMLINK_MODE or blob not in blobs:
+                continue
+            key = (blob, path)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield Introduction(blob=blob, raw_path=path, mode=mode, commit=commit)

@@ -1,0 +1,173 @@
+"""Where a rule is confirmed: keyword positions, the windows around them (merged), the
+regions Hyperscan located, and the rule regex run only there."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from scanner.rulebook.compile import CompiledRule
+
+if TYPE_CHECKING:
+    from regex import Match
+
+REGEX_TIMEOUT = 10.0
+"""Seconds one rule may spend on one text before the match is abandoned (reported)."""
+
+
+def _keyword_positions(lowered: str, keywords: tuple[str, ...]) -> list[int]:
+    positions: list[int] = []
+    for kw in keywords:
+        pos = lowered.find(kw)
+        while pos != -1:
+            positions.append(pos)
+            pos = lowered.find(kw, pos + 1)
+    positions.sort()
+    return positions
+
+
+def _keyword_positions_in(
+    lowered: str, keywords: tuple[str, ...], regions: list[tuple[int, int]]
+) -> list[int]:
+    """Keyword positions inside ``regions`` (merged, sorted): the same as filtering
+    ``_keyword_positions`` by them, without walking every occurrence in a large text."""
+    positions: list[int] = []
+    for start, end in regions:
+        for kw in keywords:
+            pos = lowered.find(kw, start, end)
+            while pos != -1:
+                positions.append(pos)
+                pos = lowered.find(kw, pos + 1, end)
+    positions.sort()
+    return positions
+
+
+def _windows(positions: list[int], back: int, forward: int, size: int) -> list[tuple[int, int]]:
+    """Merged ``[pos - back, pos + forward)`` windows around keyword positions."""
+    merged: list[tuple[int, int]] = []
+    for pos in positions:
+        start, end = max(0, pos - back), min(size, pos + forward)
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _inside(positions: list[int], regions: list[tuple[int, int]]) -> list[int]:
+    starts = [s for s, _ in regions]
+    out = []
+    for pos in positions:
+        i = bisect.bisect_right(starts, pos) - 1
+        if i >= 0 and pos < regions[i][1]:
+            out.append(pos)
+    return out
+
+
+class _Lowered:
+    """A chunk's text lowercased for keyword search, computed only when needed: rules located
+    by Hyperscan lowercase just their regions of ASCII text."""
+
+    __slots__ = ("_done", "_text", "_value")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._value: str | None = None
+        self._done = False
+
+    def get(self) -> str | None:
+        """The lowercased text, or None when lowercasing shifts offsets (a few non-ASCII
+        characters lowercase to two)."""
+        if not self._done:
+            lower = self._text.lower()
+            self._value = lower if len(lower) == len(self._text) else None
+            self._done = True
+        return self._value
+
+    def positions_in(
+        self, keywords: tuple[str, ...], regions: list[tuple[int, int]]
+    ) -> list[int] | None:
+        """Keyword positions inside ``regions``; None when lowercasing shifts offsets."""
+        text = self._text
+        if self._done or not text.isascii():
+            lowered = self.get()
+            return None if lowered is None else _keyword_positions_in(lowered, keywords, regions)
+        positions: list[int] = []
+        for start, end in regions:
+            seg = text[start:end].lower()
+            for kw in keywords:
+                pos = seg.find(kw)
+                while pos != -1:
+                    positions.append(start + pos)
+                    pos = seg.find(kw, pos + 1)
+        positions.sort()
+        return positions
+
+
+def _anchored_matches(rule: CompiledRule, text: str, positions: list[int]) -> Iterator[Match[str]]:
+    """Matches of a keyword-anchored rule starting at ``positions``, without overlaps."""
+    last_end = -1
+    window = rule.spec.window
+    for pos in positions:
+        m = rule.regex.match(text, pos, min(len(text), pos + window), timeout=REGEX_TIMEOUT)
+        if m is not None and m.start() >= last_end:
+            last_end = m.end()
+            yield m
+
+
+def _iter_rule_matches(
+    rule: CompiledRule,
+    text: str,
+    lowered: str | None | _Lowered,
+    regions: list[tuple[int, int]] | None = None,
+) -> Iterator[Match[str]]:
+    """Matches of ``rule`` in ``text``, searched only near its keywords.
+
+    Every match contains a keyword and is at most ``window`` characters long, so searching
+    ``[keyword - window, keyword + window)`` finds it; anchored rules match *at* a keyword.
+    ``regions`` (from the Hyperscan locator) narrow this further: every match lies inside one.
+    The result depends only on the text, never on which prefilter engine ran.
+    """
+    spec = rule.spec
+    merged = _merge(regions) if regions is not None else None
+    if isinstance(lowered, _Lowered):
+        if spec.anchor_keyword and merged is not None:
+            found = lowered.positions_in(spec.keywords, merged)
+            if found is None:  # lowercasing shifts offsets; search everything
+                yield from rule.regex.finditer(text, timeout=REGEX_TIMEOUT)
+            else:
+                yield from _anchored_matches(rule, text, found)
+            return
+        low = lowered.get()
+    else:
+        low = lowered
+    if low is None:  # non-ASCII: lowercasing may shift offsets; search everything
+        yield from rule.regex.finditer(text, timeout=REGEX_TIMEOUT)
+        return
+    if spec.anchor_keyword:
+        if merged is not None:
+            positions = _keyword_positions_in(low, spec.keywords, merged)
+        else:
+            positions = _keyword_positions(low, spec.keywords)
+        yield from _anchored_matches(rule, text, positions)
+        return
+    if merged is not None:
+        windows = _merge([(s, min(len(text), e + spec.window)) for s, e in merged])
+    else:
+        positions = _keyword_positions(low, spec.keywords)
+        windows = _windows(positions, spec.window, spec.window, len(text))
+        if sum(end - start for start, end in windows) > len(text) // 2:
+            windows = [(0, len(text))]
+    for start, end in windows:
+        yield from rule.regex.finditer(text, start, end, timeout=REGEX_TIMEOUT)
