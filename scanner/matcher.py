@@ -23,7 +23,7 @@ from scanner.decoders import (
 )
 from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
 from scanner.models import Chunk, Confidence, Finding, Position, SourceProblem
-from scanner.nameshape import Kind
+from scanner.nameshape import Kind, names_non_secret
 from scanner.prefilter import Prefilter, build_prefilter
 from scanner.rulebook.compile import CompiledRule, Ruleset
 from scanner.secret import Secret
@@ -170,6 +170,15 @@ def _confirm(
         if not ok:
             continue
         if confidence is None and _is_code_reference(text, start, end, secret):
+            continue
+        # a provider rule that recognises the key by a nearby provider word (no keyword inside
+        # the secret itself): ``acme_request_id = <uuid>``, ``acme_commit: <sha>`` are not keys
+        lowered_secret = secret.lower()
+        if (
+            not mode
+            and not any(kw in lowered_secret for kw in keywords)
+            and names_non_secret(text[max(0, start - 96) : start])
+        ):
             continue
         checksum = None
         if rule.spec.checksum:

@@ -218,7 +218,7 @@ def split_name(name: str) -> list[str]:
 
 def _token_kind(token: str) -> Kind:
     """The credential kind a single name token names (``dbpassword`` → PASSWORD)."""
-    if token.endswith(NOT_PASS) or token.startswith(NOT_KEY) or token.endswith(NOT_KEY):
+    if token.endswith(NOT_PASS + NOT_KEY) or token.startswith(NOT_KEY):
         return Kind.NONE
     for word in PASSWORD_WORDS:
         if token in (word, word + "s") or (token.endswith(word) and len(token) <= len(word) + 8):
@@ -321,3 +321,71 @@ def name_info(name: str) -> NameInfo:
         if any(t in ID_WORDS for t in before[-1:]):
             return NameInfo(kind, tokens, head, "id")
     return info
+
+
+NON_SECRET_TAILS = frozenset(
+    {
+        *ID_WORDS,
+        *HASH_WORDS,
+        "commit",
+        "revision",
+        "rev",
+        "version",
+        "release",
+        "etag",
+        "fingerprint",
+        "thumbprint",
+        "request",
+        "trace",
+        "span",
+        "correlation",
+        "sha1sum",
+        "sha256sum",
+        "md5sum",
+        "integrity",
+        "uuid4",
+    }
+)
+"""Last words of a setting name (or the word just before a value) that say the value is an
+identifier, a hash or a version, not a credential: ``stripe_request_id``, ``acme_commit``,
+``# acme release <sha>``."""
+
+
+_NAME_TAIL = re.compile(r"([A-Za-z][A-Za-z0-9_.-]{0,63})[\s\"'`]*(?::=|=>|[=:(,])?[\s\"'`]*$")
+
+
+_IN_URL_AUTHORITY = re.compile(r"://[^/\s@]*$")
+
+
+def names_non_secret(text_before: str) -> bool:
+    """True when the name (or word) right before a value says the value is an id, a hash, a
+    commit or a version. ``text_before`` is the text up to the value's first character."""
+    before = text_before[-96:]
+    if _IN_URL_AUTHORITY.search(before):
+        return False  # ``https://build:<token>@host``: a user name, not a setting name
+    m = _NAME_TAIL.search(before)
+    if m is None:
+        return False
+    tokens = split_name(m.group(1))
+    if not tokens or tokens[-1] not in NON_SECRET_TAILS:
+        return False
+    # ``secret_id``, ``api_hash``, ``access_id``, ``dappId``: ids and hashes that are credentials
+    return len(tokens) < 2 or tokens[-2] not in CREDENTIAL_QUALIFIERS
+
+
+CREDENTIAL_QUALIFIERS = frozenset(
+    {
+        "secret",
+        "api",
+        "access",
+        "auth",
+        "private",
+        "client",
+        "app",
+        "dapp",
+        "consumer",
+        "key",
+        "reporter",
+    }
+)
+"""Words before an id or hash word that make the id or hash itself a credential."""
