@@ -180,7 +180,7 @@ def test_the_traps_fire_without_hardening(hostile: tuple[GitRepo, Path]) -> None
 
 def test_every_git_invocation_goes_through_git_argv() -> None:
     """No module spawns ``git`` directly: the hardened prefix cannot be forgotten."""
-    root = Path(__file__).resolve().parent.parent / "scanner"
+    root = Path(__file__).resolve().parents[2] / "scanner"
     offenders = []
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")

@@ -16,17 +16,7 @@ from scanner.extractors import Limits
 from scanner.sources.git import CatFile, open_repo
 from scanner.sources.gitblobs import ReadStats
 from scanner.sources.gitobjects import ReachableBlobs, excludes_commits, introductions_of
-from testing.gitrepo import GitRepo, cli_args, fake_token, git_repo, write_test_rules
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> GitRepo:
-    return git_repo(tmp_path)
-
-
-@pytest.fixture
-def rules(tmp_path: Path) -> Path:
-    return write_test_rules(tmp_path)
+from testing.gitrepo import GitRepo, cli_args, fake_token
 
 
 def run_git(repo: GitRepo, rules: Path, *extra: str) -> tuple[int, dict]:

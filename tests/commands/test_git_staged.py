@@ -3,21 +3,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
-from testing.gitrepo import GitRepo, cli_args, fake_token, git_repo, write_test_rules
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> GitRepo:
-    return git_repo(tmp_path)
-
-
-@pytest.fixture
-def rules(tmp_path: Path) -> Path:
-    return write_test_rules(tmp_path)
+from testing.gitrepo import GitRepo, cli_args, fake_token
 
 
 def staged(repo: GitRepo, rules: Path, *extra: str) -> tuple[int, list[dict], str]:

@@ -9,17 +9,7 @@ from click.testing import CliRunner
 from scanner.baseline import Baseline, BaselineEntry, parse_baseline, parse_ignore
 from scanner.cli import main
 from scanner.errors import BaselineError
-from testing.gitrepo import GitRepo, cli_args, fake_token, git_repo, write_test_rules
-
-
-@pytest.fixture
-def rules(tmp_path: Path) -> Path:
-    return write_test_rules(tmp_path)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> GitRepo:
-    return git_repo(tmp_path)
+from testing.gitrepo import GitRepo, cli_args, fake_token
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

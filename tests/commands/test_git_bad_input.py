@@ -5,16 +5,10 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
-from testing.gitrepo import cli_args, fake_token, git_repo, write_test_rules
-
-
-@pytest.fixture
-def rules(tmp_path: Path) -> Path:
-    return write_test_rules(tmp_path)
+from testing.gitrepo import cli_args, fake_token, git_repo
 
 
 def run(path: Path, rules: Path, *extra: str) -> tuple[int, dict, str]:
