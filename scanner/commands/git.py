@@ -31,8 +31,10 @@ from scanner.models import Finding, Origin, SourceProblem
 from scanner.pipeline import scan_items
 from scanner.rulebook.compile import Ruleset
 from scanner.sources import git as gitsrc
-from scanner.sources.git import CatFile, Introduction, Repo
+from scanner.sources import gitindex
+from scanner.sources.git import Introduction, Repo
 from scanner.sources.gitblobs import GitBlobs, ReadStats
+from scanner.sources.gitcat import CatFile
 from scanner.sources.gitobjects import ReachableBlobs, excludes_commits, introductions_of
 
 _NO_COMMIT = gitsrc.Commit("", "", "", "", "")
@@ -297,10 +299,10 @@ def scan_staged(repo: Repo, ctx: ScanContext, *, whole_files: bool = False) -> S
             f"{repo.given}: a bare repository has no index (--staged needs a work tree)"
         )
     problems: list[SourceProblem] = []
-    files = gitsrc.staged_changes(repo, problems)
+    files = gitindex.staged_changes(repo, problems)
     if not files:
         return finish(BlobResult(problems=problems), 0, ctx.matcher.engine, started, ctx.filters)
-    added = {} if whole_files else gitsrc.staged_added_lines(repo)
+    added = {} if whole_files else gitindex.staged_added_lines(repo)
     blobs = BlobFindings(repo, ctx)
     blobs.total.problems.extend(problems)
     wanted: dict[str, Introduction] = {}
@@ -318,7 +320,7 @@ def scan_staged(repo: Repo, ctx: ScanContext, *, whole_files: bool = False) -> S
     return blobs.finish(repo.given, kept, started)
 
 
-def _on_changed_line(f: Finding, lines: set[int] | None, staged: gitsrc.StagedFile) -> bool:
+def _on_changed_line(f: Finding, lines: set[int] | None, staged: gitindex.StagedFile) -> bool:
     if lines is None:
         # No text hunks: binary content, or a rename/mode change that keeps the content.
         return staged.blob != staged.old_blob

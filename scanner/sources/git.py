@@ -4,10 +4,11 @@ Everything goes through the ``git`` binary (plumbing commands only, with stable 
 
 - ``iter_introductions`` runs one ``git log --raw -z`` over the asked revisions, oldest first,
   and yields each (blob, path) pair once, with the commit that first introduced it.
-- ``CatFile`` reads many blobs through one persistent ``git cat-file --batch`` process (requests
-  are written by a feeder thread while responses are read), and sizes through ``--batch-check``.
-- ``staged_changes`` and ``staged_added_lines`` describe the index against ``HEAD`` (or against
-  the empty tree before the first commit).
+- ``gitcat.CatFile`` reads many blobs through one persistent ``git cat-file --batch`` process
+  (requests written by a feeder thread while responses are read), sizes through
+  ``--batch-check``.
+- ``gitindex.staged_changes`` and ``staged_added_lines`` describe the index against ``HEAD``
+  (or against the empty tree before the first commit).
 
 No printing here; problems come back as ``SourceProblem`` values and fatal conditions as
 ``SourceError``. Paths are bytes inside git; they are decoded for display only
@@ -20,22 +21,19 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from scanner.errors import SourceError
 from scanner.models import SourceProblem
 
 ZERO_SHA = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-LFS_MAGIC = b"version https://git-lfs.github.com/spec/v1"
 SUBMODULE_MODE = "160000"
 SYMLINK_MODE = "120000"
 
 _LOG_FORMAT = "%x01%H%x1f%an%x1f%ae%x1f%aI%x1f%s"
-_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
 # The scanned repository is data: its configuration must not make git run anything. Each
@@ -437,259 +435,4 @@ def head_tree(repo: Repo) -> dict[bytes, str]:
 # --- blob reads ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectInfo:
-    kind: str
-    size: int
-
-
-class CatFile:
-    """Blob contents through one persistent ``git cat-file --batch`` process."""
-
-    MAX_RESTARTS = 20
-
-    def __init__(self, repo: Repo) -> None:
-        self.repo = repo
-
-    def sizes(self, shas: Sequence[str]) -> dict[str, ObjectInfo | None]:
-        """Type and size of each object (``None`` when it is missing or unreadable)."""
-        if not shas:
-            return {}
-        data = ("\n".join(shas) + "\n").encode("ascii")
-        proc = self.repo.run(
-            ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
-            input=data,
-            check=False,
-        )
-        out: dict[str, ObjectInfo | None] = dict.fromkeys(shas)
-        for line in _text(proc.stdout).splitlines():
-            parts = line.split()
-            if len(parts) == 3 and parts[2].isdigit():
-                out[parts[0]] = ObjectInfo(parts[1], int(parts[2]))
-        return out
-
-    def contents(self, shas: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
-        """(sha, content) in request order; content ``None`` when git cannot read the object."""
-        remaining = list(shas)
-        restarts = 0
-        while remaining:
-            done = 0
-            for sha, data in self._one_process(remaining):
-                done += 1
-                yield sha, data
-            remaining = remaining[done:]
-            if remaining:
-                # The process died on remaining[0] (a corrupt object): skip it and go on.
-                yield remaining[0], None
-                remaining = remaining[1:]
-                restarts += 1
-                if restarts > self.MAX_RESTARTS:
-                    for sha in remaining:
-                        yield sha, None
-                    return
-
-    def _one_process(self, shas: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
-        # No ``--buffer``: it holds output until stdin closes, and forked scan workers inherit
-        # the write end of stdin, so git would never see the end of input.
-        proc = subprocess.Popen(
-            git_argv(["cat-file", "--batch"]),
-            cwd=self.repo.root,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=git_env(),
-        )
-        assert proc.stdin is not None and proc.stdout is not None
-        feeder = threading.Thread(target=_feed, args=(proc.stdin, shas), daemon=True)
-        feeder.start()
-        try:
-            for sha in shas:
-                item = _read_one(proc.stdout)
-                if item is None:
-                    return
-                yield sha, item[1]
-        finally:
-            proc.stdout.close()
-            proc.kill()
-            proc.wait()
-            feeder.join()
-
-
-def _feed(stdin: IO[bytes], shas: Iterable[str]) -> None:
-    try:
-        for sha in shas:
-            stdin.write(sha.encode("ascii") + b"\n")
-        stdin.close()
-    except (BrokenPipeError, OSError, ValueError):
-        pass
-
-
-def _read_one(stdout: IO[bytes]) -> tuple[str, bytes | None] | None:
-    """One response of ``cat-file --batch``; ``None`` at end of stream (process died)."""
-    header = stdout.readline()
-    if not header.endswith(b"\n"):
-        return None
-    parts = header.split()
-    if len(parts) == 2 and parts[1] in (b"missing", b"ambiguous"):
-        return _text(parts[0]), None
-    if len(parts) != 3 or not parts[2].isdigit():
-        return None
-    size = int(parts[2])
-    data = stdout.read(size)
-    if len(data) != size or stdout.read(1) != b"\n":
-        return None
-    return _text(parts[0]), data if parts[1] == b"blob" else None
-
-
-def is_lfs_pointer(data: bytes) -> bool:
-    return len(data) < 1024 and data.startswith(LFS_MAGIC)
-
-
 # --- the index -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StagedFile:
-    raw_path: bytes
-    blob: str
-    old_blob: str
-    status: str
-    mode: str
-
-    @property
-    def path(self) -> str:
-        return display_path(self.raw_path)
-
-
-def _diff_base(repo: Repo) -> str:
-    return "HEAD" if repo.head is not None else EMPTY_TREE
-
-
-def staged_changes(repo: Repo, problems: list[SourceProblem]) -> list[StagedFile]:
-    """Files the index adds or changes against HEAD (deletions and unmerged entries excluded)."""
-    proc = repo.run(
-        [
-            "diff-index",
-            "--cached",
-            "--raw",
-            "-z",
-            "--no-abbrev",
-            "-M",
-            _diff_base(repo),
-            "--",
-        ],
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise SourceError(f"{repo.given}: cannot read the index ({_first_line(proc.stderr)})")
-    out: list[StagedFile] = []
-    unmerged: set[bytes] = set()
-    tokens = proc.stdout.split(b"\0")
-    i = 0
-    while i < len(tokens):
-        meta = tokens[i]
-        if not meta.startswith(b":"):
-            i += 1
-            continue
-        parts = _text(meta[1:]).split()
-        status = parts[4] if len(parts) > 4 else "?"
-        npaths = 2 if status[:1] in ("R", "C") else 1
-        path = tokens[i + npaths] if i + npaths < len(tokens) else b""
-        i += 1 + npaths
-        if status.startswith("U"):
-            unmerged.add(path)
-            continue
-        if status.startswith("D") or parts[3] == ZERO_SHA:
-            continue
-        mode = parts[1]
-        if mode == SUBMODULE_MODE:
-            problems.append(SourceProblem(display_path(path), "submodule; not descended"))
-            continue
-        if mode == SYMLINK_MODE:
-            continue
-        out.append(StagedFile(path, parts[3], parts[2], status, mode))
-    for path in sorted(unmerged):
-        problems.append(
-            SourceProblem(display_path(path), "unmerged (merge in progress); resolve and stage it")
-        )
-    return out
-
-
-def unquote_path(raw: bytes) -> bytes:
-    """Undo git's C-style quoting of a path (``"a\\tb\\303\\251"``)."""
-    if not (raw.startswith(b'"') and raw.endswith(b'"') and len(raw) >= 2):
-        return raw
-    body = raw[1:-1]
-    out = bytearray()
-    i = 0
-    simple = {
-        ord("n"): 10,
-        ord("t"): 9,
-        ord("r"): 13,
-        ord("a"): 7,
-        ord("b"): 8,
-        ord("f"): 12,
-        ord("v"): 11,
-    }
-    while i < len(body):
-        c = body[i]
-        if c != 0x5C or i + 1 >= len(body):
-            out.append(c)
-            i += 1
-            continue
-        nxt = body[i + 1]
-        if 0x30 <= nxt <= 0x37 and i + 4 <= len(body):
-            out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
-            i += 4
-        else:
-            out.append(simple.get(nxt, nxt))
-            i += 2
-    return bytes(out)
-
-
-def staged_added_lines(repo: Repo) -> dict[bytes, set[int]]:
-    """Per staged path, the line numbers (in the staged file) that the change adds or changes."""
-    proc = repo.run(
-        [
-            "-c",
-            "core.quotePath=false",
-            "diff-index",
-            "--cached",
-            "-p",
-            "-U0",
-            "-M",
-            "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--ignore-submodules=all",
-            "--src-prefix=a/",
-            "--dst-prefix=b/",
-            _diff_base(repo),
-            "--",
-        ],
-        check=False,
-    )
-    return parse_added_lines(proc.stdout)
-
-
-def parse_added_lines(patch: bytes) -> dict[bytes, set[int]]:
-    out: dict[bytes, set[int]] = {}
-    current: set[int] | None = None
-    for line in patch.split(b"\n"):
-        if line.startswith(b"diff --git "):
-            current = None
-        elif line.startswith(b"+++ ") and current is None:
-            target = line[4:].rstrip(b"\r")
-            if target == b"/dev/null":
-                continue
-            target = unquote_path(target)
-            if target.startswith(b"b/"):
-                target = target[2:]
-            current = out.setdefault(target, set())
-        elif line.startswith(b"@@ ") and current is not None:
-            m = _HUNK.match(line)
-            if m:
-                start = int(m.group(1))
-                count = int(m.group(2)) if m.group(2) is not None else 1
-                current.update(range(start, start + count))
-    return out

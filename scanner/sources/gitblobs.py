@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from scanner.blob import Blob
 from scanner.extractors import Limits
 from scanner.models import Origin, SourceProblem
-from scanner.sources.git import CatFile, Introduction, is_lfs_pointer
+from scanner.sources.git import Introduction
+from scanner.sources.gitcat import CatFile, is_lfs_pointer
 
 
 @dataclass(slots=True)

@@ -29,7 +29,6 @@ from scanner.sources.git import (
     SUBMODULE_MODE,
     SYMLINK_MODE,
     ZERO_SHA,
-    CatFile,
     Commit,
     Introduction,
     Repo,
@@ -41,6 +40,7 @@ from scanner.sources.git import (
     iter_log_records,
 )
 from scanner.sources.gitblobs import GitBlobs, ReadStats
+from scanner.sources.gitcat import CatFile
 
 GROUP = 4096
 """Blob ids held (with their paths) at a time while streaming."""

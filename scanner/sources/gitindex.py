@@ -1,0 +1,169 @@
+"""The index against HEAD for the staged check: which files a commit would change (added,
+modified, renamed, with their blob ids) and which lines it adds."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scanner.errors import SourceError
+from scanner.models import SourceProblem
+from scanner.sources.git import (
+    EMPTY_TREE,
+    SUBMODULE_MODE,
+    SYMLINK_MODE,
+    ZERO_SHA,
+    Repo,
+    _first_line,
+    _text,
+    display_path,
+)
+
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+@dataclass(frozen=True, slots=True)
+class StagedFile:
+    raw_path: bytes
+    blob: str
+    old_blob: str
+    status: str
+    mode: str
+
+    @property
+    def path(self) -> str:
+        return display_path(self.raw_path)
+
+
+def _diff_base(repo: Repo) -> str:
+    return "HEAD" if repo.head is not None else EMPTY_TREE
+
+
+def staged_changes(repo: Repo, problems: list[SourceProblem]) -> list[StagedFile]:
+    """Files the index adds or changes against HEAD (deletions and unmerged entries excluded)."""
+    proc = repo.run(
+        [
+            "diff-index",
+            "--cached",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "-M",
+            _diff_base(repo),
+            "--",
+        ],
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SourceError(f"{repo.given}: cannot read the index ({_first_line(proc.stderr)})")
+    out: list[StagedFile] = []
+    unmerged: set[bytes] = set()
+    tokens = proc.stdout.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        meta = tokens[i]
+        if not meta.startswith(b":"):
+            i += 1
+            continue
+        parts = _text(meta[1:]).split()
+        status = parts[4] if len(parts) > 4 else "?"
+        npaths = 2 if status[:1] in ("R", "C") else 1
+        path = tokens[i + npaths] if i + npaths < len(tokens) else b""
+        i += 1 + npaths
+        if status.startswith("U"):
+            unmerged.add(path)
+            continue
+        if status.startswith("D") or parts[3] == ZERO_SHA:
+            continue
+        mode = parts[1]
+        if mode == SUBMODULE_MODE:
+            problems.append(SourceProblem(display_path(path), "submodule; not descended"))
+            continue
+        if mode == SYMLINK_MODE:
+            continue
+        out.append(StagedFile(path, parts[3], parts[2], status, mode))
+    for path in sorted(unmerged):
+        problems.append(
+            SourceProblem(display_path(path), "unmerged (merge in progress); resolve and stage it")
+        )
+    return out
+
+
+def unquote_path(raw: bytes) -> bytes:
+    """Undo git's C-style quoting of a path (``"a\\tb\\303\\251"``)."""
+    if not (raw.startswith(b'"') and raw.endswith(b'"') and len(raw) >= 2):
+        return raw
+    body = raw[1:-1]
+    out = bytearray()
+    i = 0
+    simple = {
+        ord("n"): 10,
+        ord("t"): 9,
+        ord("r"): 13,
+        ord("a"): 7,
+        ord("b"): 8,
+        ord("f"): 12,
+        ord("v"): 11,
+    }
+    while i < len(body):
+        c = body[i]
+        if c != 0x5C or i + 1 >= len(body):
+            out.append(c)
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if 0x30 <= nxt <= 0x37 and i + 4 <= len(body):
+            out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+            i += 4
+        else:
+            out.append(simple.get(nxt, nxt))
+            i += 2
+    return bytes(out)
+
+
+def staged_added_lines(repo: Repo) -> dict[bytes, set[int]]:
+    """Per staged path, the line numbers (in the staged file) that the change adds or changes."""
+    proc = repo.run(
+        [
+            "-c",
+            "core.quotePath=false",
+            "diff-index",
+            "--cached",
+            "-p",
+            "-U0",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--ignore-submodules=all",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            _diff_base(repo),
+            "--",
+        ],
+        check=False,
+    )
+    return parse_added_lines(proc.stdout)
+
+
+def parse_added_lines(patch: bytes) -> dict[bytes, set[int]]:
+    out: dict[bytes, set[int]] = {}
+    current: set[int] | None = None
+    for line in patch.split(b"\n"):
+        if line.startswith(b"diff --git "):
+            current = None
+        elif line.startswith(b"+++ ") and current is None:
+            target = line[4:].rstrip(b"\r")
+            if target == b"/dev/null":
+                continue
+            target = unquote_path(target)
+            if target.startswith(b"b/"):
+                target = target[2:]
+            current = out.setdefault(target, set())
+        elif line.startswith(b"@@ ") and current is not None:
+            m = _HUNK.match(line)
+            if m:
+                start = int(m.group(1))
+                count = int(m.group(2)) if m.group(2) is not None else 1
+                current.update(range(start, start + count))
+    return out
