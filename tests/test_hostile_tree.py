@@ -16,11 +16,11 @@ import struct
 import subprocess
 import sys
 import tarfile
-import zipfile
 from pathlib import Path
 
 import pytest
 
+from testing.archives import zip_bytes
 from testing.tokens import github_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,14 +34,6 @@ class _RunsCommand:
 
     def __reduce__(self) -> tuple[object, tuple[str]]:
         return (os.system, (f"touch {self.marker}",))
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buffer.getvalue()
 
 
 def _tar_gz_claiming(size: int) -> bytes:
@@ -65,10 +57,10 @@ def _traversal_tar() -> bytes:
     return buffer.getvalue()
 
 
-def _nested_zip(levels: int) -> bytes:
+def _nestedzip_bytes(levels: int) -> bytes:
     data = b"inner=1\n"
     for i in range(levels):
-        data = _zip({f"level{i}.zip" if i else "inner.txt": data})
+        data = zip_bytes({f"level{i}.zip" if i else "inner.txt": data})
     return data
 
 
@@ -76,8 +68,8 @@ def build_hostile_tree(root: Path, marker: Path) -> dict[str, str]:
     """One directory per hostile input, each with a ``secret.env`` beside it; returns the
     planted token of each kind."""
     hostile: dict[str, bytes | None] = {
-        "zip-ratio-bomb.zip": _zip({"zeros.bin": b"\0" * (80 << 20)}),
-        "nested-50.zip": _nested_zip(50),
+        "zip-ratio-bomb.zip": zip_bytes({"zeros.bin": b"\0" * (80 << 20)}),
+        "nested-50.zip": _nestedzip_bytes(50),
         "tar-claims-8tib.tar.gz": _tar_gz_claiming(8 << 40),
         "traversal.tar": _traversal_tar(),
         "bomb.bz2": bz2.compress(b"\0" * (40 << 20)),

@@ -361,9 +361,13 @@ def iter_log_records(
 
 
 def iter_introductions(
-    repo: Repo, revs: Sequence[str], problems: list[SourceProblem]
+    repo: Repo,
+    revs: Sequence[str],
+    problems: list[SourceProblem],
+    only: set[str] | None = None,
 ) -> Iterator[Introduction]:
-    """Every (blob, path) added or changed by the commits of ``revs``, once, oldest commit first.
+    """Every (blob, path) added or changed by the commits of ``revs``, once, oldest commit first
+    (only the blobs in ``only``, when given; ``revs`` may carry ``--find-object`` options).
 
     Submodule links are reported once each (not descended) and symlinks are not read.
     """
@@ -383,7 +387,7 @@ def iter_introductions(
                         )
                     )
                 continue
-            if mode == SYMLINK_MODE:
+            if mode == SYMLINK_MODE or (only is not None and blob not in only):
                 continue
             key = (blob, path)
             if key in seen:

@@ -26,18 +26,13 @@ from scanner.errors import SourceError
 from scanner.extractors import Limits
 from scanner.models import SourceProblem
 from scanner.sources.git import (
-    SUBMODULE_MODE,
-    SYMLINK_MODE,
-    ZERO_SHA,
     Commit,
     Introduction,
     Repo,
     _first_line,
-    _parse_record,
-    display_path,
     git_argv,
     git_env,
-    iter_log_records,
+    iter_introductions,
 )
 from scanner.sources.gitblobs import GitBlobs, ReadStats
 from scanner.sources.gitcat import CatFile
@@ -151,26 +146,4 @@ def introductions_of(
     find: list[str] = []
     if not submodules and len(blobs) <= MAX_FIND_OBJECTS:
         find = [f"--find-object={sha}" for sha in sorted(blobs)]
-    seen: set[tuple[str, bytes]] = set()
-    reported: set[bytes] = set()
-    for record in iter_log_records(repo, [*find, *revs], problems):
-        commit, entries = _parse_record(record)
-        for mode, blob, status, path in entries:
-            if status.startswith("D") or blob == ZERO_SHA:
-                continue
-            if mode == SUBMODULE_MODE:
-                if path not in reported:
-                    reported.add(path)
-                    problems.append(
-                        SourceProblem(
-                            display_path(path), "submodule; not descended (scan it separately)"
-                        )
-                    )
-                continue
-            if mode == SYMLINK_MODE or blob not in blobs:
-                continue
-            key = (blob, path)
-            if key in seen:
-                continue
-            seen.add(key)
-            yield Introduction(blob=blob, raw_path=path, mode=mode, commit=commit)
+    yield from iter_introductions(repo, [*find, *revs], problems, only=blobs)

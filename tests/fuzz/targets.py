@@ -18,10 +18,11 @@ import pickle
 import struct
 import tarfile
 import tempfile
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from testing.archives import zip_bytes
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -93,14 +94,6 @@ def _expand(name: str) -> Callable[[bytes], None]:
     return run
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
 def _tar(members: dict[str, bytes], mode: str = "w") -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode=mode) as tf:  # type: ignore[call-overload]
@@ -165,7 +158,7 @@ def _npy_seeds() -> list[bytes]:
 
 
 def _torch_zip_seeds() -> list[bytes]:
-    return [_zip({"archive/data.pkl": pickle.dumps({"k": TOKEN}, protocol=2),
+    return [zip_bytes({"archive/data.pkl": pickle.dumps({"k": TOKEN}, protocol=2),
                   "archive/version": b"3\n"})]  # fmt: skip
 
 
@@ -335,7 +328,7 @@ def _targets() -> dict[str, Target]:
     text = lambda: [TEXT, *_fixture("demo", ".env"), *_fixture("golden", "input", "ci.yaml")]  # noqa: E731
     targets = {
         "text": Target(_expand("notes.txt"), text),
-        "zip": Target(_expand("bundle.zip"), lambda: [_zip({"a/.env": TEXT, "b.txt": TEXT})]),
+        "zip": Target(_expand("bundle.zip"), lambda: [zip_bytes({"a/.env": TEXT, "b.txt": TEXT})]),
         "tar": Target(_expand("bundle.tar"), lambda: [_tar({"a/.env": TEXT})]),
         "tgz": Target(_expand("bundle.tar.gz"), lambda: [_tar({"a/.env": TEXT}, "w:gz")]),
         "gzip": Target(_expand("notes.txt.gz"), lambda: [__import__("gzip").compress(TEXT)]),

@@ -17,6 +17,7 @@ from scanner.rulebook.check import SYNTAXES, check_specs, syntax_misses
 from scanner.rulebook.compile import CompiledRule, Ruleset
 from scanner.rulebook.loader import builtin_rules_dir, load_ruleset, load_specs
 from scanner.rulebook.schema import load_rule_file
+from testing.rules import rule_toml
 from testing.scan import ENGINES, build, scan_text, secrets_of
 
 RULESET = load_ruleset()
@@ -119,17 +120,16 @@ def test_rules_list_lists_every_rule() -> None:
     assert {r["id"] for r in json.loads(result.output)} == {r.id for r in RULES}
 
 
-BAD_RULE = """
-[[rules]]
-id = "acme.token"
-name = "Acme token"
-description = "x"
-keywords = ["acme_"]
-pattern = '''acme_([a-z]{10})'''
-secret_group = 2
-examples = ["acme_kqzmtrwxvb"]
-negative_examples = ["acme_"]
-"""
+BAD_RULE = rule_toml(
+    "acme.token",
+    "acme_([a-z]{10})",
+    keywords=["acme_"],
+    examples=["acme_kqzmtrwxvb"],
+    negatives=["acme_"],
+    name="Acme token",
+    description="x",
+    secret_group=2,
+)
 
 
 def test_invalid_rule_file_names_file_rule_and_field(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ import json
 import lzma
 import os
 import tarfile
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from click.testing import CliRunner
 
 from scanner.cli import main
 from scanner.ignore import IgnoreMatcher
+from testing.archives import zip_bytes
 from testing.tokens import github_token
 
 TOKEN = github_token()
@@ -120,14 +120,6 @@ def test_max_file_size(tmp_path: Path) -> None:
     assert "max-file-size" in err
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
 def _tar_gz(members: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tf:
@@ -140,7 +132,7 @@ def _tar_gz(members: dict[str, bytes]) -> bytes:
 
 def test_archives_nested_and_compressed(tmp_path: Path) -> None:
     leak = f"TOKEN={TOKEN}\n".encode()
-    inner = _zip({"conf/app.env": leak})
+    inner = zip_bytes({"conf/app.env": leak})
     (tmp_path / "bundle.tar.gz").write_bytes(_tar_gz({"lib/inner.zip": inner}))
     (tmp_path / "single.env.gz").write_bytes(gzip.compress(leak))
     (tmp_path / "single.env.bz2").write_bytes(bz2.compress(leak))
@@ -155,7 +147,7 @@ def test_archives_nested_and_compressed(tmp_path: Path) -> None:
 
 
 def test_zip_bomb_and_truncated_archives_are_bounded(tmp_path: Path) -> None:
-    (tmp_path / "bomb.zip").write_bytes(_zip({"zeros.txt": b"0" * (200 * 1024 * 1024)}))
+    (tmp_path / "bomb.zip").write_bytes(zip_bytes({"zeros.txt": b"0" * (200 * 1024 * 1024)}))
     whole = _tar_gz({"a.env": f"T={TOKEN}\n".encode() * 1000})
     (tmp_path / "cut.tar.gz").write_bytes(whole[: len(whole) // 2])
     (tmp_path / "good.env").write_text(f"T={TOKEN}\n")
@@ -168,7 +160,7 @@ def test_zip_bomb_and_truncated_archives_are_bounded(tmp_path: Path) -> None:
 def test_nesting_depth_is_limited(tmp_path: Path) -> None:
     data = f"T={TOKEN}\n".encode()
     for level in range(8):
-        data = _zip({f"level{level}.zip" if level else "a.env": data})
+        data = zip_bytes({f"level{level}.zip" if level else "a.env": data})
     (tmp_path / "deep.zip").write_bytes(data)
     _, doc, err = scan_json(str(tmp_path))
     assert doc["findings"] == []
