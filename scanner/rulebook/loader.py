@@ -20,7 +20,6 @@ from scanner.rulebook.schema import (
     RuleSpec,
     load_rule_file,
 )
-from scanner.safeio import RULE_FILE_LIMIT, read_bounded
 
 
 def builtin_rules_dir() -> Path:
@@ -41,12 +40,15 @@ SPEC_CACHE_KIND = "rulespecs"
 
 
 def _dir_key(files: list[Path]) -> str:
-    """A key over the names and contents of the rule files (cheap next to parsing them)."""
+    """A key over the names, sizes and modification times of the rule files: one ``stat``
+    each (reading ~900 files to hash them cost the staged check ~50 ms). The cached entry
+    itself is validated on load, so a stale key can only ever mean stale rules, never code."""
     digest = hashlib.sha256()
     for file in files:
-        digest.update(f"{file}\0".encode("utf-8", "surrogateescape"))
-        content = read_bounded(file, RULE_FILE_LIMIT, follow_symlinks=True)
-        digest.update(hashlib.sha256(content).digest())
+        st = file.stat()
+        digest.update(
+            f"{file}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape")
+        )
     return cache_key(SPEC_CACHE_VERSION, digest.hexdigest())
 
 
