@@ -315,14 +315,12 @@ def log_command(revs: Sequence[str]) -> list[str]:
     ]
 
 
-def iter_log_records(
-    repo: Repo, revs: Sequence[str], problems: list[SourceProblem]
-) -> Iterator[bytes]:
-    """Raw commit records, streamed from one ``git log`` process."""
+def popen_git(cwd: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
+    """A hardened ``git`` process streaming its stdout and stderr (no stdin)."""
     try:
-        proc = subprocess.Popen(
-            git_argv(log_command(revs)),
-            cwd=repo.root,
+        return subprocess.Popen(
+            git_argv(args),
+            cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -330,6 +328,13 @@ def iter_log_records(
         )
     except FileNotFoundError:
         raise SourceError("git is not installed (or not on PATH)") from None
+
+
+def iter_log_records(
+    repo: Repo, revs: Sequence[str], problems: list[SourceProblem]
+) -> Iterator[bytes]:
+    """Raw commit records, streamed from one ``git log`` process."""
+    proc = popen_git(repo.root, log_command(revs))
     assert proc.stdout is not None and proc.stderr is not None
     errors: list[bytes] = []
     drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]

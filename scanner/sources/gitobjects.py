@@ -16,13 +16,11 @@ Revisions that exclude commits (``A..B``, ``^A``, ``--not``) are not for this mo
 
 from __future__ import annotations
 
-import subprocess
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from scanner.blob import Blob
-from scanner.errors import SourceError
 from scanner.extractors import Limits
 from scanner.models import SourceProblem
 from scanner.sources.git import (
@@ -30,9 +28,8 @@ from scanner.sources.git import (
     Introduction,
     Repo,
     _first_line,
-    git_argv,
-    git_env,
     iter_introductions,
+    popen_git,
 )
 from scanner.sources.gitblobs import GitBlobs, ReadStats
 from scanner.sources.gitcat import CatFile
@@ -93,17 +90,9 @@ class ReachableBlobs:
     def _objects(self) -> Iterator[tuple[str, bytes | None]]:
         """(object id, path) per listed object; commits (no path) are left out, missing
         objects (``?id``) come with no path and are counted as missing by ``GitBlobs``."""
-        try:
-            proc = subprocess.Popen(
-                git_argv(["-c", "core.quotePath=false", *rev_list_command(self.revs)]),
-                cwd=self.repo.root,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                stdin=subprocess.DEVNULL,
-                env=git_env(),
-            )
-        except FileNotFoundError:
-            raise SourceError("git is not installed (or not on PATH)") from None
+        proc = popen_git(
+            self.repo.root, ["-c", "core.quotePath=false", *rev_list_command(self.revs)]
+        )
         assert proc.stdout is not None and proc.stderr is not None
         errors: list[bytes] = []
         stderr = proc.stderr
