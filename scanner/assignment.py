@@ -49,6 +49,9 @@ _OPERATORS = (
     ">",
     "(",
 )
+# a type annotation between the name and ``=``: ``apiKey: string =``, ``token: str =``,
+# ``password: String =`` (TypeScript, Python, Kotlin, Swift)
+_TYPED = re.compile(r":\s*[A-Za-z_][\w.\[\]<>|?]*\s*=")
 
 
 def name_span(text: str, pos: int, limit: int = 64) -> tuple[int, int]:
@@ -112,6 +115,8 @@ def parse_assignment(
     op = core
     if op == "" and rest and rest.strip() == "":
         op = " "
+    elif _TYPED.fullmatch(op):
+        op = "="
     elif op not in _OPERATORS:
         if op.endswith("(") and op.rstrip("(").strip() in ("", ")"):
             op = "("
