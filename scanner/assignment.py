@@ -214,6 +214,10 @@ _SETTERS = frozenset(
         "auth",
     ]
 )
+# names that hold the name of something when compared: ``key == "fooBar"``, ``k == "token"``
+_LOOKUP_NAMES = frozenset(["key", "k", "name", "field", "attr", "prop", "param", "option"])
+# a camelCase or snake_case identifier: ``oauth2Credential``, ``s3Configurations``
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 _NETRC = re.compile(r"^[ \t]*(?:(?:machine|login|account)[ \t]+\S+[ \t]+|default[ \t]+)*$")
 _NETRC_MACHINE = re.compile(r"(?:^|\n)[ \t]*(?:machine[ \t]+\S+|default)\b")
 _DB_CLIENT = re.compile(
@@ -382,6 +386,10 @@ def assess(
         code = False  # a command line, even inside a comment or docstring of a code file
     if a.form in ("call", "compare") and not a.quote:
         return None
+    if a.form == "compare" and (a.name.lower() in _LOOKUP_NAMES or _IDENTIFIER.fullmatch(a.value)):
+        return None  # ``if key == "oauth2Credential"``: a dictionary key or field name
+    if code and not a.quote and text[a.end : a.end + 1] == "(":
+        return None  # ``private_key = Ed25519PrivateKey.generate()``: a call, not a literal
     if a.op == "," and not (a.quote and text[span[1] : span[1] + 1] in _QUOTES):
         return None  # only define('DB_PASSWORD', '...'): a quoted name, then a quoted value
     if a.op == "," and not _DEFINE.search(line_before):

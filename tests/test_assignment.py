@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.assignment import Assignment, parse_assignment
+from scanner.assignment import Assignment, assess, parse_assignment
 
 
 def _parse(text: str, name: str, value: str) -> Assignment | None:
@@ -52,3 +52,25 @@ def test_plain_operators_still_parse() -> None:
     text = "password: Summer2024!"
     a = _parse(text, "password", "Summer")
     assert a is not None and a.op == ":" and a.value == "Summer2024!"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'elif key == "oauth2Credential":',
+        'if token_kind == "refresh_token_v2":',
+        "        private_key = Ed25519PrivateKey.generate()",
+    ],
+)
+def test_lookups_and_calls_in_code_are_not_credentials(line: str) -> None:
+    keyword = line.index("key") if "key" in line else line.index("token")
+    value = line.index('"') + 1 if '"' in line else line.index("Ed")
+    end = line.index('"', value) if '"' in line else line.index("(")
+    assert assess(line, keyword, value, path="mod.py", value_end=end) is None
+
+
+def test_a_compared_literal_secret_is_still_assessed() -> None:
+    line = 'if api_token == "Hv3Kz9Qm2Xw7Lp4Tn8Rb":'
+    value = line.index('"') + 1
+    got = assess(line, line.index("token"), value, path="mod.py", value_end=line.index('"', value))
+    assert got is not None and got.value == "Hv3Kz9Qm2Xw7Lp4Tn8Rb"
