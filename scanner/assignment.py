@@ -218,6 +218,7 @@ _SETTERS = frozenset(
 _LOOKUP_NAMES = frozenset(["key", "k", "name", "field", "attr", "prop", "param", "option"])
 # a camelCase or snake_case identifier: ``oauth2Credential``, ``s3Configurations``
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|N\{[^}]*\}|.)")
 _NETRC = re.compile(r"^[ \t]*(?:(?:machine|login|account)[ \t]+\S+[ \t]+|default[ \t]+)*$")
 _NETRC_MACHINE = re.compile(r"(?:^|\n)[ \t]*(?:machine[ \t]+\S+|default)\b")
 _DB_CLIENT = re.compile(
@@ -388,6 +389,8 @@ def assess(
         return None
     if a.form == "compare" and (a.name.lower() in _LOOKUP_NAMES or _IDENTIFIER.fullmatch(a.value)):
         return None  # ``if key == "oauth2Credential"``: a dictionary key or field name
+    if "\\" in a.value and len(_ESCAPE.sub("x", a.value)) < 6:
+        return None  # ``password="\u2163"``: one or two escaped characters (a unicode test)
     if code and not a.quote and text[a.end : a.end + 1] == "(":
         return None  # ``private_key = Ed25519PrivateKey.generate()``: a call, not a literal
     if a.op == "," and not (a.quote and text[span[1] : span[1] + 1] in _QUOTES):

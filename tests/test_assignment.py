@@ -74,3 +74,18 @@ def test_a_compared_literal_secret_is_still_assessed() -> None:
     value = line.index('"') + 1
     got = assess(line, line.index("token"), value, path="mod.py", value_end=line.index('"', value))
     assert got is not None and got.value == "Hv3Kz9Qm2Xw7Lp4Tn8Rb"
+
+
+@pytest.mark.parametrize("value", ["\\u2163", "I\\u00adX", "\\x41\\x42"])
+def test_a_few_escaped_characters_are_not_a_password(value: str) -> None:
+    line = f'client = connect(username="u", password="{value}")'
+    start = line.index('password="') + len('password="')
+    end = line.index('"', start)
+    assert assess(line, line.index("password"), start, path="t.py", value_end=end) is None
+
+
+def test_an_escaped_character_inside_a_long_password_is_kept() -> None:
+    line = 'password = "Kq7\\u00e9vTz2!mPw9x"'
+    start = line.index('"') + 1
+    got = assess(line, 0, start, path="conf.py", value_end=line.index('"', start))
+    assert got is not None
