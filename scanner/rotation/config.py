@@ -7,6 +7,7 @@ No provider library is imported here: validation is pure.
 from __future__ import annotations
 
 import fnmatch
+import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,16 @@ from urllib.parse import urlparse
 
 from scanner.errors import ConfigError
 
-PROVIDER_NAMES = ("aws-secretsmanager", "vault", "exec", "webhook")
+PROVIDER_NAMES = (
+    "aws-secretsmanager",
+    "vault",
+    "exec",
+    "webhook",
+    "azure-keyvault",
+    "gcp-secretmanager",
+    "kubernetes",
+    "conjur",
+)
 _COMMON = frozenset(
     {
         "name",
@@ -34,7 +44,20 @@ _PROVIDER_KEYS: Mapping[str, frozenset[str]] = {
     "vault": frozenset({"path", "mount", "addr", "token_env"}),
     "exec": frozenset({"command", "pass_secret"}),
     "webhook": frozenset({"url", "key_env", "header"}),
+    "azure-keyvault": frozenset({"vault_url", "secret_name", "disable_old", "discover_prefix"}),
+    "gcp-secretmanager": frozenset(
+        {"project", "secret", "old_version", "endpoint", "discover_filter"}
+    ),
+    "kubernetes": frozenset(
+        {"namespaces", "secret", "label_selector", "restart", "host", "token_env"}
+        | {"ca_cert", "kubeconfig", "context"}
+    ),
+    "conjur": frozenset(
+        {"url", "account", "login", "api_key_env", "variable", "policy", "ca_cert"}
+    ),
 }
+_K8S_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+GCP_OLD_VERSION = ("disable", "destroy", "keep")
 _GENERATOR_KEYS = frozenset({"length", "alphabet", "field"})
 
 
@@ -77,7 +100,62 @@ class WebhookSettings:
     header: str = "X-Keyguard-Signature"
 
 
-ProviderSettings = AwsSettings | VaultSettings | ExecSettings | WebhookSettings
+@dataclass(frozen=True, slots=True)
+class AzureSettings:
+    vault_url: str
+    secret_name: str | None = None
+    disable_old: bool = False
+    discover_prefix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GcpSettings:
+    project: str
+    secret: str | None = None
+    old_version: str = "disable"
+    endpoint: str | None = None
+    discover_filter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class K8sSettings:
+    """``secret`` is ``namespace/name``; without ``host`` the kubeconfig (or in-cluster) is used."""
+
+    namespaces: tuple[str, ...] = ()
+    secret: str | None = None
+    label_selector: str | None = None
+    restart: bool = False
+    host: str | None = None
+    token_env: str | None = None
+    ca_cert: str | None = None
+    kubeconfig: str | None = None
+    context: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConjurSettings:
+    """Unset ``url``/``account``/``login`` come from ``CONJUR_APPLIANCE_URL``/``CONJUR_ACCOUNT``/
+    ``CONJUR_AUTHN_LOGIN`` at run time; ``ca_cert`` from ``CONJUR_CERT_FILE``."""
+
+    url: str | None = None
+    account: str | None = None
+    login: str | None = None
+    api_key_env: str = "CONJUR_AUTHN_API_KEY"
+    variable: str | None = None
+    policy: str | None = None
+    ca_cert: str | None = None
+
+
+ProviderSettings = (
+    AwsSettings
+    | VaultSettings
+    | ExecSettings
+    | WebhookSettings
+    | AzureSettings
+    | GcpSettings
+    | K8sSettings
+    | ConjurSettings
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +212,7 @@ class _Parser:
         if not rules and not fingerprints:
             raise self.fail("rules", "give `rules` (rule id globs) and/or `fingerprints`")
         discover = self.boolean("discover", False)
-        if discover and provider not in ("aws-secretsmanager", "vault"):
+        if discover and provider in ("exec", "webhook"):
             raise self.fail("discover", f"provider `{provider}` does not manage stored secrets")
         return RotationEntry(
             name=self.string("name") or f"rotation[{self.index}]",
@@ -168,6 +246,10 @@ class _Parser:
                 token_env=self.string("token_env") or "VAULT_TOKEN",
             )
             return vault  # no path: only findings carrying a lease id (or discovery)
+        if provider in ("azure-keyvault", "gcp-secretmanager"):
+            return self.cloud_settings(provider, discover)
+        if provider in ("kubernetes", "conjur"):
+            return self.platform_settings(provider, discover)
         if provider == "exec":
             raw = self.table.get("command")
             command = shlex.split(raw) if isinstance(raw, str) else self.str_list("command")
@@ -181,6 +263,76 @@ class _Parser:
             url=self.url("url", required=True) or "",
             key_env=self.string("key_env") or "KEYGUARD_WEBHOOK_KEY",
             header=self.string("header") or "X-Keyguard-Signature",
+        )
+
+    def cloud_settings(self, provider: str, discover: bool) -> AzureSettings | GcpSettings:
+        if provider == "azure-keyvault":
+            vault_url = self.url("vault_url", required=True) or ""
+            if not vault_url.startswith("https://"):
+                raise self.fail("vault_url", "must be an https:// URL (Key Vault requires TLS)")
+            azure = AzureSettings(
+                vault_url=vault_url,
+                secret_name=self.string("secret_name"),
+                disable_old=self.boolean("disable_old", False),
+                discover_prefix=self.string("discover_prefix"),
+            )
+            if not azure.secret_name and not discover:
+                raise self.fail("secret_name", "required unless `discover = true`")
+            return azure
+        project = self.string("project")
+        if not project:
+            raise self.fail("project", "required (the Google Cloud project id or number)")
+        old_version = self.string("old_version") or "disable"
+        if old_version not in GCP_OLD_VERSION:
+            raise self.fail("old_version", f"must be one of {', '.join(GCP_OLD_VERSION)}")
+        gcp = GcpSettings(
+            project=project,
+            secret=self.string("secret"),
+            old_version=old_version,
+            endpoint=self.url("endpoint", required=False),
+            discover_filter=self.string("discover_filter"),
+        )
+        if not gcp.secret and not discover:
+            raise self.fail("secret", "required unless `discover = true`")
+        return gcp
+
+    def platform_settings(self, provider: str, discover: bool) -> K8sSettings | ConjurSettings:
+        if provider == "conjur":
+            conjur = ConjurSettings(
+                url=self.url("url", required=False),
+                account=self.string("account"),
+                login=self.string("login"),
+                api_key_env=self.string("api_key_env") or "CONJUR_AUTHN_API_KEY",
+                variable=self.string("variable"),
+                policy=(self.string("policy") or "").strip("/") or None,
+                ca_cert=self.string("ca_cert"),
+            )
+            if not conjur.variable and not discover:
+                raise self.fail("variable", "required unless `discover = true`")
+            return conjur
+        namespaces = self.str_list("namespaces")
+        for ns in namespaces:
+            if not _K8S_NAME.fullmatch(ns):
+                raise self.fail("namespaces", f"`{ns}` is not a valid namespace name")
+        secret = self.string("secret")
+        if secret is not None:
+            ns, _, name = secret.partition("/")
+            if not _K8S_NAME.fullmatch(ns) or not name or "/" in name:
+                raise self.fail("secret", "must be `namespace/name`")
+        elif not discover:
+            raise self.fail("secret", "required unless `discover = true`")
+        if discover and not namespaces:
+            raise self.fail("namespaces", "required with `discover = true`")
+        return K8sSettings(
+            namespaces=tuple(namespaces),
+            secret=secret,
+            label_selector=self.string("label_selector"),
+            restart=self.boolean("restart", False),
+            host=self.url("host", required=False),
+            token_env=self.string("token_env"),
+            ca_cert=self.string("ca_cert"),
+            kubeconfig=self.string("kubeconfig"),
+            context=self.string("context"),
         )
 
     def generator(self) -> GeneratorSpec:

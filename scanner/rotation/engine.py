@@ -18,10 +18,14 @@ from scanner.config import Config
 from scanner.errors import ExitCode
 from scanner.models import Finding
 from scanner.rotation.aws import AwsSecretsManagerProvider
+from scanner.rotation.azure import AzureKeyVaultProvider
 from scanner.rotation.base import Provider, RotationError, RotationRequest, Target
 from scanner.rotation.config import RotationEntry, parse_rotation
+from scanner.rotation.conjur import ConjurProvider
 from scanner.rotation.context import ProviderContext
+from scanner.rotation.gcp import GcpSecretManagerProvider
 from scanner.rotation.hooks import ExecProvider, WebhookProvider
+from scanner.rotation.k8s import KubernetesProvider
 from scanner.rotation.state import DEFAULT_AUDIT_FILE, DEFAULT_STATE_FILE, AuditLog, RotationState
 from scanner.rotation.vault import VaultProvider
 
@@ -31,7 +35,11 @@ ROTATION_ERROR_EXIT = int(ExitCode.ROTATION_FAILED)
 ProviderFactory = Callable[[RotationEntry, ProviderContext], Provider]
 PROVIDERS: dict[str, ProviderFactory] = {
     "aws-secretsmanager": AwsSecretsManagerProvider,
+    "azure-keyvault": AzureKeyVaultProvider,
+    "conjur": ConjurProvider,
     "exec": ExecProvider,
+    "gcp-secretmanager": GcpSecretManagerProvider,
+    "kubernetes": KubernetesProvider,
     "vault": VaultProvider,
     "webhook": WebhookProvider,
 }

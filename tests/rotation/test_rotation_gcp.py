@@ -1,0 +1,245 @@
+"""gcp-secretmanager rotation: the real ``SecretManagerServiceClient`` (REST transport, credentials
+from Application Default Credentials: a service-account file with a throw-away key) against the
+Secret Manager **contract server** (testing/contract/gcp_secretmanager.py, a local test double
+written from the REST reference; there is no official emulator), driven through ``keyguard scan``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+pytest.importorskip("google.cloud.secretmanager_v1", reason="needs keyguard[gcp]")
+
+from google_crc32c import value as crc32c  # noqa: E402
+
+from scanner.cli import main  # noqa: E402
+from scanner.rotation.gcp import (  # noqa: E402
+    ANNOTATION_FINGERPRINT,
+    ANNOTATION_ROTATED_AT,
+    ANNOTATION_RULE,
+    ANNOTATION_VERSION,
+)
+from scanner.secret import Secret  # noqa: E402
+from testing.contract.gcp_secretmanager import SecretManagerContractServer  # noqa: E402
+from testing.contract.server import Reply  # noqa: E402
+from testing.servers import rotation_scan_args, rotation_token  # noqa: E402
+
+pytestmark = pytest.mark.slow
+PROJECT = "kg-fake-project"
+
+
+@pytest.fixture
+def sm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretManagerContractServer]:
+    server = SecretManagerContractServer(PROJECT, page_size=2)
+    with server.running():
+        monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(server.adc_file(tmp_path)))
+        monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
+        yield server
+
+
+def project(tmp_path: Path, leak: str, url: str, **keys: Any) -> list[str]:
+    src = tmp_path / "src"
+    src.mkdir(exist_ok=True)
+    (src / "app.env").write_text(f"SERVICE_TOKEN={leak}\n", encoding="utf-8")
+    keys = {"retries": 2, "backoff": 0, "timeout": 5, **keys}
+    lines = ["[[rotation]]", 'rules = ["kgtest.*"]', 'provider = "gcp-secretmanager"',
+             f'project = "{PROJECT}"', f'endpoint = "{url}"',
+             *(f"{k} = {json.dumps(v)}" for k, v in keys.items())]  # fmt: skip
+    return rotation_scan_args(tmp_path, src, "\n".join(lines) + "\n")
+
+
+def keyguard(args: list[str], *extra: str) -> Result:
+    return CliRunner().invoke(main, [*args, *extra])
+
+
+def states(sm: SecretManagerContractServer, secret_id: str) -> list[str]:
+    return [v.state for v in sm.secret(secret_id).versions]
+
+
+def test_gcp_plan_rotate_rerun(tmp_path: Path, sm: SecretManagerContractServer) -> None:
+    leak = rotation_token("gcp-plain")
+    sm.create("api-token", leak)
+    sm.secret("api-token").annotations["owner"] = "team-a"
+    args = project(tmp_path, leak, sm.url, secret="api-token")
+    name = f"projects/{PROJECT}/secrets/api-token"
+
+    plan = keyguard(args)
+    assert plan.exit_code == 1, plan.output
+    assert (
+        f"gcp-secretmanager {name}: add a new version with a generated value, "
+        "disable the previous version" in plan.stderr
+    )
+    assert sm.writes() == [] and states(sm, "api-token") == ["ENABLED"]
+    assert not (tmp_path / "state.json").exists() and not (tmp_path / "audit.jsonl").exists()
+
+    done = keyguard(args, "--rotate")
+    assert done.exit_code == 1, done.output
+    assert "rotation: 1 rotated" in done.stderr, done.stderr
+    assert states(sm, "api-token") == ["DISABLED", "ENABLED"]
+    new = sm.value("api-token")
+    assert new != leak and len(new) == 40 and sm.value("api-token", 1) == leak
+    added = sm.seen("POST", ":addVersion")[0].body["payload"]
+    assert int(added["dataCrc32c"]) == crc32c(new.encode())  # integrity checked by the server
+    annotations = sm.secret("api-token").annotations
+    assert annotations["owner"] == "team-a"
+    assert annotations[ANNOTATION_FINGERPRINT] == Secret(leak).fingerprint()
+    assert annotations[ANNOTATION_RULE] == "kgtest.rotation-token"
+    assert annotations[ANNOTATION_VERSION] == "2" and annotations[ANNOTATION_ROTATED_AT]
+    text = (tmp_path / "audit.jsonl").read_text(encoding="utf-8")
+    records = [json.loads(line) for line in text.splitlines()]
+    assert records[-1]["details"] == {
+        "secret": name,
+        "version": "2",
+        "previous_version": "1",
+        "previous_state": "disabled",
+    }
+    for secret_value in (leak, new):
+        assert secret_value not in text and secret_value not in done.output
+
+    writes = len(sm.writes())
+    again = keyguard(args, "--rotate")
+    assert "skipped: already rotated at" in again.stderr
+    assert len(sm.writes()) == writes and len(states(sm, "api-token")) == 2
+
+
+def test_gcp_discovery_finds_exactly_the_holders(
+    tmp_path: Path, sm: SecretManagerContractServer
+) -> None:
+    leak = rotation_token("gcp-disc")
+    sm.create("a-plain", leak)
+    sm.create("b-decoy", rotation_token("gcp-decoy-1"))
+    sm.create("c-json", json.dumps({"user": "svc", "api_key": leak}))
+    sm.create("d-decoy", json.dumps({"api_key": rotation_token("gcp-decoy-2")}))
+    sm.create("e-old", leak)
+    sm.create("e-old", rotation_token("gcp-now"))  # held the value once, not any more
+    sm.create("f-binary", b"\xff\xfe" + leak.encode())
+    sm.create("g-unreadable", leak)
+    sm.deny("g-unreadable", "access")  # 403 while reading: skipped, not a failure
+    args = project(tmp_path, leak, sm.url, discover=True, old_version="destroy")
+
+    plan = keyguard(args)
+    planned = [line for line in plan.stderr.splitlines() if "→ gcp-secretmanager" in line]
+    assert len(planned) == 2, plan.stderr
+    assert "secrets/a-plain: add a new version with a generated value, destroy" in planned[0]
+    assert "secrets/c-json: add a new version" in planned[1] and "(field api_key)" in planned[1]
+    tokens = [r.query.get("pageToken") for r in sm.seen("GET", f"^/v1/projects/{PROJECT}/secrets$")]
+    assert tokens == [None, "2", "4", "6"]  # 7 secrets, 2 a page: nextPageToken followed
+    assert sm.writes() == []
+
+    done = keyguard(args, "--rotate")
+    assert "rotation: 2 rotated" in done.stderr, done.stderr
+    assert states(sm, "a-plain") == ["DESTROYED", "ENABLED"] and sm.value("a-plain") != leak
+    assert states(sm, "c-json") == ["DESTROYED", "ENABLED"]
+    stored = json.loads(sm.value("c-json"))
+    assert stored["user"] == "svc" and stored["api_key"] != leak and len(stored["api_key"]) == 40
+    for untouched in ("b-decoy", "d-decoy", "f-binary", "g-unreadable"):
+        assert states(sm, untouched) == ["ENABLED"]
+    assert states(sm, "e-old") == ["ENABLED", "ENABLED"]
+
+
+def test_gcp_throttling_and_etag_conflict_are_retried(
+    tmp_path: Path, sm: SecretManagerContractServer
+) -> None:
+    leak = rotation_token("gcp-retry")
+    sm.create("api-token", leak)
+    quota = {"error": {"code": 429, "message": "Quota exceeded.", "status": "RESOURCE_EXHAUSTED"}}
+    sm.fail("POST", ":addVersion$", Reply(429, quota))
+
+    def concurrent_writer() -> None:  # another writer changes the secret between read and write
+        secret = sm.secret("api-token")
+        secret.annotations["owner"] = "team-b"
+        secret.etag += 100
+
+    sm.before("PATCH", "/secrets/api-token$", concurrent_writer)
+    args = project(tmp_path, leak, sm.url, secret="api-token")
+
+    done = keyguard(args, "--rotate")
+    assert "rotation: 1 rotated" in done.stderr, done.stderr
+    assert [r.status for r in sm.seen("POST", ":addVersion")] == [429, 200]
+    assert [r.status for r in sm.seen("PATCH")] == [409, 200]  # stale etag, then re-read
+    assert states(sm, "api-token") == ["DISABLED", "ENABLED"]  # one version added, not two
+    annotations = sm.secret("api-token").annotations
+    assert annotations["owner"] == "team-b" and ANNOTATION_FINGERPRINT in annotations
+    records = [json.loads(x) for x in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    errors = [r["error"] for r in records if r["event"] == "retry"]
+    assert len(errors) == 2
+    assert errors[0].endswith(": 429 TooManyRequests") and errors[1].endswith(": 409 Conflict")
+
+
+def test_gcp_timed_out_add_that_landed_is_adopted_not_repeated(
+    tmp_path: Path, sm: SecretManagerContractServer
+) -> None:
+    leak = rotation_token("gcp-timeout")
+    sm.create("api-token", leak)
+    sm.slow("POST", ":addVersion$", delay=1.0)  # stored at once, answered after the timeout
+    args = project(tmp_path, leak, sm.url, secret="api-token", timeout=0.4)
+
+    done = keyguard(args, "--rotate")
+    assert "rotation: 1 rotated" in done.stderr, done.stderr
+    assert len(sm.seen("POST", ":addVersion")) == 1  # the retry found it and did not add again
+    assert states(sm, "api-token") == ["DISABLED", "ENABLED"] and sm.value("api-token") != leak
+    records = [json.loads(x) for x in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    errors = [r["error"] for r in records if r["event"] == "retry"]
+    assert errors == [f"add version to projects/{PROJECT}/secrets/api-token: ReadTimeout"]
+    assert records[-1]["details"]["version"] == "2"
+
+
+def test_gcp_permission_error_fails_that_target_only(
+    tmp_path: Path, sm: SecretManagerContractServer
+) -> None:
+    leak = rotation_token("gcp-403")
+    sm.create("locked", leak)
+    sm.create("open", leak)
+    sm.deny("locked", "add")
+    args = project(tmp_path, leak, sm.url, discover=True, old_version="keep")
+
+    done = keyguard(args, "--rotate", "--fail-on-rotation-error")
+    assert done.exit_code == 4, done.output
+    assert "secrets/locked: add version to" in done.stderr and "403 Forbidden" in done.stderr
+    assert f"gcp-secretmanager projects/{PROJECT}/secrets/open: done" in done.stderr
+    assert states(sm, "open") == ["ENABLED", "ENABLED"] and states(sm, "locked") == ["ENABLED"]
+    assert not (tmp_path / "state.json").exists()
+
+
+def test_gcp_without_credentials_fails_the_rotation_not_the_scan(
+    tmp_path: Path, sm: SecretManagerContractServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    leak = rotation_token("gcp-nocred")
+    sm.create("api-token", leak)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
+    args = project(tmp_path, leak, sm.url, secret="api-token")
+    done = keyguard(args, "--rotate", "--format", "json")
+    assert done.exit_code == 1, done.output
+    assert "rotation failed:" in done.stderr and "no usable Google credentials" in done.stderr
+    assert json.loads(done.stdout)["findings"][0]["rule_id"] == "kgtest.rotation-token"
+    assert sm.requests == []
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({"secret": "x"}, "rotation[0].project: required"),
+        ({"project": "p"}, "rotation[0].secret: required unless"),
+        ({"project": "p", "secret": "x", "old_version": "delete"},
+         "rotation[0].old_version: must be one of disable, destroy, keep"),
+        ({"project": "p", "secret": "x", "endpoint": "ftp://x"},
+         "rotation[0].endpoint: must be an http:// or https:// URL"),
+        ({"project": "p", "secret": "x", "region": "x"},
+         "rotation[0].region: unknown key for provider `gcp-secretmanager`"),
+    ],
+)  # fmt: skip
+def test_gcp_config_errors_exit_2(tmp_path: Path, keys: dict[str, Any], message: str) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.env").write_text(f"T={rotation_token('gcp-cfg')}\n", encoding="utf-8")
+    lines = ["[[rotation]]", 'rules = ["kgtest.*"]', 'provider = "gcp-secretmanager"',
+             *(f"{k} = {json.dumps(v)}" for k, v in keys.items())]  # fmt: skip
+    result = keyguard(rotation_scan_args(tmp_path, src, "\n".join(lines) + "\n"))
+    assert result.exit_code == 2, result.output
+    assert "kg.toml" in result.stderr and message in result.stderr
