@@ -52,6 +52,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, quote_plus, urlencode
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # peers.py, also when loaded by path
+import peers as peer_argv  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # --------------------------------------------------------------------------------------------
@@ -593,62 +596,16 @@ def _rel(tree: Path, path: str) -> str:
 
 
 def peer_commands(peers: Path, tree: Path, work: Path) -> dict[str, tuple[list[str], Path]]:
-    cmds: dict[str, tuple[list[str], Path]] = {}
-    if (peers / "gitleaks").exists():
-        out = work / "gitleaks.json"
-        cmds["gitleaks"] = (
-            [
-                str(peers / "gitleaks"),
-                "dir",
-                str(tree),
-                "--no-banner",
-                "--no-color",
-                "--exit-code",
-                "0",
-                "--report-format",
-                "json",
-                "--report-path",
-                str(out),
-            ],
-            out,
-        )
-    if (peers / "kingfisher").exists():
-        out = work / "kingfisher.json"
-        cmds["kingfisher"] = (
-            [
-                str(peers / "kingfisher"),
-                "scan",
-                str(tree),
-                "--git-history",
-                "none",
-                "--no-validate",
-                "--no-update-check",
-                "--no-dedup",
-                "-f",
-                "json",
-                "-o",
-                str(out),
-                "-q",
-            ],
-            out,
-        )
-    if (peers / "betterleaks").exists():
-        out = work / "betterleaks.json"
-        cmds["betterleaks"] = (
-            [
-                str(peers / "betterleaks"),
-                "fs",
-                str(tree),
-                "--no-banner",
-                "--no-color",
-                "-s",
-                "--exit-code=0",
-                "-o",
-                str(out),
-            ],
-            out,
-        )
-    return cmds
+    """The installed peers' command lines and report files, by tool."""
+    out = {tool: work / f"{tool}.json" for tool in ("gitleaks", "kingfisher", "betterleaks")}
+    argv = {
+        "gitleaks": peer_argv.gitleaks(peers, "dir", tree, out["gitleaks"]),
+        "kingfisher": peer_argv.kingfisher(
+            peers, tree, out["kingfisher"], "--git-history", "none", "--no-dedup"
+        ),
+        "betterleaks": peer_argv.betterleaks(peers, tree, out["betterleaks"]),
+    }
+    return {tool: (cmd, out[tool]) for tool, cmd in argv.items() if (peers / tool).exists()}
 
 
 def parse_peer(tool: str, out: Path, tree: Path) -> list[Hit]:

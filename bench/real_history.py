@@ -6,17 +6,18 @@ Usage::
 
     python3 bench/real_history.py WORKDIR [--project django] [--runs 3] [--jobs 6]
                                   [--peers /opt/peers/bin] [--results bench/RESULTS.md]
+                                  [--build-only]
 
 WORKDIR caches everything: ``sdists/<version>/`` (``pip download --no-deps --no-binary :all:``),
 ``repo`` (the history; rebuilt only when the version list or the plants change) and
 ``planted.jsonl``. The history is deterministic: fixed identity and dates, the same plants.
 
-keyguard (``python -m scanner git REPO``) and gitleaks and kingfisher (through
-``/work/shared/peers/run-peer.sh TOOL git REPO OUT``) run in turn, ``--runs`` times (paired
-runs) after one warm-up each; the table gives medians of wall time, CPU time (user + sys,
-children included) and peak RSS (the largest single process, from ``wait4``), and which
-planted secrets each tool's report holds. keyguard is also checked for attribution (the
-planted secret's path and the commit that added it).
+keyguard (``python -m scanner git REPO``), ``gitleaks git REPO`` and ``kingfisher scan
+REPO/.git`` (history only; command lines from ``bench/peers.py``, binaries in ``--peers``) run
+in turn, ``--runs`` times (paired runs) after one warm-up each; the table gives medians of
+wall time, CPU time (user + sys, children included) and peak RSS (the largest single
+process, from ``wait4``), and which planted secrets each tool's report holds. keyguard is
+also checked for attribution (the planted secret's path and the commit that added it).
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # peers.py, also when loaded by path
+
+import peers as peer_argv  # noqa: E402
 
 from testing.tokens import aws_key_id, github_token  # noqa: E402
 
-RUN_PEER = Path("/work/shared/peers/run-peer.sh")
 DJANGO = [
     "1.8",
     "1.9",
@@ -230,22 +233,28 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):
+    if proc.returncode not in (0, 1, 200, 205):  # kingfisher: 200/205 when it finds secrets
         raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}")
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def tools(repo: Path, work: Path) -> dict[str, tuple[list[str], Path, dict[str, str] | None]]:
+def tools(
+    repo: Path, work: Path, peers: Path
+) -> dict[str, tuple[list[str], Path, dict[str, str] | None]]:
     env = {**os.environ, "PYTHONPATH": str(PROJECT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     kg_out = work / "keyguard.json"
     kg = [sys.executable, "-m", "scanner", "git", str(repo), "-q", "--show-secrets"]
     out: dict[str, tuple[list[str], Path, dict[str, str] | None]] = {
         "keyguard git": ([*kg, "-f", "json", "-o", str(kg_out)], kg_out, env)
     }
-    for tool in ("gitleaks", "kingfisher"):
-        report = work / f"{tool}.json"
-        out[f"{tool} (run-peer.sh git)"] = (
-            ["bash", str(RUN_PEER), tool, "git", str(repo), str(report)],
+    if (peers / "gitleaks").exists():
+        report = work / "gitleaks.json"
+        cmd = peer_argv.gitleaks(peers, "git", repo, report, "--log-level", "error")
+        out["gitleaks git"] = (cmd, report, None)
+    if (peers / "kingfisher").exists():
+        report = work / "kingfisher.json"
+        out["kingfisher scan (.git)"] = (
+            peer_argv.kingfisher(peers, repo / ".git", report),
             report,
             None,
         )
@@ -259,6 +268,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=6, help="parallel downloads")
     parser.add_argument("--results", type=Path, default=PROJECT / "bench" / "RESULTS.md")
+    parser.add_argument("--peers", type=Path, default=Path("/opt/peers/bin"))
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
     if args.project != "django":
@@ -270,7 +280,7 @@ def main() -> int:
         return 0
     planted = [json.loads(x) for x in (work / "planted.jsonl").read_text().splitlines()]
     load_start = os.getloadavg()
-    table = tools(repo, work)
+    table = tools(repo, work, args.peers)
     runs: dict[str, list[Run]] = {name: [] for name in table}
     for cmd, _, env in table.values():
         measure(cmd, env)  # warm-up (rule caches, page cache)
@@ -299,19 +309,20 @@ def main() -> int:
         f"{args.runs} paired runs after one warm-up each.",
         "",
         "| tool | wall (s) | runs (s) | CPU (s) | peak RSS (MB) | planted found "
-        "| wall vs keyguard |",
-        "|---|---|---|---|---|---|---|",
+        "| wall vs keyguard | CPU vs keyguard |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     kg_wall = statistics.median(r.wall for r in runs["keyguard git"])
+    kg_cpu = statistics.median(r.cpu for r in runs["keyguard git"])
     for name, (_, report, _) in table.items():
         text = report.read_text(errors="replace") if report.exists() else ""
         found = sum(1 for p in planted if p["secret"] in text)
         wall = statistics.median(r.wall for r in runs[name])
+        cpu = statistics.median(r.cpu for r in runs[name])
         lines.append(
             f"| {name} | {wall:.2f} | {', '.join(f'{r.wall:.2f}' for r in runs[name])} | "
-            f"{statistics.median(r.cpu for r in runs[name]):.2f} | "
-            f"{statistics.median(r.rss_mb for r in runs[name]):.0f} | {found}/{len(planted)} | "
-            f"{wall / kg_wall:.2f} |"
+            f"{cpu:.2f} | {statistics.median(r.rss_mb for r in runs[name]):.0f} | "
+            f"{found}/{len(planted)} | {wall / kg_wall:.2f} | {cpu / kg_cpu:.2f} |"
         )
     doc = json.loads((work / "keyguard.json").read_text())
     attributed = {(f["path"], f.get("provenance", {}).get("commit")) for f in doc["findings"]}

@@ -29,6 +29,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # peers.py, also when loaded by path
+import peers as peer_argv  # noqa: E402
+
 Location = tuple[str, int]
 
 
@@ -53,19 +56,7 @@ def keyguard(tree: Path, out: Path) -> tuple[list[str], Callable[[], set[Locatio
 
 
 def gitleaks(peers: Path, tree: Path, out: Path) -> tuple[list[str], Callable[[], set[Location]]]:
-    cmd = [
-        str(peers / "gitleaks"),
-        "dir",
-        str(tree),
-        "--no-banner",
-        "--no-color",
-        "--exit-code",
-        "0",
-        "--report-format",
-        "json",
-        "--report-path",
-        str(out),
-    ]
+    cmd = peer_argv.gitleaks(peers, "dir", tree, out)
 
     def parse() -> set[Location]:
         return {(f["File"], f["StartLine"]) for f in json.loads(out.read_text())}
@@ -74,20 +65,7 @@ def gitleaks(peers: Path, tree: Path, out: Path) -> tuple[list[str], Callable[[]
 
 
 def kingfisher(peers: Path, tree: Path, out: Path) -> tuple[list[str], Callable[[], set[Location]]]:
-    cmd = [
-        str(peers / "kingfisher"),
-        "scan",
-        str(tree),
-        "--git-history",
-        "none",
-        "--no-validate",
-        "--no-update-check",
-        "-f",
-        "json",
-        "-o",
-        str(out),
-        "-q",
-    ]
+    cmd = peer_argv.kingfisher(peers, tree, out, "--git-history", "none")
 
     def parse() -> set[Location]:
         found = set()

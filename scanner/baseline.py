@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,18 +138,29 @@ def upgrade(doc: dict[str, Any], name: str) -> dict[str, Any]:
     )
 
 
+def _read_text(path: Path, read: Callable[[Path], bytes], what: str) -> str:
+    """``read(path)`` as UTF-8 text; any failure a ``BaselineError`` naming the file."""
+    try:
+        return read(path).decode("utf-8")
+    except UnsafeFileError as exc:
+        reason = exc.reason
+    except OSError as exc:
+        reason = str(exc.strerror)
+    except UnicodeDecodeError:
+        reason = "not UTF-8"
+    raise BaselineError(f"{path}: cannot read {what} ({reason})")
+
+
 def load_baseline(path: Path) -> Baseline:
     """A baseline the caller named (``--baseline``): symlinks followed, size bounded."""
-    try:
-        text = read_user_file(path, BASELINE_LIMIT).decode("utf-8")
-    except FileNotFoundError:
-        raise BaselineError(f"{path}: baseline file not found") from None
-    except UnsafeFileError as exc:
-        raise BaselineError(f"{path}: cannot read baseline ({exc.reason})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
-        raise BaselineError(f"{path}: cannot read baseline ({reason})") from None
-    return parse_baseline(text, str(path))
+
+    def read(named: Path) -> bytes:
+        try:
+            return read_user_file(named, BASELINE_LIMIT)
+        except FileNotFoundError:
+            raise BaselineError(f"{named}: baseline file not found") from None
+
+    return parse_baseline(_read_text(path, read, "baseline"), str(path))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -186,13 +197,7 @@ def parse_ignore(text: str, name: str) -> frozenset[str]:
 
 def load_ignore(path: Path) -> frozenset[str]:
     """An in-tree ``.keyguardignore``: a regular file (no symlink, FIFO or device), bounded."""
-    try:
-        text = read_bounded(path, CONFIG_FILE_LIMIT).decode("utf-8")
-    except UnsafeFileError as exc:
-        raise BaselineError(f"{path}: cannot read ignore file ({exc.reason})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
-        raise BaselineError(f"{path}: cannot read ignore file ({reason})") from None
+    text = _read_text(path, lambda p: read_bounded(p, CONFIG_FILE_LIMIT), "ignore file")
     return parse_ignore(text, str(path))
 
 

@@ -19,24 +19,21 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from testing.rules import token_rule
+
 ENGINE = "aho-corasick"
 """The prefilter engine the tests pin (independent of optional hyperscan builds)."""
 
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-RULES_TOML = """
-[[rules]]
-id = 'kgtest.fake-key'
-name = 'keyguard artifact test key'
-description = 'A synthetic key format used only by the artifact tests.'
-severity = 'high'
-confidence = 'high'
-keywords = ['kgtest_']
-pattern = '''\\b(kgtest_[A-Za-z0-9]{32})\\b'''
-secret_group = 1
-examples = ['token = kgtest_Q7mZ2pLx9WvR4tYb8NcK3hJd6FsA1gEu']
-negative_examples = ['kgtest_short']
-"""
+RULES_TOML = token_rule(
+    "kgtest.fake-key",
+    "kgtest_",
+    "[A-Za-z0-9]{32}",
+    "token = kgtest_Q7mZ2pLx9WvR4tYb8NcK3hJd6FsA1gEu",
+    name="keyguard artifact test key",
+    description="A synthetic key format used only by the artifact tests.",
+)
 
 
 def fake_key(tag: str) -> str:
@@ -82,6 +79,14 @@ def scan_json(*args: str | Path) -> tuple[int, dict[str, Any]]:
     return result.exit_code, report
 
 
+def scan_problems(*args: str | Path) -> str:
+    """The problems a JSON scan reports, one a line; none may be an internal error."""
+    _, report = scan_json(*args)
+    problems = "\n".join(report["problems"])
+    assert "internal error" not in problems, problems
+    return problems
+
+
 def secrets_of(report: dict[str, Any], rule: str = "kgtest.fake-key") -> set[str]:
     return {f["secret"] for f in report["findings"] if f["rule_id"] == rule}
 
@@ -92,6 +97,14 @@ def by_secret(report: dict[str, Any], secret: str) -> dict[str, Any]:
         if finding["secret"] == secret:
             return finding
     raise AssertionError(f"no finding for {secret[:10]}...")
+
+
+def find_planted(rules: Path, target: Path, keys: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Scan ``target`` with its secrets shown: exactly the ``keys`` planted there are found
+    (by the test rule); each one's finding, by its name in ``keys``."""
+    _, report = scan_json("--rules", rules, "--show-secrets", target)
+    assert secrets_of(report) == set(keys.values())
+    return {name: by_secret(report, secret) for name, secret in keys.items()}
 
 
 # --- notebooks ---------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from testing.rules import token_rule
+
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Keyguard Test",
     "GIT_AUTHOR_EMAIL": "test@keyguard.invalid",
@@ -19,19 +21,14 @@ IDENTITY = {
     "GIT_CONFIG_NOSYSTEM": "1",
 }
 
-TEST_RULES = """\
-[[rules]]
-id = "kgtest.token"
-name = "keyguard test token"
-description = "A synthetic token used by keyguard's own git tests."
-severity = "high"
-confidence = "high"
-keywords = ["kgtest_"]
-pattern = '''\\b(kgtest_[A-Za-z0-9]{24})\\b'''
-secret_group = 1
-examples = ["t = kgtest_FakeKeyGuard0Token1Body2"]
-negative_examples = ["t = kgtest_short"]
-"""
+TEST_RULES = token_rule(
+    "kgtest.token",
+    "kgtest_",
+    "[A-Za-z0-9]{24}",
+    "t = kgtest_FakeKeyGuard0Token1Body2",
+    name="keyguard test token",
+    description="A synthetic token used by keyguard's own git tests.",
+)
 
 
 def fake_token(n: int) -> str:
@@ -65,6 +62,12 @@ class GitRepo:
                 f"git {' '.join(args)} failed: {out.stderr.decode(errors='replace')}"
             )
         return out.stdout.decode("utf-8", "replace").strip()
+
+    def attempt(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``git args`` as a user runs it (hooks run): the outcome, whatever the exit status."""
+        return subprocess.run(
+            ["git", *args], cwd=self.path, env=self.env, capture_output=True, text=True, check=False
+        )
 
     def write(self, relpath: str, content: str | bytes) -> Path:
         target = self.path / relpath

@@ -13,24 +13,12 @@ from scanner.logfilter.styles import Redaction, RedactStyle
 from scanner.matcher import Matcher, MatchPolicy
 from scanner.models import Finding, Origin
 from scanner.rulebook.loader import load_ruleset
+from testing.rules import TEST_TOKEN_RULE
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "kgt_Fk7Qz2Lm9Wx4Rt6Yp3Nb8Vc1"
 TOKEN2 = "kgt_Ab3Cd5Ef7Gh9Jk2Mn4Pq6Rs8"
-RULES = """
-[[rules]]
-id = "test.token"
-name = "Test token"
-description = "A synthetic token used by the filter tests."
-severity = "high"
-confidence = "high"
-keywords = ["kgt_"]
-pattern = '''\\b(kgt_[A-Za-z0-9]{24})\\b'''
-secret_group = 1
-min_entropy = 3.0
-examples = [{ text = "t=kgt_Fk7Qz2Lm9Wx4Rt6Yp3Nb8Vc1", secret = "kgt_Fk7Qz2Lm9Wx4Rt6Yp3Nb8Vc1" }]
-negative_examples = ["kgt_short"]
-"""
+RULES = TEST_TOKEN_RULE
 
 Reported = list[tuple[Finding, int]]
 

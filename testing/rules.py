@@ -32,12 +32,25 @@ def rule_toml(
     return "\n".join(lines) + "\n"
 
 
-TEST_TOKEN_RULE = rule_toml(
+def token_rule(rule_id: str, prefix: str, body: str, example: str, **fields: object) -> str:
+    """A rule for synthetic tokens: ``prefix`` (letters and ``_``, the keyword) then ``body``
+    (a regex: ``[A-Za-z0-9]{24}``), the whole token the secret. ``example`` is a text holding
+    one; ``prefix + "short"`` is the negative example. ``fields``: as ``rule_toml``'s."""
+    return rule_toml(
+        rule_id,
+        rf"\b({prefix}{body})\b",
+        keywords=[prefix],
+        examples=[example],
+        negatives=[f"{prefix}short"],
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+TEST_TOKEN_RULE = token_rule(
     "test.token",
-    r"\b(kgt_[A-Za-z0-9]{24})\b",
-    keywords=["kgt_"],
-    examples=["kgt_Fk7Qz2Lm9Wx4Rt6Yp3Nb8Vc1"],
-    negatives=["kgt_short"],
+    "kgt_",
+    "[A-Za-z0-9]{24}",
+    "kgt_Fk7Qz2Lm9Wx4Rt6Yp3Nb8Vc1",
     name="Test token",
     min_entropy=3.0,
 )

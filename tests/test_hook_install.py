@@ -32,14 +32,7 @@ def install(repo: GitRepo, *args: str) -> tuple[int, str]:
 
 def commit(repo: GitRepo, files: dict[str, str]) -> subprocess.CompletedProcess[str]:
     repo.stage(files)
-    return subprocess.run(
-        ["git", "commit", "-q", "-m", "change"],
-        cwd=repo.path,
-        env=repo.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return repo.attempt("commit", "-q", "-m", "change")
 
 
 def test_install_hook_blocks_secret_and_allows_clean_commit(repo: GitRepo) -> None:
@@ -87,24 +80,10 @@ def test_pre_push_hook_scans_only_pushed_commits(repo: GitRepo, tmp_path: Path) 
     assert code == 0
     assert MARKER in (repo.path / ".git" / "hooks" / "pre-push").read_text()
     repo.commit("clean", {"a.txt": "fine\n"})
-    ok = subprocess.run(
-        ["git", "push", "-q", "origin", "main"],
-        cwd=repo.path,
-        env=repo.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    ok = repo.attempt("push", "-q", "origin", "main")
     assert ok.returncode == 0, ok.stderr
     repo.commit("new secret", {"new.env": f"T={fake_token(3)}\n"})
-    bad = subprocess.run(
-        ["git", "push", "-q", "origin", "main"],
-        cwd=repo.path,
-        env=repo.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    bad = repo.attempt("push", "-q", "origin", "main")
     assert bad.returncode != 0
     output = bad.stdout + bad.stderr
     assert "new.env" in output and "old.env" not in output
@@ -147,13 +126,6 @@ def test_hook_sees_commit_all_temporary_index(repo: GitRepo) -> None:
     code, _ = install(repo)
     assert code == 0
     repo.write("app.py", f"x = 1\ntoken = '{fake_token(4)}'\n")
-    res = subprocess.run(
-        ["git", "commit", "-q", "-a", "-m", "all"],
-        cwd=repo.path,
-        env=repo.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    res = repo.attempt("commit", "-q", "-a", "-m", "all")
     assert res.returncode != 0
     assert "app.py" in res.stdout + res.stderr

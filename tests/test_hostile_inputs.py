@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 
 from scanner.cli import main
 from scanner.sources.files import FileTarget, WalkOptions, iter_targets
-from testing.rules import rule_toml
+from testing.rules import token_rule
 from testing.servers import only_test_rules, rotation_token, write_rotation_rule
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero")
@@ -139,6 +139,19 @@ def test_scanned_file_swapped_for_fifo_is_not_opened(tmp_path: Path) -> None:
 
 # -- config, baseline and rule files ------------------------------------------------------------
 
+
+def broken_file_error(tmp_path: Path, flag: str, name: str, text: str) -> tuple[Path, str]:
+    """Scan a file holding a token with ``flag FILE``, FILE (``name``) holding ``text``: exit 2
+    and one line on stderr; that line and FILE's path."""
+    (tmp_path / "a.env").write_text(f"T={TOKEN}\n")
+    path = tmp_path / name
+    path.write_text(text)
+    result = keyguard(tmp_path, "scan", str(tmp_path / "a.env"), flag, str(path))
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    return path, line
+
+
 DEEP_TOML = "x = " + "[" * 5000 + "]" * 5000 + "\n"
 BIG_INT_TOML = "max_file_size = " + "9" * 5000 + "\n"
 HUGE_VALUE_TOML = "max_file_size = 99999999999999999999999\n"
@@ -159,12 +172,7 @@ BAD_TOML = "this is = = not toml\n"
     ids=["deep", "5000-digits", "out-of-range", "syntax", "inf", "bad-regex"],
 )  # fmt: skip
 def test_broken_config_is_a_user_error(tmp_path: Path, text: str, message: str) -> None:
-    (tmp_path / "a.env").write_text(f"T={TOKEN}\n")
-    config = tmp_path / "kg.toml"
-    config.write_text(text)
-    result = keyguard(tmp_path, "scan", str(tmp_path / "a.env"), "--config", str(config))
-    assert result.exit_code == 2, result.output
-    (line,) = result.stderr.strip().splitlines()
+    config, line = broken_file_error(tmp_path, "--config", "kg.toml", text)
     assert line.startswith(f"keyguard: error: {config}")
     assert message in line
 
@@ -214,24 +222,11 @@ def test_broken_in_tree_pyproject_is_a_warning(
     ids=["deep", "5000-digits", "syntax", "shape"],
 )
 def test_broken_baseline_is_a_user_error(tmp_path: Path, text: str, message: str) -> None:
-    (tmp_path / "a.env").write_text(f"T={TOKEN}\n")
-    baseline = tmp_path / "baseline.json"
-    baseline.write_text(text)
-    result = keyguard(tmp_path, "scan", str(tmp_path / "a.env"), "--baseline", str(baseline))
-    assert result.exit_code == 2, result.output
-    (line,) = result.stderr.strip().splitlines()
+    baseline, line = broken_file_error(tmp_path, "--baseline", "baseline.json", text)
     assert line.startswith(f"keyguard: error: {baseline}: ") and message in line
 
 
-RULE = rule_toml(
-    "kgbad.rule",
-    "kgbad_[a-z]{8}",
-    keywords=["kgbad_"],
-    examples=["kgbad_abcdefgh"],
-    negatives=["kgbad_"],
-    name="n",
-    description="d",
-)
+RULE = token_rule("kgbad.rule", "kgbad_", "[a-z]{8}", "kgbad_abcdefgh", name="n", description="d")
 
 
 @pytest.mark.parametrize(
@@ -241,18 +236,12 @@ RULE = rule_toml(
         (RULE + "min_entropy = " + "9" * 5000 + "\n", "invalid TOML"),
         (RULE + "min_entropy = " + "9" * 400 + "\n", "invalid value"),
         (RULE + "severity = " + "9" * 4500 + "\n", "invalid TOML"),
-        (RULE.replace("kgbad_[a-z]{8}", "(kgbad_[a-z]{8}"), "kgbad.rule"),
+        (RULE.replace("(kgbad_", "((kgbad_"), "kgbad.rule"),
     ],
     ids=["deep", "5000-digits", "overflow", "huge-enum", "bad-pattern"],
 )
 def test_broken_rule_file_is_a_user_error(tmp_path: Path, text: str, message: str) -> None:
-    (tmp_path / "a.env").write_text(f"T={TOKEN}\n")
-    rules = tmp_path / "bad.toml"
-    rules.write_text(text)
-    with deadline(60):
-        result = CliRunner().invoke(main, ["scan", str(tmp_path / "a.env"), "--rules", str(rules)])
-    assert result.exit_code == 2, result.output
-    (line,) = result.stderr.strip().splitlines()
+    rules, line = broken_file_error(tmp_path, "--rules", "bad.toml", text)
     assert line.startswith(f"keyguard: error: {rules}") and message in line
 
 

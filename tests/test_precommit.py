@@ -60,14 +60,7 @@ def test_precommit_framework_blocks_staged_secret_and_passes_clean_change(tmp_pa
 
     def commit(files: dict[str, str]) -> subprocess.CompletedProcess[str]:
         work.stage(files)
-        return subprocess.run(
-            ["git", "commit", "-m", "change"],
-            cwd=work.path,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        return work.attempt("commit", "-m", "change")
 
     token = fake_token(1)
     blocked = commit({"settings.env": f"DEBUG=1\nTOKEN={token}\n"})

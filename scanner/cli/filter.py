@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from scanner.cli.flags import choice, file_option, flag, options, shown
 from scanner.cli.options import rule_options, size_option
 from scanner.cli.rotation import rotation_echo, rotation_from, rotation_options
 from scanner.errors import ExitCode, UserError
@@ -29,95 +30,75 @@ STOP_GRACE = 2.0
 
 
 @click.command("filter")
-@click.option(
-    "--input",
-    "-i",
-    "input_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read this file instead of stdin.",
+@options(
+    file_option("--input", "-i", "input_path", help="Read this file instead of stdin."),
+    flag(
+        "--follow",
+        "-F",
+        help="With --input: keep reading as the file grows, across rotation (like tail -F).",
+    ),
+    flag("--from-end", help="With --follow: start at the current end of file."),
+    file_option("--output", "-o", help="Append to this file instead of writing to stdout."),
+    choice(
+        "--format",
+        "-f",
+        "fmt",
+        choices=[f.value for f in Format],
+        default="lines",
+        help="Record framing of the stream.",
+    ),
+    choice(
+        "--rsyslog-input",
+        choices=["msg", "fulljson"],
+        default="msg",
+        help="What mmexternal sends (its interface.input).",
+    ),
+    choice(
+        "--redact",
+        "style",
+        choices=[s.value for s in RedactStyle],
+        default="mask",
+        help="mask: [REDACTED:rule]; hash: [REDACTED:rule:hash]; partial: keep 4 chars.",
+    ),
+    click.option(
+        "--hash-salt",
+        envvar=SALT_ENV,
+        default=DEFAULT_SALT,
+        show_default=False,
+        help=f"Salt for --redact hash (default: a fixed salt; env {SALT_ENV}).",
+    ),
+    file_option(
+        "--findings",
+        "findings_path",
+        help="Append one JSON line per finding (rule, fingerprint, time, line) here.",
+    ),
+    shown(
+        "--flush-interval",
+        type=click.FloatRange(0.0, 60.0),
+        default=0.05,
+        help="Longest time (s) busy input is batched before output.",
+    ),
+    shown(
+        "--max-line",
+        default="1MiB",
+        callback=size_option,
+        help="Longest record held in memory; longer lines are redacted in windows.",
+    ),
+    rule_options,
+    shown(
+        "--builtin-rules/--no-builtin-rules",
+        default=True,
+        help="Run the built-in rules (off: only --rules files and config rules).",
+    ),
+    shown(
+        "--decode-depth",
+        type=click.IntRange(0, 3),
+        default=1,
+        help="Look inside base64/hex/percent-encoded text this deep (0: off, fastest).",
+    ),
+    flag("--quiet", "-q", help="No counters on stderr (implied by --format rsyslog)."),
+    rotation_options,
 )
-@click.option(
-    "--follow",
-    "-F",
-    is_flag=True,
-    help="With --input: keep reading as the file grows, across rotation (like tail -F).",
-)
-@click.option("--from-end", is_flag=True, help="With --follow: start at the current end of file.")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Append to this file instead of writing to stdout.",
-)
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    default="lines",
-    show_default=True,
-    type=click.Choice([f.value for f in Format]),
-    help="Record framing of the stream.",
-)
-@click.option(
-    "--rsyslog-input",
-    type=click.Choice(["msg", "fulljson"]),
-    default="msg",
-    show_default=True,
-    help="What mmexternal sends (its interface.input).",
-)
-@click.option(
-    "--redact",
-    "style",
-    type=click.Choice([s.value for s in RedactStyle]),
-    default="mask",
-    show_default=True,
-    help="mask: [REDACTED:rule]; hash: [REDACTED:rule:hash]; partial: keep 4 chars.",
-)
-@click.option(
-    "--hash-salt",
-    envvar=SALT_ENV,
-    default=DEFAULT_SALT,
-    show_default=False,
-    help=f"Salt for --redact hash (default: a fixed salt; env {SALT_ENV}).",
-)
-@click.option(
-    "--findings",
-    "findings_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Append one JSON line per finding (rule, fingerprint, time, line) here.",
-)
-@click.option(
-    "--flush-interval",
-    type=click.FloatRange(0.0, 60.0),
-    default=0.05,
-    show_default=True,
-    help="Longest time (s) busy input is batched before output.",
-)
-@click.option(
-    "--max-line",
-    default="1MiB",
-    show_default=True,
-    callback=size_option,
-    help="Longest record held in memory; longer lines are redacted in windows.",
-)
-@rule_options
-@click.option(
-    "--builtin-rules/--no-builtin-rules",
-    default=True,
-    show_default=True,
-    help="Run the built-in rules (off: only --rules files and config rules).",
-)
-@click.option(
-    "--decode-depth",
-    type=click.IntRange(0, 3),
-    default=1,
-    show_default=True,
-    help="Look inside base64/hex/percent-encoded text this deep (0: off, fastest).",
-)
-@click.option(
-    "--quiet", "-q", is_flag=True, help="No counters on stderr (implied by --format rsyslog)."
-)
-@rotation_options
 def filter_cmd(
     input_path: Path | None,
     follow: bool,

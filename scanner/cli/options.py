@@ -9,11 +9,12 @@ from typing import Any, TypeVar
 
 import click
 
+from scanner.cli.flags import apply, choice, file_option, flag, repeatable, shown
 from scanner.escape import terminal_safe
 from scanner.models import Confidence, Severity
 
 F = TypeVar("F", bound=Callable[..., Any])
-FORMATS = ("text", "json", "jsonl", "sarif", "github")
+FORMATS = ("text", "json", "jsonl", "sarif", "github", "html")
 
 
 def _severity(_ctx: click.Context, _param: click.Parameter, value: str) -> Severity:
@@ -42,36 +43,27 @@ def size_option(_ctx: click.Context, _param: click.Parameter, value: str | None)
 
 
 RULE_OPTIONS = [
-    click.option(
+    file_option(
         "--config",
         "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
         help="Config file (default: .keyguard.toml or [tool.keyguard] in pyproject.toml).",
     ),
-    click.option(
+    repeatable(
         "--rules",
         "rule_files",
-        multiple=True,
         type=click.Path(exists=True, path_type=Path),
         help="Extra rule file or directory (repeatable).",
     ),
-    click.option(
-        "--disable-rule",
-        "disable",
-        multiple=True,
-        help="Rule id to turn off; `prefix*` allowed (repeatable).",
+    repeatable(
+        "--disable-rule", "disable", help="Rule id to turn off; `prefix*` allowed (repeatable)."
     ),
-    click.option(
-        "--only-rule",
-        "only",
-        multiple=True,
-        help="Run only this rule id; `prefix*` allowed (repeatable).",
+    repeatable(
+        "--only-rule", "only", help="Run only this rule id; `prefix*` allowed (repeatable)."
     ),
-    click.option(
+    choice(
         "--engine",
-        type=click.Choice(["auto", "hyperscan", "aho-corasick"]),
+        choices=["auto", "hyperscan", "aho-corasick"],
         default="auto",
-        show_default=True,
         help="Multi-pattern prefilter engine.",
     ),
 ]
@@ -80,58 +72,42 @@ RULE_OPTIONS = [
 
 
 def rule_options(func: F) -> F:
-    for option in reversed(RULE_OPTIONS):
-        func = option(func)
-    return func
+    return apply(func, RULE_OPTIONS)
 
 
 def scan_options(func: F) -> F:
     """Options shared by every scanning command (``scan``, ``git``, ``image``)."""
     options = [
-        click.option(
+        choice(
             "--format",
             "-f",
             "report_format",
-            type=click.Choice(FORMATS),
+            choices=FORMATS,
             default="text",
-            show_default=True,
             help="Report format.",
         ),
-        click.option(
-            "--output",
-            "-o",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write the report to FILE instead of stdout.",
-        ),
-        click.option(
-            "--show-secrets",
-            is_flag=True,
-            help="Print secrets in full (reports mask them by default).",
-        ),
-        click.option(
+        file_option("--output", "-o", help="Write the report to FILE instead of stdout."),
+        flag("--show-secrets", help="Print secrets in full (reports mask them by default)."),
+        shown(
             "--fail-on",
             default="info",
-            show_default=True,
             callback=_severity,
             help="Exit 1 only for findings at or above this severity.",
         ),
-        click.option(
+        shown(
             "--min-confidence",
             default="low",
-            show_default=True,
             callback=_confidence,
             help="Drop findings below this confidence (low, medium, high).",
         ),
-        click.option(
+        shown(
             "--decode-depth",
             type=click.IntRange(0, 5),
             default=2,
-            show_default=True,
             help="Decode base64/hex/percent/escaped text this many levels deep.",
         ),
-        click.option(
+        flag(
             "--ignore-inline-allow",
-            is_flag=True,
             help="Report findings even on lines marked keyguard:allow (audits).",
         ),
         click.option(
@@ -146,18 +122,12 @@ def scan_options(func: F) -> F:
             callback=size_option,
             help="Skip files larger than this (e.g. 20MB; default 100MB).",
         ),
-        click.option(
-            "--baseline",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Hide findings recorded in this baseline file.",
-        ),
-        click.option("--strict", is_flag=True, help="Exit 2 when any input could not be scanned."),
-        click.option("--quiet", "-q", is_flag=True, help="No warnings or progress on stderr."),
+        file_option("--baseline", help="Hide findings recorded in this baseline file."),
+        flag("--strict", help="Exit 2 when any input could not be scanned."),
+        flag("--quiet", "-q", help="No warnings or progress on stderr."),
         click.option("--color/--no-color", default=None, help="Colour the text report."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return rule_options(func)
+    return rule_options(apply(func, options))
 
 
 def settings_from(kwargs: dict[str, Any], search_dirs: tuple[Path, ...] = ()) -> Any:

@@ -16,10 +16,11 @@ Use::
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from scanner.cli.flags import apply, file_option, flag
 
 if TYPE_CHECKING:  # the engine (and its HTTP clients) loads only when rotation runs
     from scanner.engine.tail import Output
@@ -32,37 +33,30 @@ _KEYS = ("rotate", "rotation_plan", "fail_on_rotation_error", "rotation_state", 
 def rotation_options(func: F) -> F:
     """Add ``--rotate``, ``--rotation-plan``, ``--fail-on-rotation-error``, ``--rotation-state``
     and ``--rotation-audit`` to a command."""
-    options = [
-        click.option(
-            "--rotate",
-            is_flag=True,
-            help="Rotate leaked secrets that match a [[rotation]] entry (changes them!).",
-        ),
-        click.option(
-            "--rotation-plan/--no-rotation-plan",
-            default=None,
-            help="Print which secret would be rotated and how (default when rotation is "
-            "configured).",
-        ),
-        click.option(
-            "--fail-on-rotation-error",
-            is_flag=True,
-            help="Exit 4 when a rotation failed.",
-        ),
-        click.option(
-            "--rotation-state",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Rotation state file (default: .keyguard-rotation-state.json).",
-        ),
-        click.option(
-            "--rotation-audit",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Rotation audit log, JSONL (default: .keyguard-rotation-audit.jsonl).",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return apply(
+        func,
+        [
+            flag(
+                "--rotate",
+                help="Rotate leaked secrets that match a [[rotation]] entry (changes them!).",
+            ),
+            click.option(
+                "--rotation-plan/--no-rotation-plan",
+                default=None,
+                help="Print which secret would be rotated and how (default when rotation is "
+                "configured).",
+            ),
+            flag("--fail-on-rotation-error", help="Exit 4 when a rotation failed."),
+            file_option(
+                "--rotation-state",
+                help="Rotation state file (default: .keyguard-rotation-state.json).",
+            ),
+            file_option(
+                "--rotation-audit",
+                help="Rotation audit log, JSONL (default: .keyguard-rotation-audit.jsonl).",
+            ),
+        ],
+    )
 
 
 def rotation_from(kwargs: dict[str, Any]) -> RotationOptions | None:

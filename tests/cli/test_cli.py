@@ -65,20 +65,22 @@ def test_exit_2_for_bad_flag() -> None:
     assert run("scan", ".", "--fail-on", "urgent")[0] == 2
 
 
-def test_exit_2_for_bad_config(leaky: Path) -> None:
-    cfg = leaky / "bad.toml"
-    cfg.write_text("disable = 'not-a-list'\n")
-    code, _, err = run("scan", str(leaky), "--config", str(cfg))
+@pytest.mark.parametrize(
+    ("flag", "name", "text", "named"),
+    [
+        ("--config", "bad.toml", "disable = 'not-a-list'\n", "disable"),
+        ("--rules", "rules.toml", "[[rules]]\nid = 'x.y'\nname = 'n'\n", "x.y"),
+    ],
+    ids=["config", "malformed-rule-file"],
+)
+def test_exit_2_for_a_bad_file_naming_it(
+    leaky: Path, flag: str, name: str, text: str, named: str
+) -> None:
+    """The message names the file and the key or rule at fault."""
+    (leaky / name).write_text(text)
+    code, _, err = run("scan", str(leaky), flag, str(leaky / name))
     assert code == 2
-    assert "bad.toml" in err and "disable" in err
-
-
-def test_exit_2_for_malformed_rule_file(leaky: Path) -> None:
-    rules = leaky / "rules.toml"
-    rules.write_text("[[rules]]\nid = 'x.y'\nname = 'n'\n")
-    code, _, err = run("scan", str(leaky), "--rules", str(rules))
-    assert code == 2
-    assert "rules.toml" in err and "x.y" in err
+    assert name in err and named in err
 
 
 def test_exit_3_for_internal_error(leaky: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,8 +3,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
@@ -58,30 +60,28 @@ def test_shallow_clone_warns_history_is_partial(tmp_path: Path, rules: Path) -> 
     assert {f["provenance"]["commit"] for f in doc["findings"]} == {c2}
 
 
-def test_missing_objects_warn_and_continue(tmp_path: Path, rules: Path) -> None:
+def _garble(obj: Path) -> None:
+    obj.write_bytes(b"garbage that is not zlib")
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [(Path.unlink, "missing or corrupt"), (_garble, "warning")],
+    ids=["missing", "corrupt"],
+)
+def test_damaged_object_warns_and_continues(
+    tmp_path: Path, rules: Path, damage: Callable[[Path], None], message: str
+) -> None:
     repo = git_repo(tmp_path)
     repo.commit("one", {"a.txt": f"T={fake_token(3)}\n", "b.txt": f"T={fake_token(4)}\n"})
     blob = repo.git("rev-parse", "HEAD:b.txt")
     obj = repo.path / ".git" / "objects" / blob[:2] / blob[2:]
-    os.chmod(obj, 0o644)
-    obj.unlink()
+    os.chmod(obj, 0o644)  # loose objects are read-only
+    damage(obj)
     code, doc, err = run(repo.path, rules)
     assert code == 1
     assert [f["path"] for f in doc["findings"]] == ["a.txt"]
-    assert "missing or corrupt" in err
-
-
-def test_corrupt_object_warns_and_continues(tmp_path: Path, rules: Path) -> None:
-    repo = git_repo(tmp_path)
-    repo.commit("one", {"a.txt": f"T={fake_token(5)}\n", "b.txt": f"T={fake_token(6)}\n"})
-    blob = repo.git("rev-parse", "HEAD:b.txt")
-    obj = repo.path / ".git" / "objects" / blob[:2] / blob[2:]
-    os.chmod(obj, 0o644)
-    obj.write_bytes(b"garbage that is not zlib")
-    code, doc, err = run(repo.path, rules)
-    assert code == 1
-    assert [f["path"] for f in doc["findings"]] == ["a.txt"]
-    assert "warning" in err
+    assert message in err
 
 
 def test_submodule_not_descended(tmp_path: Path, rules: Path) -> None:

@@ -16,6 +16,7 @@ from scanner.blob import Blob
 from testing.artifacts import (
     by_secret,
     fake_key,
+    find_planted,
     gguf_file,
     h5_file,
     keras_file,
@@ -23,8 +24,10 @@ from testing.artifacts import (
     safetensors_bytes,
     safetensors_file,
     scan_json,
+    scan_problems,
     secrets_of,
 )
+from testing.damage import damaged_copies, first_half
 
 
 class _Counting(io.RawIOBase):
@@ -108,11 +111,9 @@ def test_big_weight_files_cost_only_their_header(
 
 def test_gguf_template_and_token_array(tmp_path: Path, rules: Path) -> None:
     path = tmp_path / "model.gguf"
-    keys = gguf_file(path)
-    _, report = scan_json("--rules", rules, "--show-secrets", path)
-    assert secrets_of(report) == set(keys.values())
-    assert by_secret(report, keys["template"])["provenance"]["key"] == "tokenizer.chat_template"
-    assert by_secret(report, keys["array"])["provenance"]["key"] == "tokenizer.ggml.tokens"
+    found = find_planted(rules, path, gguf_file(path))
+    assert found["template"]["provenance"]["key"] == "tokenizer.chat_template"
+    assert found["array"]["provenance"]["key"] == "tokenizer.ggml.tokens"
 
 
 def _gguf_header(version: int, kv_count: int, tensor_count: int = 0) -> bytes:
@@ -146,10 +147,8 @@ def test_gguf_hostile_counts_warn(tmp_path: Path, rules: Path) -> None:
 
 def test_onnx_doc_strings_metadata_and_attributes(tmp_path: Path, rules: Path) -> None:
     path = tmp_path / "model.onnx"
-    keys = onnx_file(path)
-    _, report = scan_json("--rules", rules, "--show-secrets", path)
-    assert secrets_of(report) == set(keys.values())
-    where = {place: by_secret(report, key)["provenance"]["key"] for place, key in keys.items()}
+    found = find_planted(rules, path, onnx_file(path))
+    where = {place: finding["provenance"]["key"] for place, finding in found.items()}
     assert where["doc"] == "doc_string"
     assert where["graphdoc"] == "graph[0].doc_string"
     assert where["meta"].endswith("[registry_token]")
@@ -223,21 +222,18 @@ def test_truncated_and_corrupted_model_files_warn(tmp_path: Path, rules: Path) -
     keras_file(src / "d.keras")
     h5_file(src / "e.h5")
     bad = tmp_path / "bad"
-    bad.mkdir()
-    for file in src.iterdir():
-        data = file.read_bytes()
-        (bad / f"half-{file.name}").write_bytes(data[: len(data) // 2])
-        (bad / f"magic-{file.name}").write_bytes(b"\x13\x37\x00\xff" + data[4:])
-        (bad / f"tiny-{file.name}").write_bytes(data[:7])
+    damages = {
+        "half": first_half,
+        "magic": lambda data: b"\x13\x37\x00\xff" + data[4:],
+        "tiny": lambda data: data[:7],
+    }
+    written = damaged_copies(src, bad, damages)
     past = safetensors_bytes({"__metadata__": {}})[8:]
     (bad / "past.safetensors").write_bytes(struct.pack("<Q", 10**12) + past)
-    code, report = scan_json("--rules", rules, bad)
-    assert code in (0, 1)
-    problems = "\n".join(report["problems"])
-    assert "internal error" not in problems
-    for file in src.iterdir():
-        for variant in ("half", "tiny"):
-            assert f"{variant}-{file.name}" in problems
+    problems = scan_problems("--rules", rules, bad)
+    for name in written:
+        if not name.startswith("magic-"):
+            assert name in problems
     assert "past.safetensors: safetensors header length points past the end" in problems
     for name in ("b.gguf", "d.keras", "e.h5"):
         assert f"magic-{name}" in problems

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from testing.archives import zip_bytes
+from testing.rules import token_rule
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -232,18 +233,10 @@ def _rules(data: bytes) -> None:
 
 
 def _rule_seeds() -> list[bytes]:
-    return [
-        f"""[[rules]]
-id = "fuzz.rule"
-name = "n"
-description = "d"
-keywords = ["kgtest_"]
-pattern = '''\\b(kgtest_[A-Za-z0-9]{{32}})\\b'''
-secret_group = 1
-examples = ["t = {TOKEN}"]
-negative_examples = ["kgtest_short"]
-""".encode()
-    ]
+    rule = token_rule(
+        "fuzz.rule", "kgtest_", "[A-Za-z0-9]{32}", f"t = {TOKEN}", name="n", description="d"
+    )
+    return [rule.encode()]
 
 
 def _decoders(data: bytes) -> None:

@@ -19,17 +19,17 @@ from testing.logfilter import ROOT, TOKEN
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def cli(rules_file: Path, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "scanner",
-        "filter",
-        "--no-builtin-rules",
-        "--rules",
-        str(rules_file),
-        *args,
-    ]
+def cli(rules_file: Path | None, *args: str) -> list[str]:
+    """``keyguard filter`` with only the rules of ``rules_file`` (None: the built-in rules)."""
+    rules = ["--no-builtin-rules", "--rules", str(rules_file)] if rules_file else []
+    return [sys.executable, "-m", "scanner", "filter", *rules, *args]
+
+
+def run_cli(
+    argv: list[str], cwd: Path, data: bytes | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[bytes]:
+    """One filter process to its end, ``data`` on its stdin, its output captured."""
+    return subprocess.run(argv, input=data, capture_output=True, timeout=timeout, cwd=cwd, env=ENV)
 
 
 def _readline(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> bytes:
@@ -47,14 +47,7 @@ def test_cli_pipe_counts_and_redacts(rules_file: Path, tmp_path: Path) -> None:
         (f"{i} {TOKEN}\n" if i % 100 == 0 else f"{i} clean \xff line\n").encode("latin-1")
         for i in range(5000)
     )
-    done = subprocess.run(
-        cli(rules_file, "--findings", str(findings)),
-        input=data,
-        capture_output=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=ENV,
-    )
+    done = run_cli(cli(rules_file, "--findings", str(findings)), tmp_path, data)
     assert done.returncode == 0, done.stderr
     assert done.stdout == data.replace(TOKEN.encode(), b"[REDACTED:test.token]")
     assert b"5000 lines" in done.stderr and b"50 redactions" in done.stderr
@@ -113,25 +106,13 @@ def test_cli_input_output_files_and_long_lines(rules_file: Path, tmp_path: Path)
     long = ("z" * 5000 + " " + TOKEN + " ") * 300
     src.write_bytes(f"a {TOKEN}\n{long}\nend\n".encode())
     dst = tmp_path / "out.log"
-    done = subprocess.run(
-        cli(rules_file, "-i", str(src), "-o", str(dst), "--max-line", "64KiB"),
-        capture_output=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=ENV,
-    )
+    done = run_cli(cli(rules_file, "-i", str(src), "-o", str(dst), "--max-line", "64KiB"), tmp_path)
     assert done.returncode == 0, done.stderr
     assert dst.read_bytes() == src.read_bytes().replace(TOKEN.encode(), b"[REDACTED:test.token]")
 
 
 def test_cli_missing_input_is_user_error(rules_file: Path, tmp_path: Path) -> None:
-    done = subprocess.run(
-        cli(rules_file, "-i", str(tmp_path / "nope.log")),
-        capture_output=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=ENV,
-    )
+    done = run_cli(cli(rules_file, "-i", str(tmp_path / "nope.log")), tmp_path)
     assert done.returncode == 2
     assert b"nope.log: cannot read" in done.stderr
 
@@ -180,14 +161,7 @@ def test_cli_builtin_rules_redact_real_token_shapes(tmp_path: Path) -> None:
 
     token = github_token()
     data = f"clean start\nGET /repos?access_token={token} 200\nclean end\n".encode()
-    done = subprocess.run(
-        [sys.executable, "-m", "scanner", "filter", "--engine", "aho-corasick", "--quiet"],
-        input=data,
-        capture_output=True,
-        timeout=120,
-        cwd=tmp_path,
-        env=ENV,
-    )
+    done = run_cli(cli(None, "--engine", "aho-corasick", "--quiet"), tmp_path, data, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.decode().splitlines()
     assert lines[0] == "clean start" and lines[2] == "clean end"

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import msgpack
 import pytest
 
 from scanner.errors import UserError
@@ -15,6 +14,8 @@ from scanner.logfilter.fluentd import pack
 from scanner.logfilter.jsonwalk import Pairs
 from scanner.logfilter.options import MARKER
 from testing.logfilter import TOKEN, make_framer, run_all
+
+msgpack = pytest.importorskip("msgpack", reason="Fluentd framing needs keyguard[fluentd]")
 
 
 def event_time(seconds: int, nanoseconds: int = 0) -> msgpack.ExtType:

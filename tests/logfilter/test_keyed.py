@@ -15,76 +15,67 @@ from scanner.logfilter.keyed import (
     looks_like_value,
     names_secret,
 )
+from testing.cases import Cases, Predicate, predicate_cases
 from testing.logfilter import make_framer, run_all
 
 PASSWORD = "s3cr3t-Pa55"
 
 
-@pytest.mark.parametrize(
-    "key",
-    [
-        "password",
-        "db_password",
-        "PGPASSWORD",
-        "AWS_SECRET_ACCESS_KEY",
-        "Authorization",
-        "x-api-key",
-        "apiKey",
-        "client_secret",
-        "refresh_token",
-        "credentials",
-        "privateKey",
-        "auth",
-    ],
-)
-def test_names_secret_secret_names_true(key: str) -> None:
-    assert names_secret(key)
+PREDICATES = {
+    names_secret: Cases(
+        yes=[
+            "password",
+            "db_password",
+            "PGPASSWORD",
+            "AWS_SECRET_ACCESS_KEY",
+            "Authorization",
+            "x-api-key",
+            "apiKey",
+            "client_secret",
+            "refresh_token",
+            "credentials",
+            "privateKey",
+            "auth",
+        ],
+        # names that describe something about a secret, or nothing secret
+        no=[
+            "token_type",
+            "token_count",
+            "secret_name",
+            "api_key_id",
+            "password_changed",
+            "session_key",
+            "key",
+            "cache_key",
+            "auth_method",
+            "expires_in",
+            "message",
+        ],
+    ),
+    looks_like_value: Cases(
+        yes=[PASSWORD, "hunter2!x", "Zq8Wm3Lk9Vx2Rt6Yp3Nb8Vc1Qw5Er7Ty9Ui0Op"],
+        # placeholders, references, prose, markers
+        no=[
+            "ok",
+            "true",
+            "bearer",
+            "********",
+            "${DB_PASSWORD}",
+            "$PGPASSWORD",
+            "changeme123",
+            "[REDACTED:test.token]",
+            "https://vault.internal/v1/db",
+            "two words here",
+            "12345678",
+            "xxxxxxxxxx",
+        ],
+    ),
+}
 
 
-@pytest.mark.parametrize(
-    "key",
-    [
-        "token_type",
-        "token_count",
-        "secret_name",
-        "api_key_id",
-        "password_changed",
-        "session_key",
-        "key",
-        "cache_key",
-        "auth_method",
-        "expires_in",
-        "message",
-    ],
-)
-def test_names_secret_descriptive_names_false(key: str) -> None:
-    assert not names_secret(key)
-
-
-@pytest.mark.parametrize("value", [PASSWORD, "hunter2!x", "Zq8Wm3Lk9Vx2Rt6Yp3Nb8Vc1Qw5Er7Ty9Ui0Op"])
-def test_looks_like_value_literals_true(value: str) -> None:
-    assert looks_like_value(value)
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "ok",
-        "true",
-        "bearer",
-        "********",
-        "${DB_PASSWORD}",
-        "$PGPASSWORD",
-        "changeme123",
-        "[REDACTED:test.token]",
-        "https://vault.internal/v1/db",
-        "two words here",
-        "12345678",
-        "xxxxxxxxxx",
-    ],
-)
-def test_looks_like_value_placeholders_false(value: str) -> None:
-    assert not looks_like_value(value)
+@pytest.mark.parametrize(("predicate", "value", "expected"), predicate_cases(PREDICATES))
+def test_predicates(predicate: Predicate, value: str, expected: bool) -> None:
+    assert bool(predicate(value)) is expected
 
 
 def test_find_keyed_value_keeps_auth_scheme() -> None:

@@ -145,12 +145,18 @@ def _expected(message: str) -> str:
     return message.replace(TOKEN, "[REDACTED:test.token]").replace(TOKEN2, "[REDACTED:test.token]")
 
 
+def _relay(server: Rsyslog, count: int) -> None:
+    """``count`` messages through rsyslog and the filter: each comes out once, in order,
+    redacted."""
+    messages = _messages(count)
+    server.send(messages)
+    got = server.lines(len(messages))
+    assert [line.strip() for line in got] == [_expected(m) for m in messages]
+
+
 @pytest.mark.slow
 def test_rsyslog_mmexternal_every_message_in_order_redacted(rsyslog_msg: Rsyslog) -> None:
-    messages = _messages(200)
-    rsyslog_msg.send(messages)
-    got = rsyslog_msg.lines(len(messages))
-    assert [line.strip() for line in got] == [_expected(m) for m in messages]
+    _relay(rsyslog_msg, 200)
     text = rsyslog_msg.out.read_text()
     assert TOKEN not in text and TOKEN2 not in text
     rsyslog_msg.stop()
@@ -162,7 +168,4 @@ def test_rsyslog_mmexternal_every_message_in_order_redacted(rsyslog_msg: Rsyslog
 
 @pytest.mark.slow
 def test_rsyslog_mmexternal_fulljson_input(rsyslog_fulljson: Rsyslog) -> None:
-    messages = _messages(30)
-    rsyslog_fulljson.send(messages)
-    got = rsyslog_fulljson.lines(len(messages))
-    assert [line.strip() for line in got] == [_expected(m) for m in messages]
+    _relay(rsyslog_fulljson, 30)

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from click.testing import CliRunner, Result
 
@@ -25,6 +24,7 @@ from testing.servers import (
 )
 
 pytestmark = pytest.mark.slow
+boto3 = pytest.importorskip("boto3", reason="AWS rotation needs keyguard[aws]")
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import hvac
-import hvac.exceptions
 import pytest
 from click.testing import CliRunner, Result
 
@@ -26,6 +24,7 @@ from testing.servers import (
 )
 
 pytestmark = pytest.mark.slow
+hvac = pytest.importorskip("hvac", reason="vault rotation needs keyguard[vault]")
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from scanner.rulebook.check import SYNTAXES, check_specs, syntax_misses
 from scanner.rulebook.compile import CompiledRule, Ruleset
 from scanner.rulebook.loader import builtin_rules_dir, load_ruleset, load_specs
 from scanner.rulebook.schema import load_rule_file
-from testing.rules import rule_toml
+from testing.rules import token_rule
 from testing.scan import ENGINES, build, scan_text, secrets_of
 
 RULESET = load_ruleset()
@@ -85,8 +85,7 @@ def test_rules_check_reports_a_syntax_that_loses_examples(tmp_path: Path) -> Non
     path = tmp_path / "anchored.toml"
     path.write_text(
         BAD_RULE.replace("secret_group = 2", "")
-        .replace("acme_([a-z]{10})", "^acme_([a-z]{10})$")
-        .replace('negative_examples = ["acme_"]', 'negative_examples = ["acme_pzq"]')
+        .replace("\\b(acme_[a-z]{10})\\b", "^acme_([a-z]{10})$")
         .replace(
             'examples = ["acme_kqzmtrwxvb"]',
             'examples = [{ text = "acme_kqzmtrwxvb", secret = "kqzmtrwxvb" }]',
@@ -120,15 +119,8 @@ def test_rules_list_lists_every_rule() -> None:
     assert {r["id"] for r in json.loads(result.output)} == {r.id for r in RULES}
 
 
-BAD_RULE = rule_toml(
-    "acme.token",
-    "acme_([a-z]{10})",
-    keywords=["acme_"],
-    examples=["acme_kqzmtrwxvb"],
-    negatives=["acme_"],
-    name="Acme token",
-    description="x",
-    secret_group=2,
+BAD_RULE = token_rule(
+    "acme.token", "acme_", "[a-z]{10}", "acme_kqzmtrwxvb", name="Acme token", secret_group=2
 )
 
 
@@ -145,7 +137,7 @@ def test_rules_check_reports_failing_examples_in_user_file(tmp_path: Path) -> No
     path = tmp_path / "mine.toml"
     path.write_text(
         BAD_RULE.replace("secret_group = 2", "secret_group = 1").replace(
-            'negative_examples = ["acme_"]', 'negative_examples = ["acme_pzqrmvkxtw"]'
+            'negative_examples = ["acme_short"]', 'negative_examples = ["acme_pzqrmvkxtw"]'
         )
     )
     issues = check_specs(load_specs([path]))

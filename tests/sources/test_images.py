@@ -28,18 +28,15 @@ from testing.images import (
     write_oci_layout,
     write_oci_tar,
 )
-from testing.rules import rule_toml
+from testing.rules import token_rule
 
-RULE = rule_toml(
+RULE = token_rule(
     "kgtest.token",
-    r"\b(kgtest_[A-Za-z0-9]{20,40})\b",
-    keywords=["kgtest_"],
-    examples=["t = kgtest_Fake0Key1Guard2Token3Ab4C"],
-    negatives=["kgtest_short"],
+    "kgtest_",
+    "[A-Za-z0-9]{20,40}",
+    "t = kgtest_Fake0Key1Guard2Token3Ab4C",
     name="keyguard image test token",
     description="A synthetic token used by the image tests.",
-    severity="high",
-    confidence="high",
 )
 
 # The images are what these tests are about; the pure-Python prefilter keeps them independent
