@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from scanner.blob import Blob
 from scanner.engine.context import ScanContext
-from scanner.engine.pool import BlobPool, Scanned
+from scanner.engine.pool import BlobPool, Loader, Scanned
 from scanner.engine.results import BlobResult, ScanResult, finish
 from scanner.engine.unit import scan_chunk
 from scanner.models import Chunk
@@ -18,10 +18,14 @@ ProgressFn = Callable[[int, int], None]
 
 
 def scan_items(
-    items: Iterable[SourceItem], ctx: ScanContext, total: BlobResult
+    items: Iterable[SourceItem],
+    ctx: ScanContext,
+    total: BlobResult,
+    loader: Loader | None = None,
 ) -> Iterator[Scanned]:
     """Each blob of ``items`` with its own result; chunks and problems go into ``total`` (a
-    problem a source reports is an input skipped, whatever its kind)."""
+    problem a source reports is an input skipped, whatever its kind). ``loader`` reads blobs
+    the source hands over without their bytes (``engine.pool.Loader``)."""
 
     def blobs() -> Iterator[Blob]:
         for item in items:
@@ -33,7 +37,7 @@ def scan_items(
                 total.problems.append(item)
                 total.skipped += 1
 
-    with BlobPool(ctx.matcher, ctx.limits, ctx.settings.jobs) as pool:
+    with BlobPool(ctx.matcher, ctx.limits, ctx.settings.jobs, loader) as pool:
         yield from pool.scan(blobs())
 
 

@@ -18,7 +18,7 @@ text.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,6 +26,9 @@ from scanner.cache import CACHE_ENV as CACHE_ENV  # re-exported: the cache is sc
 from scanner.cache import Cache, cache_key
 from scanner.cache import default_cache_dir as default_cache_dir
 from scanner.rulebook.compile import Ruleset
+
+# Decoder trigger literals, or a function that derives them (called only when needed).
+Triggers = Sequence[str] | Callable[[], Sequence[str]]
 
 
 class Prefilter(Protocol):
@@ -112,23 +115,35 @@ class HyperscanPrefilter:
     def __init__(
         self,
         ruleset: Ruleset,
-        triggers: Sequence[str] = (),
+        triggers: Triggers = (),
         cache_dir: Path | None = None,
     ) -> None:
         import hyperscan
 
         self._hs = hyperscan
         self._n = len(ruleset)
-        self._triggers = tuple(triggers)
+        self._triggers: tuple[str, ...] = ()
         version = getattr(hyperscan, "__version__", "")
-        key = cache_key(ruleset.digest, "\0".join(triggers), "hs-v7", version)
-        cached = _cache_load(cache_dir, key)
+        # Triggers derived from the rule set (a callable) are keyed by the rule set alone and
+        # computed only to compile: a start with a cached database never needs them.
+        named = "derived" if callable(triggers) else "\0".join(triggers)
+        key = cache_key(ruleset.digest, named, "hs-v8", version)
+        # The locator database is read (or built) on the first ``locate``: a scan whose chunks
+        # never name a located rule (most staged checks) does not load it.
+        self._ruleset: Ruleset | None = ruleset
+        self._cache_dir, self._key = cache_dir, key
+        self._loc: Any = None
+        self._loc_blob: bytes | None = None
+        cached = _cache_load(cache_dir, _CACHE_KIND, key, _CACHE_PARTS)
         if cached is None:
-            full, kw = self._compile(ruleset)
+            self._triggers = tuple(triggers() if callable(triggers) else triggers)
+            full = self._compile(ruleset)
             loc, located = self._compile_locator(ruleset)
             ids = ",".join(map(str, sorted(located))).encode()
-            cached = (hyperscan.dumpb(full), hyperscan.dumpb(kw), hyperscan.dumpb(loc), ids)
-            _cache_store(cache_dir, key, cached)
+            cached = (hyperscan.dumpb(full), ids)
+            self._loc_blob = hyperscan.dumpb(loc)
+            _cache_store(cache_dir, _CACHE_KIND, key, cached)
+            _cache_store(cache_dir, _LOCATOR_KIND, key, (self._loc_blob,))
         self._blobs = cached
         self._load()
 
@@ -136,21 +151,43 @@ class HyperscanPrefilter:
         hs = self._hs
         self._full = hs.loadb(self._blobs[0], hs.HS_MODE_BLOCK)
         self._full.scratch = hs.Scratch(self._full)
-        self._kw = hs.loadb(self._blobs[1], hs.HS_MODE_BLOCK)
-        self._kw.scratch = hs.Scratch(self._kw)
-        self._loc = hs.loadb(self._blobs[2], hs.HS_MODE_BLOCK)
-        self._loc.scratch = hs.Scratch(self._loc)
-        ids = self._blobs[3].decode()
+        ids = self._blobs[1].decode()
         self._located = frozenset(int(i) for i in ids.split(",") if i)
 
+    def _locator(self) -> Any:
+        """The start-of-match database, loaded (from the cache, else compiled) on first use."""
+        if self._loc is None:
+            hs = self._hs
+            if self._loc_blob is None:
+                cached = _cache_load(self._cache_dir, _LOCATOR_KIND, self._key, 1)
+                if cached is not None:
+                    self._loc_blob = cached[0]
+                else:
+                    assert self._ruleset is not None
+                    self._loc_blob = hs.dumpb(self._compile_locator(self._ruleset)[0])
+                    _cache_store(self._cache_dir, _LOCATOR_KIND, self._key, (self._loc_blob,))
+            loc = hs.loadb(self._loc_blob, hs.HS_MODE_BLOCK)
+            loc.scratch = hs.Scratch(loc)
+            self._loc = loc
+            self._ruleset = None
+        return self._loc
+
     def __getstate__(self) -> dict[str, Any]:
-        return {"blobs": self._blobs, "n": self._n, "triggers": self._triggers}
+        if self._located:
+            self._locator()
+        return {
+            "blobs": self._blobs,
+            "loc": self._loc_blob,
+            "n": self._n,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         import hyperscan
 
         self._hs = hyperscan
-        self._blobs, self._n, self._triggers = state["blobs"], state["n"], state["triggers"]
+        self._blobs, self._n, self._triggers = state["blobs"], state["n"], ()
+        self._loc_blob, self._loc, self._ruleset = state["loc"], None, None
+        self._cache_dir, self._key = None, ""
         self._load()
 
     @property
@@ -197,14 +234,14 @@ class HyperscanPrefilter:
                 spans.append((start, end))
             return count > LOCATE_LIMIT  # True stops the scan: too many; fall back
 
-        self._loc.scan(data, match_event_handler=on_match)
+        self._locator().scan(data, match_event_handler=on_match)
         if count > LOCATE_LIMIT:
             return None
         if not ascii_text:
             regions = _to_char_offsets(data, regions)
         return regions
 
-    def _compile(self, ruleset: Ruleset) -> tuple[Any, Any]:
+    def _compile(self, ruleset: Ruleset) -> Any:
         hs = self._hs
         single = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_ALLOWEMPTY
         caseless = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_CASELESS
@@ -233,15 +270,7 @@ class HyperscanPrefilter:
             flags += [caseless] * len(extra)
             full = hs.Database(mode=hs.HS_MODE_BLOCK)
             full.compile(expressions=exprs, ids=ids, flags=flags)
-        kw_exprs: list[bytes] = []
-        kw_ids: list[int] = []
-        for kw, ids_ in _keyword_table(ruleset, self._triggers).items():
-            for rid in ids_:
-                kw_exprs.append(_hs_literal(kw))
-                kw_ids.append(rid)
-        kw_db = hs.Database(mode=hs.HS_MODE_BLOCK)
-        kw_db.compile(expressions=kw_exprs, ids=kw_ids, flags=[caseless] * len(kw_exprs))
-        return full, kw_db
+        return full
 
     def candidates(self, text: str) -> frozenset[int]:
         found: set[int] = set()
@@ -281,18 +310,21 @@ def _compiles(hs: Any, expr: bytes, flags: int) -> bool:
 
 
 _CACHE_KIND = "hyperscan"
-_CACHE_PARTS = 4  # full, keyword and locator databases, located rule ids
+_CACHE_PARTS = 2  # the full database, the located rule ids
+_LOCATOR_KIND = "hs-locator"  # the start-of-match database: its own entry, read lazily
 
 
-def _cache_load(cache_dir: Path | None, key: str) -> tuple[bytes, ...] | None:
+def _cache_load(
+    cache_dir: Path | None, kind: str, key: str, parts: int
+) -> tuple[bytes, ...] | None:
     if cache_dir is None:
         return None
-    return Cache(cache_dir).load_bytes(_CACHE_KIND, key, _CACHE_PARTS)
+    return Cache(cache_dir).load_bytes(kind, key, parts)
 
 
-def _cache_store(cache_dir: Path | None, key: str, blobs: tuple[bytes, ...]) -> None:
+def _cache_store(cache_dir: Path | None, kind: str, key: str, blobs: tuple[bytes, ...]) -> None:
     if cache_dir is not None:
-        Cache(cache_dir).store_parts(_CACHE_KIND, key, blobs)
+        Cache(cache_dir).store_parts(kind, key, blobs)
 
 
 def hyperscan_available() -> bool:
@@ -306,10 +338,10 @@ def hyperscan_available() -> bool:
 def build_prefilter(
     ruleset: Ruleset,
     engine: str = "auto",
-    triggers: Sequence[str] = (),
+    triggers: Triggers = (),
     cache_dir: Path | None = None,
 ) -> Prefilter:
     """``engine``: ``auto`` (Hyperscan when installed), ``hyperscan`` or ``aho-corasick``."""
     if engine == "hyperscan" or (engine == "auto" and hyperscan_available()):
         return HyperscanPrefilter(ruleset, triggers, cache_dir)
-    return AhoCorasickPrefilter(ruleset, triggers)
+    return AhoCorasickPrefilter(ruleset, triggers() if callable(triggers) else triggers)

@@ -116,11 +116,16 @@ class _Lowered:
 
 
 def _anchored_matches(rule: CompiledRule, text: str, positions: list[int]) -> Iterator[Match[str]]:
-    """Matches of a keyword-anchored rule starting at ``positions``, without overlaps."""
+    """Matches of a keyword-anchored rule starting at ``positions``, without overlaps (a
+    position inside the last match is not tried: its match would start inside it)."""
     last_end = -1
     window = rule.spec.window
+    regex = rule.regex
+    size = len(text)
     for pos in positions:
-        m = rule.regex.match(text, pos, min(len(text), pos + window), timeout=REGEX_TIMEOUT)
+        if pos < last_end:
+            continue
+        m = regex.match(text, pos, min(size, pos + window), timeout=REGEX_TIMEOUT)
         if m is not None and m.start() >= last_end:
             last_end = m.end()
             yield m

@@ -2,7 +2,8 @@
 
 History is scanned one unique blob at a time: ``git rev-list --objects`` names every blob
 reachable from the asked revisions once, streamed in bounded groups; each is read once through
-``git cat-file --batch`` and scanned once. Only then, and only for the blobs that had findings,
+``git cat-file --batch`` (with worker processes, by the worker that scans it: the parent hands
+over ids) and scanned once. Only then, and only for the blobs that had findings,
 one ``git log --raw`` names the (blob, path, commit) introductions (``sources.gitobjects``).
 Revisions that exclude commits (``--since``, pre-push ranges) list every introduction up front
 instead, as a range is small and ``rev-list`` would drop blobs re-added from excluded commits.
@@ -17,6 +18,7 @@ lines the change adds or modifies.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -33,7 +35,7 @@ from scanner.rulebook.compile import Ruleset
 from scanner.sources import git as gitsrc
 from scanner.sources import gitindex
 from scanner.sources.git import Introduction, Repo
-from scanner.sources.gitblobs import GitBlobs, ReadStats
+from scanner.sources.gitblobs import GitBlobs, GitLoader, ReadStats
 from scanner.sources.gitcat import CatFile
 from scanner.sources.gitobjects import ReachableBlobs, excludes_commits, introductions_of
 
@@ -93,10 +95,13 @@ class BlobFindings:
     def scan(self, wanted: dict[str, Introduction]) -> dict[str, list[Finding]]:
         return self.scan_blobs(GitBlobs(self.cat, wanted, self.ctx.limits, self.stats).items())
 
-    def scan_blobs(self, items: Iterable[Blob]) -> dict[str, list[Finding]]:
-        """Findings of the blobs with findings (blob id -> findings), the rest counted only."""
+    def scan_blobs(
+        self, items: Iterable[Blob], loader: GitLoader | None = None
+    ) -> dict[str, list[Finding]]:
+        """Findings of the blobs with findings (blob id -> findings), the rest counted only;
+        ``loader`` reads the blobs ``items`` hands over by id."""
         out: dict[str, list[Finding]] = {}
-        for blob, result in scan_items(items, self.ctx, self.total):
+        for blob, result in scan_items(items, self.ctx, self.total, loader):
             self.total.merge(result, findings=False)
             self.scanned += 1
             if blob.key is not None:
@@ -173,10 +178,17 @@ def scan_history(repo: Repo, target: GitTarget, ctx: ScanContext) -> ScanResult:
     if excludes_commits(revs):
         return _scan_history_log(repo, revs, ctx, problems, started)
     # Every reachable blob once, streamed; then the introductions of those with findings only.
+    # With worker processes, each reads the blobs it scans (by id) through its own git.
     blobs = BlobFindings(repo, ctx)
     blobs.total.problems.extend(problems)
-    source = ReachableBlobs(repo, revs, blobs.cat, ctx.limits, blobs.stats)
-    per_blob = blobs.scan_blobs(source.items())
+    lazy = (ctx.settings.jobs or os.cpu_count() or 1) > 1
+    source = ReachableBlobs(repo, revs, blobs.cat, ctx.limits, blobs.stats, lazy=lazy)
+    loader = GitLoader(repo) if lazy else None
+    try:
+        per_blob = blobs.scan_blobs(source.items(), loader)
+    finally:
+        if loader is not None:
+            loader.close()
     if source.failed is not None:
         # rev-list could not walk the history: read it the older way, which names what the
         # log can still reach and reports git's failure.

@@ -5,21 +5,24 @@ files) and in forked worker processes once the input proves large (``PARALLEL_MI
 ``PARALLEL_MIN_BYTES``): the compiled matcher is inherited by fork, not rebuilt or pickled.
 A blob with a ``key`` that was already seen (the same git blob at another path, the same file
 in two layers) is not scanned again: its findings are rebased onto the new place.
+A ``Loader`` reads, in the process that scans them, blobs a source handed over without their
+bytes (git blobs by id): the parent then neither holds nor ships their content.
 """
 
 from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from scanner.blob import Blob
 from scanner.engine.results import BlobResult, rebase
 from scanner.engine.unit import scan_blob
 from scanner.extractors import Limits
 from scanner.matcher import Matcher
+from scanner.models import SourceProblem
 
 if TYPE_CHECKING:
     import concurrent.futures as cf
@@ -31,17 +34,36 @@ BATCH_BYTES = 4 << 20
 
 Scanned = tuple[Blob, BlobResult]
 
-# Per worker process: the matcher and limits handed over once, by fork.
-_worker_state: dict[str, tuple[Matcher, Limits]] = {}
+
+class Loader(Protocol):
+    """Fills in blobs a source handed over without their bytes; one that cannot be read comes
+    back as a ``SourceProblem`` (the blob is then counted as skipped)."""
+
+    def load(self, blobs: Sequence[Blob]) -> Iterable[Blob | SourceProblem]: ...
 
 
-def _worker_init(matcher: Matcher, limits: Limits) -> None:
-    _worker_state["ctx"] = (matcher, limits)
+# Per worker process: the matcher, limits and loader handed over once, by fork.
+_worker_state: dict[str, tuple[Matcher, Limits, Loader | None]] = {}
+
+
+def _worker_init(matcher: Matcher, limits: Limits, loader: Loader | None = None) -> None:
+    _worker_state["ctx"] = (matcher, limits, loader)
 
 
 def _worker_batch(blobs: list[Blob]) -> list[BlobResult]:
-    matcher, limits = _worker_state["ctx"]
-    return [scan_blob(blob, matcher, limits) for blob in blobs]
+    return _scan_all(blobs, *_worker_state["ctx"])
+
+
+def _scan_all(
+    blobs: Sequence[Blob], matcher: Matcher, limits: Limits, loader: Loader | None
+) -> list[BlobResult]:
+    items = loader.load(blobs) if loader is not None else blobs
+    return [  # in step with the loader: the next blob is read while this one is scanned
+        scan_blob(item, matcher, limits)
+        if isinstance(item, Blob)
+        else BlobResult(problems=[item], skipped=1)
+        for item in items
+    ]
 
 
 def batches(blobs: Iterable[Blob], max_blobs: int, max_bytes: int) -> Iterator[list[Blob]]:
@@ -84,7 +106,7 @@ class _Seen:
         yield blob, result
         if blob.key is None:
             return
-        self.done[blob.key] = (blob, BlobResult(findings=list(result.findings)))
+        self.done[blob.key] = (_light(blob), BlobResult(findings=list(result.findings)))
         for other in self.waiting.pop(blob.key, []):
             yield other, _moved(result, blob, other)
 
@@ -96,10 +118,13 @@ def _moved(result: BlobResult, old: Blob, new: Blob) -> BlobResult:
 class BlobPool:
     """Scans blobs in this process or in ``jobs`` forked workers; use as a context manager."""
 
-    def __init__(self, matcher: Matcher, limits: Limits, jobs: int = 0) -> None:
+    def __init__(
+        self, matcher: Matcher, limits: Limits, jobs: int = 0, loader: Loader | None = None
+    ) -> None:
         self.matcher = matcher
         self.limits = limits
         self.jobs = jobs or os.cpu_count() or 1
+        self.loader = loader
         self._pool: cf.ProcessPoolExecutor | None = None
         self._seen = _Seen()
 
@@ -125,7 +150,7 @@ class BlobPool:
                 yield blob
                 continue
             if self.jobs <= 1:
-                yield from self._seen.record(blob, scan_blob(blob, self.matcher, self.limits))
+                yield from self._seen.record(blob, self._here(blob))
                 continue
             first.append(blob)
             size += blob.size
@@ -133,7 +158,10 @@ class BlobPool:
                 yield from self._parallel(first, fresh)
                 return
         for blob in first:
-            yield from self._seen.record(blob, scan_blob(blob, self.matcher, self.limits))
+            yield from self._seen.record(blob, self._here(blob))
+
+    def _here(self, blob: Blob) -> BlobResult:
+        return _scan_all([blob], self.matcher, self.limits, self.loader)[0]
 
     def _fresh(self, blobs: Iterable[Blob]) -> Iterator[Blob | Scanned]:
         """Blobs to scan, and results for content already scanned (copies of content being
@@ -185,7 +213,7 @@ class BlobPool:
                 max_workers=self.jobs,
                 mp_context=ctx,
                 initializer=_worker_init,
-                initargs=(self.matcher, self.limits),
+                initargs=(self.matcher, self.limits, self.loader),
             )
         return self._pool
 

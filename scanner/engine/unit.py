@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from scanner.blob import Blob
 from scanner.engine.results import BlobResult
@@ -21,7 +22,7 @@ def scan_blob(
     result = BlobResult(bytes=blob.size)
     budget = Budget.for_limits(limits)
     try:
-        for item in expand(blob, budget, extractors):
+        for item in expand(_read_small(blob), budget, extractors):
             if isinstance(item, SourceProblem):
                 result.problem(item)
                 continue
@@ -44,6 +45,21 @@ def scan_blob(
         )
         result.skipped += 1
     return result
+
+
+SMALL_FILE = 256 << 10
+"""Files up to this size are read into memory at once: ``expand`` reads a file's head to choose
+an extractor and then the whole file, two opens and reads for what is one here."""
+
+
+def _read_small(blob: Blob) -> Blob:
+    if blob.data is not None or blob.path is None or blob.size > SMALL_FILE:
+        return blob
+    with blob.open() as fh:
+        data = fh.read(SMALL_FILE + 1)
+    if len(data) > SMALL_FILE:
+        return blob  # it grew since the walk: read as a stream, as any large file
+    return replace(blob, data=data)
 
 
 def scan_chunk(chunk: Chunk, matcher: Matcher) -> BlobResult:

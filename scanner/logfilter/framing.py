@@ -14,6 +14,7 @@ from typing import Protocol
 
 from scanner.logfilter.jsonwalk import decode_text, encode_text
 from scanner.logfilter.options import MARKER, TOO_LONG, Control, Counters, Interrupted
+from scanner.logfilter.parallel import parallel_for
 from scanner.logfilter.records import BlockFilter, LineFilter
 
 
@@ -44,6 +45,10 @@ class LineFramer:
         self.pending = b""
         self.skipping = False  # dropping the rest of an over-long record
         self.failed = False  # interrupted once: later records are not scanned any more
+        # large blocks of text lines: on every CPU (the same output, see logfilter.parallel)
+        self.parallel = (
+            parallel_for(filt, filt.options.jobs) if isinstance(filt, LineFilter) else None
+        )
 
     def feed(self, data: bytes, final: bool = False) -> bytes:
         out: list[bytes] = []
@@ -65,6 +70,8 @@ class LineFramer:
             out.append(self._long(rest))
         else:
             self.pending = rest
+        if final and self.parallel is not None:
+            self.parallel.close()
         return b"".join(out)
 
     def _process(self, block: bytes) -> bytes:
@@ -75,7 +82,8 @@ class LineFramer:
             try:
                 with scanning(self.control):
                     try:
-                        out = self.filt.process(block, first)
+                        split = self.parallel.process(block, first) if self.parallel else None
+                        out = split if split is not None else self.filt.process(block, first)
                     except Exception:
                         out = self._per_line(block, first)
             except Interrupted:

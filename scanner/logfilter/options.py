@@ -45,6 +45,7 @@ class FilterOptions:
     rsyslog_input: RsyslogInput = RsyslogInput.MSG
     overlap: int = 8192
     origin: Origin = field(default_factory=lambda: Origin("<stdin>", kind="log"))
+    jobs: int = 0  # processes for large blocks of text lines (``logfilter.parallel``); 0: CPUs
 
     def __post_init__(self) -> None:
         # accept the flag spellings ("json", "fulljson") as well as the enum members

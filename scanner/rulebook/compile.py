@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from scanner.errors import RuleError
 from scanner.rulebook.schema import RuleSpec, count_groups
@@ -18,24 +18,65 @@ if TYPE_CHECKING:
 
 class CompiledRule:
     """A rule ready to run. The regex compiles on first use (hundreds of built-in rules, few of
-    which a small scan needs); ``compile_rule`` compiles eagerly to validate users' files."""
+    which a small scan needs); ``compile_rule`` compiles eagerly to validate users' files. A
+    built-in rule from the rule table (``rulebook.table``) decodes its full ``spec`` on first use
+    too: ``id``, ``keywords``, ``tags`` and ``fingerprint`` are all a start needs."""
 
-    __slots__ = ("_allow_paths", "_allow_patterns", "_regex", "index", "secret_group", "spec")
+    __slots__ = (
+        "_allow_paths",
+        "_allow_patterns",
+        "_entry",
+        "_regex",
+        "_spec",
+        "fingerprint",
+        "id",
+        "index",
+        "keywords",
+        "secret_group",
+        "tags",
+    )
 
     def __init__(self, spec: RuleSpec, index: int, secret_group: int) -> None:
-        self.spec = spec
+        self._spec: RuleSpec | None = spec
+        self._entry: DeferredSpec | None = None
+        self.id = spec.id
+        self.keywords = spec.keywords
+        self.tags = spec.tags
+        self.fingerprint = spec_fingerprint(spec)
         self.index = index
         self.secret_group = secret_group
         self._regex: Pattern[str] | None = None
         self._allow_patterns: tuple[Pattern[str], ...] | None = None
         self._allow_paths: tuple[Pattern[str], ...] | None = None
 
+    @classmethod
+    def deferred(cls, entry: DeferredSpec, index: int) -> CompiledRule:
+        """A rule whose spec ``entry.load()`` builds when first needed."""
+        rule = cls.__new__(cls)
+        rule._spec = None
+        rule._entry = entry
+        rule.id = entry.id
+        rule.keywords = entry.keywords
+        rule.tags = entry.tags
+        rule.fingerprint = entry.fingerprint
+        rule.index = index
+        rule.secret_group = entry.secret_group
+        rule._regex = None
+        rule._allow_patterns = None
+        rule._allow_paths = None
+        return rule
+
     def __repr__(self) -> str:
-        return f"CompiledRule({self.spec.id!r})"
+        return f"CompiledRule({self.id!r})"
 
     @property
-    def id(self) -> str:
-        return self.spec.id
+    def spec(self) -> RuleSpec:
+        spec = self._spec
+        if spec is None:
+            assert self._entry is not None
+            spec = self._spec = self._entry.load()
+            self._entry = None
+        return spec
 
     @property
     def regex(self) -> Pattern[str]:
@@ -60,6 +101,37 @@ class CompiledRule:
                 _compile_aux(spec, "allow.paths", p) for p in spec.allow.paths
             )
         return self._allow_paths
+
+
+class DeferredSpec(Protocol):
+    """A rule known by its head (``rulebook.table.RuleEntry``); ``load`` builds its spec."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def keywords(self) -> tuple[str, ...]: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def secret_group(self) -> int: ...
+    @property
+    def fingerprint(self) -> str: ...
+
+    def load(self) -> RuleSpec: ...
+
+
+def spec_fingerprint(spec: RuleSpec) -> str:
+    """What the compiled prefilter and the decoder triggers depend on, hashed: the rule-set
+    digest (their cache key) is a digest of these."""
+    digest = hashlib.sha256()
+    digest.update(spec.id.encode() + b"\0" + spec.pattern.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update("\0".join(spec.keywords).encode("utf-8", "surrogatepass") + b"\1")
+    texts = "\0".join(e.text for e in spec.examples)
+    digest.update(texts.encode("utf-8", "surrogatepass") + b"\2")
+    digest.update(b"anchor" if spec.anchor_keyword else b"-")
+    return digest.hexdigest()[:32]
 
 
 def compile_pattern(spec: RuleSpec) -> Pattern[str]:
@@ -190,17 +262,16 @@ class Ruleset:
         self._prefixes: tuple[str, ...] | None = None
         digest = hashlib.sha256()
         for r in self.rules:
-            digest.update(r.id.encode() + b"\0" + r.spec.pattern.encode() + b"\0")
-            digest.update("\0".join(r.spec.keywords).encode() + b"\1")
-            digest.update("\0".join(e.text for e in r.spec.examples).encode() + b"\2")
+            digest.update(r.fingerprint.encode("ascii", "replace") + b"\0")
         self.digest = digest.hexdigest()
 
     @classmethod
     def from_specs(
-        cls, specs: Iterable[RuleSpec], *, trusted: frozenset[str] = frozenset()
+        cls, specs: Iterable[RuleSpec | DeferredSpec], *, trusted: frozenset[str] = frozenset()
     ) -> Ruleset:
         """Compile ``specs``; those whose ``source`` is in ``trusted`` (the built-in rules,
-        checked by the test suite) compile lazily, on first use."""
+        checked by the test suite) compile lazily, on first use. Deferred specs (the built-in
+        rule table) are trusted and decode on first use."""
         specs = list(specs)
         seen: dict[str, str] = {}
         for spec in specs:
@@ -209,7 +280,14 @@ class Ruleset:
                     spec.source, spec.id, "id", f"duplicate id (also in {seen[spec.id]})"
                 )
             seen[spec.id] = spec.source
-        return cls([make_rule(s, i, eager=s.source not in trusted) for i, s in enumerate(specs)])
+        return cls(
+            [
+                make_rule(s, i, eager=s.source not in trusted)
+                if isinstance(s, RuleSpec)
+                else CompiledRule.deferred(s, i)
+                for i, s in enumerate(specs)
+            ]
+        )
 
     @property
     def providers(self) -> frozenset[str]:
@@ -219,10 +297,10 @@ class Ruleset:
             names: set[str] = set()
             for r in self.rules:
                 family = r.id.split(".", 1)[0]
-                if "generic" in r.spec.tags or family in NOT_PROVIDERS:
+                if "generic" in r.tags or family in NOT_PROVIDERS:
                     continue
                 names.add(family)
-                names.update(k for k in r.spec.keywords if k.isalpha() and len(k) >= 4)
+                names.update(k for k in r.keywords if k.isalpha() and len(k) >= 4)
             self._providers = frozenset(names - GENERIC_WORDS)
         return self._providers
 
@@ -232,9 +310,9 @@ class Ruleset:
         if self._prefixes is None:
             found: set[str] = set()
             for r in self.rules:
-                if "generic" in r.spec.tags:
+                if "generic" in r.tags:
                     continue
-                for k in r.spec.keywords:
+                for k in r.keywords:
                     stem = k[:-1]
                     if len(k) < 4 or k.isalpha() or k[-1] not in "_-." or "/" in k:
                         continue

@@ -21,9 +21,11 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from scanner.errors import SourceError
 from scanner.models import SourceProblem
@@ -64,12 +66,15 @@ SAFE_CONFIG: tuple[tuple[str, str], ...] = (
     ("submodule.recurse", "false"),
     ("uploadpack.packObjectsHook", ""),
 )
+# Output every parser here expects: paths as they are, not C-quoted when not ASCII (``-z``
+# output is never quoted; a patch's header still quotes special characters: ``unquote_path``).
+OUTPUT_CONFIG: tuple[tuple[str, str], ...] = (("core.quotePath", "false"),)
 # ``git --no-pager --no-replace-objects --no-optional-locks -c key=value ... <command>``
 GIT_PREFIX: tuple[str, ...] = (
     "--no-pager",
     "--no-replace-objects",
     "--no-optional-locks",
-    *(arg for key, value in SAFE_CONFIG for arg in ("-c", f"{key}={value}")),
+    *(arg for key, value in SAFE_CONFIG + OUTPUT_CONFIG for arg in ("-c", f"{key}={value}")),
 )
 # environment variables that name programs git would run; the caller's values are dropped too
 _UNSAFE_ENV = (
@@ -123,6 +128,18 @@ def git_argv(args: Sequence[str], *, keep_hooks_path: bool = False) -> list[str]
 
 def display_path(raw: bytes) -> str:
     return raw.decode("utf-8", "backslashreplace")
+
+
+class GitPath:
+    """A record naming a path inside git, where paths are bytes (``raw_path``); ``path`` is
+    the text to show (``display_path``)."""
+
+    __slots__ = ()
+    raw_path: bytes
+
+    @property
+    def path(self) -> str:
+        return display_path(self.raw_path)
 
 
 def _text(raw: bytes) -> str:
@@ -248,17 +265,13 @@ class Commit:
 
 
 @dataclass(frozen=True, slots=True)
-class Introduction:
+class Introduction(GitPath):
     """A blob at a path, and the first commit (oldest first) that put it there."""
 
     blob: str
     raw_path: bytes
     mode: str
     commit: Commit
-
-    @property
-    def path(self) -> str:
-        return display_path(self.raw_path)
 
 
 def _parse_commit(header: bytes) -> Commit:
@@ -293,8 +306,6 @@ def _parse_record(record: bytes) -> tuple[Commit, list[tuple[str, str, str, byte
 
 def log_command(revs: Sequence[str]) -> list[str]:
     return [
-        "-c",
-        "core.quotePath=false",
         "log",
         "--raw",
         "-z",
@@ -330,21 +341,42 @@ def popen_git(cwd: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
         raise SourceError("git is not installed (or not on PATH)") from None
 
 
+@contextmanager
+def git_output(
+    cwd: Path, args: Sequence[str], on_error: Callable[[str], None]
+) -> Iterator[IO[bytes]]:
+    """The stdout of a streaming ``git args`` process, its stderr drained alongside (so git
+    never blocks on a full pipe). On leaving, the process is reaped; when it failed (or was
+    stopped early), ``on_error`` gets the first line of what it wrote to stderr."""
+    proc = popen_git(cwd, args)
+    assert proc.stdout is not None and proc.stderr is not None
+    stdout, stderr = proc.stdout, proc.stderr
+    errors: list[bytes] = []
+    drain = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
+    drain.start()
+    try:
+        yield stdout
+    finally:
+        stdout.close()
+        code = proc.wait()
+        drain.join()
+        stderr.close()
+        if code != 0:
+            on_error(_first_line(b"".join(errors)))
+
+
 def iter_log_records(
     repo: Repo, revs: Sequence[str], problems: list[SourceProblem]
 ) -> Iterator[bytes]:
     """Raw commit records, streamed from one ``git log`` process."""
-    proc = popen_git(repo.root, log_command(revs))
-    assert proc.stdout is not None and proc.stderr is not None
-    errors: list[bytes] = []
-    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
-    drain.start()
-    pending = b""
-    try:
-        while True:
-            data = proc.stdout.read(1 << 16)
-            if not data:
-                break
+
+    def stopped(message: str) -> None:
+        problem = f"git log stopped early ({message}); history is partial"
+        problems.append(SourceProblem(repo.given, problem))
+
+    with git_output(repo.root, log_command(revs), stopped) as out:
+        pending = b""
+        while data := out.read(1 << 16):
             pending += data
             parts = pending.split(b"\x01")
             pending = parts.pop()
@@ -353,16 +385,6 @@ def iter_log_records(
                     yield part
         if pending:
             yield pending
-    finally:
-        proc.stdout.close()
-        code = proc.wait()
-        drain.join()
-        proc.stderr.close()
-        if code != 0:
-            message = _first_line(b"".join(errors))
-            problems.append(
-                SourceProblem(repo.given, f"git log stopped early ({message}); history is partial")
-            )
 
 
 def iter_introductions(

@@ -1,16 +1,32 @@
-"""Blob contents through one persistent, hardened ``git cat-file --batch`` process."""
+"""Blob contents through hardened ``git cat-file --batch`` processes.
+
+``CatFile.contents`` streams many blobs through one process per call (requests written by a
+feeder thread); ``BatchSession`` keeps one process per OS process for many small requests (a
+forked scan worker reads its own blobs by id, so the parent neither reads nor ships them).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
 from scanner.sources.git import Repo, _text, git_argv, git_env
 
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
+
 LFS_MAGIC = b"version https://git-lfs.github.com/spec/v1"
+LFS_MAX = 1024
+"""A Git LFS pointer is shorter than this."""
+PIPE_BYTES = 1 << 20
+"""Pipe buffer asked for a ``BatchSession``'s output (Linux caps it at fs.pipe-max-size)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,4 +134,126 @@ def _read_one(stdout: IO[bytes]) -> tuple[str, bytes | None] | None:
 
 
 def is_lfs_pointer(data: bytes) -> bool:
-    return len(data) < 1024 and data.startswith(LFS_MAGIC)
+    return len(data) < LFS_MAX and data.startswith(LFS_MAGIC)
+
+
+class BatchSession:
+    """One persistent ``git cat-file --batch`` process for the OS process that uses it.
+
+    A session inherited through ``fork`` starts its own process on first use (the parent's is
+    never touched). Requests go in writes of at most ``WRITE_IDS`` ids (under 4 KiB, the
+    smallest pipe buffer), so no thread is needed; their responses are streamed, so git
+    inflates the next objects (into a pipe widened to ``PIPE_BYTES`` where the OS allows it)
+    while the caller scans the ones it has."""
+
+    WRITE_IDS = 64
+    MAX_RESTARTS = 20
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._pid = 0
+        self._restarts = 0
+
+    def read(self, shas: Sequence[str]) -> list[tuple[str, bytes | None]]:
+        return list(self.stream(shas))
+
+    def stream(self, shas: Sequence[str]) -> Generator[tuple[str, bytes | None], None, None]:
+        """(sha, content) in request order; content ``None`` when git cannot read the object
+        (a corrupt object ends the process: it is skipped and a new process goes on). Left
+        unfinished, the process is ended (its unread answers would answer the next call)."""
+        i = 0
+        retried = False
+        while i < len(shas):
+            if self._restarts > self.MAX_RESTARTS:
+                yield from ((sha, None) for sha in shas[i:])
+                return
+            chunk = shas[i : i + self.WRITE_IDS]
+            got = 0
+            for item in self._exchange(chunk):
+                got += 1
+                yield item
+            i += got
+            if got == len(chunk):
+                retried = False
+                continue
+            self._restarts += 1
+            if got or retried:  # the process died on this object: skip it
+                yield chunk[got], None
+                i += 1
+                retried = False
+            else:  # it died before answering anything: once more before blaming the object
+                retried = True
+
+    def _exchange(self, chunk: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
+        proc = self._process()
+        assert proc.stdin is not None and proc.stdout is not None
+        done = 0
+        try:
+            proc.stdin.write("".join(f"{sha}\n" for sha in chunk).encode("ascii"))
+            proc.stdin.flush()
+            for sha in chunk:
+                item = _read_one(proc.stdout)
+                if item is None:
+                    return
+                done += 1
+                yield sha, item[1]
+        except (BrokenPipeError, OSError, ValueError):
+            return
+        finally:
+            if done < len(chunk):  # died, or the caller stopped early: start afresh next time
+                self._stop()
+
+    def __getstate__(self) -> Repo:
+        # a copy sent to a spawned worker (no fork) starts its own process too
+        return self.repo
+
+    def __setstate__(self, repo: Repo) -> None:
+        self.repo = repo
+        self._proc = None
+        self._pid = 0
+        self._restarts = 0
+
+    def _process(self) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._pid != os.getpid():
+            self._proc = subprocess.Popen(
+                git_argv(["cat-file", "--batch"]),
+                cwd=self.repo.root,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=git_env(),
+            )
+            self._pid = os.getpid()
+            _widen(self._proc.stdout)
+            import multiprocessing.util  # a forked worker runs these finalizers, not atexit
+
+            multiprocessing.util.Finalize(self, _end, args=(self._proc,), exitpriority=0)
+        return self._proc
+
+    def _stop(self) -> None:
+        if self._proc is not None and self._pid == os.getpid():
+            _end(self._proc)
+        self._proc = None
+
+    def close(self) -> None:
+        """End this OS process's git process (a forked copy's process is left to its owner)."""
+        self._stop()
+
+
+def _widen(stream: IO[bytes] | None) -> None:
+    """Let git write up to ``PIPE_BYTES`` ahead of this side; best effort (Linux only)."""
+    size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if stream is not None and size is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(stream.fileno(), size, PIPE_BYTES)
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()

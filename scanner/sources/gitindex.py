@@ -13,6 +13,7 @@ from scanner.sources.git import (
     SUBMODULE_MODE,
     SYMLINK_MODE,
     ZERO_SHA,
+    GitPath,
     Repo,
     _first_line,
     _text,
@@ -23,16 +24,14 @@ _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
 @dataclass(frozen=True, slots=True)
-class StagedFile:
+class StagedFile(GitPath):
+    """A file the index adds or changes: its blob, the blob it replaces, status and mode."""
+
     raw_path: bytes
     blob: str
     old_blob: str
     status: str
     mode: str
-
-    @property
-    def path(self) -> str:
-        return display_path(self.raw_path)
 
 
 def _diff_base(repo: Repo) -> str:
@@ -125,8 +124,6 @@ def staged_added_lines(repo: Repo) -> dict[bytes, set[int]]:
     """Per staged path, the line numbers (in the staged file) that the change adds or changes."""
     proc = repo.run(
         [
-            "-c",
-            "core.quotePath=false",
             "diff-index",
             "--cached",
             "-p",

@@ -16,7 +16,6 @@ Revisions that exclude commits (``A..B``, ``^A``, ``--not``) are not for this mo
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -27,9 +26,8 @@ from scanner.sources.git import (
     Commit,
     Introduction,
     Repo,
-    _first_line,
+    git_output,
     iter_introductions,
-    popen_git,
 )
 from scanner.sources.gitblobs import GitBlobs, ReadStats
 from scanner.sources.gitcat import CatFile
@@ -74,6 +72,8 @@ class ReachableBlobs:
     failed: str | None = None
     listed: int = 0
     gitmodules: bool = False
+    lazy: bool = False
+    """Hand blobs over by id (``GitBlobs.light_items``; scan them with a ``GitLoader``)."""
 
     def items(self) -> Iterator[Blob]:
         group: dict[str, Introduction] = {}
@@ -82,24 +82,24 @@ class ReachableBlobs:
                 self.gitmodules = True
             group[sha] = Introduction(sha, raw_path or b"", "100644", _NO_COMMIT)
             if len(group) >= GROUP:
-                yield from GitBlobs(self.cat, group, self.limits, self.stats).items()
+                yield from self._group(group)
                 group = {}
         if group:
-            yield from GitBlobs(self.cat, group, self.limits, self.stats).items()
+            yield from self._group(group)
+
+    def _group(self, group: dict[str, Introduction]) -> Iterator[Blob]:
+        blobs = GitBlobs(self.cat, group, self.limits, self.stats)
+        return blobs.light_items() if self.lazy else blobs.items()
 
     def _objects(self) -> Iterator[tuple[str, bytes | None]]:
         """(object id, path) per listed object; commits (no path) are left out, missing
         objects (``?id``) come with no path and are counted as missing by ``GitBlobs``."""
-        proc = popen_git(
-            self.repo.root, ["-c", "core.quotePath=false", *rev_list_command(self.revs)]
-        )
-        assert proc.stdout is not None and proc.stderr is not None
-        errors: list[bytes] = []
-        stderr = proc.stderr
-        drain = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
-        drain.start()
-        try:
-            for line in proc.stdout:
+
+        def stopped(message: str) -> None:
+            self.failed = message
+
+        with git_output(self.repo.root, rev_list_command(self.revs), stopped) as out:
+            for line in out:
                 line = line.rstrip(b"\n")
                 if line.startswith(b"?"):
                     self.listed += 1
@@ -110,13 +110,6 @@ class ReachableBlobs:
                     continue  # a commit
                 self.listed += 1
                 yield sha.decode("ascii", "replace"), path
-        finally:
-            proc.stdout.close()
-            code = proc.wait()
-            drain.join()
-            stderr.close()
-            if code != 0:
-                self.failed = _first_line(b"".join(errors))
 
 
 def introductions_of(

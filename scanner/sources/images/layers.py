@@ -80,6 +80,18 @@ class _LayerScan:
     files: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Layer:
+    """One layer blob being read: its placements in the images, the origin its files extend,
+    the limits, the nesting depth and the layer's name in problems (``where``)."""
+
+    placements: Sequence[Placement]
+    base: Origin
+    limits: Limits
+    depth: int
+    where: str
+
+
 def iter_image_items(
     store: Store,
     base: Origin,
@@ -207,6 +219,7 @@ def iter_layer_items(
     ``collect`` receives what the layer adds and deletes."""
     first = placements[0]
     where = first.where(base)
+    layer = _Layer(placements, base, limits, depth, where)
     stored = stored_size(stream)
     raw = HashingReader(stream, _algorithm(first.ref.blob_digest))
     plain: HashingReader | None = None
@@ -222,9 +235,9 @@ def iter_layer_items(
         if stored is not None:  # what the stored bytes can expand to
             ceiling = stored * limits.max_ratio if kind else stored
         if is_tar_head(peek(tar_in)):
-            yield from _iter_tar(tar_in, placements, base, limits, depth, where, collect, ceiling)
+            yield from _iter_tar(tar_in, layer, collect, ceiling)
         else:
-            yield from _non_tar(tar_in, placements, base, limits, depth, where)
+            yield from _non_tar(tar_in, layer)
         while tar_in.read(READ_SIZE):
             pass
         raw.drain()
@@ -258,11 +271,7 @@ def _verify(
 
 def _iter_tar(
     stream: io.BufferedReader,
-    placements: Sequence[Placement],
-    base: Origin,
-    limits: Limits,
-    depth: int,
-    where: str,
+    layer: _Layer,
     collect: LayerIndex | None = None,
     ceiling: int | None = None,
 ) -> Iterator[Item]:
@@ -279,21 +288,17 @@ def _iter_tar(
                 )
             if collect is not None:
                 collect.add(member)
-            yield from _member(tf, member, placements, base, limits, depth, where, counts)
+            yield from _member(tf, member, layer, counts)
     if counts.links:
-        yield SourceProblem(where, f"{counts.links} symlink/hardlink entries not followed", "skip")
+        yield SourceProblem(
+            layer.where, f"{counts.links} symlink/hardlink entries not followed", "skip"
+        )
 
 
 def _member(
-    tf: tarfile.TarFile,
-    member: tarfile.TarInfo,
-    placements: Sequence[Placement],
-    base: Origin,
-    limits: Limits,
-    depth: int,
-    where: str,
-    counts: _LayerScan,
+    tf: tarfile.TarFile, member: tarfile.TarInfo, layer: _Layer, counts: _LayerScan
 ) -> Iterator[Item]:
+    where = layer.where
     raw_name = member.name
     name = clean_name(raw_name) if not is_unsafe_name(raw_name) else raw_name
     basename = posixpath.basename(clean_name(raw_name))
@@ -315,7 +320,7 @@ def _member(
     if not member.isfile():
         yield SourceProblem(f"{where}!{name}", "device file or FIFO entry skipped")
         return
-    if member.size > limits.max_file_size:
+    if member.size > layer.limits.max_file_size:
         message = f"larger than the file size limit ({member.size} bytes); skipped"
         yield SourceProblem(f"{where}!{name}", message)
         return
@@ -327,9 +332,10 @@ def _member(
         raise EOFError("unexpected end of layer data")
     counts.files += 1
     shown = _printable(name)
-    for p in placements:
+    for p in layer.placements:
         hidden = p.hider.hidden_by(name, p.index)
-        yield Blob.from_bytes(data, p.origin(base, shown, hidden), _printable(basename), depth + 1)
+        origin = p.origin(layer.base, shown, hidden)
+        yield Blob.from_bytes(data, origin, _printable(basename), layer.depth + 1)
 
 
 def _printable(name: str) -> str:
@@ -348,24 +354,17 @@ def _link_escapes(member: tarfile.TarInfo) -> bool:
     return joined == ".." or joined.startswith("../")
 
 
-def _non_tar(
-    stream: io.BufferedReader,
-    placements: Sequence[Placement],
-    base: Origin,
-    limits: Limits,
-    depth: int,
-    where: str,
-) -> Iterator[Item]:
+def _non_tar(stream: io.BufferedReader, layer: _Layer) -> Iterator[Item]:
     """A layer that is not a tar (an OCI artifact such as a model file or an attestation)."""
-    data = stream.read(limits.max_file_size + 1)
+    data = stream.read(layer.limits.max_file_size + 1)
     if not data:
         return
-    if len(data) > limits.max_file_size:
-        yield SourceProblem(where, "artifact layer larger than the file size limit; skipped")
+    if len(data) > layer.limits.max_file_size:
+        yield SourceProblem(layer.where, "artifact layer larger than the file size limit; skipped")
         return
-    for p in placements:
+    for p in layer.placements:
         name = p.ref.title or "blob"
-        yield Blob.from_bytes(data, p.origin(base, name, None), name, depth + 1)
+        yield Blob.from_bytes(data, p.origin(layer.base, name, None), name, layer.depth + 1)
 
 
 def content_key(blob: Blob) -> str:
