@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from scanner.filekind import FileContext, file_context
 from scanner.models import Confidence
 from scanner.nameshape import Kind, NameInfo, name_info
+from scanner.valueforms import is_doc_field, is_prose, names_itself
 from scanner.valueshape import (
     is_hex_digest,
     is_uuid,
@@ -190,11 +191,17 @@ def _in_string(line_before: str, after_name: str = "") -> bool:
         return not (line_before.endswith('"') and after_name.startswith('"'))
     if line_before.count("'") % 2 == 1:
         return not (line_before.endswith("'") and after_name.startswith("'"))
+    if line_before.count("`") % 2 == 1:  # a JS template literal, a Go raw string
+        return not (line_before.endswith("`") and after_name.startswith("`"))
     return False
 
 
+# calls that take a name and its value: define('DB_PASSWORD', ...), headers.set("X-Api-Key", ...),
+# props.put("mail.smtp.password", ...), DefaultRequestHeaders.Add("X-Api-Key", ...)
 _DEFINE = re.compile(
-    r"\b(?:define|const|set|setenv|putenv|config|setting|option)\s*\(\s*['\"]$", re.I
+    r"\b(?:define|const|set|setenv|putenv|config|setting|option|put|add|append|setproperty"
+    r"|setheader|addheader|set_header|add_header|header|setitem|setdefault)\s*\(\s*['\"]$",
+    re.I,
 )
 _SETTERS = frozenset(
     [
@@ -373,6 +380,14 @@ def assess(
     line_before = text[line_start:name_lo]
     in_string = _in_string(line_before, text[span[1] : span[1] + 1])
     code = fc.kind == "code" and not in_string
+    if a.op == ":" and line_before.count("`") % 2 == 1 and text[span[1] : span[1] + 2] == ':"':
+        return None  # a Go struct tag: `json:"token" protobuf_key:"bytes,1,opt,name=key"`
+    if a.form == "flag" and a.value.startswith(("-", "@")):
+        return None  # ``--disabled-password --no-create-home``, ``--key @file``: not a value
+    if is_doc_field(line_before):
+        return None  # a docstring field that documents the name, not an assignment
+    if in_string and a.op == ":" and is_prose(line_before):
+        return None  # a sentence in a message: "in the password: ..."
     if a.form == "flag":
         flag = text[name_lo : name_lo + 2] == "--" or (
             text[name_lo : name_lo + 1] == "-" and bool(_DB_CLIENT.search(line_before))
@@ -389,6 +404,8 @@ def assess(
         return None
     if a.form == "compare" and (a.name.lower() in _LOOKUP_NAMES or _IDENTIFIER.fullmatch(a.value)):
         return None  # ``if key == "oauth2Credential"``: a dictionary key or field name
+    if a.form == "compare" and a.value.isalpha() and a.value.isupper():
+        return None  # ``state !== 'ENFORCE'``: an enum constant
     if "\\" in a.value and len(_ESCAPE.sub("x", a.value)) < 6:
         return None  # ``password="\u2163"``: one or two escaped characters (a unicode test)
     if code and not a.quote and text[a.end : a.end + 1] == "(":
@@ -397,6 +414,8 @@ def assess(
         return None  # only define('DB_PASSWORD', '...'): a quoted name, then a quoted value
     if a.op == "," and not _DEFINE.search(line_before):
         return None
+    if a.form == "call" and text[a.end + 1 : a.end + 2] == ",":
+        return None  # set_password("service", user, pw): the first of several arguments
     if a.form == "call":
         callee = name_info(re.split(r"\.|->|::", a.name)[-1])
         if callee.kind is Kind.NONE or callee.after:
@@ -447,6 +466,8 @@ def _finish(
     a: Assignment, info: NameInfo, fc: FileContext, code: bool, in_string: bool, line_len: int
 ) -> Assessment | None:
     quoted = bool(a.quote)
+    if names_itself(a.name, a.value):
+        return None
     vs = value_score(a.value, info, quoted, code, fc.kind == "config")
     if vs is None:
         return None

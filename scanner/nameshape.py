@@ -189,6 +189,8 @@ _NEGATIVE_BEFORE = frozenset(
         "keyboard",
         "press",
         "release",
+        "protobuf",
+        "proto",
     ]
 )
 
@@ -320,6 +322,8 @@ def name_info(name: str) -> NameInfo:
             return NameInfo(kind, tokens, head, "qualifier:" + last)
         if any(t in ID_WORDS for t in before[-1:]):
             return NameInfo(kind, tokens, head, "id")
+        if kind is Kind.KEY and last in HASH_WORDS and "hmac" not in before:
+            return NameInfo(kind, tokens, head, "hash")  # _IMAGE_SHA256_KEY: a digest
     return info
 
 

@@ -335,6 +335,22 @@ NEGATIVE_AFTER = frozenset(
         "iterations",
         "cost",
         "factor",
+        "magic",
+        "protocol",
+        "protocols",
+        "mechanism",
+        "mechanisms",
+        "resource",
+        "audience",
+        "match",
+        "matches",
+        "enforcement",
+        "state",
+        "usage",
+        "usages",
+        "thru",
+        "through",
+        "dialog",
     ]
 )
 

@@ -15,9 +15,12 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from scanner.nameshape import Kind
+from scanner.valueforms import form_reason
 from scanner.valuewords import (
+    DOCUMENTATION_VALUES,
     NULLISH,
     PLACEHOLDER_PARTS,
     PLACEHOLDER_VALUES,
@@ -76,13 +79,18 @@ _TEMPLATE = re.compile(
     r"\$\{|\{\{|\}\}|\{%|%\}|%\(|\$\(|#\{|<%|%>|^@[A-Za-z_]\w*@$|__[A-Z0-9_]+__"
     r"|^\$(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*)$|^\$[A-Z_][A-Z0-9_]+[^\w]"
     r"|^%[A-Za-z_][A-Za-z0-9_]*%$|%[sdrifx]\b|%[-+0-9.]*[sd]$|\{\d*\}|\{[a-z_][a-z0-9_.]*\}"
-    r"|^<[^<>]{2,}>$|^<[A-Za-z_ -]{3,}|^\[[A-Za-z_ -]+\]$|^:[a-z_]+$|^\?+$|^\*+$|^![a-z_]+$",
+    r"|\{[A-Z][A-Z0-9_]{2,}\}|\{[A-Za-z_]\w*\.[\w.]+\}"
+    r"|^<[^<>]{2,}>$|^<[A-Za-z_ -]{3,}|^\[[A-Za-z_ -]+\]$|^:[a-z_]+$|^\?+$|^\*+$|^![a-z_]+$"
+    r"|^@[A-Z][A-Z0-9]*_[A-Z0-9_]+$|\$[A-Za-z_]\w*(?:\[\w*\]|->\w)"
+    r"|^!(?:[a-z][a-z0-9_]*(?:/[\w.-]+)?|Ref|Sub|GetAtt|Join|Select|Split|If|Base64|ImportValue)$",
 )
 
 
 def is_template(value: str) -> bool:
     """Template or format syntax: ``{{ x }}``, ``${X}``, ``%s``, ``%(name)s``, ``{}``,
-    ``{0}``, ``{name}``, ``$VAR``, ``<placeholder>``, ``@VAR@``, ``#{x}``, ``:param``."""
+    ``{0}``, ``{name}``, ``$VAR``, ``<placeholder>``, ``@VAR@``, ``@DB_PASSWORD``, ``#{x}``,
+    ``:param``, PHP/Perl interpolation (``$value[0]``, ``$this->x``), a YAML tag
+    (``!encrypted/pkcs1-oaep``, ``!vault``)."""
     return bool(_TEMPLATE.search(value))
 
 
@@ -232,6 +240,10 @@ _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:[_.:-][a-z0-9]+)+$")
 _UPPER_SNAKE = re.compile(r"^[A-Z][A-Z0-9]*(?:[_.][A-Z0-9]+)+$")
 
 
+# upper-case words joined by dashes: ``MIT-MAGIC-COOKIE-1``, ``X-API-KEY`` (not ``AB12-CD34``)
+_UPPER_WORDS = re.compile(r"^[A-Z]{2,}(?:-(?:[A-Z]{2,}|[0-9]{1,4}))+$")
+
+
 _CAMEL_PART = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|[0-9]+")
 
 
@@ -251,7 +263,11 @@ def camel_words(value: str) -> int:
             continue
         if len(p) > 4:
             return 0  # a long acronym or digit run: not a name
-    if sum(len(w) for w in words) < 0.6 * len(core):
+    # a leading lower-case word counts (``encryptionKeySha256``) unless other lower-case runs
+    # stand alone after digits or capitals, as in random strings (``hruJbvG8ajxEgMpyQoqd``)
+    stray = any(p.islower() for p in parts[1:])
+    lead = len(parts[0]) if parts[0].islower() and len(parts[0]) >= 3 and not stray else 0
+    if lead + sum(len(w) for w in words) < 0.6 * len(core):
         return 0
     return len(words)
 
@@ -262,7 +278,7 @@ def is_identifier_like(value: str) -> bool:
     ``SECRET_KEY_SETTING``: a message id, CSS class, header name or constant, not a secret."""
     if _SNAKE.match(value) and sum(c.isdigit() for c in value) <= 2:
         return True
-    if _UPPER_SNAKE.match(value):
+    if _UPPER_SNAKE.match(value) or _UPPER_WORDS.match(value):
         return True
     if _WORDISH.match(value) and not any(c.isdigit() for c in value[:-2]):
         return True
@@ -271,7 +287,7 @@ def is_identifier_like(value: str) -> bool:
     return len(parts) >= 2 and all(_NAME_PART.match(p) for p in parts)
 
 
-_NAME_PART = re.compile(r"^(?:[A-Z]{1,4}[a-z]*|[a-z]{2,})[0-9]?$")
+_NAME_PART = re.compile(r"^(?:[A-Z]{1,4}[a-z]*|[A-Z]{2,10}|[a-z]{2,})[0-9]?$")
 
 
 def _looks_random(segment: str) -> bool:
@@ -368,6 +384,10 @@ _CAMEL_WORDS = re.compile(r"^(?:[A-Z][a-z]+){2,}$|^[a-z]+(?:[A-Z][a-z]+)+$")
 _CALLISH = re.compile(r"[A-Za-z_]\w*\(")
 
 
+def _is_encoded_stand_in(decoded: str) -> bool:
+    return is_template(decoded) or is_placeholder_value(decoded)
+
+
 def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool = False) -> str:
     """Why ``value`` (assigned to a name of ``kind``) is not a credential, or ``""``.
 
@@ -376,8 +396,12 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
     """
     if not value:
         return "empty"
+    if value in DOCUMENTATION_VALUES:
+        return "documentation"
     if is_template(value):
         return "template"
+    if "%" in value and _is_encoded_stand_in(unquote(value).rstrip(":;,.")):
+        return "template"  # token=%5BFiltered%5D: a redaction marker, URL-encoded
     if is_hash(value):
         return "hash"
     if is_nullish(value):
@@ -392,6 +416,9 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
         return "data"
     if _HTMLISH.match(value):
         return "css"
+    form = form_reason(value, quoted, kind is Kind.PASSWORD)
+    if form:
+        return form  # an ARN, a MIME type, an option string, a cmdlet, a flag constant, ...
     if not quoted:
         if code and (is_bare_identifier(value) or is_code_reference(value)):
             return "identifier"

@@ -232,6 +232,7 @@ PLACEHOLDER_PARTS = (
     "not-real",
     "fixme",
     "todo",
+    "blabla",
 )
 
 
@@ -246,4 +247,31 @@ WEAK_PARTS = (
     "password",
     "passwd",
     "token",
+)
+
+
+# Values published as non-working examples by standards and vendors (RFC 6749/6750 OAuth 2.0
+# and RFC 5849 OAuth 1.0 examples, the Azure storage emulator's fixed account key): copied
+# into countless docstrings and tests, never a leak.
+DOCUMENTATION_VALUES = frozenset(
+    [
+        "2YotnFZFEjr1zCsicMWpAA",
+        "tGzv3JOkF0XG5Qx2TlKWIA",
+        "SplxlOBeZQQYbYS6WxSbIA",
+        "mF_9.B5f-4.1JqM",
+        "s6BhdRkqt3",
+        "gX1fBat3bV",
+        "czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+        "dpf43f3p2l4k3l03",
+        "kd94hf93k423kf44",
+        "hh5s93j4hdidpola",
+        "hdhd0244k9j7ao03",
+        "nnch734d00sl2jdk",
+        "pfkkdhi9sl3r4s00",
+        "9djdj82h48djs9d2",
+        "kkk9d7dh3k39sjv7",
+        "0685bd9184jfhq22",
+        "ad180jjd733klru7",
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    ]
 )

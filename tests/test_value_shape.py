@@ -19,6 +19,7 @@ from scanner.valueshape import (
     is_weak_value,
     reject_reason,
 )
+from testing.cases import Cases, Predicate, predicate_cases
 
 
 @pytest.mark.parametrize(
@@ -64,176 +65,166 @@ def test_name_kinds(name: str, kind: Kind) -> None:
     assert info.kind is kind and not info.reason, info
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "password_hash",
-        "hashed_password",
-        "password_min_length",
-        "PasswordLastUsed",
-        "token_type_ids",
-        "pad_token_id",
-        "api_key_id",
-        "secret_name",
-        "token_url",
-        "cache_key",
-        "sort_key",
-        "primary_key",
-        "public_key",
-        "next_page_token",
-        "csrf_token",
-        "session_key",
-        "KeyFingerprint",
-        "forgot_password",
-        "password_reset_url",
-        "result_key",
-        "keyword",
-        "keyboard",
-        "tokenizer",
-        "bypass",
-        "passfile",
-        "passed",
-        "monkey",
-        "author",
-    ],
-)
-def test_names_that_are_about_something_else(name: str) -> None:
+def describes_something_else(name: str) -> bool:
     info = name_info(name)
-    assert info.reason or info.kind is Kind.NONE, info
+    return bool(info.reason) or info.kind is Kind.NONE
 
 
-@pytest.mark.parametrize(
-    "value",
-    [
-        "pbkdf2_sha256$600000$Kq7vTz2mPw9x$Zm9vYmFyYmF6cXV4cXV1eA=",
-        "sha1$6efc0$f93efe9fd7542f25a7be94871ea45aa95de57161",
-        "md5$salt$5f4dcc3b5aa765d61d8327deb882cf99",
-        "$2b$12$Kq7vTz2mPw9xFk3gQ9zLm2pWqRtZkPmVbXnAbCdEfGhIjKlMnOpQr",
-        "$argon2id$v=19$m=102400,t=2,p=8$c2FsdHNhbHQ$aGFzaGhhc2g",
-        "argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA",
-        "bcrypt_sha256$$2b$12$Kq7vTz2mPw9xFk3gQ9zLm2",
-        "{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=",
-        "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d08f00a08",
-        "sha512-Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg=",
-        "$6$rounds=5000$saltsalt$Kq7vTz2mPw9x",
-    ],
-)
-def test_password_hashes(value: str) -> None:
-    assert is_hash(value)
+def code_or_rejected(value: str) -> bool:
+    return is_code_reference(value) or bool(reject_reason(value, Kind.PASSWORD, False, True))
 
 
-@pytest.mark.parametrize("value", ["Kq7#vTz2!mPw9x", "$ilv3rw1ll0w!", "s3cr3t$value", "abc$def"])
-def test_passwords_are_not_hashes(value: str) -> None:
-    assert not is_hash(value)
+PREDICATES = {
+    describes_something_else: Cases(
+        yes=[
+            "password_hash",
+            "hashed_password",
+            "password_min_length",
+            "PasswordLastUsed",
+            "token_type_ids",
+            "pad_token_id",
+            "api_key_id",
+            "secret_name",
+            "token_url",
+            "cache_key",
+            "sort_key",
+            "primary_key",
+            "public_key",
+            "next_page_token",
+            "csrf_token",
+            "session_key",
+            "KeyFingerprint",
+            "forgot_password",
+            "password_reset_url",
+            "result_key",
+            "keyword",
+            "keyboard",
+            "tokenizer",
+            "bypass",
+            "passfile",
+            "passed",
+            "monkey",
+            "author",
+        ]
+    ),
+    is_hash: Cases(
+        yes=[
+            "pbkdf2_sha256$600000$Kq7vTz2mPw9x$Zm9vYmFyYmF6cXV4cXV1eA=",
+            "sha1$6efc0$f93efe9fd7542f25a7be94871ea45aa95de57161",
+            "md5$salt$5f4dcc3b5aa765d61d8327deb882cf99",
+            "$2b$12$Kq7vTz2mPw9xFk3gQ9zLm2pWqRtZkPmVbXnAbCdEfGhIjKlMnOpQr",
+            "$argon2id$v=19$m=102400,t=2,p=8$c2FsdHNhbHQ$aGFzaGhhc2g",
+            "argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA",
+            "bcrypt_sha256$$2b$12$Kq7vTz2mPw9xFk3gQ9zLm2",
+            "{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=",
+            "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d08f00a08",
+            "sha512-Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg=",
+            "$6$rounds=5000$saltsalt$Kq7vTz2mPw9x",
+        ],
+        no=["Kq7#vTz2!mPw9x", "$ilv3rw1ll0w!", "s3cr3t$value", "abc$def"],
+    ),
+    is_template: Cases(
+        yes=[
+            "{{ db_password }}",
+            "${DB_PASSWORD}",
+            "%s",
+            "%(password)s",
+            "{}",
+            "{0}",
+            "{password}",
+            "$PASSWORD",
+            "$db_pass",
+            "<your-password>",
+            "@DB_PASS@",
+            "#{secret}",
+            ":password",
+            "$HOME/.pgpass",
+            "__PASSWORD__",
+            "%DB_PASSWORD%",
+        ],
+        no=["$ilv3rw1ll0w!", "$Marble41", "G@l@xy7&6", "Kq7#vTz2!mPw9x"],
+    ),
+    code_or_rejected: Cases(
+        yes=[
+            "self.password",
+            "settings.SECRET_KEY",
+            "AxisOrder.AUTHORITY",
+            "get_password()",
+            "config.get(",
+            "os.environ[",
+            "this.props.token",
+            "$this->password",
+        ]
+    ),
+    # dotted key material is not code
+    is_code_reference: Cases(
+        no=["j2WqJlIT.Mh57CEnSlMwMpTZfIF5nsyrG", "GT8oUDfa.RLEHcuvXX6uEOTKW5sWK34He"]
+    ),
+    is_path_or_url: Cases(
+        yes=[
+            "~/.custompgpass",
+            "/run/secrets/db_password",
+            "./certs/server.key",
+            "C:\\keys\\a.pem",
+            "config/credentials.json",
+            "https://auth.example.org/oauth2/token",
+            "file:///etc/x",
+            "my-app/5026-stage-150723_224258.war",
+            "id_rsa.pub",
+        ],
+        no=[
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzKeyGuard1",
+            "/bosrGJqEuSRCEfy+VwY8/A5XMDp71IOlmtC/xh6",
+            "https://user:Kq7vTz2m@db.internal/",
+            "Kq7#vTz2!mPw9x",
+        ],
+    ),
+    is_data_literal: Cases(
+        yes=["2016-09-08T21:47:36Z", "1.2.3", "10.0.0.1:5432", "12px", "#fff", "3600"]
+    ),
+    is_nullish: Cases(
+        yes=[
+            "None",
+            "null",
+            "True",
+            "str",
+            "SecretStr",
+            "Optional[str]",
+            "Sequence[GrantLoadKey]",
+            "utf-8",
+        ]
+    ),
+    is_identifier_like: Cases(
+        yes=[
+            "reset_password_confirm",
+            "auth.password.invalid",
+            "current-password",
+            "refreshTokenExpiresIn",
+            "X-MLflow-Guardrail-Bypass",
+            "SECRET_KEY_SETTING",
+            "form-control",
+        ]
+    ),
+    is_placeholder_value: Cases(
+        yes=[
+            "YourPassword",
+            "changeme",
+            "your-api-key-here",
+            "xxxxxxxx",
+            "<password>",
+            "mypassword",
+        ],
+        # weak, but real values: not placeholders
+        no=["admin", "changeit", "P@ssw0rd", "root", "Tr0ub4dor&3"],
+    ),
+    is_weak_value: Cases(yes=["admin", "changeit", "P@ssw0rd", "root"]),
+    is_uuid: Cases(yes=["5c1f9a2e-8b7d-4e3a-9f06-2d4b8c7e1a93"], no=["5c1f9a2e-8b7d-4e3a-9f06"]),
+}
 
 
-@pytest.mark.parametrize(
-    "value",
-    [
-        "{{ db_password }}",
-        "${DB_PASSWORD}",
-        "%s",
-        "%(password)s",
-        "{}",
-        "{0}",
-        "{password}",
-        "$PASSWORD",
-        "$db_pass",
-        "<your-password>",
-        "@DB_PASS@",
-        "#{secret}",
-        ":password",
-        "$HOME/.pgpass",
-        "__PASSWORD__",
-        "%DB_PASSWORD%",
-    ],
-)
-def test_templates(value: str) -> None:
-    assert is_template(value)
-
-
-@pytest.mark.parametrize("value", ["$ilv3rw1ll0w!", "$Marble41", "G@l@xy7&6", "Kq7#vTz2!mPw9x"])
-def test_passwords_are_not_templates(value: str) -> None:
-    assert not is_template(value)
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "self.password",
-        "settings.SECRET_KEY",
-        "AxisOrder.AUTHORITY",
-        "get_password()",
-        "config.get(",
-        "os.environ[",
-        "this.props.token",
-        "$this->password",
-    ],
-)
-def test_code_references(value: str) -> None:
-    assert is_code_reference(value) or reject_reason(value, Kind.PASSWORD, False, True)
-
-
-@pytest.mark.parametrize(
-    "value", ["j2WqJlIT.Mh57CEnSlMwMpTZfIF5nsyrG", "GT8oUDfa.RLEHcuvXX6uEOTKW5sWK34He"]
-)
-def test_dotted_key_material_is_not_code(value: str) -> None:
-    assert not is_code_reference(value)
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "~/.custompgpass",
-        "/run/secrets/db_password",
-        "./certs/server.key",
-        "C:\\keys\\a.pem",
-        "config/credentials.json",
-        "https://auth.example.org/oauth2/token",
-        "file:///etc/x",
-        "my-app/5026-stage-150723_224258.war",
-        "id_rsa.pub",
-    ],
-)
-def test_paths_and_urls(value: str) -> None:
-    assert is_path_or_url(value)
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzKeyGuard1",
-        "/bosrGJqEuSRCEfy+VwY8/A5XMDp71IOlmtC/xh6",
-        "https://user:Kq7vTz2m@db.internal/",
-        "Kq7#vTz2!mPw9x",
-    ],
-)
-def test_key_material_is_not_a_path(value: str) -> None:
-    assert not is_path_or_url(value)
-
-
-@pytest.mark.parametrize(
-    "value", ["2016-09-08T21:47:36Z", "1.2.3", "10.0.0.1:5432", "12px", "#fff", "3600"]
-)
-def test_data_literals(value: str) -> None:
-    assert is_data_literal(value)
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "None",
-        "null",
-        "True",
-        "str",
-        "SecretStr",
-        "Optional[str]",
-        "Sequence[GrantLoadKey]",
-        "utf-8",
-    ],
-)
-def test_nullish_and_types(value: str) -> None:
-    assert is_nullish(value)
+@pytest.mark.parametrize(("predicate", "value", "expected"), predicate_cases(PREDICATES))
+def test_predicates(predicate: Predicate, value: str, expected: bool) -> None:
+    assert bool(predicate(value)) is expected
 
 
 @pytest.mark.parametrize(
@@ -250,42 +241,6 @@ def test_nullish_and_types(value: str) -> None:
 )
 def test_camel_words(value: str, words: int) -> None:
     assert camel_words(value) == words
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "reset_password_confirm",
-        "auth.password.invalid",
-        "current-password",
-        "refreshTokenExpiresIn",
-        "X-MLflow-Guardrail-Bypass",
-        "SECRET_KEY_SETTING",
-        "form-control",
-    ],
-)
-def test_identifier_like(value: str) -> None:
-    assert is_identifier_like(value)
-
-
-def test_placeholders_and_weak_values() -> None:
-    for v in (
-        "YourPassword",
-        "changeme",
-        "your-api-key-here",
-        "xxxxxxxx",
-        "<password>",
-        "mypassword",
-    ):
-        assert is_placeholder_value(v), v
-    for v in ("admin", "changeit", "P@ssw0rd", "root"):
-        assert is_weak_value(v) and not is_placeholder_value(v), v
-    assert not is_placeholder_value("Tr0ub4dor&3")
-
-
-def test_uuid() -> None:
-    assert is_uuid("5c1f9a2e-8b7d-4e3a-9f06-2d4b8c7e1a93")
-    assert not is_uuid("5c1f9a2e-8b7d-4e3a-9f06")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,212 @@
+"""Shapes of real code that merely *look* like credential assignments (measured on published
+packages in Python, JS, Go, PHP, PowerShell and YAML), and the real credentials next to them
+that must still be found. Lines are synthetic, written for these tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.matcher import Matcher
+from scanner.models import Finding
+from scanner.nameshape import Kind, name_info
+from scanner.rulebook.loader import load_ruleset
+from scanner.valueforms import is_encoded_word
+from scanner.valueshape import reject_reason
+from testing.scan import ENGINES, build, scan_text
+
+RULESET = load_ruleset()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
+    return build(RULESET, request.param, session_cache)
+
+
+def _secrets(found: list[Finding]) -> set[str]:
+    return {f.secret.reveal() for f in found}
+
+
+NOISE = [
+    # docstring fields that document a credential parameter
+    ("lib/api.py", "    :param str vault_password: Base-64 text read from the prompt.\n"),
+    ("lib/api.py", "    :type signing_key: ~fakepkg.models.SigningKeyInfo\n"),
+    # ARNs of managed policies, MIME types, option strings
+    (
+        "lib/enums.py",
+        'KEYGUARD_ROTATE_PASSWORD = "arn:aws:iam::aws:policy/KeyGuardRotatePassword"\n',
+    ),
+    ("lib/media.go", 'mediaTypeOAuthFakePreview = "application/vnd.keyguard.fake-preview+json"\n'),
+    ("lib/ssh.py", 'host_key = "StrictKeyGuardChecking=no"\n'),
+    # constants named after a credential that hold something else
+    ("lib/x11.py", 'auth_protocol = "KEYGUARD-FAKE-COOKIE-2"\n'),
+    ("lib/fmt.py", 'KEYGUARD_AUTH_MAGIC = b"keyguard-key-v7\\x00"\n'),
+    ("lib/flags.js", "exports.KEYGUARD_EXPIRED_PASSWORDS = 0x00800000;\n"),
+    ("lib/cfg.js", "if (opts.keyguardPasswordPolicyState !== 'REQUIRE') {\n"),
+    ("spec/kms.json", '{"privateKey": "a2V5R3VhcmRGYWtlCg=="}\n'),
+    # a message that mentions a password
+    ("spec/uri.json", '{"description": "a colon in the password: pw-colon-after-2"}\n'),
+    # a docstring sentence, a log line label
+    ("lib/json.py", '    """Then pass :paramref:`.engine.fake_serializer` to it."""\n'),
+    ("tests/test_conn.py", "    b'[become] password: debug3: read packet type 7'\n"),
+    # PowerShell cmdlets, PHP member calls and interpolation, Go struct tags and concatenation
+    ("m/user.ps1", '$password = Get-KeyGuardParam -obj $params -name "password"\n'),
+    ("m/user.ps1", "$certPassword = ConvertTo-SecureString -String $pw -AsPlainText\n"),
+    ("src/Cmd.php", "        $password = $input->getOption('password');\n"),
+    ("src/Client.php", '$opts[\\CURLOPT_USERPWD] = "$auth[0]:$auth[1]";\n'),
+    ("pkg/x.pb.go", 'M map[string]string `protobuf_key:"bytes,1,opt,name=key,proto3" json:"m"`\n'),
+    ("pkg/x.pb.go", 's = append(s, "Token: "+fmt.Sprintf("%#v", this.Token)+",\\n")\n'),
+    ("pkg/ldap.go", "\tLDAPPassword: ldapPassword,\n"),
+    # a template value, the next command-line option
+    ("ci/cloud.ini.template", "esxi_password: @ESXI_KEYGUARD_PASSWORD\n"),
+    ("docs/users.sh", "adduser --system --disabled-password --no-create-home keyguard\n"),
+    # published standard examples (RFC 6749 / RFC 5849)
+    ("lib/oauth2.py", '    "access_token":"2YotnFZFEjr1zCsicMWpAA",\n'),
+    ("lib/oauth1.py", '    oauth_consumer_key="dpf43f3p2l4k3l03",\n'),
+    # entry points and doc roles, namespaced fields, header names, YAML tags, keyring calls
+    ("pyproject.toml", 'password = "fakepkg.loading.identity.generic:KeyGuardPassword"\n'),
+    ("docs/plugins.rst", "- v3password: :py:class:`fakepkg.identity.v3.Password`\n"),
+    ("sdk/server.py", 'ud_key = "KG-EXT-SRV-ATTR:user_data"\n'),
+    ("sdk/cloud.py", "_KG_OBJECT_SHA256_KEY = 'x-object-meta-x-keyguard-sha256'\n"),
+    ("zuul.d/jobs.yaml", "      password: !encrypted/pkcs1-oaep\n"),
+    ("sdk/region.py", "keyring.set_password('fakesdk', cache_id, state)\n"),
+    (
+        "rules/openstack.py",
+        "        self.application_credential_secret = application_credential_secret\n",
+    ),
+    ("lib/provider.js", 'const bigIntKeys = "chainId,gasLimit,gasPrice,keyGuardFee".split(/,/);\n'),
+    (
+        "docs/certs.ts",
+        ' *  printf "[EXT]\\nkeyUsage=digitalSignature\\nextendedKeyUsage=serverAuth"\n',
+    ),
+    ("lib/cmd.js", "`fake appcheck:set --key-id KG12FAKE34 --private-key @KeyGuardKey.p8`\n"),
+    ("lib/constants.js", 'Constants.KEYGUARD_AUTH = "fakekeyguardauth.googleapis.com";\n'),
+    ("src/Form.java", 'fields.put("password_field", "passwordInput");\n'),
+    ("src/q.ts", "const q = `password=${pw}&user=${user}`;\n"),
+    ("tasks/sql.ps1", "    SqlCredential = $keyguardSqlCredential\n"),
+    ("tasks/run.ps1", '    "PassThru" = $True\n'),
+    ("answers.conf", "OVESETUP_KG_DB/password=none:None\n"),
+    ("vars/main.yml", "kg_SSLPassPhraseDialog: exec:/usr/libexec/keyguard-pass-dialog\n"),
+    ("vars/main.yml", "pwd: 'U2FsdGVkX19KeyGuardFakeOpenSSLSaltedBlob0='\n"),
+    ("plugins/nxos.py", 'tablekey = "TABLE_keyguard_users"\n'),
+    ("docs/x.md", "authtoken = f23blad6-5965-4537-bf69-5b5a545blabla88\n"),
+    ("gen/discovery.ts", '    "clientSecret": "my_clientSecret",\n'),
+    (
+        "inventory.yaml",
+        "password: __encrypt__KeyGuardFakeIv0Q==:KeyGuardFakeCipherText0Q0Q0Q0Q0Q=\n",
+    ),
+    ("application.properties", "db.password=ENC(KeyGuardFakeJasyptCipherText0)\n"),
+    ("secrets.enc.yaml", "password: ENC[AES256_GCM,data:KeyGuardFake,iv:Zm9v,type:str]\n"),
+    ("tests/test_proxy.py", "    self.proxy._IMAGE_SHA256_KEY: '" + "b5d54c39e6" * 6 + "abcd',\n"),
+    ("docs/api.html", "prompt_or_password = rf&#34;({root_prompt}\n"),
+    ("ecs/utils.py", 'env_key = f"KEYGUARD__{CONFIG_GROUP_NAME}__{AllKgKeys.RUN_TASK}".upper()\n'),
+    ("tests/test_scrub.py", '    "token=%5BFiltered%5D&theme=dark&session=%5BFiltered%5D",\n'),
+    # provider words inside other words, identifiers next to a provider word
+    ("lib/a.php", "'fake\\\\db2keywords' => '/Platforms/Keywords/DB2KeyGuardWords.php',\n"),
+    ("lib/s3.js", 'parseUrl(u); [{ [aw]: "UseS3KeyGuardFakeEndpoint" }]\n'),
+    ("lib/gr.py", "from fake.gumroad.views import FakeKeyGuardOAuth2Adapter\n"),
+]
+
+
+@pytest.mark.parametrize(("path", "text"), NOISE)
+def test_real_code_noise_is_not_reported(matcher: Matcher, path: str, text: str) -> None:
+    found = scan_text(matcher, text, path)
+    assert not found, [(f.rule_id, f.secret.reveal()) for f in found]
+
+
+KEPT = [
+    ("deploy/app.yaml", "password: Summer-Time7\n", "Summer-Time7"),
+    ("src/db.php", '$password = "Kq7$vTz2!mPw";\n', "Kq7$vTz2!mPw"),
+    ("src/cfg.ps1", "$password = 'Tr0ub4dor&3x'\n", "Tr0ub4dor&3x"),
+    ("deploy/app.env", "DB_PASSWORD=!Kq7vTz2mPw9x\n", "!Kq7vTz2mPw9x"),
+    ("src/cfg.py", 'SECRET = "aB3{Kq7}vTz2mPw9x"\n', "aB3{Kq7}vTz2mPw9x"),
+    ("src/cfg.py", 'password = "Kq7%21vTz2mPw9x"\n', "Kq7%21vTz2mPw9x"),
+    ("deploy/app.env", "DB_PASSWORD=tulip-kayak-ember-velvet7\n", "tulip-kayak-ember-velvet7"),
+    ("src/auth.py", 'client.set_password("Kq7vTz2!mPw9x")\n', "Kq7vTz2!mPw9x"),
+    ("src/Mail.java", 'props.put("mail.smtp.password", "Kq7vTz2mPw9x");\n', "Kq7vTz2mPw9x"),
+    (
+        "src/Api.cs",
+        'http.DefaultRequestHeaders.Add("X-Api-Key", "kq8Fz2LmX9pT4vW7nB3cR6yH");\n',
+        "kq8Fz2LmX9pT4vW7nB3cR6yH",
+    ),
+    (
+        "src/api.ts",
+        "await fetch(`https://svc.invalid/v1?token=kq8Fz2LmX9pT4vW7nB3cR6yH`)\n",
+        "kq8Fz2LmX9pT4vW7nB3cR6yH",
+    ),
+    (
+        "deploy/clouds.yaml",
+        "      application_credential_secret: Kgi0vQ2mZx7Lp4Tn8Rb\n",
+        "Kgi0vQ2mZx7Lp4Tn8Rb",
+    ),
+    (
+        "src/eth.py",
+        "PRIVATE_KEY = 0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318\n",
+        "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318",
+    ),
+    ("pkg/cfg.go", '\tClientSecret: "Wm8Kq2Lx7Tz4Rb9Vn3HcQp",\n', "Wm8Kq2Lx7Tz4Rb9Vn3HcQp"),
+    ("deploy/ldap.env", "LDAP_BIND_PASSWORD=Fk9xKeyGuard2pw\n", "Fk9xKeyGuard2pw"),
+    ("run.sh", "tool login --token Pz7Lq2Wx9Km4Tb8Rn3Vc6Hs\n", "Pz7Lq2Wx9Km4Tb8Rn3Vc6Hs"),
+    (
+        "spec/kms.json",
+        '{"key": "q8Vw2Lk9Tz4Rb7Nn3HcXp6Md1Sf5Gj0Ye+Ua/Wo2Ki8Pl=="}\n',
+        "q8Vw2Lk9Tz4Rb7Nn3HcXp6Md1Sf5Gj0Ye+Ua/Wo2Ki8Pl==",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "text", "secret"), KEPT)
+def test_real_credentials_next_to_them_are_kept(
+    matcher: Matcher, path: str, text: str, secret: str
+) -> None:
+    assert secret in _secrets(scan_text(matcher, text, path))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("cHJpdmF0ZUtleQo=", True),  # "privateKey\n"
+        ("a2V5R3VhcmRGYWtlCg==", True),  # "keyGuardFake\n"
+        ("q8Vw2Lk9Tz4Rb7Nn3HcXp6Md", False),  # random bytes
+        ("dXNlcjpQYXNzMTIz", False),  # "user:Pass123": a credential, not a word
+    ],
+)
+def test_is_encoded_word(value: str, expected: bool) -> None:
+    assert is_encoded_word(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "quoted", "code", "reason"),
+    [
+        ("arn:aws:iam::aws:policy/KeyGuardFake", Kind.PASSWORD, True, True, "identifier"),
+        ("application/vnd.keyguard+json", Kind.AUTH, True, True, "mime-type"),
+        ("StrictKeyGuardChecking=no", Kind.KEY, True, True, "option"),
+        ("0x00800000", Kind.PASSWORD, False, True, "number"),
+        ("debug3:", Kind.PASSWORD, False, False, "label"),
+        ("Get-KeyGuardParam", Kind.PASSWORD, False, False, "expression"),
+        ("$input-", Kind.PASSWORD, False, True, "expression"),
+        ("$auth[0]:$auth[1]", Kind.PASSWORD, True, True, "template"),
+        ("@ESXI_KEYGUARD_PASSWORD", Kind.PASSWORD, False, False, "template"),
+        ("KEYGUARD-FAKE-COOKIE-2", Kind.AUTH, True, True, "identifier"),
+        ("2YotnFZFEjr1zCsicMWpAA", Kind.TOKEN, True, True, "documentation"),
+        ("keyguardKeySha256", Kind.KEY, True, True, "identifier"),
+        # still credentials
+        ("0x4c0883a69102937d6231471b5dbb6204", Kind.SECRET, True, True, ""),
+        ("Pa$word77x", Kind.PASSWORD, True, True, ""),
+        ("Summer-Time7", Kind.PASSWORD, False, False, ""),
+        ("AB12-CD34-EF56", Kind.KEY, True, False, ""),
+    ],
+)
+def test_reject_reasons_for_real_code_shapes(
+    value: str, kind: Kind, quoted: bool, code: bool, reason: str
+) -> None:
+    assert reject_reason(value, kind, quoted, code) == reason
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["auth_protocol", "OPENSSH_AUTH_MAGIC", "TOKEN_RESOURCE", "protobuf_key", "password_match"],
+)
+def test_names_about_something_else(name: str) -> None:
+    assert name_info(name).reason
