@@ -1,7 +1,7 @@
 """Chunk → findings: prefilter, confirm each candidate rule with ``regex``, validate, dedupe.
 
-Pure: no I/O, no printing. ``Matcher`` holds only immutable, compiled state and is handed to
-worker processes as it is.
+Pure: no I/O, no printing. ``Matcher`` holds compiled state (and a bounded memo of name
+verdicts that only saves work) and is handed to worker processes as it is.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanner import assignment, filekind, filters
+from scanner import filters
 from scanner.cache import Cache, cache_key
 from scanner.decoders import (
     encoded_triggers,
@@ -23,7 +23,6 @@ from scanner.decoders import (
 )
 from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
 from scanner.models import Chunk, Confidence, Finding, Position, SourceProblem
-from scanner.nameshape import Kind, names_non_secret
 from scanner.prefilter import Prefilter, build_prefilter
 from scanner.rulebook.compile import CompiledRule, Ruleset
 from scanner.secret import Secret
@@ -33,6 +32,15 @@ from scanner.windows import _iter_rule_matches, _Lowered
 
 if TYPE_CHECKING:
     from regex import Match, Pattern
+
+    from scanner import assignment, filekind
+    from scanner.nameshape import Kind
+
+# The confirm stage (``assignment``, ``filekind``, ``nameshape`` and the value-shape tables) is
+# imported by the first chunk that has a candidate rule: a staged check whose change names no
+# rule never loads it.
+
+_NAME_MEMO = 4096  # names remembered per matcher (``_confirm``'s ``names``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +61,7 @@ class _Candidate:
     entropy: float
     checksum: str | None
     confidence: Confidence | None = None  # set by the context assessment of generic rules
+    parts: tuple[tuple[str, str], ...] = ()  # named groups a verifier uses ({part:NAME})
 
     def priority(self) -> tuple[int, int, int, int, int]:
         spec = self.rule.spec
@@ -106,6 +115,8 @@ def _context_mode(rule: CompiledRule) -> str:
 
 
 def _wanted_kinds(rule: CompiledRule) -> tuple[Kind, ...]:
+    from scanner.nameshape import Kind
+
     tags = rule.spec.tags
     if "password" in tags:
         return (Kind.PASSWORD,)
@@ -134,7 +145,13 @@ def _confirm(
     providers: frozenset[str] = frozenset(),
     prefixes: tuple[str, ...] = (),
     file: filekind.FileContext | None = None,
+    names: dict[tuple[str, tuple[Kind, ...]], bool] | None = None,
 ) -> list[_Candidate]:
+    """``names`` remembers which assigned names the context assessment turns down by the name
+    alone (``cache_key``, ``token_type``): logs repeat a few names on every line."""
+    from scanner import assignment
+    from scanner.nameshape import Kind, name_info, names_non_secret
+
     out: list[_Candidate] = []
     keywords = rule.spec.keywords
     defer = bool(providers) and "generic" in rule.spec.tags and rule.spec.anchor_keyword
@@ -143,7 +160,23 @@ def _confirm(
         return out  # lock files, translation catalogs, minified bundles: no generic findings
     want = _wanted_kinds(rule) if mode else ()
     providers = providers - _NOT_A_PROVIDER if defer else providers
+    memo = names if mode == "assignment" else None
     for m in _iter_rule_matches(rule, text, lowered, regions):
+        if memo is not None:
+            # ``assess`` starts by classifying the name at the match (and drops the match when
+            # the name is turned down): decide that first, from memory
+            lo, hi = assignment.name_span(text, m.start())
+            name_key = (text[lo:hi], want)
+            refused = memo.get(name_key)
+            if refused is None:
+                info = name_info(name_key[0])
+                refused = bool(info.reason) or info.kind is Kind.NONE
+                refused = refused or bool(want and info.kind not in want)
+                if len(memo) >= _NAME_MEMO:
+                    memo.clear()
+                memo[name_key] = refused
+            if refused:
+                continue
         whole = m.group(0).lower()
         if not any(kw in whole for kw in keywords):
             continue
@@ -183,8 +216,16 @@ def _confirm(
         checksum = None
         if rule.spec.checksum:
             checksum = "valid" if CHECKSUMS[rule.spec.checksum](secret) else "invalid"
-        out.append(_Candidate(rule, start, end, secret, entropy, checksum, confidence))
+        parts = _verify_parts(rule, m) if rule.spec.verify is not None else ()
+        out.append(_Candidate(rule, start, end, secret, entropy, checksum, confidence, parts))
     return out
+
+
+def _verify_parts(rule: CompiledRule, m: Match[str]) -> tuple[tuple[str, str], ...]:
+    """The named groups ``{part:NAME}`` of the rule's verifier asks for (``--verify``)."""
+    assert rule.spec.verify is not None
+    names = sorted(rule.spec.verify.parts())
+    return tuple((n, m.group(n)) for n in names if m.group(n))
 
 
 def _assess(
@@ -195,6 +236,8 @@ def _assess(
     file: filekind.FileContext | None,
     want: tuple[Kind, ...],
 ) -> assignment.Assessment | None:
+    from scanner import assignment, filekind
+
     fc = file if file is not None else filekind.FileContext("unknown")
     start, end = m.span(group)
     if mode == "assignment":
@@ -280,6 +323,8 @@ class Matcher:
         self.ruleset = ruleset
         self.prefilter = prefilter
         self.policy = policy
+        # assigned names the context assessment turns down by name alone (a bounded memo)
+        self._names: dict[tuple[str, tuple[Kind, ...]], bool] = {}
 
     @classmethod
     def build(
@@ -290,8 +335,9 @@ class Matcher:
         cache_dir: Path | None = None,
     ) -> Matcher:
         """A matcher with its prefilter (and the decoder triggers) built for ``ruleset``."""
-        triggers = _cached_triggers(ruleset, cache_dir)
-        prefilter = build_prefilter(ruleset, engine, triggers, cache_dir)
+        prefilter = build_prefilter(
+            ruleset, engine, lambda: _cached_triggers(ruleset, cache_dir), cache_dir
+        )
         return cls(ruleset, prefilter, policy or MatchPolicy())
 
     @property
@@ -336,6 +382,8 @@ class Matcher:
         candidates = sorted(i for i in found_ids if i < n)
         if not candidates:
             return []
+        from scanner import filekind
+
         path = chunk.path_for_rules or chunk.origin.path
         file = filekind.file_context(path)
         # lowercased on demand; a few characters lowercase to two and shift offsets: then
@@ -357,7 +405,17 @@ class Matcher:
                     continue  # the locator saw no possible match for this rule
             try:
                 found.extend(
-                    _confirm(rule, text, lowered, self.policy, spans, providers, prefixes, file)
+                    _confirm(
+                        rule,
+                        text,
+                        lowered,
+                        self.policy,
+                        spans,
+                        providers,
+                        prefixes,
+                        file,
+                        self._names,
+                    )
                 )
             except TimeoutError:
                 if problems is not None:
@@ -399,6 +457,7 @@ class Matcher:
                     checksum=cand.checksum,
                     decoded=decoded,
                     extra=(("offset", str(chunk.offset + cand.start)),),
+                    parts=tuple((k, Secret(v)) for k, v in cand.parts),
                 )
             )
         return out

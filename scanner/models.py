@@ -119,6 +119,27 @@ class Position:
     chunk_line: int
 
 
+class VerifyStatus(enum.Enum):
+    """What ``--verify`` learnt about a finding (docs/verification.md)."""
+
+    LIVE = "live"  # the provider accepted the credential
+    INVALID = "invalid"  # the provider rejected it (also revoked)
+    UNKNOWN = "unknown"  # no verifier, or an ambiguous answer
+    ERROR = "error"  # network error, timeout, throttled after retries
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The outcome of verifying one finding; ``detail`` never holds the secret."""
+
+    status: VerifyStatus
+    verifier: str = ""
+    detail: str = ""
+
+    def record(self) -> dict[str, str]:
+        return {"status": self.status.value, "verifier": self.verifier, "detail": self.detail}
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One occurrence of a secret found by a rule."""
@@ -134,6 +155,10 @@ class Finding:
     checksum: str | None = None
     decoded: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
+    parts: tuple[tuple[str, Secret], ...] = ()
+    """Named groups of the match a verifier asks for (``{part:NAME}``), masked like the secret."""
+    verification: Verification | None = None
+    """Set by ``--verify`` only."""
 
     @property
     def fingerprint(self) -> str:

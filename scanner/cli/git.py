@@ -10,6 +10,7 @@ import click
 
 from scanner.cli.options import scan_options, settings_from
 from scanner.cli.rotation import command_output, rotation_options
+from scanner.cli.verifyopts import verify_options, with_verify
 
 
 @click.command("git")
@@ -35,6 +36,7 @@ from scanner.cli.rotation import command_output, rotation_options
 )
 @scan_options
 @rotation_options
+@verify_options
 def git_cmd(
     repo: str,
     branch: str | None,
@@ -64,7 +66,7 @@ def git_cmd(
     if whole_files and not staged:
         raise click.UsageError("--whole-files only applies with --staged")
     lines = tuple(sys.stdin.read().splitlines()) if pre_push else None
-    out = command_output(quiet, kwargs)
+    out = with_verify(command_output(quiet, kwargs), kwargs)
     settings = settings_from(kwargs)
     target = GitTarget(
         repo=repo,

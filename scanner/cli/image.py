@@ -9,12 +9,14 @@ import click
 
 from scanner.cli.options import scan_options, settings_from
 from scanner.cli.rotation import command_output, rotation_options
+from scanner.cli.verifyopts import verify_options, with_verify
 
 
 @click.command("image")
 @click.argument("paths", nargs=-1, required=True)
 @scan_options
 @rotation_options
+@verify_options
 def image_cmd(paths: tuple[str, ...], quiet: bool, **kwargs: Any) -> None:
     """Scan container images: `docker save` tarballs (gzip too), OCI layouts and OCI tars.
 
@@ -23,6 +25,6 @@ def image_cmd(paths: tuple[str, ...], quiet: bool, **kwargs: Any) -> None:
     """
     from scanner.commands.image import image as run_image
 
-    out = command_output(quiet, kwargs)
+    out = with_verify(command_output(quiet, kwargs), kwargs)
     code = run_image(paths, settings_from(kwargs), out)
     sys.exit(code)

@@ -10,9 +10,11 @@ from scanner.commands.common import exit_status, write_report
 from scanner.engine.context import ScanContext
 from scanner.engine.results import ScanResult
 from scanner.errors import ExitCode, SourceError, UserError
+from scanner.models import Finding, VerifyStatus
 
 if TYPE_CHECKING:
     from scanner.rotation import RotationOptions
+    from scanner.verify.runner import VerifyOptions
 
 Warn = Callable[[str], None]
 
@@ -25,6 +27,7 @@ class Output:
     warn: Warn
     echo: Warn | None = None
     rotation: RotationOptions | None = None
+    verify: VerifyOptions | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +47,8 @@ def conclude(
     inputs: int = 0,
     vcs: VersionControl | None = None,
 ) -> int:
-    """Warn about problems, rotate (when configured or asked), write the report, exit code.
+    """Warn about problems, verify (``--verify``), rotate (when configured or asked), write the
+    report, exit code.
 
     ``inputs`` is the number of paths the user named: when every one of them is missing the
     scan is a user error; when some are, the exit code is ``USER_ERROR`` after the report.
@@ -56,8 +60,13 @@ def conclude(
         out.warn(str(problem))
     if inputs and len(missing) == inputs:
         raise SourceError(f"{missing[0].where}: no such file or directory")
+    if out.verify is not None:
+        result = _verified(result, ctx, out.verify)
     if missing:
         code = int(ExitCode.USER_ERROR)
+    elif out.verify is not None and out.verify.fail_on_verified:
+        live = [f for f in result.findings if _is_live(f)]
+        code = exit_status(live, result.stats, ctx.settings)
     else:
         code = exit_status(result.findings, result.stats, ctx.settings)
     if ctx.config.rotation or out.rotation is not None:
@@ -74,6 +83,30 @@ def conclude(
     else:
         write_report(result.findings, result.stats, ctx.settings, ctx.ruleset, out.stdout)
     return code
+
+
+def _verified(result: ScanResult, ctx: ScanContext, options: VerifyOptions) -> ScanResult:
+    """Every finding with its ``verification``; only the live ones with ``--only-verified``.
+    The verification code (and ``requests``) loads only here."""
+    from scanner.cache import Cache, default_cache_dir
+    from scanner.rulebook.loader import builtin_rules_dir
+    from scanner.verify.runner import Trust, verify_findings
+    from scanner.verify.store import ResultStore
+
+    trust = Trust(
+        builtin=(builtin_rules_dir(),),
+        custom=ctx.settings.rule_files if options.custom_verifiers else (),
+    )
+    store = ResultStore(Cache(default_cache_dir()), options.cache_ttl)
+    findings = verify_findings(result.findings, ctx.ruleset, options, trust, store)
+    if options.only_verified:
+        findings = [f for f in findings if _is_live(f)]
+    return replace(result, findings=tuple(findings))
+
+
+def _is_live(finding: Finding) -> bool:
+    v = finding.verification
+    return v is not None and v.status is VerifyStatus.LIVE
 
 
 def _write_sarif(result: ScanResult, ctx: ScanContext, stdout: TextIO, vcs: VersionControl) -> None:

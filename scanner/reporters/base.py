@@ -25,6 +25,15 @@ class Reporter(Protocol):
     ) -> None: ...
 
 
+def verification_text(finding: Finding) -> str:
+    """``live (aws.sts-get-caller-identity: accepted ...)``; empty without ``--verify``."""
+    v = finding.verification
+    if v is None:
+        return ""
+    about = ": ".join(x for x in (v.verifier, v.detail) if x)
+    return f"{v.status.value} ({about})" if about else v.status.value
+
+
 def shown_secret(finding: Finding, show: bool) -> str:
     return finding.secret.reveal() if show else mask(finding.secret.reveal())
 
@@ -59,6 +68,8 @@ def finding_record(finding: Finding, ctx: ReportContext) -> dict[str, Any]:
         record["provenance"] = detail
     if "cell" in detail:
         record["cell_line"] = pos.chunk_line
+    if finding.verification is not None:  # only with --verify
+        record["verification"] = finding.verification.record()
     if rule is not None and (rule.spec.remediation.url or rule.spec.remediation.steps):
         record["remediation"] = {
             "url": rule.spec.remediation.url,

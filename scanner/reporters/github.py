@@ -7,7 +7,7 @@ from typing import TextIO
 
 from scanner.escape import readable
 from scanner.models import Finding, ScanStats, Severity
-from scanner.reporters.base import ReportContext, shown_secret
+from scanner.reporters.base import ReportContext, shown_secret, verification_text
 
 
 def _escape_data(text: str) -> str:
@@ -34,4 +34,6 @@ class GithubReporter:
                 f"{f.description} ({f.severity.label}): {shown_secret(f, ctx.show_secrets)}"
                 f" fingerprint {f.fingerprint}"
             )
+            if f.verification is not None:
+                message += f" [verified: {verification_text(f)}]"
             out.write(f"::{level} {props}::{_escape_data(message)}\n")

@@ -7,7 +7,7 @@ from typing import Any, TextIO
 
 from scanner.escape import json_dumps, readable, uri_path
 from scanner.models import Finding, ScanStats, Severity
-from scanner.reporters.base import ReportContext, shown_secret
+from scanner.reporters.base import ReportContext, shown_secret, verification_text
 from scanner.rulebook.compile import CompiledRule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -64,6 +64,8 @@ def _result(f: Finding, rule_index: int, ctx: ReportContext) -> dict[str, Any]:
     detail = f.origin.detail_dict()
     if detail:
         props["provenance"] = detail
+    if f.verification is not None:
+        props["verification"] = f.verification.record()
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
@@ -71,6 +73,7 @@ def _result(f: Finding, rule_index: int, ctx: ReportContext) -> dict[str, Any]:
         "message": {
             "text": readable(
                 f"{f.description}: {shown_secret(f, ctx.show_secrets)} in {f.origin.display}"
+                + (f" [verified: {verification_text(f)}]" if f.verification else "")
             )
         },
         "locations": [

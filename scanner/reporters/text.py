@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING, TextIO
 
 from scanner.escape import terminal_safe as safe
-from scanner.models import Finding, ScanStats, Severity
-from scanner.reporters.base import ReportContext, shown_secret
+from scanner.models import Finding, ScanStats, Severity, VerifyStatus
+from scanner.reporters.base import ReportContext, shown_secret, verification_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -19,6 +20,12 @@ _STYLE = {
     Severity.MEDIUM: "yellow",
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
+}
+_VERIFY_STYLE = {
+    VerifyStatus.LIVE: "bold red",
+    VerifyStatus.INVALID: "green",
+    VerifyStatus.UNKNOWN: "dim",
+    VerifyStatus.ERROR: "yellow",
 }
 
 
@@ -57,6 +64,10 @@ class TextReporter:
         if extras:
             info = ", ".join(f"{k}={v}" for k, v in extras.items())
             console.print(f"      [dim]{escape(safe(info))}[/dim]")
+        if f.verification is not None:
+            vstyle = _VERIFY_STYLE[f.verification.status]
+            text = escape(safe(verification_text(f)))
+            console.print(f"      verified: [{vstyle}]{text}[/{vstyle}]")
         rule = ctx.ruleset.get(f.rule_id)
         if rule is not None and rule.spec.remediation.url:
             console.print(f"      [dim]revoke: {escape(safe(rule.spec.remediation.url))}[/dim]")
@@ -66,6 +77,10 @@ class TextReporter:
 
         style = "bold red" if findings else "bold green"
         console.print(f"[{style}]{escape(summary_line(findings, stats))}[/{style}]")
+        counts = Counter(f.verification.status for f in findings if f.verification is not None)
+        if counts:
+            shown = ", ".join(f"{counts[s]} {s.value}" for s in VerifyStatus if counts[s])
+            console.print(f"verified: {shown}")
 
 
 def summary_line(findings: Sequence[Finding], stats: ScanStats) -> str:

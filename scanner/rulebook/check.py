@@ -66,6 +66,12 @@ def check_spec(spec: RuleSpec, hyperscan_ok: bool | None = None) -> list[CheckIs
             add("error", f"negative example {i + 1} matches")
     if len(spec.negative_examples) == 0:
         add("warning", "no negative examples")
+    if spec.verify is not None:
+        from scanner.verify.checks import verifier_issues
+
+        own = [f for e in spec.examples for f in scan_text(matcher, e.text) if f.rule_id == spec.id]
+        for message in verifier_issues(spec, own):
+            add("error", message)
     return issues
 
 

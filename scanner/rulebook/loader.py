@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from scanner.rulebook.schema import (
     RuleSpec,
     load_rule_file,
 )
+from scanner.rulebook.table import TABLE_VERSION, RuleEntry, load_table
 
 
 def builtin_rules_dir() -> Path:
@@ -32,10 +34,11 @@ def builtin_rules_dir() -> Path:
 
 
 def rule_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.toml") if p.is_file())
+    """The ``*.toml`` files of ``directory`` (not hidden ones), sorted by name."""
+    return [Path(name) for name in _toml_names(directory)]
 
 
-SPEC_CACHE_VERSION = "specs-4"  # bump when RuleSpec's fields change
+SPEC_CACHE_VERSION = "specs-5"  # bump when RuleSpec's fields change
 SPEC_CACHE_KIND = "rulespecs"
 
 
@@ -43,13 +46,28 @@ def _dir_key(files: list[Path]) -> str:
     """A key over the names, sizes and modification times of the rule files: one ``stat``
     each (reading ~900 files to hash them cost the staged check ~50 ms). The cached entry
     itself is validated on load, so a stale key can only ever mean stale rules, never code."""
+    return _stat_key([str(file) for file in files])
+
+
+def _stat_key(names: list[str]) -> str:
     digest = hashlib.sha256()
-    for file in files:
-        st = file.stat()
+    stat = os.stat
+    for name in names:
+        st = stat(name)
         digest.update(
-            f"{file}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape")
+            f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape")
         )
     return cache_key(SPEC_CACHE_VERSION, digest.hexdigest())
+
+
+def _toml_names(directory: Path) -> list[str]:
+    """``rule_files`` as sorted path strings (no ``Path`` objects: this runs on every start)."""
+    with os.scandir(directory) as entries:
+        names = sorted(
+            e.name for e in entries if e.name.endswith(".toml") and e.name[0] != "." and e.is_file()
+        )
+    base = str(directory)
+    return [os.path.join(base, name) for name in names]
 
 
 def spec_record(spec: RuleSpec) -> dict[str, Any]:
@@ -57,6 +75,7 @@ def spec_record(spec: RuleSpec) -> dict[str, Any]:
     record = dataclasses.asdict(spec)
     record["severity"] = int(spec.severity)
     record["confidence"] = int(spec.confidence)
+    record["verify"] = spec.verify.record() if spec.verify is not None else None
     return record
 
 
@@ -76,6 +95,11 @@ def spec_from_record(record: Any) -> RuleSpec:
     r["allow"] = Allow(**{k: _str_tuple(v) for k, v in allow.items()})
     r["remediation"] = Remediation(**r["remediation"])
     r["examples"] = tuple(Example(**e) for e in r["examples"])
+    verify = r.get("verify")
+    if verify is not None:
+        from scanner.verify.spec import VerifierSpec  # only rules with a verifier need it
+
+        r["verify"] = VerifierSpec.from_record(verify)
     spec = RuleSpec(**r)
     if not isinstance(spec.pattern, str) or not isinstance(spec.id, str):
         raise TypeError("not a rule spec record")
@@ -125,6 +149,21 @@ def load_specs(paths: Iterable[Path], cache_dir: Path | None = None) -> list[Rul
     return specs
 
 
+def _builtin_rules(directory: Path, cache_dir: Path | None) -> list[RuleSpec] | list[RuleEntry]:
+    """The built-in rules as the rule table (``rulebook.table``: specs decode on first use),
+    or as specs when there is no usable cache."""
+    if cache_dir is not None:
+        try:
+            key = cache_key(TABLE_VERSION, _stat_key(_toml_names(directory)))
+        except OSError:
+            key = ""
+        if key:
+            table = load_table(lambda: _load_dir(directory, cache_dir), key, Cache(cache_dir))
+            if table is not None:
+                return table
+    return _load_dir(directory, cache_dir)
+
+
 def load_ruleset(
     extra: Sequence[Path] = (),
     *,
@@ -135,7 +174,9 @@ def load_ruleset(
     """Built-in rules plus ``extra`` files, minus ``disabled`` ids (glob-free exact ids or
     prefixes ending in ``*``), restricted to ``only`` when given."""
     cache_dir = default_cache_dir()
-    specs = load_specs([builtin_rules_dir()], cache_dir) if builtin else []
+    specs: list[RuleSpec | RuleEntry] = []
+    if builtin:
+        specs.extend(_builtin_rules(builtin_rules_dir(), cache_dir))
     trusted = frozenset(s.source for s in specs)
     specs += load_specs(extra)
     specs = [s for s in specs if not _selected(s.id, disabled)]

@@ -7,13 +7,16 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.errors import RuleError
 from scanner.models import Confidence, Severity
 from scanner.rulebook.macros import expand as expand_macros
 from scanner.rulebook.macros import unknown_macros
 from scanner.safeio import RULE_FILE_LIMIT, UnsafeFileError, read_user_file
+
+if TYPE_CHECKING:  # loaded only for rules that carry a [rules.verify] table
+    from scanner.verify.spec import VerifierSpec
 
 ID_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9][a-z0-9-]*)+$")
 _RULE_KEYS = frozenset(
@@ -38,6 +41,7 @@ _RULE_KEYS = frozenset(
         "negative_examples",
         "rotation",
         "anchor",
+        "verify",
     }
 )
 _REQUIREMENT_KEYS = frozenset(
@@ -101,6 +105,7 @@ class RuleSpec:
     source: str
     anchor_keyword: bool = False
     groups: int = -1  # capturing groups in ``pattern``; counted at parse time
+    verify: VerifierSpec | None = None  # ``[rules.verify]``: used only with ``--verify``
 
     @property
     def is_generic(self) -> bool:
@@ -202,7 +207,18 @@ def parse_rule(entry: Any, source: str, index: int) -> RuleSpec:
         source=source,
         anchor_keyword=_parse_anchor(entry.get("anchor"), source, rid),
         groups=count_groups(pattern),
+        verify=_parse_verify(entry, source, rid, pattern),
     )
+
+
+def _parse_verify(
+    entry: Mapping[str, Any], source: str, rid: str, pattern: str
+) -> VerifierSpec | None:
+    if "verify" not in entry:
+        return None
+    from scanner.verify.spec import parse_verify
+
+    return parse_verify(entry["verify"], source, rid, pattern)
 
 
 def _parse_anchor(value: Any, source: str, rid: str) -> bool:

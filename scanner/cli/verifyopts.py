@@ -1,0 +1,126 @@
+"""The ``--verify`` flags of ``scan``, ``git``, ``image`` and ``org`` (docs/verification.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+_VERIFY_KEYS = (
+    "verify",
+    "only_verified",
+    "fail_on_verified",
+    "verify_timeout",
+    "verify_concurrency",
+    "verify_rate",
+    "verify_cache_ttl",
+    "custom_verifiers",
+)
+_DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    text = value.strip().lower()
+    unit = _DURATION.get(text[-1:], 0)
+    number = text[:-1] if unit else text
+    try:
+        seconds = float(number) * (unit or 1)
+    except ValueError:
+        raise click.BadParameter(f"not a duration: {value!r} (e.g. 3600, 30m, 24h, 7d)") from None
+    if not 0 <= seconds <= 366 * 86400:
+        raise click.BadParameter("must be from 0 (no cache) to 366d")
+    return seconds
+
+
+def verify_options(func: F) -> F:
+    """``--verify`` and its companions (``scan``, ``git``, ``image``, ``org``;
+    docs/verification.md)."""
+    options = [
+        click.option(
+            "--verify",
+            is_flag=True,
+            help="Ask each provider whether the found credentials are live (network; off by "
+            "default).",
+        ),
+        click.option(
+            "--only-verified", is_flag=True, help="With --verify: report only live findings."
+        ),
+        click.option(
+            "--fail-on-verified",
+            is_flag=True,
+            help="With --verify: exit 1 only when a live finding exists.",
+        ),
+        click.option(
+            "--verify-timeout",
+            type=click.FloatRange(0.1, 120),
+            help="Seconds to wait for a provider (default 10).",
+        ),
+        click.option(
+            "--verify-concurrency",
+            type=click.IntRange(1, 64),
+            help="Requests in flight at once (default 8).",
+        ),
+        click.option(
+            "--verify-rate",
+            type=click.FloatRange(0.1, 100),
+            help="Requests per second to any one host (default 5).",
+        ),
+        click.option(
+            "--verify-cache-ttl",
+            callback=_duration,
+            help="Reuse live/invalid answers this long (default 24h; 0: no cache).",
+        ),
+        click.option(
+            "--custom-verifiers",
+            is_flag=True,
+            help="Also run verifiers of the rule files given with --rules (never those of "
+            "config files or the scanned tree).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def verify_from(kwargs: dict[str, Any]) -> Any:
+    """Pop the ``--verify`` flags out of a command's ``**kwargs``: ``VerifyOptions`` or None
+    (the default: no verification, no network). The test-only routes come from the
+    environment here, never from a file."""
+    import os
+
+    values = {k: kwargs.pop(k, None) for k in _VERIFY_KEYS}
+    if not values["verify"]:
+        given = [k for k, v in values.items() if v not in (None, False)]
+        if given:
+            raise click.UsageError(f"--{given[0].replace('_', '-')} needs --verify")
+        return None
+    from scanner.verify.http import ClientOptions
+    from scanner.verify.routing import Routes
+    from scanner.verify.runner import VerifyOptions
+
+    client = ClientOptions(routes=Routes.from_env(os.environ))
+    if values["verify_timeout"] is not None:
+        client = replace(client, timeout=values["verify_timeout"])
+    if values["verify_rate"] is not None:
+        client = replace(client, rate=values["verify_rate"])
+    options = VerifyOptions(
+        client=client,
+        only_verified=bool(values["only_verified"]),
+        fail_on_verified=bool(values["fail_on_verified"]),
+        custom_verifiers=bool(values["custom_verifiers"]),
+    )
+    if values["verify_concurrency"] is not None:
+        options = replace(options, concurrency=values["verify_concurrency"])
+    if values["verify_cache_ttl"] is not None:
+        options = replace(options, cache_ttl=values["verify_cache_ttl"])
+    return options
+
+
+def with_verify(out: Any, kwargs: dict[str, Any]) -> Any:
+    """``out`` (an ``engine.tail.Output``) with the ``--verify`` options popped from ``kwargs``."""
+    return replace(out, verify=verify_from(kwargs))
