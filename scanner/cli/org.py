@@ -1,0 +1,102 @@
+"""``keyguard org MANIFEST``: click wiring, the progress bar and the summary line."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scanner.cli.options import scan_options, settings_from, size_option
+from scanner.cli.rotation import command_output, rotation_options
+from scanner.cli.verifyopts import verify_options, with_verify
+
+
+@click.command("org")
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run on a Dask cluster (tcp://HOST:PORT of its scheduler; needs keyguard[dask]). "
+    "Default: local worker processes, nothing to start.",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite state of earlier runs (default: $XDG_STATE_HOME/keyguard/org.sqlite); "
+    "clones go next to it.",
+)
+@click.option("--full", is_flag=True, help="Ignore the state: scan every blob again.")
+@click.option(
+    "--progress/--no-progress",
+    "show_progress",
+    default=None,
+    help="Progress bar on stderr (default: when stderr is a terminal).",
+)
+@click.option(
+    "--batch-size",
+    "batch_bytes",
+    callback=size_option,
+    default=None,
+    metavar="SIZE",
+    help="Bytes of blobs per task (default 4MiB).",
+)
+@scan_options
+@rotation_options
+@verify_options
+def org_cmd(
+    manifest: Path,
+    cluster: str | None,
+    state_path: Path | None,
+    full: bool,
+    show_progress: bool | None,
+    batch_bytes: int | None,
+    quiet: bool,
+    **kwargs: Any,
+) -> None:
+    """Scan every repository of an organisation (a manifest: one path or clone URL per line,
+    or TOML [[repo]] tables), locally or on a Dask cluster, incrementally."""
+    from scanner.org.command import OrgOptions
+    from scanner.org.command import org as run_org
+    from scanner.org.plan import BATCH_BYTES
+    from scanner.org.scan import Tuning
+
+    out = with_verify(command_output(quiet, kwargs), kwargs)
+    settings = settings_from(kwargs)
+    options = OrgOptions(
+        manifest=manifest,
+        cluster=cluster,
+        state=state_path,
+        tuning=Tuning(batch_bytes=batch_bytes or BATCH_BYTES, full=full),
+    )
+    wanted = sys.stderr.isatty() if show_progress is None else show_progress
+    bar = _bar() if wanted and not quiet else None
+    with bar if bar is not None else contextlib.nullcontext():
+        progress = _Advance(bar) if bar is not None else None
+        code = run_org(options, settings, out, progress, note=None if quiet else out.echo)
+    sys.exit(code)
+
+
+def _bar() -> Any:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    return Progress(transient=True, console=Console(stderr=True))
+
+
+class _Advance:
+    """One bar per phase (listing, scanning, attributing)."""
+
+    LABELS = {"list": "listing repositories", "scan": "scanning blobs", "attribute": "attributing"}
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase not in self.tasks:
+            self.tasks[phase] = self.bar.add_task(self.LABELS.get(phase, phase), total=total)
+        self.bar.update(self.tasks[phase], completed=done, total=total)
