@@ -5,7 +5,8 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
 (``hex32``, ``hex40``, ``hex64``, ``uuid``) hold a capture group: the secret; the others hold none.
 
 - ``{{assign}}``: an assignment operator between a name and its value, with optional quotes
-  (``=``, ``:``, ``:=``, ``=>``, ``"key": "``, ``KEY='``).
+  (``=``, ``:``, ``:=``, ``=>``, ``||=``, ``?=``, ``<-``, ``"key": "``, ``KEY='``, an XML element
+  ``<acmeKey>``, a .NET ``<add key="AcmeKey" value="``, prose ``acme key is ...``).
 - ``{{name}}``: the rest of a setting name after the provider word (``_API_KEY``, ``.secret``,
   ``-token``; up to 30 name characters).
 - ``{{near}}``: a short gap between a provider word and its key (a setting name and an
@@ -34,12 +35,15 @@ _LABEL = (
 )
 
 MACROS: dict[str, str] = {
-    "assign": r"""["'\]]{0,2}\s{0,3}(?::=|=>|:|=)\s{0,3}(?:["'`]|&quot;)?""",
+    "assign": (
+        r"""(?:["'\]]{0,2}\s{0,3}(?::=|=>|\|\|=|\?\?=|\?=|<-|:|=|>|\sis\s)"""
+        r"""|["']\s{1,3}value\s{0,2}=)\s{0,3}(?:["'`]|&quot;)?"""
+    ),
     "name": r"[\w.-]{0,30}",
     "near": (
-        r"""(?:[\w.-]{0,30}["'\]]{0,2}\s{0,3}(?::=|=>|:|=|\s)\s{0,3}(?:["'`]|&quot;)?"""
-        r"""|[^\r\n]{0,40}?[\s"'`=:(,\[{]"""
-        r"""|[^\r\n]{0,30}\r?\n[^\r\n]{0,40}?[\s"'`=:(,\[{])"""
+        r"""(?:[\w.-]{0,30}["'\]]{0,2}\s{0,3}(?::=|=>|\|\|=|\?=|<-|:|=|>|\s)\s{0,3}(?:["'`]|&quot;)?"""
+        r"""|[^\r\n]{0,40}?[\s"'`=:(,\[{>]"""
+        r"""|[^\r\n]{0,30}\r?\n[^\r\n]{0,40}?[\s"'`=:(,\[{>])"""
     ),
     "host": (
         r"""(?:\[[0-9A-Fa-f:.]{2,45}\]|(?:"""
