@@ -7,6 +7,7 @@ files, instance roles); ``region`` and ``endpoint_url`` in the entry override th
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from scanner.rotation.base import (
@@ -15,11 +16,11 @@ from scanner.rotation.base import (
     RotationRequest,
     Target,
     generate_value,
-    iter_digests,
     replace_value,
 )
 from scanner.rotation.config import AwsSettings, RotationEntry
 from scanner.rotation.context import ProviderContext
+from scanner.rotation.indexed import IndexedProvider, missing_sdk
 
 TAG_FINGERPRINT = "keyguard:leaked-fingerprint"
 TAG_ROTATED_AT = "keyguard:rotated-at"
@@ -29,14 +30,12 @@ _RETRYABLE_CODES = frozenset(
 )
 
 
-class AwsSecretsManagerProvider:
+class AwsSecretsManagerProvider(IndexedProvider[AwsSettings]):
+    settings_type = AwsSettings
+
     def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
-        assert isinstance(entry.settings, AwsSettings)
-        self.entry = entry
-        self.settings = entry.settings
-        self.ctx = ctx
+        super().__init__(entry, ctx)
         self._client: Any = None
-        self._index: dict[str, list[Target]] | None = None
         self._tokens: dict[str, str] = {}
 
     def client(self) -> Any:
@@ -45,7 +44,7 @@ class AwsSecretsManagerProvider:
                 import boto3
                 from botocore.config import Config as BotoConfig
             except ImportError:
-                raise RotationError("boto3 is not installed: pip install 'keyguard[aws]'") from None
+                raise missing_sdk("boto3", "aws") from None
             timeout = self.entry.timeout
             self._client = boto3.client(
                 "secretsmanager",
@@ -77,7 +76,7 @@ class AwsSecretsManagerProvider:
     # -- read only -------------------------------------------------------------------------
     def resolve(self, request: RotationRequest) -> list[Target]:
         if self.entry.discover:
-            targets = self.discovery_index().get(request.finding.secret.digest(), [])
+            targets = self.holders(request)
         else:
             secret_id = self.settings.secret_id or ""
             targets = [Target(secret_id, "", self.entry.generator.field)]
@@ -92,35 +91,24 @@ class AwsSecretsManagerProvider:
             target.ref, "put new value as AWSPENDING, move AWSCURRENT to it" + where, target.field
         )
 
-    def discovery_index(self) -> dict[str, list[Target]]:
-        """digest → secrets holding it (whole value or a JSON field), built once per run."""
-        if self._index is not None:
-            return self._index
-        index: dict[str, list[Target]] = {}
+    def stored_values(self) -> Iterator[tuple[str, str]]:
         kwargs: dict[str, Any] = {"MaxResults": 100}
         if self.settings.discover_prefix:
             kwargs["Filters"] = [{"Key": "name", "Values": [self.settings.discover_prefix]}]
         while True:
             page = self.call("list_secrets", **kwargs)
             for item in page.get("SecretList", []):
-                self.index_secret(str(item["Name"]), index)
+                name = str(item["Name"])
+                try:
+                    got = self.call("get_secret_value", SecretId=name, VersionStage="AWSCURRENT")
+                except RotationError:
+                    continue  # deleted, binary-only or not readable: not a candidate
+                if isinstance(got.get("SecretString"), str):
+                    yield name, got["SecretString"]
             token = page.get("NextToken")
             if not token:
-                break
+                return
             kwargs["NextToken"] = token
-        self._index = index
-        return index
-
-    def index_secret(self, name: str, index: dict[str, list[Target]]) -> None:
-        try:
-            value = self.call("get_secret_value", SecretId=name, VersionStage="AWSCURRENT").get(
-                "SecretString"
-            )
-        except RotationError:
-            return  # deleted, binary-only or not readable: not a candidate
-        if isinstance(value, str):
-            for field_name, digest in iter_digests(value):
-                index.setdefault(digest, []).append(Target(name, "", field_name))
 
     # -- changes ----------------------------------------------------------------------------
     def rotate(self, request: RotationRequest, target: Target) -> Outcome:

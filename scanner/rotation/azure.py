@@ -9,6 +9,7 @@ secret first.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,19 +19,18 @@ from scanner.rotation.base import (
     RotationRequest,
     Target,
     generate_value,
-    iter_digests,
     replace_value,
     sha256_hex,
 )
 from scanner.rotation.config import AzureSettings, RotationEntry
 from scanner.rotation.context import ProviderContext
+from scanner.rotation.indexed import IndexedProvider, missing_sdk
 
 TAG_FINGERPRINT = "keyguard-leaked-fingerprint"
 TAG_ROTATED_AT = "keyguard-rotated-at"
 TAG_RULE = "keyguard-rule"
 TAG_LEAKED = "keyguard-leaked"
 MAX_TAGS = 15  # Key Vault's limit per secret version
-_INSTALL = "azure-keyvault-secrets is not installed: pip install 'keyguard[azure]'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +49,12 @@ class _Pending:
     digest: str
 
 
-class AzureKeyVaultProvider:
+class AzureKeyVaultProvider(IndexedProvider[AzureSettings]):
+    settings_type = AzureSettings
+
     def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
-        assert isinstance(entry.settings, AzureSettings)
-        self.entry = entry
-        self.settings = entry.settings
-        self.ctx = ctx
+        super().__init__(entry, ctx)
         self._client: Any = None
-        self._index: dict[str, list[Target]] | None = None
         # secret name -> what was written: a retry resumes and never writes a second version
         self._written: dict[str, _Written] = {}
         self._pending: dict[str, _Pending] = {}
@@ -82,11 +80,11 @@ class AzureKeyVaultProvider:
             try:
                 from azure.keyvault.secrets import SecretClient
             except ImportError:
-                raise RotationError(_INSTALL) from None
+                raise missing_sdk("azure-keyvault-secrets", "azure") from None
             try:
                 credential = self.credential()
             except ImportError:
-                raise RotationError(_INSTALL) from None
+                raise missing_sdk("azure-identity", "azure") from None
             self._client = SecretClient(
                 self.settings.vault_url, credential, **self.client_options()
             )
@@ -114,7 +112,7 @@ class AzureKeyVaultProvider:
     # -- read only -------------------------------------------------------------------------
     def resolve(self, request: RotationRequest) -> list[Target]:
         if self.entry.discover:
-            found = self.discovery_index().get(request.finding.secret.digest(), [])
+            found = self.holders(request)
         else:
             name = self.settings.secret_name or ""
             self.call(f"get {name}", "get_secret", name)  # must exist and be readable
@@ -124,11 +122,7 @@ class AzureKeyVaultProvider:
             action += ", disable the previous version"
         return [Target(t.ref, action + _field(t.field), t.field) for t in found]
 
-    def discovery_index(self) -> dict[str, list[Target]]:
-        """digest -> secrets whose current value (or a JSON field of it) has it; built once."""
-        if self._index is not None:
-            return self._index
-        index: dict[str, list[Target]] = {}
+    def stored_values(self) -> Iterator[tuple[str, str]]:
         prefix = self.settings.discover_prefix or ""
         client = self.client()
         listed = self.guard("list", lambda: list(client.list_properties_of_secrets()))
@@ -138,10 +132,7 @@ class AzureKeyVaultProvider:
                 continue  # disabled, or backing a certificate (managed by Key Vault itself)
             value = self.guard(f"get {name}", lambda n=name: _readable(client, n))
             if isinstance(value, str):
-                for field_name, digest in iter_digests(value):
-                    index.setdefault(digest, []).append(Target(name, "", field_name))
-        self._index = index
-        return index
+                yield name, value
 
     # -- changes ----------------------------------------------------------------------------
     def rotate(self, request: RotationRequest, target: Target) -> Outcome:

@@ -22,12 +22,12 @@ from scanner.rotation.base import (
     RotationRequest,
     Target,
     generate_value,
-    iter_digests,
     replace_value,
 )
 from scanner.rotation.config import ConjurSettings, RotationEntry
 from scanner.rotation.context import ProviderContext
 from scanner.rotation.httpretry import retry_policy
+from scanner.rotation.indexed import IndexedProvider, missing_sdk
 
 PAGE_SIZE = 100
 MAX_DISCOVERED_VARIABLES = 5000
@@ -43,16 +43,14 @@ class _Login:
     verify: str | bool
 
 
-class ConjurProvider:
+class ConjurProvider(IndexedProvider[ConjurSettings]):
+    settings_type = ConjurSettings
+
     def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
-        assert isinstance(entry.settings, ConjurSettings)
-        self.entry = entry
-        self.settings = entry.settings
-        self.ctx = ctx
+        super().__init__(entry, ctx)
         self._session: Any = None
         self._login: _Login | None = None
         self._token: str | None = None
-        self._index: dict[str, list[Target]] | None = None
 
     # -- connection -------------------------------------------------------------------------
     def login(self) -> _Login:
@@ -86,9 +84,7 @@ class ConjurProvider:
                 import requests
                 from requests.adapters import HTTPAdapter
             except ImportError:
-                raise RotationError(
-                    "requests is not installed: pip install 'keyguard[conjur]'"
-                ) from None
+                raise missing_sdk("requests", "conjur") from None
             session = requests.Session()
             adapter = HTTPAdapter(max_retries=retry_policy(self.entry))
             session.mount("http://", adapter)
@@ -141,7 +137,7 @@ class ConjurProvider:
     # -- read only -------------------------------------------------------------------------
     def resolve(self, request: RotationRequest) -> list[Target]:
         if self.entry.discover:
-            found = self.discovery_index().get(request.finding.secret.digest(), [])
+            found = self.holders(request)
         else:
             variable = self.settings.variable or ""
             self.request(f"show {variable}", "GET", self.variable_path("resources", variable))
@@ -172,19 +168,12 @@ class ConjurProvider:
                 return
             offset += len(items)
 
-    def discovery_index(self) -> dict[str, list[Target]]:
-        if self._index is not None:
-            return self._index
-        index: dict[str, list[Target]] = {}
+    def stored_values(self) -> Iterator[tuple[str, str]]:
         for variable in self.variables():
             try:
-                value = self.value(variable)
+                yield variable, self.value(variable)
             except RotationError:
                 continue  # no value yet, or no `execute` privilege: not a candidate
-            for field_name, digest in iter_digests(value):
-                index.setdefault(digest, []).append(Target(variable, "", field_name))
-        self._index = index
-        return index
 
     def value(self, variable: str) -> str:
         response = self.request(f"fetch {variable}", "GET", self.variable_path("secrets", variable))

@@ -9,6 +9,7 @@ engine with the entry's ``retries``/``backoff``; a retry re-reads before it writ
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +19,12 @@ from scanner.rotation.base import (
     RotationRequest,
     Target,
     generate_value,
-    iter_digests,
     replace_value,
     sha256_hex,
 )
 from scanner.rotation.config import GcpSettings, RotationEntry
 from scanner.rotation.context import ProviderContext
+from scanner.rotation.indexed import IndexedProvider, missing_sdk
 
 ANNOTATION_FINGERPRINT = "keyguard-leaked-fingerprint"
 ANNOTATION_ROTATED_AT = "keyguard-rotated-at"
@@ -34,7 +35,6 @@ _NO_ADC = (
     "no usable Google credentials (set GOOGLE_APPLICATION_CREDENTIALS or run "
     "`gcloud auth application-default login`)"
 )
-_INSTALL = "google-cloud-secret-manager is not installed: pip install 'keyguard[gcp]'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +51,12 @@ class _Pending:
     digest: str
 
 
-class GcpSecretManagerProvider:
+class GcpSecretManagerProvider(IndexedProvider[GcpSettings]):
+    settings_type = GcpSettings
+
     def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
-        assert isinstance(entry.settings, GcpSettings)
-        self.entry = entry
-        self.settings = entry.settings
-        self.ctx = ctx
+        super().__init__(entry, ctx)
         self._client: Any = None
-        self._index: dict[str, list[Target]] | None = None
         self._added: dict[str, _Added] = {}  # secret -> version added in this run
         self._pending: dict[str, _Pending] = {}
 
@@ -67,7 +65,7 @@ class GcpSecretManagerProvider:
             try:
                 from google.cloud import secretmanager_v1
             except ImportError:
-                raise RotationError(_INSTALL) from None
+                raise missing_sdk("google-cloud-secret-manager", "gcp") from None
             options = {"api_endpoint": self.settings.endpoint} if self.settings.endpoint else None
             self._client = self.call(
                 "client",
@@ -121,7 +119,7 @@ class GcpSecretManagerProvider:
     # -- read only -------------------------------------------------------------------------
     def resolve(self, request: RotationRequest) -> list[Target]:
         if self.entry.discover:
-            found = self.discovery_index().get(request.finding.secret.digest(), [])
+            found = self.holders(request)
         else:
             name = self.secret_name(self.settings.secret or "")
             self.rpc("get_secret", f"get {name}", name=name)  # must exist and be readable
@@ -131,11 +129,7 @@ class GcpSecretManagerProvider:
             action += f", {self.settings.old_version} the previous version"
         return [Target(t.ref, action + _field(t.field), t.field) for t in found]
 
-    def discovery_index(self) -> dict[str, list[Target]]:
-        """digest -> secrets whose latest version (or a JSON field of it) has it; built once."""
-        if self._index is not None:
-            return self._index
-        index: dict[str, list[Target]] = {}
+    def stored_values(self) -> Iterator[tuple[str, str]]:
         query: dict[str, Any] = {"parent": self.parent, "page_size": 100}
         if self.settings.discover_filter:
             query["filter"] = self.settings.discover_filter
@@ -147,10 +141,7 @@ class GcpSecretManagerProvider:
                 if exc.retryable:
                     raise
                 continue  # no enabled version, not readable, or not text: not a candidate
-            for field_name, digest in iter_digests(value):
-                index.setdefault(digest, []).append(Target(str(secret.name), "", field_name))
-        self._index = index
-        return index
+            yield str(secret.name), value
 
     def access(self, version: str) -> tuple[str, str]:
         """(resolved version name, text value) of a version."""

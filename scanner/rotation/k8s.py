@@ -24,6 +24,7 @@ from scanner.rotation.base import (
 from scanner.rotation.config import K8sSettings, RotationEntry
 from scanner.rotation.context import ProviderContext
 from scanner.rotation.httpretry import retry_policy
+from scanner.rotation.indexed import IndexedProvider, missing_sdk
 from scanner.rotation.k8s_workloads import Workloads
 
 ANNOTATION_FINGERPRINT = "keyguard/leaked-fingerprint"
@@ -40,16 +41,14 @@ class _Conflict(Exception):
     """409 from a resourceVersion-checked write."""
 
 
-class KubernetesProvider:
+class KubernetesProvider(IndexedProvider[K8sSettings]):
+    settings_type = K8sSettings
+
     def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
-        assert isinstance(entry.settings, K8sSettings)
-        self.entry = entry
-        self.settings = entry.settings
-        self.ctx = ctx
+        super().__init__(entry, ctx)
         self._api: Any = None
         self._core: Any = None
         self._workloads: Workloads | None = None
-        self._index: dict[str, list[Target]] | None = None
 
     # -- client -----------------------------------------------------------------------------
     def core(self) -> Any:
@@ -57,9 +56,7 @@ class KubernetesProvider:
             try:
                 from kubernetes import client
             except ImportError:
-                raise RotationError(
-                    "kubernetes is not installed: pip install 'keyguard[k8s]'"
-                ) from None
+                raise missing_sdk("kubernetes", "k8s") from None
             self._api = client.ApiClient(self.configuration(client.Configuration()))
             self._core = client.CoreV1Api(self._api)
         return self._core
@@ -159,11 +156,9 @@ class KubernetesProvider:
             action += f", restart workloads ({shown})"
         return Target(target.ref, action, target.field)
 
-    def discovery_index(self) -> dict[str, list[Target]]:
+    def build_index(self) -> dict[str, list[Target]]:
         """digest of each data/stringData value → the Secrets (and keys) holding it; also
         ``fp:<fingerprint>`` → Secrets annotated by an earlier, unfinished rotation."""
-        if self._index is not None:
-            return self._index
         index: dict[str, list[Target]] = {}
         seen = 0
         for namespace in self.settings.namespaces:
@@ -183,7 +178,6 @@ class KubernetesProvider:
                 token = page.metadata._continue if page.metadata else None
                 if not token:
                     break
-        self._index = index
         return index
 
     def index_secret(self, secret: Any, index: dict[str, list[Target]]) -> None:

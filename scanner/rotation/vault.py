@@ -18,29 +18,26 @@ from scanner.rotation.base import (
 )
 from scanner.rotation.config import RotationEntry, VaultSettings
 from scanner.rotation.context import ProviderContext
+from scanner.rotation.indexed import IndexedProvider, missing_sdk
 
 MAX_DISCOVERED_PATHS = 5000
 _RETRYABLE = frozenset({"RateLimitExceeded", "InternalServerError", "VaultDown", "BadGateway"})
 
 
-class VaultProvider:
+class VaultProvider(IndexedProvider[VaultSettings]):
+    settings_type = VaultSettings
+
     def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
-        assert isinstance(entry.settings, VaultSettings)
-        self.entry = entry
-        self.settings = entry.settings
-        self.path = kv_path(entry.settings.path or "", entry.settings.mount)
-        self.ctx = ctx
+        super().__init__(entry, ctx)
+        self.path = kv_path(self.settings.path or "", self.settings.mount)
         self._client: Any = None
-        self._index: dict[str, list[Target]] | None = None
 
     def client(self) -> Any:
         if self._client is None:
             try:
                 import hvac
             except ImportError:
-                raise RotationError(
-                    "hvac is not installed: pip install 'keyguard[vault]'"
-                ) from None
+                raise missing_sdk("hvac", "vault") from None
             env = self.ctx.env
             addr = self.settings.addr or env.get("VAULT_ADDR") or env.get("BAO_ADDR")
             if not addr:
@@ -75,7 +72,7 @@ class VaultProvider:
         if lease:
             return [Target(lease, "revoke lease")]
         if self.entry.discover:
-            found = self.discovery_index().get(request.finding.secret.digest(), [])
+            found = self.holders(request)
         elif self.path:
             data = self.read(self.path)[0]  # the secret must exist; names the key to replace
             key = self.entry.generator.field or (next(iter(data)) if len(data) == 1 else None)
@@ -88,9 +85,7 @@ class VaultProvider:
             for t in found
         ]
 
-    def discovery_index(self) -> dict[str, list[Target]]:
-        if self._index is not None:
-            return self._index
+    def build_index(self) -> dict[str, list[Target]]:
         index: dict[str, list[Target]] = {}
         for path in self.list_paths(self.path):
             data = self.read(path)[0]
@@ -100,7 +95,6 @@ class VaultProvider:
                 for sub, digest in iter_digests(value):
                     if sub is None:  # nested JSON fields are compared but not rotated
                         index.setdefault(digest, []).append(Target(path, "", str(key)))
-        self._index = index
         return index
 
     def list_paths(self, root: str) -> list[str]:
