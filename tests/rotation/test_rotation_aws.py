@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from scanner.cli import main
 from scanner.config import parse_config
 from scanner.models import Confidence, Finding, Origin, Position, Severity
 from scanner.rotation import PROVIDERS, RotationError, RotationOptions, run
 from scanner.rotation.aws import TAG_FINGERPRINT, TAG_ROTATED_AT, AwsSecretsManagerProvider
 from scanner.secret import Secret
+from testing.rotationcli import keyguard
 from testing.servers import (
     moto_server,
     rotation_scan_args,
@@ -55,10 +54,6 @@ def project(tmp_path: Path, leak: str, rotation: str) -> list[str]:
     src.mkdir()
     (src / "settings.env").write_text(f"API_TOKEN={leak}\n", encoding="utf-8")
     return rotation_scan_args(tmp_path, src, rotation)
-
-
-def keyguard(args: list[str], *extra: str) -> Result:
-    return CliRunner().invoke(main, [*args, *extra])
 
 
 def entry(url: str | None, **keys: Any) -> str:

@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 pytest.importorskip("azure.keyvault.secrets", reason="needs keyguard[azure]")
 
 from azure.core.credentials import AccessToken  # noqa: E402
 
-from scanner.cli import main  # noqa: E402
 from scanner.rotation import PROVIDERS  # noqa: E402
 from scanner.rotation.azure import (  # noqa: E402
     TAG_FINGERPRINT,
@@ -29,7 +27,8 @@ from scanner.rotation.azure import (  # noqa: E402
 from scanner.secret import Secret  # noqa: E402
 from testing.contract.azure_keyvault import TOKEN, KeyVaultContractServer, tls_pair  # noqa: E402
 from testing.contract.server import Reply  # noqa: E402
-from testing.servers import rotation_scan_args, rotation_token  # noqa: E402
+from testing.rotationcli import keyguard, rotation_project
+from testing.servers import rotation_token  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -76,18 +75,9 @@ def kv(tls: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[KeyVaultContractSe
 
 
 def project(tmp_path: Path, leaks: list[str], url: str, **keys: Any) -> list[str]:
-    src = tmp_path / "src"
-    src.mkdir(exist_ok=True)
-    body = "".join(f"TOKEN_{i}={leak}\n" for i, leak in enumerate(leaks))
-    (src / "app.env").write_text(body, encoding="utf-8")
-    lines = ["[[rotation]]", 'rules = ["kgtest.*"]', 'provider = "azure-keyvault"',
-             f'vault_url = "{url}"', "retries = 2", "backoff = 0", "timeout = 5",
-             *(f"{k} = {json.dumps(v)}" for k, v in keys.items())]  # fmt: skip
-    return rotation_scan_args(tmp_path, src, "\n".join(lines) + "\n")
-
-
-def keyguard(args: list[str], *extra: str) -> Result:
-    return CliRunner().invoke(main, [*args, *extra])
+    files = {"app.env": "".join(f"TOKEN_{i}={leak}\n" for i, leak in enumerate(leaks))}
+    settings = {"vault_url": url, "retries": 2, "backoff": 0, "timeout": 5}
+    return rotation_project(tmp_path, files, provider="azure-keyvault", **settings, **keys)
 
 
 def audit(tmp_path: Path) -> tuple[str, list[dict[str, Any]]]:
@@ -229,11 +219,7 @@ def test_azure_permission_error_fails_that_target_only(
     ],
 )  # fmt: skip
 def test_azure_config_errors_exit_2(tmp_path: Path, keys: dict[str, Any], message: str) -> None:
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "app.env").write_text(f"T={rotation_token('azure-cfg')}\n", encoding="utf-8")
-    lines = ["[[rotation]]", 'rules = ["kgtest.*"]', 'provider = "azure-keyvault"',
-             *(f"{k} = {json.dumps(v)}" for k, v in keys.items())]  # fmt: skip
-    result = keyguard(rotation_scan_args(tmp_path, src, "\n".join(lines) + "\n"))
+    files = {"app.env": f"T={rotation_token('azure-cfg')}\n"}
+    result = keyguard(rotation_project(tmp_path, files, provider="azure-keyvault", **keys))
     assert result.exit_code == 2, result.output
     assert "kg.toml" in result.stderr and message in result.stderr

@@ -10,15 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 from testing.contract.conjur_api import ACCOUNT, API_KEY, LOGIN, ConjurApi
 from testing.contract.server import Reply
-from testing.servers import rotation_scan_args, rotation_token
+from testing.rotationcli import keyguard, rotation_project
+from testing.servers import rotation_token
 
 pytest.importorskip("requests", reason="the conjur extra is needed: keyguard[conjur]")
 
-from scanner.cli import main  # noqa: E402
 
 AUTHN = r"^/authn/"
 
@@ -37,17 +36,9 @@ def conjur(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConjurApi]:
 
 
 def project(tmp_path: Path, api: ConjurApi, leak: str, **keys: Any) -> list[str]:
-    src = tmp_path / "src"
-    src.mkdir(parents=True)
-    (src / "settings.py").write_text(f'DB_TOKEN = "{leak}"\n', encoding="utf-8")
-    lines = ["[[rotation]]", 'rules = ["kgtest.*"]', 'provider = "conjur"', f'url = "{api.url}"',
-             f'account = "{ACCOUNT}"', f'login = "{LOGIN}"', "timeout = 5", "backoff = 0",
-             *(f"{k} = {json.dumps(v)}" for k, v in keys.items())]  # fmt: skip
-    return rotation_scan_args(tmp_path, src, "\n".join(lines) + "\n")
-
-
-def keyguard(args: list[str], *extra: str) -> Result:
-    return CliRunner().invoke(main, [*args, *extra])
+    files = {"settings.py": f'DB_TOKEN = "{leak}"\n'}
+    settings = {"url": api.url, "account": ACCOUNT, "login": LOGIN, "timeout": 5, "backoff": 0}
+    return rotation_project(tmp_path, files, provider="conjur", **{**settings, **keys})
 
 
 def test_conjur_discover_plan_rotate_rerun(tmp_path: Path, conjur: ConjurApi) -> None:
@@ -166,11 +157,7 @@ def test_conjur_connection_settings_from_environment(
 def test_conjur_config_errors_exit_2(
     tmp_path: Path, conjur: ConjurApi, keys: dict[str, Any], message: str
 ) -> None:
-    args = project(tmp_path, conjur, rotation_token("conjur-config"), **keys)
-    if "url" in keys:  # replace the fixture's url line
-        text = (tmp_path / "kg.toml").read_text().replace(f'url = "{conjur.url}"\n', "", 1)
-        (tmp_path / "kg.toml").write_text(text)
-    result = keyguard(args)
+    result = keyguard(project(tmp_path, conjur, rotation_token("conjur-config"), **keys))
     assert result.exit_code == 2
     assert f"kg.toml: {message}" in result.stderr
     assert conjur.seen() == []

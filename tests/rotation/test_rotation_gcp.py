@@ -12,13 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 pytest.importorskip("google.cloud.secretmanager_v1", reason="needs keyguard[gcp]")
 
 from google_crc32c import value as crc32c  # noqa: E402
 
-from scanner.cli import main  # noqa: E402
 from scanner.rotation.gcp import (  # noqa: E402
     ANNOTATION_FINGERPRINT,
     ANNOTATION_ROTATED_AT,
@@ -28,7 +26,8 @@ from scanner.rotation.gcp import (  # noqa: E402
 from scanner.secret import Secret  # noqa: E402
 from testing.contract.gcp_secretmanager import SecretManagerContractServer  # noqa: E402
 from testing.contract.server import Reply  # noqa: E402
-from testing.servers import rotation_scan_args, rotation_token  # noqa: E402
+from testing.rotationcli import keyguard, rotation_project
+from testing.servers import rotation_token  # noqa: E402
 
 pytestmark = pytest.mark.slow
 PROJECT = "kg-fake-project"
@@ -44,18 +43,9 @@ def sm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretManage
 
 
 def project(tmp_path: Path, leak: str, url: str, **keys: Any) -> list[str]:
-    src = tmp_path / "src"
-    src.mkdir(exist_ok=True)
-    (src / "app.env").write_text(f"SERVICE_TOKEN={leak}\n", encoding="utf-8")
-    keys = {"retries": 2, "backoff": 0, "timeout": 5, **keys}
-    lines = ["[[rotation]]", 'rules = ["kgtest.*"]', 'provider = "gcp-secretmanager"',
-             f'project = "{PROJECT}"', f'endpoint = "{url}"',
-             *(f"{k} = {json.dumps(v)}" for k, v in keys.items())]  # fmt: skip
-    return rotation_scan_args(tmp_path, src, "\n".join(lines) + "\n")
-
-
-def keyguard(args: list[str], *extra: str) -> Result:
-    return CliRunner().invoke(main, [*args, *extra])
+    files = {"app.env": f"SERVICE_TOKEN={leak}\n"}
+    settings = {"project": PROJECT, "endpoint": url, "retries": 2, "backoff": 0, "timeout": 5}
+    return rotation_project(tmp_path, files, provider="gcp-secretmanager", **{**settings, **keys})
 
 
 def states(sm: SecretManagerContractServer, secret_id: str) -> list[str]:
@@ -235,11 +225,7 @@ def test_gcp_without_credentials_fails_the_rotation_not_the_scan(
     ],
 )  # fmt: skip
 def test_gcp_config_errors_exit_2(tmp_path: Path, keys: dict[str, Any], message: str) -> None:
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "app.env").write_text(f"T={rotation_token('gcp-cfg')}\n", encoding="utf-8")
-    lines = ["[[rotation]]", 'rules = ["kgtest.*"]', 'provider = "gcp-secretmanager"',
-             *(f"{k} = {json.dumps(v)}" for k, v in keys.items())]  # fmt: skip
-    result = keyguard(rotation_scan_args(tmp_path, src, "\n".join(lines) + "\n"))
+    files = {"app.env": f"T={rotation_token('gcp-cfg')}\n"}
+    result = keyguard(rotation_project(tmp_path, files, provider="gcp-secretmanager", **keys))
     assert result.exit_code == 2, result.output
     assert "kg.toml" in result.stderr and message in result.stderr

@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from scanner.cli import main
 from scanner.secret import Secret
-from testing.servers import rotation_scan_args, rotation_token
+from testing.rotationcli import keyguard, rotation_project
+from testing.servers import rotation_token
 
 HOOK = """\
 import json, os, sys
@@ -32,24 +31,9 @@ if len(sys.argv) > 2:
 KEY = "kg-webhook-signing-key"
 
 
-def toml(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {toml(v)}" for k, v in value.items()) + " }"
-    return json.dumps(value)
-
-
 def project(tmp_path: Path, leak: str, **keys: Any) -> list[str]:
-    src = tmp_path / "src"
-    src.mkdir(parents=True)
-    (src / "a.env").write_text(f"TOKEN={leak}\n", encoding="utf-8")
-    (src / "b.env").write_text(f"TOKEN={leak}\n", encoding="utf-8")
-    lines = ["[[rotation]]", 'rules = ["kgtest.*"]', "backoff = 0",
-             *(f"{k} = {toml(v)}" for k, v in keys.items())]  # fmt: skip
-    return rotation_scan_args(tmp_path, src, "\n".join(lines) + "\n")
-
-
-def keyguard(args: list[str], *extra: str) -> Result:
-    return CliRunner().invoke(main, [*args, *extra])
+    files = {"a.env": f"TOKEN={leak}\n", "b.env": f"TOKEN={leak}\n"}
+    return rotation_project(tmp_path, files, backoff=0, **keys)
 
 
 def hook(tmp_path: Path, *extra: str) -> tuple[list[str], Path]:

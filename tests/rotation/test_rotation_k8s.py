@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from scanner.cli import main
 from scanner.secret import Secret
 from testing.contract.k8s_api import TOKEN, KubeApi, status
 from testing.contract.server import Reply
-from testing.servers import rotation_scan_args, rotation_token
+from testing.rotationcli import keyguard, rotation_project
+from testing.servers import rotation_token
 
 pytest.importorskip("kubernetes", reason="the kubernetes extra is needed: keyguard[k8s]")
 
@@ -34,23 +33,9 @@ def kube(monkeypatch: pytest.MonkeyPatch) -> Iterator[KubeApi]:
 
 
 def project(tmp_path: Path, api: KubeApi, leak: str, **keys: Any) -> list[str]:
-    src = tmp_path / "src"
-    src.mkdir(parents=True)
-    (src / "deploy.env").write_text(f"MODEL_API_TOKEN={leak}\n", encoding="utf-8")
-    lines = ["[[rotation]]", 'rules = ["kgtest.*"]', 'provider = "kubernetes"',
-             f'host = "{api.url}"', 'token_env = "KG_K8S_TOKEN"', "timeout = 5", "backoff = 0",
-             *(f"{k} = {toml(v)}" for k, v in keys.items())]  # fmt: skip
-    return rotation_scan_args(tmp_path, src, "\n".join(lines) + "\n")
-
-
-def toml(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {toml(v)}" for k, v in value.items()) + " }"
-    return json.dumps(value)
-
-
-def keyguard(args: list[str], *extra: str) -> Result:
-    return CliRunner().invoke(main, [*args, *extra])
+    files = {"deploy.env": f"MODEL_API_TOKEN={leak}\n"}
+    settings = {"host": api.url, "token_env": "KG_K8S_TOKEN", "timeout": 5, "backoff": 0}
+    return rotation_project(tmp_path, files, provider="kubernetes", **settings, **keys)
 
 
 def pod(**container: Any) -> dict[str, Any]:

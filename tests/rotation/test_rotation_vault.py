@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from scanner.cli import main
 from scanner.config import parse_config
 from scanner.models import Confidence, Finding, Origin, Position, Severity
 from scanner.rotation import RotationOptions, run
 from scanner.secret import Secret
+from testing.rotationcli import keyguard, rotation_project
 from testing.servers import (
     BaoServer,
     bao_dev_server,
-    rotation_scan_args,
     rotation_token,
 )
 
@@ -41,22 +38,8 @@ def client(bao: BaoServer, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def project(tmp_path: Path, leak: str, **keys: Any) -> list[str]:
-    src = tmp_path / "src"
-    src.mkdir(parents=True)
-    (src / "app.env").write_text(f"SERVICE_TOKEN={leak}\n", encoding="utf-8")
-    lines = ["[[rotation]]", 'rules = ["kgtest.*"]', 'provider = "vault"', "retries = 0",
-             "timeout = 5", *(f"{k} = {toml(v)}" for k, v in keys.items())]  # fmt: skip
-    return rotation_scan_args(tmp_path, src, "\n".join(lines) + "\n")
-
-
-def toml(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {toml(v)}" for k, v in value.items()) + " }"
-    return json.dumps(value)
-
-
-def keyguard(args: list[str], *extra: str) -> Result:
-    return CliRunner().invoke(main, [*args, *extra])
+    files = {"app.env": f"SERVICE_TOKEN={leak}\n"}
+    return rotation_project(tmp_path, files, provider="vault", retries=0, timeout=5, **keys)
 
 
 def read(client: Any, path: str) -> tuple[dict[str, Any], int]:
