@@ -6,7 +6,8 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
 
 - ``{{assign}}``: an assignment operator between a name and its value, with optional quotes
   (``=``, ``:``, ``:=``, ``=>``, ``||=``, ``?=``, ``<-``, ``"key": "``, ``KEY='``, an XML element
-  ``<acmeKey>``, a .NET ``<add key="AcmeKey" value="``, prose ``acme key is ...``).
+  ``<acmeKey>``, a .NET ``<add key="AcmeKey" value="``, prose ``acme key is ...``, a name and
+  its value as two string arguments: ``getenv("ACME_KEY", "...")``).
 - ``{{name}}``: the rest of a setting name after the provider word (``_API_KEY``, ``.secret``,
   ``-token``; up to 30 name characters).
 - ``{{near}}``: a short gap between a provider word and its key (a setting name and an
@@ -37,7 +38,7 @@ _LABEL = (
 MACROS: dict[str, str] = {
     "assign": (
         r"""(?:["'\]]{0,2}\s{0,3}(?::=|=>|\|\|=|\?\?=|\?=|<-|:|=|>|\sis\s)"""
-        r"""|["']\s{1,3}value\s{0,2}=)\s{0,3}(?:["'`]|&quot;)?"""
+        r"""|["']\s{1,3}value\s{0,2}=|["']\s{0,2},\s{0,3})\s{0,3}(?:["'`]|&quot;)?"""
     ),
     "name": r"[\w.-]{0,30}",
     "near": (
