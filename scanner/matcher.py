@@ -216,15 +216,16 @@ def _confirm(
         checksum = None
         if rule.spec.checksum:
             checksum = "valid" if CHECKSUMS[rule.spec.checksum](secret) else "invalid"
-        parts = _verify_parts(rule, m) if rule.spec.verify is not None else ()
+        parts = _verify_parts(rule, m) if m.re.groupindex else ()
         out.append(_Candidate(rule, start, end, secret, entropy, checksum, confidence, parts))
     return out
 
 
 def _verify_parts(rule: CompiledRule, m: Match[str]) -> tuple[tuple[str, str], ...]:
-    """The named groups ``{part:NAME}`` of the rule's verifier asks for (``--verify``)."""
-    assert rule.spec.verify is not None
-    names = sorted(rule.spec.verify.parts())
+    """The named groups ``{part:NAME}`` of the rule's verifier asks for, or, for a rule
+    verified by code (no ``[rules.verify]`` table), every named group (``--verify``)."""
+    verify = rule.spec.verify
+    names = sorted(verify.parts() if verify is not None else m.re.groupindex)
     return tuple((n, m.group(n)) for n in names if m.group(n))
 
 

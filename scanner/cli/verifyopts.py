@@ -18,6 +18,7 @@ _VERIFY_KEYS = (
     "verify_rate",
     "verify_cache_ttl",
     "custom_verifiers",
+    "verify_connect_databases",
 )
 _DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -81,6 +82,12 @@ def verify_options(func: F) -> F:
             help="Also run verifiers of the rule files given with --rules (never those of "
             "config files or the scanned tree).",
         ),
+        click.option(
+            "--verify-connect-databases",
+            is_flag=True,
+            help="With --verify: also verify database URLs (postgres://, mysql://) by "
+            "connecting to the host each URL names (needs keyguard[verify-db]).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -113,6 +120,7 @@ def verify_from(kwargs: dict[str, Any]) -> Any:
         only_verified=bool(values["only_verified"]),
         fail_on_verified=bool(values["fail_on_verified"]),
         custom_verifiers=bool(values["custom_verifiers"]),
+        connect_databases=bool(values["verify_connect_databases"]),
     )
     if values["verify_concurrency"] is not None:
         options = replace(options, concurrency=values["verify_concurrency"])

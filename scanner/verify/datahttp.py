@@ -21,11 +21,30 @@ def verifier_id(rule_id: str, spec: VerifierSpec) -> str:
     return f"{rule_id}@{digest[:8]}"
 
 
+# RFC 3986: a path segment may carry ``:`` and ``@`` as they are (pchar); ``/``, ``?``, ``#``,
+# ``%`` and everything else not unreserved is percent-encoded, so a value stays one segment.
+# Telegram's ``/bot<id>:<token>/getMe`` is documented with the colon as it is.
+PATH_SAFE = ":@"
+
+
 def fill(template: str, values: dict[str, str], *, in_url: bool = False) -> str:
-    def one(m: object) -> str:
-        name = m.group(1)  # type: ignore[attr-defined]
-        value = values[name]
-        return quote(value, safe="") if in_url else value
+    """``template`` with its placeholders replaced; in a URL, a value in the path keeps the
+    characters a path segment allows (``PATH_SAFE``) and a value in the query is encoded
+    whole."""
+    if in_url and "?" in template:
+        path, _, query = template.partition("?")
+        return f"{_fill(path, values, PATH_SAFE)}?{_fill(query, values, '')}"
+    return _fill(template, values, PATH_SAFE if in_url else None)
+
+
+def _fill(template: str, values: dict[str, str], safe: str | None) -> str:
+    def one(m: re.Match[str]) -> str:
+        value = values[m.group(1)]
+        if safe is None:
+            return value
+        if value in (".", ".."):  # never a dot segment that would climb the path
+            return value.replace(".", "%2E")
+        return quote(value, safe=safe)
 
     return re.sub(PLACEHOLDER, one, template)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from scanner.models import Verification, VerifyStatus
 from scanner.verify.http import RETRY_STATUS, HttpResponse
-from scanner.verify.spec import Condition, JsonScalar, VerifierSpec
+from scanner.verify.spec import Condition, JsonScalar, JsonWant, VerifierSpec
 
 _MISSING = object()
 
@@ -43,7 +43,14 @@ def holds(condition: Condition, status: int, body: Any) -> bool:
         return False
     if condition.json and body is _MISSING:
         return False
-    return all(_equal(lookup(body, path), want) for path, want in condition.json)
+    return all(_matches(lookup(body, path), want) for path, want in condition.json)
+
+
+def _matches(value: Any, want: JsonWant) -> bool:
+    """``want`` is one value, or a tuple of values any of which will do."""
+    if isinstance(want, tuple):
+        return any(_equal(value, w) for w in want)
+    return _equal(value, want)
 
 
 def lookup(body: Any, path: str) -> Any:

@@ -25,8 +25,11 @@ class CodeVerifier(Protocol):
     hosts it may send to; ``plan`` pairs ``finding`` with parts found in the same file or blob
     (``peers``, which include ``finding``)."""
 
-    name: str
-    pins: tuple[HostPin, ...]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def pins(self) -> tuple[HostPin, ...]: ...
 
     def plan(self, finding: Finding, peers: Sequence[Finding]) -> Plan | Verification: ...
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scanner.verify.aws import AWS
 from scanner.verify.plan import CodeVerifier
-from scanner.verify.providers import azure_storage, datadog, twilio
+from scanner.verify.providers import azure_storage, database, datadog, twilio
 
 CODE_VERIFIERS: dict[str, CodeVerifier] = {
     "aws.access-key-id": AWS,
@@ -17,4 +17,5 @@ CODE_VERIFIERS: dict[str, CodeVerifier] = {
     **dict.fromkeys(twilio.RULES, twilio.TWILIO),
     **dict.fromkeys(azure_storage.RULES, azure_storage.AZURE_STORAGE),
     **dict.fromkeys(datadog.RULES, datadog.DATADOG),
+    **dict.fromkeys(database.RULES, database.DATABASE),  # --verify-connect-databases
 }

@@ -33,6 +33,7 @@ class VerifyOptions:
     custom_verifiers: bool = False
     only_verified: bool = False
     fail_on_verified: bool = False
+    connect_databases: bool = False  # --verify-connect-databases: database URLs connect
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,7 @@ def verify_findings(
         from scanner.verify.registry import CODE_VERIFIERS
 
         code_verifiers = CODE_VERIFIERS
+    code_verifiers = {rid: _configured(v, options) for rid, v in code_verifiers.items()}
     peers: dict[tuple[object, ...], list[Finding]] = {}
     for f in findings:
         peers.setdefault(_blob(f), []).append(f)
@@ -119,6 +121,16 @@ def verify_findings(
         result = answers[(job.verifier, job.key)] if isinstance(job, Plan) else job
         out.append(replace(finding, verification=result))
     return out
+
+
+def _configured(verifier: CodeVerifier, options: VerifyOptions) -> CodeVerifier:
+    """The database verifier connects only with ``--verify-connect-databases``."""
+    from scanner.verify.providers.database import DatabaseVerifier
+
+    if isinstance(verifier, DatabaseVerifier):
+        client = options.client
+        return verifier.configured(options.connect_databases, client.routes, client.timeout)
+    return verifier
 
 
 def _answers(

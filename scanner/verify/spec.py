@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from scanner.errors import RuleError
 
 JsonScalar = str | int | float | bool
+JsonWant = JsonScalar | tuple[JsonScalar, ...]  # one value, or any of several (a TOML list)
 
 METHODS = ("GET", "HEAD", "POST")
 PLACEHOLDER = r"\{(secret|part:[A-Za-z_][A-Za-z0-9_]*)\}"  # compiled on use (re caches it)
@@ -34,23 +35,27 @@ MAX_JSON_DEPTH = 8
 @dataclass(frozen=True, slots=True)
 class Condition:
     """All given conditions must hold: the status is one of ``status`` (when given) and every
-    dotted path of ``json`` holds the given value in the JSON body."""
+    dotted path of ``json`` holds the given value (or one of the given values, for a list) in
+    the JSON body."""
 
     status: tuple[int, ...] = ()
-    json: tuple[tuple[str, JsonScalar], ...] = ()
+    json: tuple[tuple[str, JsonWant], ...] = ()
 
     def record(self) -> dict[str, Any]:
-        return {"status": list(self.status), "json": [[k, v] for k, v in self.json]}
+        return {
+            "status": list(self.status),
+            "json": [[k, list(v) if isinstance(v, tuple) else v] for k, v in self.json],
+        }
 
     @classmethod
     def from_record(cls, record: Any) -> Condition:
         if not isinstance(record, dict):
             raise TypeError("not a condition record")
         status = tuple(record["status"])
-        pairs = tuple((str(k), v) for k, v in record["json"])
+        pairs = tuple((str(k), tuple(v) if isinstance(v, list) else v) for k, v in record["json"])
         if not all(isinstance(s, int) and not isinstance(s, bool) for s in status):
             raise TypeError("bad status list")
-        if not all(_is_scalar(v) for _, v in pairs):
+        if not all(_is_want(v) for _, v in pairs):
             raise TypeError("bad json condition")
         return cls(status, pairs)
 
@@ -146,6 +151,12 @@ def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
 
 def _is_scalar(value: Any) -> bool:
     return isinstance(value, str | int | float | bool)
+
+
+def _is_want(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return bool(value) and all(_is_scalar(v) for v in value)
+    return _is_scalar(value)
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -293,7 +304,7 @@ def _condition(value: Any, key: str, fail: _Fail) -> Condition | None:
 
 def _flatten(
     table: Mapping[str, Any], prefix: str, key: str, fail: _Fail, depth: int
-) -> Iterator[tuple[str, JsonScalar]]:
+) -> Iterator[tuple[str, JsonWant]]:
     """``json = { data.ok = true }`` is a nested TOML table; paths are dotted either way."""
     if depth > MAX_JSON_DEPTH:
         raise fail(f"{key}.json", "nested too deeply")
@@ -307,8 +318,13 @@ def _flatten(
             yield from _flatten(value, path, key, fail, depth + 1)
         elif _is_scalar(value):
             yield path, value
+        elif isinstance(value, list) and value and all(_is_scalar(v) for v in value):
+            yield path, tuple(value)  # any of these values
         else:
-            raise fail(f"{key}.json.{path}", "must be a string, number or boolean")
+            raise fail(
+                f"{key}.json.{path}",
+                "must be a string, number or boolean, or a non-empty list of them (any of)",
+            )
 
 
 def _check_placeholders(spec: VerifierSpec, pattern: str, fail: _Fail) -> None:

@@ -266,3 +266,44 @@ def test_missing_extra_is_a_one_line_user_error(
     assert result.exit_code == 2
     assert "pip install 'keyguard[verify]'" in result.output
     assert provider.seen == []
+
+
+def test_config_named_rules_never_verify(
+    provider: Contract, rule_file: Path, target: Path, tmp_path: Path
+) -> None:
+    """A rule file named by a config (here one given with --config, outside the tree) is not a
+    rule file on the command line: even with --custom-verifiers it sends nothing."""
+    config = tmp_path / "trusted.toml"
+    config.write_text(f"rules = [{json.dumps(str(rule_file))}]\n", encoding="utf-8")
+    result = run(str(target), "--config", str(config), "--verify", "--custom-verifiers",
+                 "-f", "json")  # fmt: skip
+    assert result.exit_code == 1, (result.output, result.exception)
+    doc = json.loads(result.stdout)
+    assert len(doc["findings"]) == 2
+    assert all(f["verification"]["status"] == "unknown" for f in doc["findings"])
+    assert all("not run" in f["verification"]["detail"] for f in doc["findings"])
+    assert provider.seen == []
+
+
+def test_cache_is_keyed_by_fingerprint_and_holds_no_secret(
+    provider: Contract, rule_file: Path, target: Path, tmp_path: Path
+) -> None:
+    args = [str(target), "--rules", str(rule_file), "--verify", "--custom-verifiers", "-f", "json"]
+    assert statuses(run(*args)) == {"live.env": "live", "dead.env": "invalid"}
+    assert len(provider.seen) == 2
+    (target / "live.env").rename(target / "moved.env")  # same secret, another place
+    (target / "copy.env").write_text(f'X = "{DEAD}"\n', encoding="utf-8")
+    assert statuses(run(*args)) == {
+        "moved.env": "live", "dead.env": "invalid", "copy.env": "invalid",
+    }  # fmt: skip
+    assert len(provider.seen) == 2  # all three answered from the cache
+    stored = [p.read_bytes() for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert stored, "nothing was cached"
+    assert not any(LIVE.encode() in b or DEAD.encode() in b for b in stored)
+
+
+@pytest.mark.parametrize("command", ["scan", "git", "image", "org"])
+def test_every_command_takes_the_database_opt_in(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "--verify-connect-databases" in result.output

@@ -55,6 +55,21 @@ def test_parses_a_verifier(tmp_path: Path) -> None:
     assert v.parts() == {"kid"}
 
 
+def test_any_of_json_values_parse_and_round_trip(tmp_path: Path) -> None:
+    """A list is "any of these values" (Slack's several invalid-token errors)."""
+    table = GOOD.replace(
+        "invalid = { status = [401, 403] }",
+        "invalid = { status = [200], json = { ok = false, "
+        "error = ['invalid_auth', 'token_revoked'] } }",
+    )
+    (spec,) = load_rule_file(write(tmp_path, table))
+    assert spec.verify is not None
+    assert spec.verify.invalid == Condition(
+        (200,), (("ok", False), ("error", ("invalid_auth", "token_revoked")))
+    )
+    assert VerifierSpec.from_record(spec.verify.record()) == spec.verify
+
+
 def test_rule_without_verifier(tmp_path: Path) -> None:
     (spec,) = load_rule_file(write(tmp_path, ""))
     assert spec.verify is None
@@ -93,7 +108,8 @@ BAD = [
     ("live = { status = [999] }", "verify.live.status", "status codes"),
     ("live = { }", "verify.live", "at least one"),
     ("live = { body = 'x' }", "verify.live.body", "unknown key"),
-    ("live = { json = { a = [1] } }", "verify.live.json.a", "string, number"),
+    ("live = { json = { a = [] } }", "verify.live.json.a", "string, number"),
+    ("live = { json = { a = [[1]] } }", "verify.live.json.a", "string, number"),
     ("form = { t = '{secret}' }", "verify.form", "POST"),
     ("docs = 'http://docs.example-provider.com/'", "verify.docs", "https"),
     ("extra = 1", "verify.extra", "unknown key"),

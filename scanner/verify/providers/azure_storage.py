@@ -5,7 +5,8 @@ only an HMAC-SHA256 signature of the request does.
 
 The account name comes from an ``account`` group of the key's match (``AccountName=...`` in a
 connection string) or from a ``azure.storage-account-name`` finding in the same file; without
-one the key is ``unknown``. The host is pinned to ``<account>.blob.core.windows.net`` with the
+one the key is ``unknown``, and so is a connection string whose ``EndpointSuffix`` names another
+Azure cloud (``suffix`` group). The host is pinned to ``<account>.blob.core.windows.net`` with the
 account validated as ``[a-z0-9]{3,24}``.
 """
 
@@ -55,6 +56,9 @@ class AzureStorageVerifier:
     pins: tuple[HostPin, ...] = (HostPin(suffix=SUFFIX),)
 
     def plan(self, finding: Finding, peers: Sequence[Finding]) -> Plan | Verification:
+        suffix = part(finding, "suffix")
+        if suffix is not None and "." + suffix.lower() != SUFFIX.removeprefix(".blob"):
+            return unknown(self.name, "the account is in another Azure cloud (EndpointSuffix)")
         account = part(finding, "account")
         account_key = ""
         if account is None:

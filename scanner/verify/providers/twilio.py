@@ -6,7 +6,9 @@
   (fetches the account itself).
 
 Each finding is paired with the nearest finding of the other part in the same file or blob; the
-Account SID comes from a ``account`` group of the match or a ``twilio.account-sid`` finding.
+Account SID comes from an ``account`` group of the match (``AC...:token``) or the nearest
+``twilio.account-sid`` finding, the API key SID from a ``keysid`` group (``SK...:secret``) or
+the nearest ``twilio.api-key-sid`` finding.
 Twilio answers 401 (error 20003) to credentials it does not know.
 """
 
@@ -29,6 +31,7 @@ KEY_SECRET_RULES = ("twilio.api-key-secret", "twilio.credential-pair")
 TOKEN_RULES = ("twilio.auth-token", "twilio.credential-pair")
 ACCOUNT_SID_RULES = ("twilio.account-sid",)
 RULES = (
+    "twilio.account-sid",
     "twilio.api-key-sid",
     "twilio.api-key-secret",
     "twilio.auth-token",
@@ -54,6 +57,15 @@ DOCS = (
         permission="the auth token itself (fetches its own account)",
         docs="https://www.twilio.com/docs/iam/api/account",
     ),
+    CallDoc(
+        rules=("twilio.account-sid",),
+        call="`GET https://api.twilio.com/2010-04-01/Accounts/{secret}.json`, basic auth "
+        "`{secret}:{auth token}` with the nearest `twilio.auth-token` of the same file (the "
+        "same request, and cache entry, as that token's; a lone SID is not verified)",
+        answers="live: HTTP 200; invalid: HTTP 401",
+        permission="the auth token beside it (fetches its own account)",
+        docs="https://www.twilio.com/docs/iam/api/account",
+    ),
 )
 
 
@@ -64,16 +76,24 @@ class TwilioVerifier:
 
     def plan(self, finding: Finding, peers: Sequence[Finding]) -> Plan | Verification:
         rid = finding.rule_id
+        if rid in ACCOUNT_SID_RULES:  # the same check (and cache key) as from the token's side
+            token = nearest(finding, peers, ("twilio.auth-token",))
+            if token is None or not _ACCOUNT_SID.fullmatch(finding.secret.reveal()):
+                return unknown(self.name, "no auth token in the same file to pair with")
+            return self._account_plan((finding.secret.reveal(), finding.fingerprint), token)
         if rid in KEY_SID_RULES:
             secret = nearest(finding, peers, KEY_SECRET_RULES)
             if secret is None:
                 return unknown(self.name, "no API key secret in the same file to pair with")
-            return self._key_plan(finding, secret)
+            return self._key_plan(finding.secret.reveal(), finding.fingerprint, secret)
+        captured = part(finding, "keysid")  # SK...:secret in one match
+        if captured is not None:
+            return self._key_plan(captured, _digest(captured), finding)
         key_sid = nearest(finding, peers, KEY_SID_RULES) if rid in KEY_SECRET_RULES else None
         if key_sid is not None and (
             rid == "twilio.api-key-secret" or key_sid.position.line == finding.position.line
         ):
-            return self._key_plan(key_sid, finding)
+            return self._key_plan(key_sid.secret.reveal(), key_sid.fingerprint, finding)
         if rid in TOKEN_RULES:
             account = self._account_sid(finding, peers)
             if account is None:
@@ -86,14 +106,14 @@ class TwilioVerifier:
         """(Account SID, fingerprint part of the cache key) or None."""
         captured = part(finding, "account")
         if captured is not None and _ACCOUNT_SID.fullmatch(captured):
-            return captured, hashlib.sha256(captured.encode()).hexdigest()[:16]
+            return captured, _digest(captured)
         peer = nearest(finding, peers, ACCOUNT_SID_RULES)
         if peer is not None and _ACCOUNT_SID.fullmatch(peer.secret.reveal()):
             return peer.secret.reveal(), peer.fingerprint
         return None
 
-    def _key_plan(self, sid: Finding, secret: Finding) -> Plan | Verification:
-        user = sid.secret.reveal()
+    def _key_plan(self, user: str, user_key: str, secret: Finding) -> Plan | Verification:
+        """``user`` is the API key SID, ``user_key`` its part of the cache key."""
         if not _KEY_SID.fullmatch(user):
             return unknown(self.name, "the API key SID is malformed")
         password = secret.secret.reveal()
@@ -105,7 +125,7 @@ class TwilioVerifier:
         def run(client: HttpClient) -> Verification:
             return send_and_judge(client, request, self.pins, spec, f"{self.name}:api-key")
 
-        return Plan(f"{self.name}:api-key", f"{sid.fingerprint}:{secret.fingerprint}", run)
+        return Plan(f"{self.name}:api-key", f"{user_key}:{secret.fingerprint}", run)
 
     def _account_plan(self, account: tuple[str, str], token: Finding) -> Plan:
         sid, sid_key = account
@@ -119,6 +139,11 @@ class TwilioVerifier:
 
         key = f"{sid_key}:{token.fingerprint}"
         return Plan(name, key, run)
+
+
+def _digest(sid: str) -> str:
+    """The cache-key part for a SID captured in the token's own match (not a finding)."""
+    return hashlib.sha256(sid.encode()).hexdigest()[:16]
 
 
 TWILIO = TwilioVerifier()
