@@ -58,6 +58,11 @@ ENV = {
 }
 
 
+def _brief(org: dict[str, Any]) -> dict[str, Any]:
+    """The org record without its per-repository part (one line per run in the log)."""
+    return {k: v for k, v in org.items() if k != "per_repository"}
+
+
 def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
     out = subprocess.run(
         ["git", "-C", str(repo), *args],
@@ -192,7 +197,9 @@ def rerun(label: str, manifest: Path, state: Path, extra: list[str]) -> dict[str
     it start over; then the full run and the re-run are repeated once."""
     for attempt in range(2):
         again = keyguard_org(manifest, state, extra)
-        print(f"[org] {label} re-run: {again['wall']:.1f} s, {again['org']}", file=sys.stderr)
+        print(
+            f"[org] {label} re-run: {again['wall']:.1f} s, {_brief(again['org'])}", file=sys.stderr
+        )
         again["stale"] = again["org"]["unchanged"] != again["org"]["repositories"]
         if not again["stale"] or attempt:
             return again
@@ -209,7 +216,9 @@ def run_series(
     for i in range(runs):
         state = work / f"state-{label}-{i}.sqlite"
         row = keyguard_org(manifest, state, extra)
-        print(f"[org] {label} run {i + 1}: {row['wall']:.1f} s, {row['org']}", file=sys.stderr)
+        print(
+            f"[org] {label} run {i + 1}: {row['wall']:.1f} s, {_brief(row['org'])}", file=sys.stderr
+        )
         rows.append(row)
     again = rerun(label, manifest, work / f"state-{label}-{runs - 1}.sqlite", extra)
     if any(r["keys"] != rows[0]["keys"] for r in rows) or again["keys"] != rows[0]["keys"]:

@@ -141,6 +141,25 @@ class Verification:
 
 
 @dataclass(frozen=True, slots=True)
+class RotationStatus:
+    """What the rotation run did about a finding's secret (by fingerprint): ``status`` is
+    planned, rotated, skipped, failed or no-target; ``detail`` never holds the secret."""
+
+    status: str
+    provider: str = ""
+    target: str = ""
+    detail: str = ""
+
+    def record(self) -> dict[str, str]:
+        return {
+            "status": self.status,
+            "provider": self.provider,
+            "target": self.target,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One occurrence of a secret found by a rule."""
 
@@ -159,6 +178,8 @@ class Finding:
     """Named groups of the match a verifier asks for (``{part:NAME}``), masked like the secret."""
     verification: Verification | None = None
     """Set by ``--verify`` only."""
+    rotation: RotationStatus | None = None
+    """Set by the engine tail when rotation ran (plan or ``--rotate``) for this secret."""
 
     @property
     def fingerprint(self) -> str:

@@ -200,6 +200,59 @@ def start_cluster(root: Path, workers: int = 2) -> Cluster:
     return cluster
 
 
+# --- a worker process that dies -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DieOnce:
+    """``fn`` as a task, except that the first call (across processes: an exclusive flag
+    file) kills its own worker process with SIGKILL, as the out-of-memory killer would."""
+
+    fn: Any
+    flag: Path
+
+    def __call__(self, *args: Any) -> Any:
+        try:
+            os.close(os.open(self.flag, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return self.fn(*args)
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("unreachable")
+
+
+# --- rotation through the exec provider ----------------------------------------------------
+
+ROTATION_HOOK = """\
+import json, sys
+payload = json.load(sys.stdin)
+with open(sys.argv[1], "a") as out:
+    out.write(payload["fingerprint"] + "\\n")
+if "deploy" in payload["location"]:
+    print("refused for " + payload["secret"], file=sys.stderr)
+    sys.exit(1)
+"""
+"""Records each fingerprint it is called for; refuses (exit 1, echoing the secret it was given)
+the secrets found in ``deploy`` files, that is the forks' own."""
+
+
+def rotation_hook(tmp_path: Path) -> tuple[list[str], Path]:
+    """CLI args for an ``exec`` rotation entry running ``ROTATION_HOOK`` (``pass_secret``, no
+    retries; state and audit in ``tmp_path``), and the file the hook appends fingerprints to."""
+    script = tmp_path / "hook.py"
+    script.write_text(ROTATION_HOOK, encoding="utf-8")
+    calls = tmp_path / "calls.txt"
+    command = json.dumps([sys.executable, str(script), str(calls)])
+    config = tmp_path / "kg.toml"
+    config.write_text(
+        '[[rotation]]\nname = "hook"\nprovider = "exec"\nrules = ["kgtest.*"]\n'
+        f"command = {command}\npass_secret = true\nretries = 0\n",
+        encoding="utf-8",
+    )
+    args = ["--config", str(config), "--rotation-state", str(tmp_path / "rot.json"),
+            "--rotation-audit", str(tmp_path / "audit.jsonl")]  # fmt: skip
+    return args, calls
+
+
 # --- running and comparing -----------------------------------------------------------------
 
 

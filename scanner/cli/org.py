@@ -34,7 +34,7 @@ from scanner.cli.verifyopts import verify_options, with_verify
     "--progress/--no-progress",
     "show_progress",
     default=None,
-    help="Progress bar on stderr (default: when stderr is a terminal).",
+    help="Progress bar on stderr (default: when stderr is a terminal; --progress forces it).",
 )
 @click.option(
     "--batch-size",
@@ -73,18 +73,28 @@ def org_cmd(
         tuning=Tuning(batch_bytes=batch_bytes or BATCH_BYTES, full=full),
     )
     wanted = sys.stderr.isatty() if show_progress is None else show_progress
-    bar = _bar() if wanted and not quiet else None
+    bar = _bar(force=show_progress is True) if wanted and not quiet else None
+    echo = out.echo
+
+    def note(line: str) -> None:  # the run is over: the bar goes before the summary
+        if bar is not None:
+            bar.stop()
+        if echo is not None and not quiet:
+            echo(line)
+
     with bar if bar is not None else contextlib.nullcontext():
         progress = _Advance(bar) if bar is not None else None
-        code = run_org(options, settings, out, progress, note=None if quiet else out.echo)
+        code = run_org(options, settings, out, progress, note=note)
     sys.exit(code)
 
 
-def _bar() -> Any:
+def _bar(force: bool) -> Any:
+    """A transient bar on stderr; ``--progress`` draws it even when stderr is not a terminal."""
     from rich.console import Console
     from rich.progress import Progress
 
-    return Progress(transient=True, console=Console(stderr=True))
+    console = Console(stderr=True, force_terminal=True if force else None)
+    return Progress(transient=True, console=console)
 
 
 class _Advance:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TextIO
 
@@ -10,7 +10,7 @@ from scanner.commands.common import exit_status, write_report
 from scanner.engine.context import ScanContext
 from scanner.engine.results import ScanResult
 from scanner.errors import ExitCode, SourceError, UserError
-from scanner.models import Finding, VerifyStatus
+from scanner.models import Finding, RotationStatus, VerifyStatus
 
 if TYPE_CHECKING:
     from scanner.rotation import RotationOptions
@@ -78,6 +78,7 @@ def conclude(
         rotated = run_rotation(result.findings, ctx.config, options, out.warn, out.echo or out.warn)
         if not missing:
             code = rotated.exit_code(code)
+        result = _with_rotation(result, rotated.by_fingerprint())
     if vcs is not None and ctx.settings.report_format == "sarif":
         _write_sarif(result, ctx, out.stdout, vcs)
     else:
@@ -102,6 +103,17 @@ def _verified(result: ScanResult, ctx: ScanContext, options: VerifyOptions) -> S
     if options.only_verified:
         findings = [f for f in findings if _is_live(f)]
     return replace(result, findings=tuple(findings))
+
+
+def _with_rotation(result: ScanResult, by_fp: Mapping[str, RotationStatus]) -> ScanResult:
+    """Each finding with what rotation did about its secret (for the reports)."""
+    if not by_fp:
+        return result
+    findings = tuple(
+        replace(f, rotation=by_fp[f.fingerprint]) if f.fingerprint in by_fp else f
+        for f in result.findings
+    )
+    return replace(result, findings=findings)
 
 
 def _is_live(finding: Finding) -> bool:

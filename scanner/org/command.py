@@ -10,6 +10,7 @@ from pathlib import Path
 
 from scanner.commands.common import Settings
 from scanner.engine.context import ScanContext
+from scanner.engine.results import ScanResult
 from scanner.engine.tail import Output, conclude
 from scanner.errors import UserError
 from scanner.escape import json_dumps
@@ -18,6 +19,7 @@ from scanner.org.plan import OrgStats
 from scanner.org.runners import DaskRunner, LocalRunner, Runner
 from scanner.org.scan import Progress, Tuning, run_org
 from scanner.org.state import StateStore, default_state_path, scan_digest
+from scanner.reporters.html import render
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +56,9 @@ def org(
             runner.close()
     if note is not None:
         note(f"org: {stats.summary()}")
-    if settings.report_format != "json":
+    if settings.report_format not in _WITH_STATS:
         return conclude(result, ctx, out)
-    return _json_with_stats(result, ctx, out, stats)
+    return _report_with_stats(result, ctx, out, stats)
 
 
 def open_runner(cluster: str | None, ctx: ScanContext, jobs: int) -> Runner:
@@ -65,18 +67,32 @@ def open_runner(cluster: str | None, ctx: ScanContext, jobs: int) -> Runner:
     return LocalRunner(ctx.matcher, ctx.limits, jobs)
 
 
-def _json_with_stats(result: object, ctx: ScanContext, out: Output, stats: OrgStats) -> int:
-    """The JSON report with an ``org`` section (repositories, blobs listed, deduplicated,
-    scanned, tasks)."""
-    from scanner.engine.results import ScanResult
+_WITH_STATS = ("json", "sarif", "html")
+"""Formats that carry the org statistics: JSON (an ``org`` key), SARIF (the run's
+``properties.org``), HTML (an "Organisation run" section). Text prints them on stderr."""
 
-    assert isinstance(result, ScanResult)
+
+def _report_with_stats(result: ScanResult, ctx: ScanContext, out: Output, stats: OrgStats) -> int:
+    """The report with the run's org statistics: ``conclude`` writes JSON (or SARIF) into a
+    buffer (verification, rotation and the exit code as usual), the org section is added, and
+    HTML is rendered from the same finding records."""
+    fmt = ctx.settings.report_format
     buffer = io.StringIO()
-    inner = replace(ctx, settings=replace(ctx.settings, output=None))
+    inner_format = "sarif" if fmt == "sarif" else "json"
+    inner = replace(ctx, settings=replace(ctx.settings, output=None, report_format=inner_format))
     code = conclude(result, inner, replace(out, stdout=buffer))
     doc = json.loads(buffer.getvalue())
-    doc["org"] = stats.record()
-    text = json_dumps(doc, indent=2) + "\n"
+    if fmt == "html":
+        text = render(
+            doc["findings"], doc["stats"], doc["problems"], doc["version"], stats.record()
+        )
+    elif fmt == "sarif":
+        for run in doc.get("runs", []):
+            run.setdefault("properties", {})["org"] = stats.record()
+        text = json_dumps(doc, indent=2) + "\n"
+    else:
+        doc["org"] = stats.record()
+        text = json_dumps(doc, indent=2) + "\n"
     target = ctx.settings.output
     if target is None:
         out.stdout.write(text)

@@ -8,7 +8,7 @@ through one ``cat-file``. A monorepo becomes many batches; a hundred tiny reposi
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.org.repos import Where
@@ -57,6 +57,18 @@ def batches(
 
 
 @dataclass(slots=True)
+class RepoStats:
+    """One repository's part of the run: ``status`` is scanned, unchanged or failed."""
+
+    status: str = "pending"
+    listed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def record(self) -> dict[str, Any]:
+        return {"status": self.status, "blobs_listed": self.listed, "errors": list(self.errors)}
+
+
+@dataclass(slots=True)
 class OrgStats:
     """What the org scan did: repositories, blobs listed and deduplicated, tasks, time."""
 
@@ -75,6 +87,11 @@ class OrgStats:
     list_seconds: float = 0.0
     scan_seconds: float = 0.0
     attribute_seconds: float = 0.0
+    per_repo: dict[str, RepoStats] = field(default_factory=dict)
+
+    def repo(self, name: str) -> RepoStats:
+        """The stats of repository ``name`` (created on first use)."""
+        return self.per_repo.setdefault(name, RepoStats())
 
     @property
     def shared(self) -> int:
@@ -101,6 +118,7 @@ class OrgStats:
                 "scan": round(self.scan_seconds, 3),
                 "attribute": round(self.attribute_seconds, 3),
             },
+            "per_repository": {name: r.record() for name, r in self.per_repo.items()},
         }
 
     def summary(self) -> str:

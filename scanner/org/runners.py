@@ -3,9 +3,10 @@
 A ``Runner`` takes a list of calls and yields each call's index with its result (or the
 exception that prevented it) as calls finish, in any order. ``LocalRunner`` forks worker
 processes that inherit the compiled matcher (nothing to start, no extra needed; ``jobs=1`` runs
-in this process). ``DaskRunner`` connects to a ``distributed`` scheduler and registers a worker
-plugin that carries the pickled matcher to each worker once (workers that join later get it
-too); a task on a worker that dies is re-run elsewhere by the scheduler.
+in this process) and re-runs, on a new pool, the calls a dying worker process took with it.
+``DaskRunner`` connects to a ``distributed`` scheduler and registers a worker plugin that
+carries the pickled matcher to each worker once (workers that join later get it too); a task
+on a worker that dies is re-run elsewhere by the scheduler.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 Call = tuple[Callable[..., Any], tuple[Any, ...]]
 PLUGIN_NAME = "keyguard-scanner"
 CONNECT_TIMEOUT = "15s"
+RESTARTS = 2
+"""How often a local run replaces a pool whose worker process died before giving up."""
 
 
 class Runner(Protocol):
@@ -47,18 +50,33 @@ class LocalRunner:
         self._matcher = matcher
         self._limits = limits
         self._pool: cf.ProcessPoolExecutor | None = None
+        self.restarts = 0
 
     def run(self, calls: Sequence[Call]) -> Iterator[tuple[int, Any]]:
+        """Each call once. A worker process that dies (killed, out of memory) breaks the pool:
+        the calls that had not finished run again on a new pool, up to ``RESTARTS`` times."""
         if self.jobs <= 1 or len(calls) <= 1:
             yield from self._inline(calls)
             return
         import concurrent.futures as cf
+        from concurrent.futures.process import BrokenProcessPool
 
-        pool = self._start()
-        futures = {pool.submit(fn, *args): i for i, (fn, args) in enumerate(calls)}
-        for future in cf.as_completed(futures):
-            error = future.exception()
-            yield futures[future], error if error is not None else future.result()
+        pending = list(range(len(calls)))
+        for attempt in range(RESTARTS + 1):
+            pool = self._start()
+            futures = {pool.submit(calls[i][0], *calls[i][1]): i for i in pending}
+            lost: list[int] = []
+            for future in cf.as_completed(futures):
+                error = future.exception()
+                if isinstance(error, BrokenProcessPool) and attempt < RESTARTS:
+                    lost.append(futures[future])
+                    continue
+                yield futures[future], error if error is not None else future.result()
+            if not lost:
+                return
+            self.close()  # the broken pool; the next attempt starts a new one
+            self.restarts += 1
+            pending = sorted(lost)
 
     def _inline(self, calls: Sequence[Call]) -> Iterator[tuple[int, Any]]:
         """The calls in this process (one job, or a single call: no pool to start)."""

@@ -80,12 +80,14 @@ def run_org(
 ) -> tuple[ScanResult, OrgStats]:
     started = time.monotonic()
     repos: dict[str, _Repo] = {}
+    run_stats = OrgStats()  # repositories in manifest order
     for spec in specs:
+        run_stats.repo(spec.name)
         tips, found = state.repo(spec.name, spec.location, _revs_key(spec))
         if tuning.full:
             tips, found = (), set()
         repos[spec.name] = _Repo(Where(spec, str(state.clones)), tips, found)
-    run = _Run(repos)
+    run = _Run(repos, stats=run_stats)
     run.stats.repositories = len(repos)
     run.stats.runner = runner.name
     _list(run, runner, progress)
@@ -118,8 +120,11 @@ def _fail(run: _Run, repo: _Repo, message: str) -> None:
     if repo.complete:
         run.stats.failed += 1
     repo.complete = False
-    prefix = f"{repo.name}: "
-    _problem(run, repo.name, f"repository not scanned: {message.removeprefix(prefix)}")
+    reason = message.removeprefix(f"{repo.name}: ")
+    _problem(run, repo.name, f"repository not scanned: {reason}")
+    stats = run.stats.repo(repo.name)
+    stats.status = "failed"
+    stats.errors.append(reason)
 
 
 def _list(run: _Run, runner: Runner, progress: Progress | None) -> None:
@@ -138,6 +143,9 @@ def _list(run: _Run, runner: Runner, progress: Progress | None) -> None:
             repo.where = replace(repo.where, root=result.root)
             run.total.problems.extend(result.problems)
             run.stats.unchanged += result.unchanged
+            stats = run.stats.repo(repo.name)
+            stats.status = "unchanged" if result.unchanged else "scanned"
+            stats.listed = len(result.blobs)
     run.stats.list_seconds = time.monotonic() - t0
 
 

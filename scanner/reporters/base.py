@@ -70,6 +70,8 @@ def finding_record(finding: Finding, ctx: ReportContext) -> dict[str, Any]:
         record["cell_line"] = pos.chunk_line
     if finding.verification is not None:  # only with --verify
         record["verification"] = finding.verification.record()
+    if finding.rotation is not None:  # only where rotation ran (plan or --rotate)
+        record["rotation"] = finding.rotation.record()
     if rule is not None and (rule.spec.remediation.url or rule.spec.remediation.steps):
         record["remediation"] = {
             "url": rule.spec.remediation.url,

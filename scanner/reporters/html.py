@@ -7,11 +7,14 @@ visible, then ``html.escape`` escapes markup and quotes. A Content-Security-Poli
 this module's own style sheet and script (by hash), so markup that slipped through escaping
 still could not run or load anything.
 
-Sections: summary; findings by severity, by provider (the rule id's first dotted part), by
-repository (origin detail ``repository``, else the path); a timeline of when secrets were
-introduced (origin detail ``date`` of git findings, by month; left out when no finding has
-one); rotation and verification status (``rotation`` / ``verification`` keys of the record,
-when present); every finding; the scan's warnings.
+Sections: summary; the organisation run (statistics ``keyguard org`` hands to ``render``:
+repositories, blobs listed / unique / scanned, the dedupe saving, and each repository's
+status, blobs, findings and errors); findings by severity, by provider (the rule id's first
+dotted part), by repository (origin detail ``repository``, else the path); a timeline of when
+secrets were introduced (origin detail ``date`` of git findings, by month; left out when no
+finding has one); rotation and verification status (``rotation`` / ``verification`` keys of
+the record: set by the engine tail where rotation ran, and by ``--verify``); every finding;
+the scan's warnings.
 """
 
 from __future__ import annotations
@@ -145,12 +148,18 @@ def status(value: object) -> str:
 
 
 def render(
-    records: Sequence[Record], stats: Mapping[str, Any], problems: Sequence[str], version: str
+    records: Sequence[Record],
+    stats: Mapping[str, Any],
+    problems: Sequence[str],
+    version: str,
+    org: Mapping[str, Any] | None = None,
 ) -> str:
+    """The page; ``org`` is an org run's statistics (``OrgStats.record()``), when there is one."""
     has_repo = any(_has_repo(r) for r in records)
     parts = [
         _head(),
         _summary(records, stats, version, has_repo),
+        _org(org, records) if org else "",
         _by_severity(records),
         _by_provider(records),
         _by_repository(records, has_repo),
@@ -218,6 +227,41 @@ def _sev_cells(counter: Counter[str]) -> str:
 
 _COUNT = '<th class="n">findings</th>'
 _SEV_HEAD = "".join(f'<th class="n sev sev-{s}">{s}</th>' for s in SEVERITIES)
+
+
+_ORG_CARDS = (
+    ("repositories", "repositories"), ("failed", "failed"), ("unchanged", "unchanged"),
+    ("blobs_listed", "blobs listed"), ("blobs_unique", "unique blobs"),
+    ("blobs_scanned", "blobs scanned"), ("blobs_rescanned", "re-read for findings"),
+    ("blobs_known_clean", "known clean"), ("tasks", "tasks"), ("workers", "workers"),
+)  # fmt: skip
+
+
+def _org(org: Mapping[str, Any], records: Sequence[Record]) -> str:
+    """The org run: repositories, blobs seen and scanned, the dedupe saving, each repository's
+    status, blobs listed, findings and errors."""
+    listed, shared = int(org.get("blobs_listed") or 0), int(org.get("blobs_shared") or 0)
+    saving = f"{shared} ({100 * shared / listed:.0f}%)" if listed else "0"
+    cards = [(label, h(org.get(key, ""))) for key, label in _ORG_CARDS]
+    cards.insert(5, ("shared copies not scanned again", h(saving)))
+    card_html = "".join(
+        f'<div class="card" id="org-{h(label.replace(" ", "-"))}"><b>{value}</b>{h(label)}</div>'
+        for label, value in cards
+    )
+    found = Counter(repository(r) for r in records)
+    rows = "".join(
+        f'<tr data-status="{h(r.get("status", ""))}"><td class="mono" data-filter="{h(name)}">'
+        f'{h(name)}</td><td>{h(r.get("status", ""))}</td><td class="n">'
+        f'{h(r.get("blobs_listed", 0))}</td><td class="n">{found[name]}</td>'
+        f'<td class="mono">{"<br>".join(h(e) for e in r.get("errors") or ())}</td></tr>'
+        for name, r in (org.get("per_repository") or {}).items()
+    )
+    head = '<th>repository</th><th>status</th><th class="n">blobs listed</th>' + _COUNT
+    before = (
+        f'<p class="mut">Runner: {h(org.get("runner", ""))}; {h(org.get("batches", 0))} '
+        f'batch(es).</p><div class="cards">{card_html}</div>\n'
+    )
+    return _table("org", "Organisation run", head + "<th>errors</th>", rows, before=before)
 
 
 def _by_severity(records: Sequence[Record]) -> str:

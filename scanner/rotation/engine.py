@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from scanner.config import Config
 from scanner.errors import ExitCode
-from scanner.models import Finding
+from scanner.models import Finding, RotationStatus
 from scanner.rotation.aws import AwsSecretsManagerProvider
 from scanner.rotation.azure import AzureKeyVaultProvider
 from scanner.rotation.base import Provider, RotationError, RotationRequest, Target
@@ -94,6 +94,26 @@ class RotationSummary:
         if self.fail_on_error and self.failed and status != 2:
             return ROTATION_ERROR_EXIT
         return status
+
+    def by_fingerprint(self) -> dict[str, RotationStatus]:
+        """One status per secret (fingerprint) for the reports: the most telling of its
+        results (failed, rotated, planned, skipped, no-target), with every target it names."""
+        grouped: dict[str, list[ActionResult]] = {}
+        for r in self.results:
+            grouped.setdefault(r.fingerprint, []).append(r)
+        out: dict[str, RotationStatus] = {}
+        for fp, results in grouped.items():
+            top = min(results, key=lambda r: _RANK.get(r.status, len(_RANK)))
+            chosen = [r for r in results if r.status == top.status]
+            targets = dict.fromkeys(r.target for r in results if r.target)
+            detail = "; ".join(
+                dict.fromkeys(r.message or r.action for r in chosen if r.message or r.action)
+            )
+            out[fp] = RotationStatus(top.status, top.provider, ", ".join(targets), detail)
+        return out
+
+
+_RANK = {s: i for i, s in enumerate(("failed", "rotated", "planned", "skipped", "no-target"))}
 
 
 @dataclass

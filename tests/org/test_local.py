@@ -16,7 +16,16 @@ from scanner.org.manifest import load_manifest
 from scanner.org.runners import Call, LocalRunner
 from scanner.org.scan import Tuning, run_org
 from scanner.org.state import StateStore, scan_digest
-from testing.orgrepos import Org, add_commit, git_alone, make_org, org_cli, per_repo, report
+from testing.orgrepos import (
+    DieOnce,
+    Org,
+    add_commit,
+    git_alone,
+    make_org,
+    org_cli,
+    per_repo,
+    report,
+)
 
 
 def test_same_findings_as_scanning_each_repository_alone(
@@ -193,6 +202,14 @@ def test_progress_reports_each_phase(org: Org, rules: Path, tmp_path: Path) -> N
     assert seen[-1] == ("attribute", 2, 2) and ("scan", stats.batches, stats.batches) in seen
     result = org_cli(org.manifest(["base0"]), rules, tmp_path / "t.sqlite", "--progress")
     assert result.exit_code == 1 and "Traceback" not in result.output
+    err = result.stderr
+    for label in ("listing repositories", "scanning blobs", "attributing"):
+        assert label in err  # --progress draws the bar even when stderr is not a terminal
+    # the bar is gone before the summary line and the warnings
+    assert err.index("keyguard: org: 1 repositories") > err.rindex("attributing")
+    assert (
+        "attributing" not in org_cli(org.manifest(["base0"]), rules, tmp_path / "t.sqlite").stderr
+    )  # no bar by default when stderr is not a terminal
 
 
 def test_cluster_without_the_dask_extra_is_a_user_error(
@@ -202,3 +219,83 @@ def test_cluster_without_the_dask_extra_is_a_user_error(
     result = org_cli(org.manifest(), rules, tmp_path / "s.sqlite", "--cluster", "tcp://h:1")
     assert result.exit_code == 2
     assert "pip install 'keyguard[dask]'" in result.stderr and result.stderr.count("\n") == 1
+
+
+class _Recording:
+    """A local runner that keeps the pickled size of every call it is given."""
+
+    name = "local"
+
+    def __init__(self, inner: LocalRunner) -> None:
+        self.inner = inner
+        self.sizes: dict[str, list[int]] = {}
+
+    def run(self, calls: Sequence[Call]) -> Iterator[tuple[int, Any]]:
+        import pickle
+
+        for fn, args in calls:
+            self.sizes.setdefault(fn.__name__, []).append(len(pickle.dumps((fn, args))))
+        yield from self.inner.run(calls)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_tasks_carry_ids_and_paths_not_the_rules(org: Org, rules: Path, tmp_path: Path) -> None:
+    from scanner.org import tasks
+
+    specs = load_manifest(org.manifest())
+    # the built-in rules: the payload a worker plugin carries is large
+    settings = Settings(engine="aho-corasick", jobs=1)
+    ctx = ScanContext.build(settings)
+    digest = scan_digest(ctx.ruleset, ctx.limits, settings.decode_depth)
+    runner = _Recording(LocalRunner(ctx.matcher, ctx.limits, 1))
+    with StateStore(tmp_path / "s.sqlite", digest) as state:
+        run_org(specs, ctx, runner, state, tuning=Tuning(batch_bytes=1))
+    rules_bytes = len(tasks.payload(ctx.matcher, ctx.limits))
+    assert {"list_repo", "scan_batch"} <= set(runner.sizes)
+    biggest = max(max(sizes) for sizes in runner.sizes.values())
+    assert rules_bytes > 100_000 and biggest < 5_000, (rules_bytes, runner.sizes)
+
+
+class _Dying:
+    """A local pool whose first scan task kills the worker process running it."""
+
+    name = "local"
+
+    def __init__(self, inner: LocalRunner, flag: Path) -> None:
+        self.inner = inner
+        self.flag = flag
+
+    def run(self, calls: Sequence[Call]) -> Iterator[tuple[int, Any]]:
+        wrapped: list[Call] = [
+            (DieOnce(fn, self.flag), args) if fn.__name__ == "scan_batch" else (fn, args)
+            for fn, args in calls
+        ]
+        yield from self.inner.run(wrapped)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_local_worker_killed_mid_run_loses_nothing(org: Org, rules: Path, tmp_path: Path) -> None:
+    specs = load_manifest(org.manifest())
+    settings = Settings(rule_files=(rules,), only=("kgtest.*",), engine="aho-corasick", jobs=2)
+    ctx = ScanContext.build(settings)
+    digest = scan_digest(ctx.ruleset, ctx.limits, settings.decode_depth)
+    with StateStore(tmp_path / "calm.sqlite", digest) as state:
+        calm, _ = run_org(specs, ctx, LocalRunner(ctx.matcher, ctx.limits, 1), state)
+    pool = LocalRunner(ctx.matcher, ctx.limits, 2)
+    runner = _Dying(pool, tmp_path / "died")
+    try:
+        with StateStore(tmp_path / "state.sqlite", digest) as state:
+            result, stats = run_org(specs, ctx, runner, state, tuning=Tuning(batch_bytes=1))
+            recorded = state.blob_count()
+    finally:
+        runner.close()
+    assert (tmp_path / "died").exists() and pool.restarts == 1
+    assert stats.failed == 0 and not result.stats.problems
+    keys = [(f.origin.display, f.position, f.rule_id, f.fingerprint) for f in result.findings]
+    assert len(keys) == len(set(keys))
+    assert keys == [(f.origin.display, f.position, f.rule_id, f.fingerprint) for f in calm.findings]
+    assert recorded == stats.unique == stats.scanned

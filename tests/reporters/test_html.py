@@ -146,7 +146,24 @@ def org_report(**status: dict[int, object]) -> str:
         for i, value in by_index.items():
             records[i][key] = value
     stats = stats_record(ScanStats(files=40, bytes=1234, seconds=0.5, engine="any"))
-    return render(records, stats, ["/srv/mirrors/gone.git: cannot read <repository>"], "any")
+    problems = ["/srv/mirrors/gone.git: repository not scanned: cannot read <repository>"]
+    return render(records, stats, problems, "any", ORG_RUN)
+
+
+ORG_RUN = {
+    "repositories": 4, "failed": 1, "unchanged": 1, "blobs_listed": 120, "blobs_unique": 45,
+    "blobs_shared": 75, "blobs_known_clean": 10, "blobs_scanned": 35, "blobs_rescanned": 2,
+    "batches": 3, "tasks": 12, "workers": 2, "runner": "dask",
+    "per_repository": {
+        "github.invalid/acme/api": {"status": "scanned", "blobs_listed": 60, "errors": []},
+        "github.invalid/acme/web": {"status": "unchanged", "blobs_listed": 0, "errors": []},
+        "/srv/mirrors/fork.git": {"status": "scanned", "blobs_listed": 60, "errors": []},
+        "/srv/mirrors/gone.git": {
+            "status": "failed", "blobs_listed": 0, "errors": ["cannot read <repository>"]
+        },
+    },
+}  # fmt: skip
+"""An org run's statistics (``OrgStats.record()``), as the org command hands them over."""
 
 
 def test_golden_scan(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -197,6 +214,7 @@ def test_sections_of_an_org_report() -> None:
     ids = [a.get("id") for t, a in page.tags if t == "section"]
     assert ids == [
         "summary",
+        "org",
         "by-severity",
         "by-provider",
         "by-repository",
@@ -222,6 +240,13 @@ def test_sections_of_an_org_report() -> None:
     findings = _rows(sections["findings"])
     assert len(findings) == 4 and findings[0][2] == "github.invalid/acme/api"
     assert "&lt;repository&gt;" in sections["problems"]
+    run = sections["org"]
+    assert "<b>75 (62%)</b>shared copies not scanned again" in run
+    assert "Runner: dask; 3 batch(es)." in run
+    per = {r[0]: r[1:] for r in _rows(run)}
+    assert per["github.invalid/acme/api"] == ["scanned", "60", "2", ""]
+    assert per["github.invalid/acme/web"] == ["unchanged", "0", "1", ""]
+    assert per["/srv/mirrors/gone.git"] == ["failed", "0", "0", "cannot read <repository>"]
 
 
 def test_without_dates_or_statuses_those_sections_are_left_out(
@@ -298,6 +323,39 @@ def test_image_findings(tmp_path: Path) -> None:
     assert len(rows) == 2
     assert any("etc/app.env" in r[2] for r in rows)
     assert fake_token(7) not in result.stdout and fake_token(8) not in result.stdout
+
+
+def test_rotation_status_of_a_scan_reaches_the_report(tmp_path: Path) -> None:
+    import json
+    import sys
+
+    from testing.rotationcli import keyguard, rotation_project
+    from testing.servers import rotation_token
+
+    leak = rotation_token("html-report")
+    script = tmp_path / "ok.py"
+    script.write_text("import sys; sys.stdin.read()\n", encoding="utf-8")
+    files = {"a.env": f"TOKEN={leak}\n", "b.env": f"TOKEN={leak}\n", "c.txt": "clean\n"}
+    args = rotation_project(
+        tmp_path, files, provider="exec", command=[sys.executable, str(script)], backoff=0
+    )
+    plan = keyguard(args, "-f", "json")
+    assert plan.exit_code == 1, plan.output
+    (status,) = {json.dumps(f["rotation"]) for f in json.loads(plan.stdout)["findings"]}
+    assert json.loads(status)["status"] == "planned"
+    assert json.loads(status)["provider"] == "exec" and str(script) in json.loads(status)["target"]
+    done = keyguard(args, "-f", "html", "--rotate")
+    assert done.exit_code == 1, done.output
+    sections = _sections(done.stdout)
+    assert [r[:2] for r in _rows(sections["rotation"])] == [["rotated", "2"]]
+    assert {r[-1] for r in _rows(sections["findings"])} == {"rotated"}
+    again = keyguard(args, "-f", "html", "--rotate")  # the state remembers: skipped
+    assert [r[:2] for r in _rows(_sections(again.stdout)["rotation"])] == [["skipped", "2"]]
+    assert leak not in done.stdout and leak not in again.stdout
+    at = args.index("--config")
+    plain = keyguard([*args[:at], *args[at + 2 :]], "-f", "html")  # no rotation configured
+    assert plain.exit_code == 1 and "rotation" not in _sections(plain.stdout)
+    assert len(_rows(_sections(plain.stdout)["findings"])) == 2
 
 
 # --- helpers: a page's sections and table rows ---------------------------------------------

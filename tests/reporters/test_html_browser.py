@@ -1,7 +1,8 @@
 """The HTML report in a real headless Chromium (Debian's ``chromium``, driven by Playwright).
 
-Opens reports written by the CLI (a tree with hostile file names) and by the renderer (an
-organisation scan with rotation and verification results) from ``file://``: no console error,
+Opens reports written by the CLI (a tree with hostile file names; a real ``keyguard org`` run
+with rotation through a local ``exec`` hook) and by the renderer (an organisation scan with
+rotation and verification results) from ``file://``: no console error,
 no blocked resource, findings visible, the filter works, no raw secret anywhere in the DOM or
 the page text, and nothing from a file name ran.
 """
@@ -19,6 +20,7 @@ from test_html import org_report  # the sample behind the golden org report (sam
 
 from scanner.cli import main
 from testing.gitrepo import cli_args, fake_token, write_test_rules
+from testing.orgrepos import make_org, org_cli, rotation_hook
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -151,6 +153,35 @@ def test_org_report_in_chromium(browser: Any, tmp_path: Path) -> None:
         visible = page.locator("tr.finding:visible").inner_text()
         assert "deploy.sh" in visible
         assert "kgFAKE_EXAMPLE" not in page.content()
+        assert opened.errors() == []
+    finally:
+        page.close()
+
+
+def test_org_cli_report_with_rotation_in_chromium(browser: Any, tmp_path: Path) -> None:
+    org = make_org(tmp_path / "org", bases=1, forks=2)
+    rules = write_test_rules(tmp_path)
+    rotation, _ = rotation_hook(tmp_path)
+    report = tmp_path / "org.html"
+    result = org_cli(org.manifest(), rules, tmp_path / "s.sqlite", "-f", "html", "-o",
+                     str(report), "-j", "2", *rotation, "--rotate")  # fmt: skip
+    assert result.exit_code == 1, result.output
+    opened = Opened(browser, report)
+    page = opened.page
+    try:
+        assert opened.errors() == []
+        secrets = set().union(*org.secrets.values())
+        assert opened.visible_rows() == sum(len(s) for s in org.secrets.values())
+        assert "3" in page.inner_text("#org-repositories")
+        assert page.locator("#org tbody tr").count() == 3
+        rotation = page.inner_text("#rotation")
+        assert "rotated" in rotation and "failed" in rotation
+        assert page.locator("#timeline").is_visible()
+        page.locator("#org td[data-filter='base0-fork1']").click()
+        assert opened.visible_rows() == len(org.secrets["base0-fork1"])
+        text, dom = page.inner_text("body"), page.content()
+        for secret in secrets:
+            assert secret not in text and secret not in dom
         assert opened.errors() == []
     finally:
         page.close()
