@@ -15,6 +15,7 @@ import re
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 
 _B64 = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2}){12,}")
@@ -149,6 +150,8 @@ def _iter_escaped(text: str) -> Iterator[Decoded]:
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\"'/bfnrt\\])")
 _SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "/": "/"}
 _SIMPLE["\\"] = "\\"
+_ESCAPE_SPLIT = re.compile(f"({_ESCAPE.pattern})")
+_DECODED = {"\\" + kind: char for kind, char in _SIMPLE.items()}  # escape text -> character
 
 
 _HIDING_ESCAPE = re.compile(r"""\\["'ux]|\\[ntr](?=[A-Za-z0-9])""")
@@ -164,25 +167,21 @@ def unescape_backslashes(text: str) -> tuple[str, list[tuple[int, int]]]:
     """JSON/C-style unescaping with an offset map.
 
     Returns the unescaped text and anchors ``(decoded_offset, original_offset)``, one per
-    escape, from which ``map_offset`` finds where a decoded offset came from.
+    escape, from which ``map_offset`` finds where a decoded offset came from. Built from one
+    ``split`` and running sums rather than a Python step per escape (a notebook or minified
+    file holds thousands).
     """
-    pieces: list[str] = []
-    anchors: list[tuple[int, int]] = [(0, 0)]
-    last = 0
-    out_len = 0
-    for m in _ESCAPE.finditer(text):
-        literal = text[last : m.start()]
-        pieces.append(literal)
-        out_len += len(literal)
-        esc = m.group(0)
-        kind = esc[1]
-        char = chr(int(esc[2:], 16)) if kind in "ux" else _SIMPLE[kind]
-        pieces.append(char)
-        out_len += 1
-        anchors.append((out_len, m.end()))
-        last = m.end()
-    pieces.append(text[last:])
-    return "".join(pieces), anchors
+    parts = _ESCAPE_SPLIT.split(text)  # literal, escape, literal, ..., literal: one pass
+    if len(parts) == 1:
+        return text, [(0, 0)]
+    literals, escapes = parts[0::2], parts[1::2]
+    parts[1::2] = [_DECODED.get(esc) or chr(int(esc[2:], 16)) for esc in escapes]
+    out = "".join(parts)
+    original_ends = accumulate(
+        len(lit) + len(esc) for lit, esc in zip(literals[:-1], escapes, strict=True)
+    )
+    decoded_ends = accumulate(len(lit) + 1 for lit in literals[:-1])
+    return out, [(0, 0), *zip(decoded_ends, original_ends, strict=True)]
 
 
 def map_offset(anchors: list[tuple[int, int]], offset: int) -> int:

@@ -77,13 +77,42 @@ def test_entries_roundtrip_private_and_atomic(tmp_path: Path) -> None:
         assert not entry.name.endswith(".tmp")
 
 
+def test_damage_in_any_part_is_detected(tmp_path: Path) -> None:
+    """Parts are read and checked one by one: a changed byte in a later part, or parts whose
+    sizes moved while the total stayed, are caught."""
+    cache = Cache(tmp_path)
+    key = cache_key("parts")
+    cache.store_parts("hyperscan", key, [b"first-part", b"second-part"])
+    path = _entry(tmp_path, "hyperscan", key)
+    good = path.read_bytes()
+    path.write_bytes(good.replace(b"second-part", b"second-parT"))
+    assert cache.load_bytes("hyperscan", key, 2) is None
+    header, _, payload = good.partition(b"\n")
+    doc = json.loads(header)
+    doc["parts"] = [9, 12]
+    path.write_bytes(json.dumps(doc).encode() + b"\n" + payload)
+    assert cache.load_bytes("hyperscan", key, 2) is None
+    path.write_bytes(good)
+    assert cache.load_bytes("hyperscan", key, 2) == (b"first-part", b"second-part")
+
+
 def _entry(cache_dir: Path, kind: str, key: str) -> Path:
     return cache_dir / f"{kind}-{key}.kgc"
 
 
 @pytest.mark.parametrize(
     "damage",
-    ["flip-payload", "truncate", "other-version", "other-tool", "other-key", "not-json", "empty"],
+    [
+        "flip-payload",
+        "truncate",
+        "append",
+        "other-version",
+        "other-tool",
+        "other-key",
+        "not-json",
+        "empty",
+        "bad-sizes",
+    ],
 )
 def test_bad_entries_are_ignored(tmp_path: Path, damage: str) -> None:
     cache = Cache(tmp_path)
@@ -96,6 +125,10 @@ def test_bad_entries_are_ignored(tmp_path: Path, damage: str) -> None:
         payload = payload.replace(b"kgtest", b"kgtesT")
     elif damage == "truncate":
         payload = payload[:-2]
+    elif damage == "append":
+        payload += b"x"
+    elif damage == "bad-sizes":
+        doc["parts"] = [-1, len(payload) + 1]
     elif damage == "other-version":
         doc["version"] = 999
     elif damage == "other-tool":

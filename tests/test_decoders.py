@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import random
+import re
 
 from scanner.decoders import (
     encoded_triggers,
@@ -46,3 +48,32 @@ def test_has_escapes_only_for_escapes_that_can_hide_a_token() -> None:
     assert has_escapes("\\nghp_abc")
     assert not has_escapes('print("line\\n")')
     assert not has_escapes("no backslash")
+
+
+def _unescape_reference(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """One escape at a time (the straightforward form the fast version must equal)."""
+    simple = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "/": "/"}
+    simple.update({'"': '"', "'": "'", "\\": "\\"})
+    pattern = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\"'/bfnrt\\])")
+    pieces: list[str] = []
+    anchors = [(0, 0)]
+    last = out_len = 0
+    for m in pattern.finditer(text):
+        pieces.append(text[last : m.start()])
+        out_len += m.start() - last
+        esc = m.group(0)
+        pieces.append(chr(int(esc[2:], 16)) if esc[1] in "ux" else simple[esc[1]])
+        out_len += 1
+        anchors.append((out_len, m.end()))
+        last = m.end()
+    pieces.append(text[last:])
+    return "".join(pieces), anchors
+
+
+def test_unescape_equals_the_one_escape_at_a_time_reference() -> None:
+    rng = random.Random(12)
+    alphabet = ["\\", "n", "t", "u", "x", '"', "'", "/", "0", "4", "1", "a", "F", "é", " ", "\n"]
+    texts = ["", "plain", "\\", "\\\\n", "\\u00", "\\u0041\\x4A\\\\\\n", "ends with \\"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(60))) for _ in range(3000)]
+    for text in texts:
+        assert unescape_backslashes(text) == _unescape_reference(text), repr(text)

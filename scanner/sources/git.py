@@ -196,6 +196,14 @@ def run_git(
     return proc
 
 
+_REPO_QUESTIONS = (
+    "rev-parse",
+    "--absolute-git-dir",
+    "--is-bare-repository",
+    "--is-shallow-repository",
+)
+
+
 def open_repo(path: str) -> Repo:
     """Find the repository holding ``path``; ``SourceError`` when there is none."""
     target = Path(path)
@@ -203,11 +211,10 @@ def open_repo(path: str) -> Repo:
         raise SourceError(f"{path}: no such file or directory")
     if not target.is_dir():
         target = target.parent
-    proc = run_git(
-        target,
-        ["rev-parse", "--absolute-git-dir", "--is-bare-repository", "--is-shallow-repository"],
-        check=False,
-    )
+    fast = _open_work_tree(path, target)
+    if fast is not None:
+        return fast
+    proc = run_git(target, _REPO_QUESTIONS, check=False)
     if proc.returncode != 0:
         raise SourceError(
             f"{path}: not a git repository (run inside a repository or pass its path; "
@@ -230,6 +237,21 @@ def open_repo(path: str) -> Repo:
         shallow=shallow.strip() == "true",
         head=head_sha or None,
     )
+
+
+def _open_work_tree(path: str, target: Path) -> Repo | None:
+    """Inside a work tree (the common case): one ``git rev-parse`` instead of three. None for
+    anything else (bare, inside ``.git``, not a repository): ``open_repo`` asks step by step."""
+    args = [*_REPO_QUESTIONS, "--show-toplevel", "--verify", "-q", "HEAD^{commit}"]
+    proc = run_git(target, args, check=False)
+    lines = _text(proc.stdout).splitlines()
+    # exit 0: five answers; exit 1: HEAD is not a commit yet (unborn), the first four
+    ok = (proc.returncode, len(lines)) in ((0, 5), (1, 4))
+    if not ok or lines[1].strip() != "false" or not lines[3].strip():
+        return None
+    head = lines[4].strip() if len(lines) == 5 else ""
+    git_dir, shallow, top = lines[0], lines[2].strip(), lines[3].strip()
+    return Repo(path, Path(top), Path(git_dir), False, shallow == "true", head or None)
 
 
 def repository_uri(repo: Repo) -> str:
