@@ -32,27 +32,11 @@ from scanner.valueshape import (
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _QUOTES = "\"'`"
-_BARE_STOP = re.compile(r"[;,)\]}<>|]|&(?=[A-Za-z_][\w.-]*=)|&(?:amp|quot);")
-_OPERATORS = (
-    ",",
-    "=",
-    ":",
-    ":=",
-    "=>",
-    "==",
-    "!=",
-    "===",
-    "!==",
-    "?=",
-    "||=",
-    "??=",
-    "->",
-    ">",
-    "(",
-)
+_BARE_STOP = re.compile(r"[;,)\]}<>|]|&(?=[A-Za-z_][\w.-]*=)|&(?:amp|quot);|&$")
+_OPERATORS = frozenset(", = : := => == != === !== ?= ||= ??= -> > ( || ??".split())  # noqa: SIM905
 # a type annotation between the name and ``=``: ``apiKey: string =``, ``token: str =``,
 # ``password: String =`` (TypeScript, Python, Kotlin, Swift)
-_TYPED = re.compile(r":\s*[A-Za-z_][\w.\[\]<>|?]*\s*=")
+_TYPED = re.compile(r":\s*&?[A-Za-z_][\w.\[\]<>|?]*\s*=")
 
 
 def name_span(text: str, pos: int, limit: int = 64) -> tuple[int, int]:
@@ -199,7 +183,8 @@ def _in_string(line_before: str, after_name: str = "") -> bool:
 # calls that take a name and its value: define('DB_PASSWORD', ...), headers.set("X-Api-Key", ...),
 # props.put("mail.smtp.password", ...), DefaultRequestHeaders.Add("X-Api-Key", ...)
 _DEFINE = re.compile(
-    r"\b(?:define|const|set|setenv|putenv|config|setting|option|put|add|append|setproperty"
+    r"\b(?:define|const|set|setenv|putenv|getenv|get|fetch|config|setting|option|put|add|append"
+    r"|setproperty"
     r"|setheader|addheader|set_header|add_header|header|setitem|setdefault)\s*\(\s*['\"]$",
     re.I,
 )
@@ -225,6 +210,7 @@ _SETTERS = frozenset(
 _LOOKUP_NAMES = frozenset(["key", "k", "name", "field", "attr", "prop", "param", "option"])
 # a camelCase or snake_case identifier: ``oauth2Credential``, ``s3Configurations``
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+_URL_USERINFO = re.compile(r"://[^/\s@:\"'`]*$")
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|N\{[^}]*\}|.)")
 _NETRC = re.compile(r"^[ \t]*(?:(?:machine|login|account)[ \t]+\S+[ \t]+|default[ \t]+)*$")
 _NETRC_MACHINE = re.compile(r"(?:^|\n)[ \t]*(?:machine[ \t]+\S+|default)\b")
@@ -328,8 +314,8 @@ def value_score(
             score += 0.05
         if n >= 24:
             score += 0.05
-        if words >= 0.5:
-            score -= 0.1
+        if words >= 0.5 and not (n >= 32 and h >= 4.5):
+            score -= 0.1  # (long high-entropy base64 spells letter runs by chance)
         if is_weak_value(value):
             score -= 0.15
     weak = weak_words(value)
@@ -382,6 +368,10 @@ def assess(
     code = fc.kind == "code" and not in_string
     if a.op == ":" and line_before.count("`") % 2 == 1 and text[span[1] : span[1] + 2] == ':"':
         return None  # a Go struct tag: `json:"token" protobuf_key:"bytes,1,opt,name=key"`
+    if _URL_USERINFO.search(line_before):
+        return None  # https://deploy-token-1:<token>@host: the URL rules judge the userinfo
+    if a.op == ":" and line_before.endswith(":") and in_string:
+        return None  # an ARN or URN segment: "arn:aws:secretsmanager:...:secret:MySecret-a1b2"
     if a.form == "flag" and a.value.startswith(("-", "@")):
         return None  # ``--disabled-password --no-create-home``, ``--key @file``: not a value
     if is_doc_field(line_before):

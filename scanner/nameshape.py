@@ -14,6 +14,7 @@ from scanner.namewords import (
     NEGATIVE_AFTER,
     NOT_KEY,
     NOT_PASS,
+    PASS_NOT_PASSWORD,
     PASSWORD_WORDS,
 )
 
@@ -292,6 +293,8 @@ def name_info(name: str) -> NameInfo:
             return NameInfo(kind, tokens, head, "hash")
         if t in NEGATIVE_AFTER:
             return NameInfo(kind, tokens, head, "qualifier:" + t)
+    if tokens[head] == "pass" and after and after[0] in PASS_NOT_PASSWORD:
+        return NameInfo(kind, tokens, head, "qualifier:" + after[0])  # pass_arg, pass_through
     if before:
         last = before[-1]
         if last in _NEGATIVE_BEFORE and kind is not Kind.PASSWORD:

@@ -361,3 +361,42 @@ ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "uid", "oid", "gid", "pk"})
 HASH_WORDS = frozenset(
     {"hash", "hashed", "hashes", "digest", "checksum", "sha", "sha1", "sha256", "sha512", "md5"}
 )
+
+
+PASS_NOT_PASSWORD = frozenset(
+    [
+        "arg",
+        "args",
+        "kwargs",
+        "through",
+        "thru",
+        "count",
+        "counter",
+        "rate",
+        "fail",
+        "failed",
+        "filter",
+        "mode",
+        "type",
+        "fn",
+        "func",
+        "callback",
+        "by",
+        "list",
+        "index",
+        "idx",
+        "num",
+        "number",
+        "flag",
+        "context",
+        "ctx",
+        "result",
+        "results",
+        "state",
+        "status",
+        "stage",
+        "step",
+    ]
+)
+"""Words after ``pass`` that make it the verb or a pass of a process (``pass_arg``,
+``pass_through``, ``pass_count``), not a password."""

@@ -94,6 +94,32 @@ _B64_WORD = re.compile(r"^[A-Za-z0-9+/]{8,}={0,2}$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z_ -]{2,40}")
 
 
+# an e-mail address, a query string, a container port mapping, a JWS (the jwt rules decide)
+_EMAIL = re.compile(r"^[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_QUERY = re.compile(r"^[\w.-]+=[^&=\s]*(?:&[\w.-]+=[^&=\s]*)+$")
+_PORTS = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3}){3}:)?\d{2,5}:\d{2,5}(?:/(?:tcp|udp))?$")
+_JWS = re.compile(r"^eyJ[\w-]*\.[\w-]*\.[\w-]*$")
+
+
+def is_encoded_stand_in(value: str) -> bool:
+    """Base64 of a run or a counting sequence (``MDEyMzQ1Njc4OWFiY2RlZg==`` is
+    ``0123456789abcdef``) or of a small JSON object without credentials (a pagination
+    cursor): a test value that only looks random."""
+    if len(value) % 4 or not _B64_WORD.match(value):
+        return False
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    d = decoded.strip()
+    if d.startswith("{") and d.endswith("}") and len(d) < 100:
+        return not re.search(r"(?i)key|secret|token|pass|cred", d)  # {"foo": "bar"}: a cursor
+    if len(d) < 8:
+        return False
+    steps = sum(1 for a, b in zip(d, d[1:], strict=False) if ord(b) - ord(a) in (0, 1))
+    return steps >= 0.7 * (len(d) - 1)
+
+
 def is_encoded_word(value: str) -> bool:
     """Base64 of a plain word or name (``cHJpdmF0ZUtleQo=`` is ``privateKey``): a test
     value that only looks random."""
@@ -130,8 +156,16 @@ def form_reason(value: str, quoted: bool, password: bool = False) -> str:
         return "identifier"
     if not password and _DASHED_WORDS.match(value):
         return "identifier"
-    if is_encoded_word(value):
+    if is_encoded_word(value) or is_encoded_stand_in(value):
         return "encoded-word"
+    if _EMAIL.match(value):
+        return "email"
+    if _QUERY.match(value):
+        return "query"  # grant_type=password&username=x&password=y: the value is a whole query
+    if _PORTS.match(value):
+        return "ports"  # docker run -p 3306:3306
+    if _JWS.match(value):
+        return "jwt"
     if quoted:
         return ""
     if _HEX_INT.match(value):

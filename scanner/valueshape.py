@@ -258,11 +258,15 @@ def camel_words(value: str) -> int:
     words = [p for p in parts if len(p) >= 3 and p[0].isupper() and p[1:].islower()]
     if len(words) < 2:
         return 0
+    fragments = 0
     for p in parts:
         if p in words or (p.islower() and len(p) >= 2 and p is parts[0]):
             continue
         if len(p) > 4:
             return 0  # a long acronym or digit run: not a name
+        fragments += 1
+    if fragments > len(words):
+        return 0  # jF7HW0PnylGtmZdonOicGfTIFw: more stray letters and digits than words
     # a leading lower-case word counts (``encryptionKeySha256``) unless other lower-case runs
     # stand alone after digits or capitals, as in random strings (``hruJbvG8ajxEgMpyQoqd``)
     stray = any(p.islower() for p in parts[1:])
@@ -284,6 +288,8 @@ def is_identifier_like(value: str) -> bool:
         return True
     # Pascal/camel words separated by - or _ (header names, class names): X-Api-Key-Header
     parts = re.split(r"[-_.]", value)
+    if len(parts) >= 4 and parts[0] in ("x", "X") and all(_NAME_PART.match(p) for p in parts[1:]):
+        return True  # x-amz-copy-source-server-side-encryption-customer-key-MD5: a header
     return len(parts) >= 2 and all(_NAME_PART.match(p) for p in parts)
 
 
@@ -402,6 +408,8 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
         return "template"
     if "%" in value and _is_encoded_stand_in(unquote(value).rstrip(":;,.")):
         return "template"  # token=%5BFiltered%5D: a redaction marker, URL-encoded
+    if "%2F" in value.upper() and is_path_or_url(unquote(value)):
+        return "path"  # X-Amz-Credential=access_key%2F20170322%2Fus-west-2%2Fsts%2F
     if is_hash(value):
         return "hash"
     if is_nullish(value):

@@ -272,6 +272,8 @@ DOCUMENTATION_VALUES = frozenset(
         "kkk9d7dh3k39sjv7",
         "0685bd9184jfhq22",
         "ad180jjd733klru7",
+        "550e8400-e29b-41d4-a716-446655440000",  # the UUID of textbook and API examples
+        "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",  # RFC 6455's WebSocket accept GUID
         "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     ]
 )

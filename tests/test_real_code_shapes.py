@@ -106,6 +106,26 @@ NOISE = [
     ("lib/a.php", "'fake\\\\db2keywords' => '/Platforms/Keywords/DB2KeyGuardWords.php',\n"),
     ("lib/s3.js", 'parseUrl(u); [{ [aw]: "UseS3KeyGuardFakeEndpoint" }]\n'),
     ("lib/gr.py", "from fake.gumroad.views import FakeKeyGuardOAuth2Adapter\n"),
+    # measured on 48 PyPI sdists and 21 npm tarballs: an ARN segment, a header name, the
+    # textbook UUID, the verb "pass", a protocol GUID, base64 of a counting sequence, a URL's
+    # userinfo (the URL rules judge it), an encoded path, an e-mail,
+    # a port mapping, an unsigned JWS
+    ("apis/sm.examples.json", '"ARN": "&region-arn;:us-west-2:&Acct;:secret:KgFake1-a1b2c3",\n'),
+    ("lib/s3.js", "  SSECustomerKey: 'x-amz-server-side-encryption-customer-key-MD5',\n"),
+    ("schemas/us-east-1.json", ' "AWS::KeyGuard::ApiKey": "b899a0d240b53d9d",\n'),
+    ("apis/sc.examples.json", '"clientToken": "550e8400-e29b-41d4-a716-446655440000"\n'),
+    ("src/compiler.py", 'if pass_arg == "environment":\n'),
+    ("lib/ws.py", 'WS_KEY: Final[bytes] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"\n'),
+    ("lib/cpk.py", 'CPK_KEY_VALUE = "MDEyMzQ1NjcwMTIzNDU2NzAxMjM0NTY3MDEyMzQ1Njc="\n'),
+    ("lib/req.py", "x = parse('git+https://kg+deploy-token-1:KeyGuardFake9x@git.invalid/a/b')\n"),
+    ("lib/sts.py", "'X-Amz-Credential=access_key%2F20170322%2Fus-west-2%2Fsts%2F'\n"),
+    ("lib/url.py", '# user: "me", password: "keyguard@fake.invalid"\n'),
+    ("docs/db.sh", "docker run -e MYSQL_DATABASE=kg -d -p 3306:3306 mysql:8.0\n"),
+    ("lib/jwt.py", 'token = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.e30."\n'),
+    ("src/Cfg.h", '#define TOKEN_HEADER "X-KeyGuard-Token"\n'),
+    ("db/init.sql", "CREATE USER app IDENTIFIED BY '${DB_PASSWORD}';\n"),
+    ("app/Dockerfile", "ENV GPG_KEY 7169605F62C751356D054A26A821E680E5FA6305\n"),
+    ("app/Dockerfile", "ENV DB_PASSWORD_FILE /run/secrets/db_password\n"),
 ]
 
 
@@ -153,6 +173,47 @@ KEPT = [
         '{"key": "q8Vw2Lk9Tz4Rb7Nn3HcXp6Md1Sf5Gj0Ye+Ua/Wo2Ki8Pl=="}\n',
         "q8Vw2Lk9Tz4Rb7Nn3HcXp6Md1Sf5Gj0Ye+Ua/Wo2Ki8Pl==",
     ),
+    # planted into real files: defaults of environment lookups, typed Rust constants,
+    # macros and Gradle settings without '=', SQL user statements, SecureStrings
+    ("src/cfg.py", 'PASSWORD = os.getenv("DB_PASSWORD", "Orbit@4132Kg")\n', "Orbit@4132Kg"),
+    (
+        "src/cfg.py",
+        'API_TOKEN = os.environ.get("API_TOKEN", "esqD0jctZMZA3KgiqG7BxHCQ8IwRah")\n',
+        "esqD0jctZMZA3KgiqG7BxHCQ8IwRah",
+    ),
+    (
+        "lib/app.js",
+        "const secret = process.env.APP_SECRET || 'xYUXwRXegEKg4rKM9zuDiIZLR4Cs';\n",
+        "xYUXwRXegEKg4rKM9zuDiIZLR4Cs",
+    ),
+    (
+        "src/main.rs",
+        'const API_KEY: &str = "GVHkiW39x0Kg7Yi8wTmJD03Z9OYQJl";\n',
+        "GVHkiW39x0Kg7Yi8wTmJD03Z9OYQJl",
+    ),
+    (
+        "src/cfg.h",
+        '#define API_KEY "4UnWAtWUOnKgjJRMDXEkcwJ0nZv5hU"\n',
+        "4UnWAtWUOnKgjJRMDXEkcwJ0nZv5hU",
+    ),
+    ("app/build.gradle", "        storePassword 'Velvet@3959Kg'\n", "Velvet@3959Kg"),
+    ("db/init.sql", "CREATE USER app IDENTIFIED BY 'Quartz@6101Kg';\n", "Quartz@6101Kg"),
+    ("db/init.sql", "ALTER USER app WITH PASSWORD 'Kayak&497Kg';\n", "Kayak&497Kg"),
+    (
+        "ops/run.ps1",
+        '$pw = ConvertTo-SecureString "Orbit#7490Kg" -AsPlainText -Force\n',
+        "Orbit#7490Kg",
+    ),
+    (
+        "lua/cfg.lua",
+        'local secret = "jF7HW0PnylKgGtmZdonOicGfTIFw"\n',
+        "jF7HW0PnylKgGtmZdonOicGfTIFw",
+    ),
+    ("src/Mail.cs", 'var c = new NetworkCredential("svc", "Tulip#2357Kg");\n', "Tulip#2357Kg"),
+    ("app/Dockerfile", "ENV DB_PASSWORD Falcon&5844Kg\n", "Falcon&5844Kg"),
+    ("conf.fish", "set -x DB_PASSWORD Falcon&5844Kg\n", "Falcon&5844Kg"),
+    ("src/db.php", "$db = mysqli_connect('localhost', 'app', 'Ember&6104Kg');\n", "Ember&6104Kg"),
+    ("ops/map.bat", "net use Z: \\\\files\\share /user:CORP\\svc Maple@734Kg\r\n", "Maple@734Kg"),
 ]
 
 
@@ -206,7 +267,39 @@ def test_reject_reasons_for_real_code_shapes(
 
 @pytest.mark.parametrize(
     "name",
-    ["auth_protocol", "OPENSSH_AUTH_MAGIC", "TOKEN_RESOURCE", "protobuf_key", "password_match"],
+    [
+        "auth_protocol",
+        "OPENSSH_AUTH_MAGIC",
+        "TOKEN_RESOURCE",
+        "protobuf_key",
+        "password_match",
+        "pass_arg",
+        "pass_through",
+    ],
 )
 def test_names_about_something_else(name: str) -> None:
     assert name_info(name).reason
+
+
+@pytest.mark.parametrize("name", ["pass_phrase", "DB_PASS_PROD", "admin_pass", "smtpPass"])
+def test_pass_names_that_stay_passwords(name: str) -> None:
+    info = name_info(name)
+    assert info.kind is Kind.PASSWORD and not info.reason
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("MDEyMzQ1Njc4OWFiY2RlZg==", "encoded-word"),  # "0123456789abcdef"
+        ("eyJmb28iOiAiYmFyIn0=", "encoded-word"),  # {"foo": "bar"}: a cursor
+        ("keyguard@fake.invalid", "email"),
+        ("grant_type=password&username=kg&password=x9", "query"),
+        ("3306:3306", "ports"),
+        ("eyJhbGciOiJub25lIn0.e30.", "jwt"),
+        ("access_key%2F20170322%2Fus-west-2%2Fsts%2F", "path"),
+        ("jF7HW0PnylKgGtmZdonOicGfTIFw", ""),  # random, though it spells a few words
+        ("d8ZJUhe2xp+U3TnFoLuTW2k+L74Brz8HyxxRBPApO0w=", ""),
+    ],
+)
+def test_value_forms_measured_on_real_code(value: str, reason: str) -> None:
+    assert reject_reason(value, Kind.SECRET, True, True) == reason
