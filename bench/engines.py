@@ -42,6 +42,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # results.py, also when loaded by path
+from results import append_section  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SKIP_DISTS = ("pip", "setuptools", "_distutils_hack", "pkg_resources", "__pycache__")
 
@@ -400,24 +403,8 @@ def main() -> int:
     text = f"{header}\n\n{table(sizes, results, args)}\n"
     print(text)
     if not args.no_results:
-        _append(args.results, "engines", text)
+        append_section(args.results, "engines", text)
     return 0
-
-
-def _append(path: Path, section: str, text: str) -> None:
-    """Add ``text`` at the end of the ``## section`` part of RESULTS.md (made when missing)."""
-    body = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    heading = f"\n## {section}\n"
-    at = body.find(heading)
-    if at < 0:
-        body = body.rstrip("\n") + f"\n\n## {section}\n\n{text}"
-    else:
-        nxt = body.find("\n## ", at + len(heading))
-        if nxt < 0:
-            body = body.rstrip("\n") + "\n\n" + text
-        else:
-            body = body[:nxt].rstrip("\n") + "\n\n" + text + "\n" + body[nxt:]
-    path.write_text(body, encoding="utf-8")
 
 
 if __name__ == "__main__":

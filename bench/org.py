@@ -48,6 +48,9 @@ sys.path.insert(0, str(ROOT))
 
 from testing.tokens import B62, github_token  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # results.py, also when loaded by path
+from results import append_section  # noqa: E402
+
 MAKE_CORPUS = Path("/work/shared/bench/make_corpus.py")
 ENV = {
     "GIT_AUTHOR_NAME": "Bench Fork",
@@ -337,22 +340,6 @@ def projection(per_blob: float, local: dict[str, Any], noop_s: float) -> str:
     return "\n".join(lines)
 
 
-def _append(path: Path, section: str, text: str) -> None:
-    """Add ``text`` at the end of the ``## section`` part of RESULTS.md (made when missing)."""
-    body = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    heading = f"\n## {section}\n"
-    at = body.find(heading)
-    if at < 0:
-        body = body.rstrip("\n") + f"\n\n## {section}\n\n{text}"
-    else:
-        nxt = body.find("\n## ", at + len(heading))
-        if nxt < 0:
-            body = body.rstrip("\n") + "\n\n" + text
-        else:
-            body = body[:nxt].rstrip("\n") + "\n\n" + text + "\n" + body[nxt:]
-    path.write_text(body, encoding="utf-8")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=Path("/tmp/corpus/DEST"))
@@ -413,7 +400,7 @@ def _bench(args: Any, upstream: Path, work: Path) -> int:
     text = f"{header}\n\n{report([local, dask], noop_s, args, info)}\n"
     print(text)
     if not args.no_results:
-        _append(args.results, "org", text)
+        append_section(args.results, "org", text)
     return 0
 
 
