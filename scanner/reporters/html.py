@@ -19,8 +19,6 @@ the scan's warnings.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,74 +28,12 @@ from typing import Any, TextIO
 from scanner.escape import terminal_safe
 from scanner.models import Finding, ScanStats, Severity
 from scanner.reporters.base import ReportContext, finding_record, stats_record
+from scanner.reporters.htmlassets import CSP, CSS, JS
 
 Record = Mapping[str, Any]
 
 SEVERITIES = tuple(s.label for s in sorted(Severity, reverse=True))
 _MONTH = re.compile(r"^(\d{4})-(\d{2})")
-
-_CSS = """
-:root{color-scheme:light dark;--fg:#1d2330;--bg:#fff;--mut:#5d6677;--line:#d8dde6;--card:#f5f7fa}
-@media (prefers-color-scheme:dark){:root{--fg:#e4e8ef;--bg:#14171c;--mut:#9aa3b2;
---line:#2c323c;--card:#1c2027}}
-body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;padding:1.5rem;max-width:78rem;
-color:var(--fg);background:var(--bg)}
-h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:2rem 0 .5rem}
-.mut{color:var(--mut)}code,.mono{font-family:ui-monospace,monospace;font-size:.92em;
-overflow-wrap:anywhere}
-.cards{display:flex;flex-wrap:wrap;gap:.6rem;margin:1rem 0}
-.card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.5rem .8rem;
-min-width:7rem}.card b{display:block;font-size:1.35rem}
-table{border-collapse:collapse;min-width:24rem}#findings table{width:100%}
-th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
-th{font-weight:600}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}meter{width:10rem}
-.sev{font-weight:600;text-transform:uppercase;font-size:.8em}
-.sev-critical{color:#c0162b}.sev-high{color:#d9480f}.sev-medium{color:#b08800}
-.sev-low{color:#1c7ed6}.sev-info{color:var(--mut)}
-[data-filter]{cursor:pointer}[data-filter]:hover{text-decoration:underline}
-.tools{display:flex;gap:.5rem;align-items:center;margin:.5rem 0}
-input,select{font:inherit;padding:.2rem .4rem}.nowrap{white-space:nowrap}
-"""
-
-_JS = """
-(function () {
-  var q = document.getElementById("q"), sev = document.getElementById("sev");
-  var shown = document.getElementById("shown");
-  if (!q || !sev || !shown) { return; }
-  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.finding"));
-  function apply() {
-    var text = q.value.toLowerCase(), level = sev.value, count = 0;
-    rows.forEach(function (row) {
-      var ok = (!level || row.getAttribute("data-sev") === level) &&
-        (!text || row.textContent.toLowerCase().indexOf(text) >= 0);
-      row.hidden = !ok;
-      if (ok) { count += 1; }
-    });
-    shown.textContent = String(count);
-  }
-  q.addEventListener("input", apply);
-  sev.addEventListener("change", apply);
-  document.querySelectorAll("[data-filter]").forEach(function (el) {
-    el.addEventListener("click", function () {
-      q.value = el.getAttribute("data-filter") || "";
-      apply();
-      q.scrollIntoView();
-    });
-  });
-  apply();
-})();
-"""
-
-
-def _csp_hash(text: str) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
-
-
-_CSP = (
-    f"default-src 'none'; style-src '{_csp_hash(_CSS)}'; script-src '{_csp_hash(_JS)}'; "
-    "img-src 'none'; form-action 'none'; base-uri 'none'"
-)
 
 
 def h(value: object) -> str:
@@ -168,7 +104,7 @@ def render(
         _statuses(records, "verification", "Verification status"),
         _findings(records, has_repo),
         _problems(problems),
-        f"<script>{_JS}</script>\n</body>\n</html>\n",
+        f"<script>{JS}</script>\n</body>\n</html>\n",
     ]
     return "".join(p for p in parts if p)
 
@@ -176,10 +112,10 @@ def render(
 def _head() -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n'
-        f"<title>keyguard report</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>keyguard report</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
     )
 
 
