@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import bisect
 import re
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+
+from scanner.backslash import has_escapes as has_escapes
+from scanner.backslash import map_offset as map_offset
+from scanner.backslash import unescape_backslashes as unescape_backslashes
 
 _B64 = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2}){12,}")
+_HEX_TRIGGER = re.compile(r"[0-9a-f]{8,}")  # ``encoded_triggers``' hex forms (bytes.hex())
 _PCT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _URL_CHARS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=:@!$&*,;%-?"
@@ -80,12 +83,17 @@ def _b64(segment: bytes) -> bytes | None:
         return None
 
 
-def find_encoded(text: str, *, base64_hex: bool) -> Iterator[Decoded]:
-    """Encoded segments of ``text`` that decode to printable text, at most ``MAX_SEGMENTS``."""
+def find_encoded(
+    text: str, *, base64_hex: bool, near: Sequence[str] | None = None
+) -> Iterator[Decoded]:
+    """Encoded segments of ``text`` that decode to printable text, at most ``MAX_SEGMENTS``.
+
+    ``near``: the encoded-keyword triggers seen in ``text``; a base64 or hex segment is then
+    decoded only if it holds one (None: every segment is tried)."""
     count = 0
     sources = [_iter_escaped(text)]
     if base64_hex:
-        sources.insert(0, _iter_base64_hex(text))
+        sources.insert(0, _iter_base64_hex(text, near))
     for source in sources:
         for found in source:
             yield found
@@ -94,22 +102,59 @@ def find_encoded(text: str, *, base64_hex: bool) -> Iterator[Decoded]:
                 return
 
 
-def _iter_base64_hex(text: str) -> Iterator[Decoded]:
-    for m in _B64.finditer(text):
-        seg = m.group(0)
+def _iter_base64_hex(text: str, near: Sequence[str] | None) -> Iterator[Decoded]:
+    if near is None:
+        b64_spans: Iterable[tuple[int, int]] = (m.span() for m in _B64.finditer(text))
+        hex_spans: Iterable[tuple[int, int]] = (m.span() for m in _HEX.finditer(text))
+    else:  # only the runs that hold a trigger: found from the triggers, not from every run
+        b64_spans = _runs_holding(text, near, _B64_RUN, 20)
+        hex_forms = [f for t in near if _HEX_TRIGGER.fullmatch(t) for f in (t, t.upper())]
+        hex_spans = _runs_holding(text, hex_forms, _HEX_RUN, 24, even=True)
+    for start, end in b64_spans:
+        seg = text[start:end]
         if len(seg) > MAX_SEGMENT or seg.isalpha() or seg.isdigit():
             continue
         data = _b64(seg.encode("ascii"))
         decoded = _printable(data) if data is not None else None
         if decoded is not None:
-            yield Decoded(m.start(), m.end(), "base64", decoded)
-    for m in _HEX.finditer(text):
-        seg = m.group(0)
+            yield Decoded(start, end, "base64", decoded)
+    for start, end in hex_spans:
+        seg = text[start:end]
         if len(seg) > MAX_SEGMENT:
             continue
         decoded = _printable(binascii.unhexlify(seg))
         if decoded is not None:
-            yield Decoded(m.start(), m.end(), "hex", decoded)
+            yield Decoded(start, end, "hex", decoded)
+
+
+_B64_RUN = re.compile(r"[A-Za-z0-9+/_-]*")
+_HEX_RUN = re.compile(r"[0-9a-fA-F]*")
+
+
+def _runs_holding(
+    text: str, literals: Sequence[str], run: re.Pattern[str], shortest: int, even: bool = False
+) -> list[tuple[int, int]]:
+    """The spans ``_B64``/``_HEX`` would find in ``text`` that hold one of ``literals``, in
+    order: each literal's occurrences widened to the maximal run of ``run``'s characters
+    (``=`` padding included for base64; an even number of hex digits from the run's start).
+    A run longer than ``MAX_SEGMENT`` comes back too long, to be skipped as before."""
+    spans: set[tuple[int, int]] = set()
+    for literal in literals:
+        pos = text.find(literal)
+        while pos != -1:
+            back = run.match(text[max(0, pos - MAX_SEGMENT - 1) : pos][::-1])
+            lo = pos - (back.end() if back else 0)
+            fwd = run.match(text, pos, pos + MAX_SEGMENT + 1)
+            hi = fwd.end() if fwd else pos
+            if even:
+                hi = lo + (hi - lo) // 2 * 2
+            elif hi - lo >= shortest:
+                while hi < len(text) and text[hi] == "=" and hi - (fwd.end() if fwd else pos) < 2:
+                    hi += 1
+            if hi - lo >= shortest and hi >= pos + len(literal):
+                spans.add((lo, hi))
+            pos = text.find(literal, max(hi, pos + 1))
+    return sorted(spans)
 
 
 def _expand(text: str, start: int, end: int, allowed: frozenset[str] | None) -> tuple[int, int]:
@@ -145,47 +190,3 @@ def _iter_escaped(text: str) -> Iterator[Decoded]:
             seg = text[lo:hi]
             if seg.count("%") >= 2:
                 yield Decoded(lo, hi, "percent", urllib.parse.unquote(seg))
-
-
-_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\"'/bfnrt\\])")
-_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "/": "/"}
-_SIMPLE["\\"] = "\\"
-_ESCAPE_SPLIT = re.compile(f"({_ESCAPE.pattern})")
-_DECODED = {"\\" + kind: char for kind, char in _SIMPLE.items()}  # escape text -> character
-
-
-_HIDING_ESCAPE = re.compile(r"""\\["'ux]|\\[ntr](?=[A-Za-z0-9])""")
-
-
-def has_escapes(text: str) -> bool:
-    """Escapes that can hide a secret from patterns: escaped quotes (``\\"``), ``\\u0041``,
-    or ``\\n`` glued to a token (``\\nghp_...``). A plain ``"...\\n"`` does not count."""
-    return "\\" in text and _HIDING_ESCAPE.search(text) is not None
-
-
-def unescape_backslashes(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """JSON/C-style unescaping with an offset map.
-
-    Returns the unescaped text and anchors ``(decoded_offset, original_offset)``, one per
-    escape, from which ``map_offset`` finds where a decoded offset came from. Built from one
-    ``split`` and running sums rather than a Python step per escape (a notebook or minified
-    file holds thousands).
-    """
-    parts = _ESCAPE_SPLIT.split(text)  # literal, escape, literal, ..., literal: one pass
-    if len(parts) == 1:
-        return text, [(0, 0)]
-    literals, escapes = parts[0::2], parts[1::2]
-    parts[1::2] = [_DECODED.get(esc) or chr(int(esc[2:], 16)) for esc in escapes]
-    out = "".join(parts)
-    original_ends = accumulate(
-        len(lit) + len(esc) for lit, esc in zip(literals[:-1], escapes, strict=True)
-    )
-    decoded_ends = accumulate(len(lit) + 1 for lit in literals[:-1])
-    return out, [(0, 0), *zip(decoded_ends, original_ends, strict=True)]
-
-
-def map_offset(anchors: list[tuple[int, int]], offset: int) -> int:
-    """The original offset of decoded ``offset`` (inside an escape: the escape's end)."""
-    i = bisect.bisect_right(anchors, (offset, 1 << 62)) - 1
-    decoded, original = anchors[i]
-    return original + (offset - decoded)

@@ -13,13 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner import filters
+from scanner.backslash import has_escapes, unescape_near_escapes
 from scanner.cache import Cache, cache_key
 from scanner.decoders import (
     encoded_triggers,
     find_encoded,
-    has_escapes,
-    map_offset,
-    unescape_backslashes,
 )
 from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
 from scanner.models import Chunk, Confidence, Finding, Position, SourceProblem
@@ -351,22 +349,19 @@ class Matcher:
         found_ids = self.prefilter.candidates(text)
         cands = self._candidates(text, chunk, found_ids, problems)
         if has_escapes(text):
-            unescaped, anchors = unescape_backslashes(text)
+            unescaped = unescape_near_escapes(text)
             extra = self._candidates(
-                unescaped, chunk, self.prefilter.candidates(unescaped), problems
+                unescaped.text, chunk, self.prefilter.candidates(unescaped.text), problems
             )
-            cands = _dedupe(
-                cands
-                + [
-                    replace(c, start=map_offset(anchors, c.start), end=map_offset(anchors, c.end))
-                    for c in extra
-                ]
-            )
+            back = unescaped.original
+            extra = [replace(c, start=back(c.start), end=back(c.end)) for c in extra]
+            cands = _dedupe(cands + extra)
         findings = self._to_findings(chunk, cands) if cands else []
         if chunk.depth < self.policy.decode_depth and len(text) >= 16:
             seen = {(f.rule_id, f.secret) for f in findings}
-            triggered = any(i >= len(self.ruleset) for i in found_ids)
-            for finding in self._scan_decoded(chunk, triggered, problems):
+            n = len(self.ruleset)
+            triggers = sorted(i - n for i in found_ids if i >= n)
+            for finding in self._scan_decoded(chunk, triggers, problems):
                 if (finding.rule_id, finding.secret) not in seen:
                     seen.add((finding.rule_id, finding.secret))
                     findings.append(finding)
@@ -464,11 +459,14 @@ class Matcher:
         return out
 
     def _scan_decoded(
-        self, chunk: Chunk, triggered: bool, problems: list[SourceProblem] | None
+        self, chunk: Chunk, triggers: list[int], problems: list[SourceProblem] | None
     ) -> list[Finding]:
+        """Findings in encoded segments of ``chunk``; base64 and hex segments only where the
+        prefilter saw ``triggers`` (encoded keywords), and only those that hold one."""
         out: list[Finding] = []
         lines: _Lines | None = None
-        for seg in find_encoded(chunk.text, base64_hex=triggered):
+        near = self.prefilter.trigger_texts(triggers) if triggers else []
+        for seg in find_encoded(chunk.text, base64_hex=bool(triggers), near=near):
             if lines is None:
                 lines = _Lines(chunk)
             rel_line, column = lines.locate(seg.start)

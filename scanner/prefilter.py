@@ -45,6 +45,10 @@ class Prefilter(Protocol):
     @property
     def located(self) -> frozenset[int]: ...
 
+    def trigger_texts(self, indices: Sequence[int]) -> list[str] | None:
+        """The trigger literals with these indices (0-based, after the rules); None if unknown."""
+        ...
+
 
 def _keyword_table(ruleset: Ruleset, triggers: Sequence[str]) -> dict[str, list[int]]:
     table: dict[str, list[int]] = {}
@@ -66,6 +70,7 @@ class AhoCorasickPrefilter:
         for kw, ids in _keyword_table(ruleset, triggers).items():
             self._automaton.add_word(kw, tuple(ids))
         self._automaton.make_automaton()
+        self._triggers = tuple(triggers)
 
     def candidates(self, text: str) -> frozenset[int]:
         found: set[int] = set()
@@ -79,6 +84,9 @@ class AhoCorasickPrefilter:
     @property
     def located(self) -> frozenset[int]:
         return frozenset()
+
+    def trigger_texts(self, indices: Sequence[int]) -> list[str] | None:
+        return [self._triggers[i] for i in indices]
 
 
 _REPEAT = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")
@@ -123,6 +131,8 @@ class HyperscanPrefilter:
         self._hs = hyperscan
         self._n = len(ruleset)
         self._triggers: tuple[str, ...] = ()
+        self._trigger_source: Triggers | None = triggers
+        self._encoded: tuple[str, bytes] = ("", b"")  # the last text scanned, as UTF-8
         version = getattr(hyperscan, "__version__", "")
         # Triggers derived from the rule set (a callable) are keyed by the rule set alone and
         # computed only to compile: a start with a cached database never needs them.
@@ -179,6 +189,7 @@ class HyperscanPrefilter:
             "blobs": self._blobs,
             "loc": self._loc_blob,
             "n": self._n,
+            "triggers": self._all_triggers(),
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -187,12 +198,34 @@ class HyperscanPrefilter:
         self._hs = hyperscan
         self._blobs, self._n, self._triggers = state["blobs"], state["n"], ()
         self._loc_blob, self._loc, self._ruleset = state["loc"], None, None
+        self._trigger_source, self._encoded = state.get("triggers"), ("", b"")
         self._cache_dir, self._key = None, ""
         self._load()
 
     @property
     def located(self) -> frozenset[int]:
         return self._located
+
+    def trigger_texts(self, indices: Sequence[int]) -> list[str] | None:
+        triggers = self._all_triggers()
+        return None if triggers is None else [triggers[i] for i in indices]
+
+    def _all_triggers(self) -> tuple[str, ...] | None:
+        """The trigger literals, derived on first use (a start from the cache has none)."""
+        if not self._triggers:
+            source = self._trigger_source
+            if source is None:
+                return None
+            self._triggers = tuple(source() if callable(source) else source)
+        return self._triggers
+
+    def _utf8(self, text: str) -> bytes:
+        """``text`` as UTF-8, encoded once for ``candidates`` and ``locate`` on the same text."""
+        last, data = self._encoded
+        if last is not text:
+            data = text.encode("utf-8", "surrogatepass")
+            self._encoded = (text, data)
+        return data
 
     def _compile_locator(self, ruleset: Ruleset) -> tuple[Any, frozenset[int]]:
         """Start-of-match database for keyword-anchored rules (the generic assignments), whose
@@ -220,7 +253,7 @@ class HyperscanPrefilter:
         if not self._located:
             return None
         ascii_text = text.isascii()
-        data = text.encode("ascii") if ascii_text else text.encode("utf-8", "surrogatepass")
+        data = self._utf8(text)
         regions: dict[int, list[tuple[int, int]]] = {}
         count = 0
 
@@ -278,7 +311,7 @@ class HyperscanPrefilter:
         def on_match(rule_id: int, start: int, end: int, flags: int, ctx: object) -> None:
             found.add(rule_id)
 
-        self._full.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
+        self._full.scan(self._utf8(text), match_event_handler=on_match)
         return frozenset(found)
 
 

@@ -77,3 +77,43 @@ def test_unescape_equals_the_one_escape_at_a_time_reference() -> None:
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(60))) for _ in range(3000)]
     for text in texts:
         assert unescape_backslashes(text) == _unescape_reference(text), repr(text)
+
+
+def _runs_reference(text: str, near: list[str]) -> list[tuple[str, int, int]]:
+    """Every base64/hex segment decoded, then only those holding a trigger kept."""
+    kept = []
+    for seg in find_encoded(text, base64_hex=True):
+        raw = text[seg.start : seg.end]
+        if seg.kind == "base64" and any(t in raw for t in near):
+            kept.append((seg.kind, seg.start, seg.end))
+        if seg.kind == "hex" and any(t in raw.lower() for t in near):
+            kept.append((seg.kind, seg.start, seg.end))
+    return kept
+
+
+def test_segments_near_triggers_are_exactly_those_holding_a_trigger() -> None:
+    triggers = encoded_triggers(["password", "api_key"])
+    rng = random.Random(11)
+    secrets = [b"password=KeyGuardFake0001", b"api_key: KeyGuardFake0002", b"plain words here"]
+    noise = ["identifier_" + "x" * 30, "aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=", " ", "\n", "=="]
+    for _ in range(100):
+        parts = []
+        for _ in range(rng.randint(1, 30)):
+            secret = rng.choice(secrets)
+            parts.append(
+                rng.choice(
+                    [
+                        base64.b64encode(secret).decode(),
+                        secret.hex(),
+                        secret.hex().upper(),
+                        rng.choice(noise),
+                    ]
+                )
+            )
+        text = rng.choice([" ", "", "-"]).join(parts)
+        got = [
+            (d.kind, d.start, d.end)
+            for d in find_encoded(text, base64_hex=True, near=triggers)
+            if d.kind in ("base64", "hex")
+        ]
+        assert sorted(got) == sorted(_runs_reference(text, triggers)), text

@@ -1,0 +1,67 @@
+"""Backslash escapes: unescaping near hiding escapes, and mapping offsets back exactly."""
+
+from __future__ import annotations
+
+import random
+
+from scanner.backslash import ESCAPE_RADIUS, unescape_backslashes, unescape_near_escapes
+from scanner.matcher import Matcher, MatchPolicy
+from scanner.models import Chunk, Origin
+from scanner.rulebook.loader import load_ruleset
+
+_ESCAPED_PAIR = '{\\"api_key\\": \\"sk-KeyGuardFake\\"}'
+
+
+def test_dense_escapes_are_unescaped_whole() -> None:
+    text = '"a\\"b\\u0041c" ' * 50
+    result = unescape_near_escapes(text)
+    assert result.text == unescape_backslashes(text)[0]
+    assert result.windows == ((0, 0, len(text)),)
+
+
+def test_sparse_escapes_are_unescaped_in_windows_that_map_back() -> None:
+    filler = "x" * (ESCAPE_RADIUS * 8)
+    text = filler + _ESCAPED_PAIR + filler + _ESCAPED_PAIR + filler
+    result = unescape_near_escapes(text)
+    assert len(result.windows) == 2
+    assert len(result.text) < len(text) // 2
+    assert result.text.count('{"api_key": "sk-KeyGuardFake"}') == 2
+    for found in (result.text.find("sk-Key"), result.text.rfind("sk-Key")):
+        original = result.original(found)
+        assert text[original : original + 6] == "sk-Key"
+    assert [w[1] for w in result.windows] == sorted(w[1] for w in result.windows)
+
+
+def test_windows_start_at_a_line_edge_when_one_is_near() -> None:
+    lines = ["plain line number %04d with words" % i for i in range(200)]
+    lines[100] = 'config = "{\\"password\\": \\"KeyGuardFake-7Qz\\"}"'
+    text = "\n".join(lines)
+    result = unescape_near_escapes(text)
+    for _, lo, hi in result.windows:
+        assert lo == 0 or text[lo - 1] == "\n"
+        assert hi == len(text) or text[hi] == "\n"
+
+
+def test_every_unescaped_character_maps_to_the_same_character() -> None:
+    rng = random.Random(7)
+    pieces = ["abc", "\\n", '\\"', "\\u0041", "\\x42", "\n", "word " * 40, "\\\\"]
+    for _ in range(200):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 400)))
+        result = unescape_near_escapes(text, radius=rng.choice((8, 64, 512)))
+        for i, ch in enumerate(result.text):
+            if ch in "abcw":
+                assert text[result.original(i)] == ch, (text, i)
+
+
+def test_a_key_hidden_by_an_escape_in_a_large_minified_file_is_found_where_it_is() -> None:
+    matcher = Matcher.build(load_ruleset(), MatchPolicy(), "auto")
+    key = "AKIAKEYGUARDFAKE2345"
+    hidden = "\\u0041" + key[1:]  # the first letter written as a JSON escape
+    body = "var a=1;" * 4000
+    text = body + 'x.cfg="' + hidden + '";' + body
+    chunk = Chunk(text=text, origin=Origin(path="bundle.min.js"))
+    found = [f for f in matcher.scan(chunk) if f.secret.reveal() == key]
+    assert found, "the key hidden by an escape was not found"
+    offset = int(dict(found[0].extra)["offset"])
+    assert text[offset : offset + len(hidden)] == hidden
+    assert found[0].position.column == len(body) + len('x.cfg="') + 1
