@@ -159,22 +159,28 @@ def _confirm(
     want = _wanted_kinds(rule) if mode else ()
     providers = providers - _NOT_A_PROVIDER if defer else providers
     memo = names if mode == "assignment" else None
-    for m in _iter_rule_matches(rule, text, lowered, regions):
-        if memo is not None:
-            # ``assess`` starts by classifying the name at the match (and drops the match when
-            # the name is turned down): decide that first, from memory
-            lo, hi = assignment.name_span(text, m.start())
-            name_key = (text[lo:hi], want)
-            refused = memo.get(name_key)
-            if refused is None:
-                info = name_info(name_key[0])
-                refused = bool(info.reason) or info.kind is Kind.NONE
-                refused = refused or bool(want and info.kind not in want)
-                if len(memo) >= _NAME_MEMO:
-                    memo.clear()
-                memo[name_key] = refused
-            if refused:
-                continue
+
+    def refused(pos: int) -> bool:
+        """``assess`` starts by classifying the setting name at the match and drops the match
+        when the name is turned down: decide that first, from memory (an anchored rule's
+        match starts at its keyword, so before its regex runs)."""
+        assert memo is not None
+        lo, hi = assignment.name_span(text, pos)
+        name_key = (text[lo:hi], want)
+        verdict = memo.get(name_key)
+        if verdict is None:
+            info = name_info(name_key[0])
+            verdict = bool(info.reason) or info.kind is Kind.NONE
+            verdict = verdict or bool(want and info.kind not in want)
+            if len(memo) >= _NAME_MEMO:
+                memo.clear()
+            memo[name_key] = verdict
+        return verdict
+
+    early = refused if memo is not None and rule.spec.anchor_keyword else None
+    for m in _iter_rule_matches(rule, text, lowered, regions, early):
+        if memo is not None and early is None and refused(m.start()):
+            continue
         whole = m.group(0).lower()
         if not any(kw in whole for kw in keywords):
             continue

@@ -4,7 +4,7 @@ regions Hyperscan located, and the rule regex run only there."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from scanner.rulebook.compile import CompiledRule
@@ -115,20 +115,31 @@ class _Lowered:
         return positions
 
 
-def _anchored_matches(rule: CompiledRule, text: str, positions: list[int]) -> Iterator[Match[str]]:
+Refused = Callable[[int], bool]
+"""Whether a keyword-anchored match starting at this offset would be turned down anyway (its
+setting name is not a secret's): the rule's regex is then not run there."""
+
+
+def _anchored_matches(
+    rule: CompiledRule, text: str, positions: list[int], refused: Refused | None = None
+) -> Iterator[Match[str]]:
     """Matches of a keyword-anchored rule starting at ``positions``, without overlaps (a
     position inside the last match is not tried: its match would start inside it)."""
     last_end = -1
     window = rule.spec.window
     regex = rule.regex
     size = len(text)
-    for pos in positions:
+    for i, pos in enumerate(positions):
         if pos < last_end:
             continue
+        turned_down = refused is not None and refused(pos)
+        if turned_down and (i + 1 == len(positions) or positions[i + 1] >= pos + window):
+            continue  # the match would be turned down and could hide no later keyword
         m = regex.match(text, pos, min(size, pos + window), timeout=REGEX_TIMEOUT)
         if m is not None and m.start() >= last_end:
-            last_end = m.end()
-            yield m
+            last_end = m.end()  # a turned-down match still hides the keywords inside it
+            if not turned_down:
+                yield m
 
 
 def _iter_rule_matches(
@@ -136,12 +147,14 @@ def _iter_rule_matches(
     text: str,
     lowered: str | None | _Lowered,
     regions: list[tuple[int, int]] | None = None,
+    refused: Refused | None = None,
 ) -> Iterator[Match[str]]:
     """Matches of ``rule`` in ``text``, searched only near its keywords.
 
     Every match contains a keyword and is at most ``window`` characters long, so searching
     ``[keyword - window, keyword + window)`` finds it; anchored rules match *at* a keyword.
     ``regions`` (from the Hyperscan locator) narrow this further: every match lies inside one.
+    ``refused``: offsets where an anchored match would be turned down (not tried).
     The result depends only on the text, never on which prefilter engine ran.
     """
     spec = rule.spec
@@ -152,7 +165,7 @@ def _iter_rule_matches(
             if found is None:  # lowercasing shifts offsets; search everything
                 yield from rule.regex.finditer(text, timeout=REGEX_TIMEOUT)
             else:
-                yield from _anchored_matches(rule, text, found)
+                yield from _anchored_matches(rule, text, found, refused)
             return
         low = lowered.get()
     else:
@@ -165,7 +178,7 @@ def _iter_rule_matches(
             positions = _keyword_positions_in(low, spec.keywords, merged)
         else:
             positions = _keyword_positions(low, spec.keywords)
-        yield from _anchored_matches(rule, text, positions)
+        yield from _anchored_matches(rule, text, positions, refused)
         return
     if merged is not None:
         windows = _merge([(s, min(len(text), e + spec.window)) for s, e in merged])

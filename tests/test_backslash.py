@@ -33,7 +33,7 @@ def test_sparse_escapes_are_unescaped_in_windows_that_map_back() -> None:
 
 
 def test_windows_start_at_a_line_edge_when_one_is_near() -> None:
-    lines = ["plain line number %04d with words" % i for i in range(200)]
+    lines = [f"plain line number {i:04d} with words" for i in range(200)]
     lines[100] = 'config = "{\\"password\\": \\"KeyGuardFake-7Qz\\"}"'
     text = "\n".join(lines)
     result = unescape_near_escapes(text)

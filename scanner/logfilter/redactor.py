@@ -70,6 +70,9 @@ class _LastPrefilter:
     def located(self) -> frozenset[int]:
         return self.inner.located
 
+    def trigger_texts(self, indices: Sequence[int]) -> list[str] | None:
+        return self.inner.trigger_texts(indices)
+
 
 # Bytes that are not UTF-8 arrive as lone surrogates (surrogateescape). The matcher sees them as
 # U+FFFD instead: one character for one, so every offset stays valid in the original text.
