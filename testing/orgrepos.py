@@ -256,6 +256,14 @@ def rotation_hook(tmp_path: Path) -> tuple[list[str], Path]:
 # --- running and comparing -----------------------------------------------------------------
 
 
+def write_manifest(directory: Path, name: str, text: str) -> Path:
+    """A manifest file ``name`` (``.txt``: one repository a line; ``.toml``: ``[[repo]]``
+    tables) holding ``text``."""
+    manifest = directory / name
+    manifest.write_text(text, encoding="utf-8")
+    return manifest
+
+
 def invoke(args: list[str]) -> Result:
     from scanner.cli import main
 

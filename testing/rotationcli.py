@@ -1,16 +1,17 @@
-"""Rotation tests' project builder: a scanned folder, a one-entry rotation config, the CLI."""
+"""Rotation tests' project builder (a scanned folder, a one-entry rotation config, the CLI) and
+the secrets the discovery tests plant in a store."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
 
 from scanner.cli import main
-from testing.servers import rotation_scan_args
+from testing.servers import rotation_scan_args, rotation_token
 
 
 def toml_value(value: Any) -> str:
@@ -34,3 +35,31 @@ def rotation_project(tmp_path: Path, files: Mapping[str, str], **keys: Any) -> l
 
 def keyguard(args: list[str], *extra: str) -> Result:
     return CliRunner().invoke(main, [*args, *extra])
+
+
+def config_error(args: list[str]) -> str:
+    """The stderr of a run whose rotation config is rejected (asserted: exit status 2)."""
+    result = keyguard(args)
+    assert result.exit_code == 2, result.output
+    return result.stderr
+
+
+def plant_holders(put: Callable[[str, str], object], tag: str) -> str:
+    """Store, through ``put(name, value)``, the secrets a discovery test starts from, and
+    return the leaked value: ``a-plain`` holds it, ``c-json`` holds it in field ``api_key``
+    (beside ``user = "svc"``), ``b-decoy`` and ``d-decoy`` hold other tokens, ``e-old`` held it
+    in an earlier version only."""
+    leak = rotation_token(f"{tag}-disc")
+    put("a-plain", leak)
+    put("b-decoy", rotation_token(f"{tag}-decoy-1"))
+    put("c-json", json.dumps({"user": "svc", "api_key": leak}))
+    put("d-decoy", json.dumps({"api_key": rotation_token(f"{tag}-decoy-2")}))
+    put("e-old", leak)
+    put("e-old", rotation_token(f"{tag}-now"))  # held the value once, not any more
+    return leak
+
+
+def assert_field_rotated(stored: str, leak: str) -> None:
+    """``stored`` (a JSON object) has a new 40-character ``api_key`` and its ``user`` kept."""
+    data = json.loads(stored)
+    assert data["user"] == "svc" and data["api_key"] != leak and len(data["api_key"]) == 40

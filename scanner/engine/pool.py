@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -204,18 +204,25 @@ class BlobPool:
 
     def _start(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
-            import concurrent.futures as cf  # only parallel scans need these (keeps hooks fast)
-            import multiprocessing
-
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self._pool = cf.ProcessPoolExecutor(
-                max_workers=self.jobs,
-                mp_context=ctx,
-                initializer=_worker_init,
-                initargs=(self.matcher, self.limits, self.loader),
+            self._pool = process_pool(
+                self.jobs, _worker_init, (self.matcher, self.limits, self.loader)
             )
         return self._pool
+
+
+def process_pool(
+    jobs: int, initializer: Callable[..., object], initargs: tuple[object, ...]
+) -> cf.ProcessPoolExecutor:
+    """``jobs`` worker processes, forked where the platform can (spawned elsewhere), each set
+    up by ``initializer(*initargs)``."""
+    import concurrent.futures as cf  # only parallel scans need these (keeps hooks fast)
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return cf.ProcessPoolExecutor(
+        max_workers=jobs, mp_context=ctx, initializer=initializer, initargs=initargs
+    )
 
 
 def _light(blob: Blob) -> Blob:

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from scanner.engine.pool import process_pool
 from scanner.errors import UserError
 from scanner.extractors import Limits
 from scanner.matcher import Matcher
@@ -92,17 +93,7 @@ class LocalRunner:
 
     def _start(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
-            import concurrent.futures as cf
-            import multiprocessing
-
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self._pool = cf.ProcessPoolExecutor(
-                max_workers=self.jobs,
-                mp_context=ctx,
-                initializer=tasks.install,
-                initargs=(self._matcher, self._limits),
-            )
+            self._pool = process_pool(self.jobs, tasks.install, (self._matcher, self._limits))
         return self._pool
 
     def close(self) -> None:

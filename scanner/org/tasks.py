@@ -31,6 +31,7 @@ from scanner.matcher import Matcher
 from scanner.models import Finding, Origin, SourceProblem
 from scanner.org.repos import Where, object_reader, open_target, present, tips
 from scanner.sources import git as gitsrc
+from scanner.sources import gitlog
 from scanner.sources.git import Introduction
 from scanner.sources.gitblobs import ReadStats
 from scanner.sources.gitcat import CatFile
@@ -146,7 +147,7 @@ def _log_blobs(
 ) -> list[tuple[str, int, str]]:
     """Blobs introduced by the commits of a range (``since``), each once, with sizes."""
     first: dict[str, bytes] = {}
-    for intro in gitsrc.iter_introductions(repo, revs, problems):
+    for intro in gitlog.iter_introductions(repo, revs, problems):
         first.setdefault(intro.blob, intro.raw_path)
     return _sized(repo, first.items())
 
@@ -240,7 +241,7 @@ def attribute_repo(where: Where, blobs: frozenset[str], submodules: bool) -> Int
     revs = where.spec.revs()
     intros = tuple(introductions_of(repo, revs, set(blobs), problems, submodules=submodules))
     paths = {intro.raw_path for intro in intros}
-    tree = gitsrc.head_tree(repo)
+    tree = gitlog.head_tree(repo)
     head = tuple(sorted((p, sha) for p, sha in tree.items() if p in paths))
     problems = [SourceProblem(f"{name}/{p.where}", p.message, p.kind) for p in problems]
     return Introductions(name, intros, head, tuple(problems))

@@ -10,17 +10,10 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from scanner.rotation.base import (
-    Outcome,
-    RotationError,
-    RotationRequest,
-    Target,
-    generate_value,
-    replace_value,
-)
+from scanner.rotation.base import Outcome, RotationError, RotationRequest, Target
 from scanner.rotation.config import AwsSettings, RotationEntry
 from scanner.rotation.context import ProviderContext
-from scanner.rotation.indexed import IndexedProvider, missing_sdk
+from scanner.rotation.indexed import IndexedProvider, sdk
 
 TAG_FINGERPRINT = "keyguard:leaked-fingerprint"
 TAG_ROTATED_AT = "keyguard:rotated-at"
@@ -35,28 +28,23 @@ class AwsSecretsManagerProvider(IndexedProvider[AwsSettings]):
 
     def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
         super().__init__(entry, ctx)
-        self._client: Any = None
         self._tokens: dict[str, str] = {}
 
-    def client(self) -> Any:
-        if self._client is None:
-            try:
-                import boto3
-                from botocore.config import Config as BotoConfig
-            except ImportError:
-                raise missing_sdk("boto3", "aws") from None
-            timeout = self.entry.timeout
-            self._client = boto3.client(
-                "secretsmanager",
-                region_name=self.settings.region,
-                endpoint_url=self.settings.endpoint_url,
-                config=BotoConfig(
-                    connect_timeout=timeout,
-                    read_timeout=timeout,
-                    retries={"max_attempts": 1, "mode": "standard"},
-                ),
-            )
-        return self._client
+    def make_client(self) -> Any:
+        with sdk("boto3", "aws"):
+            import boto3
+            from botocore.config import Config as BotoConfig
+        timeout = self.entry.timeout
+        return boto3.client(
+            "secretsmanager",
+            region_name=self.settings.region,
+            endpoint_url=self.settings.endpoint_url,
+            config=BotoConfig(
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                retries={"max_attempts": 1, "mode": "standard"},
+            ),
+        )
 
     def call(self, operation: str, **kwargs: Any) -> Any:
         """One API call; errors become ``RotationError`` (retryable when transient)."""
@@ -86,10 +74,7 @@ class AwsSecretsManagerProvider(IndexedProvider[AwsSettings]):
         described = self.call("describe_secret", SecretId=target.ref)
         if described.get("RotationEnabled"):
             return Target(target.ref, "rotate_secret", target.field)
-        where = f" (field {target.field})" if target.field else ""
-        return Target(
-            target.ref, "put new value as AWSPENDING, move AWSCURRENT to it" + where, target.field
-        )
+        return target.acting("put new value as AWSPENDING, move AWSCURRENT to it")
 
     def stored_values(self) -> Iterator[tuple[str, str]]:
         kwargs: dict[str, Any] = {"MaxResults": 100}
@@ -136,9 +121,7 @@ class AwsSecretsManagerProvider(IndexedProvider[AwsSettings]):
         current_version = str(current["VersionId"])
         if current_version != token:
             if token not in self.stages(target.ref):
-                new_value = replace_value(
-                    current["SecretString"], generate_value(self.entry.generator), target.field
-                )
+                new_value = self.new_value(current["SecretString"], target.field)
                 self.call(
                     "put_secret_value",
                     SecretId=target.ref,

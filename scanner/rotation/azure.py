@@ -13,18 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.rotation.base import (
-    Outcome,
-    RotationError,
-    RotationRequest,
-    Target,
-    generate_value,
-    replace_value,
-    sha256_hex,
-)
+from scanner.rotation.base import Outcome, RotationError, RotationRequest, Target, sha256_hex
 from scanner.rotation.config import AzureSettings, RotationEntry
 from scanner.rotation.context import ProviderContext
-from scanner.rotation.indexed import IndexedProvider, missing_sdk
+from scanner.rotation.indexed import IndexedProvider, sdk
 
 TAG_FINGERPRINT = "keyguard-leaked-fingerprint"
 TAG_ROTATED_AT = "keyguard-rotated-at"
@@ -54,7 +46,6 @@ class AzureKeyVaultProvider(IndexedProvider[AzureSettings]):
 
     def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
         super().__init__(entry, ctx)
-        self._client: Any = None
         # secret name -> what was written: a retry resumes and never writes a second version
         self._written: dict[str, _Written] = {}
         self._pending: dict[str, _Pending] = {}
@@ -75,20 +66,12 @@ class AzureKeyVaultProvider(IndexedProvider[AzureSettings]):
             "read_timeout": self.entry.timeout,
         }
 
-    def client(self) -> Any:
-        if self._client is None:
-            try:
-                from azure.keyvault.secrets import SecretClient
-            except ImportError:
-                raise missing_sdk("azure-keyvault-secrets", "azure") from None
-            try:
-                credential = self.credential()
-            except ImportError:
-                raise missing_sdk("azure-identity", "azure") from None
-            self._client = SecretClient(
-                self.settings.vault_url, credential, **self.client_options()
-            )
-        return self._client
+    def make_client(self) -> Any:
+        with sdk("azure-keyvault-secrets", "azure"):
+            from azure.keyvault.secrets import SecretClient
+        with sdk("azure-identity", "azure"):
+            credential = self.credential()
+        return SecretClient(self.settings.vault_url, credential, **self.client_options())
 
     def call(self, what: str, operation: str, *args: Any, **kwargs: Any) -> Any:
         client = self.client()
@@ -120,7 +103,7 @@ class AzureKeyVaultProvider(IndexedProvider[AzureSettings]):
         action = "set a new version with a generated value"
         if self.settings.disable_old:
             action += ", disable the previous version"
-        return [Target(t.ref, action + _field(t.field), t.field) for t in found]
+        return [t.acting(action) for t in found]
 
     def stored_values(self) -> Iterator[tuple[str, str]]:
         prefix = self.settings.discover_prefix or ""
@@ -168,7 +151,7 @@ class AzureKeyVaultProvider(IndexedProvider[AzureSettings]):
             and sha256_hex(current.value) == pending.digest
         ):
             return _Written(version, pending.previous, pending.previous_tags)
-        new_value = replace_value(current.value, generate_value(self.entry.generator), target.field)
+        new_value = self.new_value(current.value, target.field)
         old_tags = dict(props.tags or {})
         self._pending[name] = _Pending(version, old_tags, sha256_hex(new_value))
         written = self.call(
@@ -211,7 +194,3 @@ def _capped(tags: dict[str, str]) -> dict[str, str]:
     ours = {k: v for k, v in tags.items() if k.startswith("keyguard-")}
     others = [(k, v) for k, v in tags.items() if k not in ours]
     return {**dict(others[: MAX_TAGS - len(ours)]), **ours}
-
-
-def _field(name: str | None) -> str:
-    return f" (field {name})" if name else ""

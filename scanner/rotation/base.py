@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from scanner.models import Finding
 from scanner.rotation.config import GeneratorSpec, RotationEntry
+from scanner.rotation.context import ProviderContext
+
+S = TypeVar("S")
 
 
 class RotationError(Exception):
@@ -53,6 +56,11 @@ class Target:
     field: str | None = None
     note: str = ""
 
+    def acting(self, action: str) -> Target:
+        """This target with ``action``, naming the JSON field it replaces when there is one."""
+        where = f" (field {self.field})" if self.field else ""
+        return Target(self.ref, action + where, self.field, self.note)
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -67,6 +75,25 @@ class Provider(Protocol):
     def resolve(self, request: RotationRequest) -> list[Target]: ...
 
     def rotate(self, request: RotationRequest, target: Target) -> Outcome: ...
+
+
+class ConfiguredProvider(Generic[S]):
+    """What every provider keeps: its entry, the entry's settings (checked to be a
+    ``settings_type``) and the run's context."""
+
+    settings_type: ClassVar[type[Any]]
+
+    def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
+        if not isinstance(entry.settings, self.settings_type):
+            raise TypeError(f"{type(self).__name__} needs {self.settings_type.__name__}")
+        self.entry = entry
+        self.settings = cast(S, entry.settings)
+        self.ctx = ctx
+
+    def new_value(self, current: str | None = None, field_name: str | None = None) -> str:
+        """A generated value; with ``field_name``, ``current`` (a JSON object) with that field
+        set to it."""
+        return replace_value(current, generate_value(self.entry.generator), field_name)
 
 
 def generate_value(spec: GeneratorSpec) -> str:
@@ -91,6 +118,15 @@ def replace_value(current: str | None, generated: str, field_name: str | None) -
         )
     data[field_name] = generated
     return json.dumps(data)
+
+
+def only_key(data: Mapping[str, Any], ref: str) -> str:
+    """The one key of a secret's data; several need ``generator.field`` to pick one."""
+    if len(data) == 1:
+        return str(next(iter(data)))
+    raise RotationError(
+        f"{ref}: secret has {len(data)} keys; set `generator.field` to the one to replace"
+    )
 
 
 def sha256_hex(value: str) -> str:

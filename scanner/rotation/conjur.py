@@ -16,18 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from scanner.rotation.base import (
-    Outcome,
-    RotationError,
-    RotationRequest,
-    Target,
-    generate_value,
-    replace_value,
-)
+from scanner.rotation.base import Outcome, RotationError, RotationRequest, Target
 from scanner.rotation.config import ConjurSettings, RotationEntry
 from scanner.rotation.context import ProviderContext
 from scanner.rotation.httpretry import retry_policy
-from scanner.rotation.indexed import IndexedProvider, missing_sdk
+from scanner.rotation.indexed import IndexedProvider, sdk
 
 PAGE_SIZE = 100
 MAX_DISCOVERED_VARIABLES = 5000
@@ -48,7 +41,6 @@ class ConjurProvider(IndexedProvider[ConjurSettings]):
 
     def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
         super().__init__(entry, ctx)
-        self._session: Any = None
         self._login: _Login | None = None
         self._token: str | None = None
 
@@ -78,26 +70,23 @@ class ConjurProvider(IndexedProvider[ConjurSettings]):
             )
         return self._login
 
-    def session(self) -> Any:
-        if self._session is None:
-            try:
-                import requests
-                from requests.adapters import HTTPAdapter
-            except ImportError:
-                raise missing_sdk("requests", "conjur") from None
-            session = requests.Session()
-            adapter = HTTPAdapter(max_retries=retry_policy(self.entry))
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            self._session = session
-        return self._session
+    def make_client(self) -> Any:
+        """A ``requests`` session retrying transient errors."""
+        with sdk("requests", "conjur"):
+            import requests
+            from requests.adapters import HTTPAdapter
+        session = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry_policy(self.entry))
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
 
     def send(self, method: str, path: str, **kwargs: Any) -> Any:
         import requests
 
         login = self.login()
         try:
-            return self.session().request(
+            return self.client().request(
                 method,
                 login.url + path,
                 timeout=self.entry.timeout,
@@ -142,10 +131,7 @@ class ConjurProvider(IndexedProvider[ConjurSettings]):
             variable = self.settings.variable or ""
             self.request(f"show {variable}", "GET", self.variable_path("resources", variable))
             found = [Target(variable, "", self.entry.generator.field)]
-        return [
-            Target(t.ref, "set a new value" + (f" (field {t.field})" if t.field else ""), t.field)
-            for t in found
-        ]
+        return [t.acting("set a new value") for t in found]
 
     def variables(self) -> Iterator[str]:
         """Ids of the variables the login can see (under ``policy`` when set), page by page."""
@@ -181,9 +167,8 @@ class ConjurProvider(IndexedProvider[ConjurSettings]):
 
     # -- changes ----------------------------------------------------------------------------
     def rotate(self, request: RotationRequest, target: Target) -> Outcome:
-        generated = generate_value(self.entry.generator)
         current = self.value(target.ref) if target.field else None
-        new_value = replace_value(current, generated, target.field)
+        new_value = self.new_value(current, target.field)
         self.request(
             f"set {target.ref}",
             "POST",

@@ -13,18 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.rotation.base import (
-    Outcome,
-    RotationError,
-    RotationRequest,
-    Target,
-    generate_value,
-    replace_value,
-    sha256_hex,
-)
+from scanner.rotation.base import Outcome, RotationError, RotationRequest, Target, sha256_hex
 from scanner.rotation.config import GcpSettings, RotationEntry
 from scanner.rotation.context import ProviderContext
-from scanner.rotation.indexed import IndexedProvider, missing_sdk
+from scanner.rotation.indexed import IndexedProvider, sdk
 
 ANNOTATION_FINGERPRINT = "keyguard-leaked-fingerprint"
 ANNOTATION_ROTATED_AT = "keyguard-rotated-at"
@@ -56,24 +48,19 @@ class GcpSecretManagerProvider(IndexedProvider[GcpSettings]):
 
     def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
         super().__init__(entry, ctx)
-        self._client: Any = None
         self._added: dict[str, _Added] = {}  # secret -> version added in this run
         self._pending: dict[str, _Pending] = {}
 
-    def client(self) -> Any:
-        if self._client is None:
-            try:
-                from google.cloud import secretmanager_v1
-            except ImportError:
-                raise missing_sdk("google-cloud-secret-manager", "gcp") from None
-            options = {"api_endpoint": self.settings.endpoint} if self.settings.endpoint else None
-            self._client = self.call(
-                "client",
-                lambda: secretmanager_v1.SecretManagerServiceClient(
-                    transport="rest", client_options=options
-                ),
-            )
-        return self._client
+    def make_client(self) -> Any:
+        with sdk("google-cloud-secret-manager", "gcp"):
+            from google.cloud import secretmanager_v1
+        options = {"api_endpoint": self.settings.endpoint} if self.settings.endpoint else None
+        return self.call(
+            "client",
+            lambda: secretmanager_v1.SecretManagerServiceClient(
+                transport="rest", client_options=options
+            ),
+        )
 
     def call(self, what: str, func: Any) -> Any:
         """``func()``; errors become ``RotationError`` (retryable when transient)."""
@@ -127,7 +114,7 @@ class GcpSecretManagerProvider(IndexedProvider[GcpSettings]):
         action = "add a new version with a generated value"
         if self.settings.old_version != "keep":
             action += f", {self.settings.old_version} the previous version"
-        return [Target(t.ref, action + _field(t.field), t.field) for t in found]
+        return [t.acting(action) for t in found]
 
     def stored_values(self) -> Iterator[tuple[str, str]]:
         query: dict[str, Any] = {"parent": self.parent, "page_size": 100}
@@ -182,7 +169,7 @@ class GcpSecretManagerProvider(IndexedProvider[GcpSettings]):
             and sha256_hex(value) == pending.digest
         ):
             return _Added(previous, pending.previous)
-        data = replace_value(value, generate_value(self.entry.generator), target.field)
+        data = self.new_value(value, target.field)
         self._pending[name] = _Pending(previous, sha256_hex(data))
         payload = data.encode("utf-8")
         added = self.rpc(
@@ -238,7 +225,3 @@ def _crc32c(data: bytes) -> int:
 
 def _short(version: str) -> str:
     return version.rsplit("/", 1)[-1]
-
-
-def _field(name: str | None) -> str:
-    return f" (field {name})" if name else ""

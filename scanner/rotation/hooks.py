@@ -18,18 +18,20 @@ import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
 from scanner.__about__ import __version__
-from scanner.rotation.base import Outcome, RotationError, RotationRequest, Target, finding_payload
-from scanner.rotation.config import ExecSettings, RotationEntry, WebhookSettings
-from scanner.rotation.context import ProviderContext
+from scanner.rotation.base import (
+    ConfiguredProvider,
+    Outcome,
+    RotationError,
+    RotationRequest,
+    Target,
+    finding_payload,
+)
+from scanner.rotation.config import ExecSettings, WebhookSettings
 from scanner.secret import mask
 
 
-class ExecProvider:
-    def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
-        assert isinstance(entry.settings, ExecSettings)
-        self.entry = entry
-        self.settings = entry.settings
-        self.ctx = ctx
+class ExecProvider(ConfiguredProvider[ExecSettings]):
+    settings_type = ExecSettings
 
     def resolve(self, request: RotationRequest) -> list[Target]:
         shown = " ".join(self.settings.command)
@@ -72,12 +74,8 @@ def _scrub(stderr: str, secret: str) -> str:
     return f": {last[:200]}"
 
 
-class WebhookProvider:
-    def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
-        assert isinstance(entry.settings, WebhookSettings)
-        self.entry = entry
-        self.settings = entry.settings
-        self.ctx = ctx
+class WebhookProvider(ConfiguredProvider[WebhookSettings]):
+    settings_type = WebhookSettings
 
     def resolve(self, request: RotationRequest) -> list[Target]:
         note = "" if self.ctx.env.get(self.settings.key_env) else f"{self.settings.key_env} unset"

@@ -17,14 +17,13 @@ from scanner.rotation.base import (
     RotationError,
     RotationRequest,
     Target,
-    generate_value,
-    iter_digests,
+    only_key,
     sha256_hex,
 )
 from scanner.rotation.config import K8sSettings, RotationEntry
 from scanner.rotation.context import ProviderContext
 from scanner.rotation.httpretry import retry_policy
-from scanner.rotation.indexed import IndexedProvider, missing_sdk
+from scanner.rotation.indexed import IndexedProvider, index_data, sdk
 from scanner.rotation.k8s_workloads import Workloads
 
 ANNOTATION_FINGERPRINT = "keyguard/leaked-fingerprint"
@@ -46,19 +45,22 @@ class KubernetesProvider(IndexedProvider[K8sSettings]):
 
     def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
         super().__init__(entry, ctx)
-        self._api: Any = None
         self._core: Any = None
         self._workloads: Workloads | None = None
 
     # -- client -----------------------------------------------------------------------------
+    def make_client(self) -> Any:
+        """The ``ApiClient`` the typed APIs (core, apps) share."""
+        with sdk("kubernetes", "k8s"):
+            from kubernetes import client
+        return client.ApiClient(self.configuration(client.Configuration()))
+
     def core(self) -> Any:
         if self._core is None:
-            try:
-                from kubernetes import client
-            except ImportError:
-                raise missing_sdk("kubernetes", "k8s") from None
-            self._api = client.ApiClient(self.configuration(client.Configuration()))
-            self._core = client.CoreV1Api(self._api)
+            api = self.client()
+            from kubernetes import client
+
+            self._core = client.CoreV1Api(api)
         return self._core
 
     def configuration(self, cfg: Any) -> Any:
@@ -93,10 +95,9 @@ class KubernetesProvider(IndexedProvider[K8sSettings]):
 
     def workloads(self) -> Workloads:
         if self._workloads is None:
+            api = self.client()
             from kubernetes import client
 
-            self.core()
-            api = self._api
             self._workloads = Workloads(
                 client.AppsV1Api(api), api.sanitize_for_serialization, self.call
             )
@@ -185,10 +186,7 @@ class KubernetesProvider(IndexedProvider[K8sSettings]):
             return  # managed by the token controller: never overwritten with a random value
         meta = secret.metadata
         ref = f"{meta.namespace}/{meta.name}"
-        for key, value in _values(secret).items():
-            for sub, digest in iter_digests(value):
-                if sub is None:  # nested JSON fields are compared but not rotated
-                    index.setdefault(digest, []).append(Target(ref, "", key))
+        index_data(index, ref, _values(secret))
         annotations = meta.annotations or {}
         fingerprint = annotations.get(ANNOTATION_FINGERPRINT)
         if fingerprint:
@@ -203,7 +201,7 @@ class KubernetesProvider(IndexedProvider[K8sSettings]):
             secret = self.read(namespace, name)
             if secret.immutable:
                 raise RotationError(f"secret {target.ref} is immutable; replace it instead")
-            key = target.field or _only_key(secret, target.ref)
+            key = target.field or only_key(secret.data or {}, target.ref)
             annotations = dict(secret.metadata.annotations or {})
             done = (
                 annotations.get(ANNOTATION_FINGERPRINT) == request.fingerprint
@@ -232,7 +230,7 @@ class KubernetesProvider(IndexedProvider[K8sSettings]):
         return Outcome(details)
 
     def write(self, secret: Any, key: str, request: RotationRequest) -> str:
-        value = generate_value(self.entry.generator)
+        value = self.new_value()
         secret.data = dict(secret.data or {})
         secret.data[key] = base64.b64encode(value.encode("utf-8")).decode("ascii")
         if secret.string_data and key in secret.string_data:
@@ -279,12 +277,3 @@ def _values(secret: Any) -> dict[str, str]:
     for key, text in (secret.string_data or {}).items():
         values.setdefault(key, text)
     return values
-
-
-def _only_key(secret: Any, ref: str) -> str:
-    data = secret.data or {}
-    if len(data) == 1:
-        return str(next(iter(data)))
-    raise RotationError(
-        f"{ref}: secret has {len(data)} keys; set `generator.field` to the one to replace"
-    )

@@ -8,17 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.rotation.base import (
-    Outcome,
-    RotationError,
-    RotationRequest,
-    Target,
-    generate_value,
-    iter_digests,
-)
+from scanner.rotation.base import Outcome, RotationError, RotationRequest, Target, only_key
 from scanner.rotation.config import RotationEntry, VaultSettings
 from scanner.rotation.context import ProviderContext
-from scanner.rotation.indexed import IndexedProvider, missing_sdk
+from scanner.rotation.indexed import IndexedProvider, index_data, sdk
 
 MAX_DISCOVERED_PATHS = 5000
 _RETRYABLE = frozenset({"RateLimitExceeded", "InternalServerError", "VaultDown", "BadGateway"})
@@ -30,25 +23,20 @@ class VaultProvider(IndexedProvider[VaultSettings]):
     def __init__(self, entry: RotationEntry, ctx: ProviderContext) -> None:
         super().__init__(entry, ctx)
         self.path = kv_path(self.settings.path or "", self.settings.mount)
-        self._client: Any = None
 
-    def client(self) -> Any:
-        if self._client is None:
-            try:
-                import hvac
-            except ImportError:
-                raise missing_sdk("hvac", "vault") from None
-            env = self.ctx.env
-            addr = self.settings.addr or env.get("VAULT_ADDR") or env.get("BAO_ADDR")
-            if not addr:
-                raise RotationError("no Vault address: set VAULT_ADDR or `addr`")
-            token = env.get(self.settings.token_env)
-            if not token and self.settings.token_env == "VAULT_TOKEN":
-                token = env.get("BAO_TOKEN")
-            if not token:
-                raise RotationError(f"no Vault token: set {self.settings.token_env}")
-            self._client = hvac.Client(url=addr, token=token, timeout=self.entry.timeout)
-        return self._client
+    def make_client(self) -> Any:
+        with sdk("hvac", "vault"):
+            import hvac
+        env = self.ctx.env
+        addr = self.settings.addr or env.get("VAULT_ADDR") or env.get("BAO_ADDR")
+        if not addr:
+            raise RotationError("no Vault address: set VAULT_ADDR or `addr`")
+        token = env.get(self.settings.token_env)
+        if not token and self.settings.token_env == "VAULT_TOKEN":
+            token = env.get("BAO_TOKEN")
+        if not token:
+            raise RotationError(f"no Vault token: set {self.settings.token_env}")
+        return hvac.Client(url=addr, token=token, timeout=self.entry.timeout)
 
     def call(self, what: str, func: Any, **kwargs: Any) -> Any:
         import hvac.exceptions
@@ -80,21 +68,12 @@ class VaultProvider(IndexedProvider[VaultSettings]):
         else:
             raise RotationError("no `path` configured and the finding carries no lease id")
         mount = self.settings.mount
-        return [
-            Target(t.ref, f"write new KV v2 version at {mount}/{t.ref}" + _field(t.field), t.field)
-            for t in found
-        ]
+        return [t.acting(f"write new KV v2 version at {mount}/{t.ref}") for t in found]
 
     def build_index(self) -> dict[str, list[Target]]:
         index: dict[str, list[Target]] = {}
         for path in self.list_paths(self.path):
-            data = self.read(path)[0]
-            for key, value in data.items():
-                if not isinstance(value, str):
-                    continue
-                for sub, digest in iter_digests(value):
-                    if sub is None:  # nested JSON fields are compared but not rotated
-                        index.setdefault(digest, []).append(Target(path, "", str(key)))
+            index_data(index, path, self.read(path)[0])
         return index
 
     def list_paths(self, root: str) -> list[str]:
@@ -136,8 +115,8 @@ class VaultProvider(IndexedProvider[VaultSettings]):
             self.call("revoke lease", self.client().sys.revoke_lease, lease_id=target.ref)
             return Outcome({"lease_id": target.ref, "revoked": "true"})
         data, version = self.read(target.ref)
-        key = target.field or _only_key(data, target.ref)
-        data[key] = generate_value(self.entry.generator)
+        key = target.field or only_key(data, target.ref)
+        data[key] = self.new_value()
         written = self.call(
             f"write {target.ref}",
             self.kv.create_or_update_secret,
@@ -185,15 +164,3 @@ def kv_path(path: str, mount: str) -> str:
         if path.startswith(prefix):
             return path[len(prefix) :]
     return path
-
-
-def _field(name: str | None) -> str:
-    return f" (field {name})" if name else ""
-
-
-def _only_key(data: dict[str, Any], path: str) -> str:
-    if len(data) == 1:
-        return next(iter(data))
-    raise RotationError(
-        f"{path}: secret has {len(data)} keys; set `generator.field` to the one to replace"
-    )

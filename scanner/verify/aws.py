@@ -10,8 +10,9 @@ from collections.abc import Sequence
 
 from scanner.errors import UserError
 from scanner.models import Finding, Verification, VerifyStatus
-from scanner.verify.http import HostPin, HttpClient, HttpError, HttpRequest
+from scanner.verify.http import HostPin, HttpClient, HttpRequest
 from scanner.verify.plan import Plan, nearest
+from scanner.verify.providers.common import send, unjudged, unknown
 
 STS_HOST = "sts.amazonaws.com"
 KEY_ID_RULES = ("aws.access-key-id",)
@@ -38,9 +39,7 @@ class AwsStsVerifier:
             key_id = nearest(finding, peers, KEY_ID_RULES)
         if key_id is None or secret is None:
             missing = "secret access key" if secret is None else "access key id"
-            return Verification(
-                VerifyStatus.UNKNOWN, self.name, f"no {missing} in the same file to pair with"
-            )
+            return unknown(self.name, f"no {missing} in the same file to pair with")
         token = (
             nearest(key_id, peers, TOKEN_RULES) if key_id.secret.reveal()[:4] == "ASIA" else None
         )
@@ -59,25 +58,22 @@ class AwsStsVerifier:
         request = HttpRequest(
             "POST", f"https://{STS_HOST}/", headers=sign(key_id, secret, token), data=BODY
         )
-        try:
-            response = client.send(request, self.pins)
-        except HttpError as exc:
-            return Verification(VerifyStatus.ERROR, self.name, str(exc))
+        response = send(client, request, self.pins, self.name)
+        if isinstance(response, Verification):
+            return response
         status = response.status
         if status == 200:
             account = _ACCOUNT.search(response.body)
             if account is not None:
                 detail = f"accepted (account {account.group(1).decode()})"
                 return Verification(VerifyStatus.LIVE, self.name, detail)
-            return Verification(VerifyStatus.UNKNOWN, self.name, "HTTP 200 without an account")
+            return unknown(self.name, "HTTP 200 without an account")
         code = _CODE.search(response.body)
         if status in (400, 403) and code is not None and code.group(1) in INVALID_CODES:
             return Verification(
                 VerifyStatus.INVALID, self.name, f"rejected ({code.group(1).decode()})"
             )
-        if status == 429 or status >= 500:
-            return Verification(VerifyStatus.ERROR, self.name, f"HTTP {status} after retries")
-        return Verification(VerifyStatus.UNKNOWN, self.name, f"unexpected answer (HTTP {status})")
+        return unjudged(self.name, status, transient=status == 429 or status >= 500)
 
 
 def sign(key_id: str, secret: str, token: str | None) -> tuple[tuple[str, str], ...]:

@@ -36,6 +36,33 @@ class DbServer:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    def admin_sql(self, *statements: str) -> None:
+        """Run ``statements`` as the administrator, each committed at once: PostgreSQL over TCP
+        with ``ADMIN_PASSWORD``, MariaDB as root through the server's socket."""
+        if self.kind == "postgres":
+            import psycopg
+
+            with psycopg.connect(
+                host="127.0.0.1",
+                port=self.port,
+                user=self.admin,
+                password=ADMIN_PASSWORD,
+                dbname="postgres",
+                autocommit=True,
+            ) as conn:
+                for statement in statements:
+                    conn.execute(statement)
+            return
+        import pymysql
+
+        conn2 = pymysql.connect(unix_socket=str(self.directory / "sock"), user=self.admin)
+        try:
+            with conn2.cursor() as cur:
+                for statement in statements:
+                    cur.execute(statement)
+        finally:
+            conn2.close()
+
 
 def find_postgres() -> Path | None:
     """The bin directory of the newest installed PostgreSQL."""

@@ -25,6 +25,7 @@ from testing.orgrepos import (
     org_cli,
     per_repo,
     report,
+    write_manifest,
 )
 
 
@@ -106,11 +107,11 @@ def test_clone_url_is_mirrored_under_the_state(org: Org, rules: Path, tmp_path: 
     subprocess.run(
         ["git", "clone", "-q", "--bare", str(org.repos["base2"].path), str(bare)], check=True
     )
-    manifest = tmp_path / "org.toml"
-    manifest.write_text(
+    manifest = write_manifest(
+        tmp_path,
+        "org.toml",
         f'[[repo]]\nurl = "{bare.as_uri()}"\nname = "remote"\n\n'
         f'[[repo]]\npath = "{bare}"\nname = "bare"\nbranch = "main"\n',
-        encoding="utf-8",
     )
     state = tmp_path / "st" / "org.sqlite"
     result = org_cli(manifest, rules, state, "-f", "json")
@@ -123,13 +124,26 @@ def test_clone_url_is_mirrored_under_the_state(org: Org, rules: Path, tmp_path: 
     assert report(result)["org"]["blobs_scanned"] == report(result)["org"]["blobs_unique"]
 
 
-class _Interrupting:
-    """A local runner whose run stops (as if the machine went down) after ``after`` batches."""
+class _Wrapping:
+    """A local runner around ``inner``; the subclasses change what ``run`` does."""
 
     name = "local"
 
-    def __init__(self, inner: LocalRunner, after: int) -> None:
+    def __init__(self, inner: LocalRunner) -> None:
         self.inner = inner
+
+    def run(self, calls: Sequence[Call]) -> Iterator[tuple[int, Any]]:
+        yield from self.inner.run(calls)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _Interrupting(_Wrapping):
+    """A local runner whose run stops (as if the machine went down) after ``after`` batches."""
+
+    def __init__(self, inner: LocalRunner, after: int) -> None:
+        super().__init__(inner)
         self.after = after
 
     def run(self, calls: Sequence[Call]) -> Iterator[tuple[int, Any]]:
@@ -140,9 +154,6 @@ class _Interrupting:
                 done += 1
                 if done == self.after:
                     raise KeyboardInterrupt
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def test_interrupted_run_resumes_from_the_state(org: Org, rules: Path, tmp_path: Path) -> None:
@@ -172,11 +183,11 @@ def test_toml_branch_and_since_match_git_alone(org: Org, rules: Path, tmp_path: 
     base = org.repos["base0"]
     first = base.git("rev-list", "--max-parents=0", "HEAD")
     base.git("branch", "-f", "side", "HEAD~1")
-    manifest = tmp_path / "org.toml"
-    manifest.write_text(
+    manifest = write_manifest(
+        tmp_path,
+        "org.toml",
         f'[[repo]]\npath = "{base.path}"\nname = "recent"\nsince = "{first}"\n\n'
         f'[[repo]]\npath = "{base.path}"\nname = "side"\nbranch = "side"\n',
-        encoding="utf-8",
     )
     result = org_cli(manifest, rules, tmp_path / "s.sqlite", "-f", "json")
     got = per_repo(report(result))
@@ -221,13 +232,11 @@ def test_cluster_without_the_dask_extra_is_a_user_error(
     assert "pip install 'keyguard[dask]'" in result.stderr and result.stderr.count("\n") == 1
 
 
-class _Recording:
+class _Recording(_Wrapping):
     """A local runner that keeps the pickled size of every call it is given."""
 
-    name = "local"
-
     def __init__(self, inner: LocalRunner) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.sizes: dict[str, list[int]] = {}
 
     def run(self, calls: Sequence[Call]) -> Iterator[tuple[int, Any]]:
@@ -236,9 +245,6 @@ class _Recording:
         for fn, args in calls:
             self.sizes.setdefault(fn.__name__, []).append(len(pickle.dumps((fn, args))))
         yield from self.inner.run(calls)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def test_tasks_carry_ids_and_paths_not_the_rules(org: Org, rules: Path, tmp_path: Path) -> None:
@@ -258,13 +264,11 @@ def test_tasks_carry_ids_and_paths_not_the_rules(org: Org, rules: Path, tmp_path
     assert rules_bytes > 100_000 and biggest < 5_000, (rules_bytes, runner.sizes)
 
 
-class _Dying:
+class _Dying(_Wrapping):
     """A local pool whose first scan task kills the worker process running it."""
 
-    name = "local"
-
     def __init__(self, inner: LocalRunner, flag: Path) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.flag = flag
 
     def run(self, calls: Sequence[Call]) -> Iterator[tuple[int, Any]]:
@@ -273,9 +277,6 @@ class _Dying:
             for fn, args in calls
         ]
         yield from self.inner.run(wrapped)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def test_local_worker_killed_mid_run_loses_nothing(org: Org, rules: Path, tmp_path: Path) -> None:

@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 
 from scanner.org.manifest import ManifestError, RepoSpec, default_name, load_manifest
-from testing.orgrepos import invoke
+from testing.orgrepos import invoke, write_manifest
 
 
 def test_plain_text_lines_paths_urls_and_comments(tmp_path: Path) -> None:
-    manifest = tmp_path / "org.txt"
-    manifest.write_text(
+    manifest = write_manifest(
+        tmp_path,
+        "org.txt",
         "# our repositories\n\nservices/api\n  /srv/mirrors/web.git  \n"
         "https://git.example.test/acme/tools.git\ngit@git.example.test:acme/infra.git\n",
-        encoding="utf-8",
     )
     specs = load_manifest(manifest)
     assert [s.name for s in specs] == ["api", "web", "acme/tools", "acme/infra"]
@@ -27,11 +27,11 @@ def test_plain_text_lines_paths_urls_and_comments(tmp_path: Path) -> None:
 
 
 def test_toml_tables_with_per_repository_options(tmp_path: Path) -> None:
-    manifest = tmp_path / "org.toml"
-    manifest.write_text(
+    manifest = write_manifest(
+        tmp_path,
+        "org.toml",
         '[[repo]]\npath = "a"\nname = "alpha"\nbranch = "main"\n\n'
         '[[repo]]\nurl = "file:///srv/b.git"\nref = "release"\nsince = "v1.0"\n',
-        encoding="utf-8",
     )
     a, b = load_manifest(manifest)
     assert a == RepoSpec("alpha", str((tmp_path / "a").resolve()), False, "main", None)
@@ -57,8 +57,7 @@ def test_toml_tables_with_per_repository_options(tmp_path: Path) -> None:
 def test_toml_errors_name_file_entry_and_key(
     tmp_path: Path, text: str, where: str, key: str
 ) -> None:
-    manifest = tmp_path / "org.toml"
-    manifest.write_text(text, encoding="utf-8")
+    manifest = write_manifest(tmp_path, "org.toml", text)
     with pytest.raises(ManifestError) as info:
         load_manifest(manifest)
     message = str(info.value)
@@ -67,18 +66,15 @@ def test_toml_errors_name_file_entry_and_key(
 
 
 def test_errors_exit_2_with_one_line(tmp_path: Path) -> None:
-    bad = tmp_path / "org.toml"
-    bad.write_text("[[repo]\npath = 'a'\n", encoding="utf-8")
+    bad = write_manifest(tmp_path, "org.toml", "[[repo]\npath = 'a'\n")
     result = invoke(["org", str(bad), "--state", str(tmp_path / "s.sqlite")])
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "invalid TOML" in result.stderr
-    dup = tmp_path / "dup.txt"
-    dup.write_text("x/repo\n\ny/repo\n", encoding="utf-8")
+    dup = write_manifest(tmp_path, "dup.txt", "x/repo\n\ny/repo\n")
     result = invoke(["org", str(dup), "--state", str(tmp_path / "s.sqlite")])
     assert result.exit_code == 2
     assert f"{dup}: line 3: `name`: repository name 'repo' is already used" in result.stderr
-    empty = tmp_path / "empty.txt"
-    empty.write_text("# nothing\n", encoding="utf-8")
+    empty = write_manifest(tmp_path, "empty.txt", "# nothing\n")
     result = invoke(["org", str(empty), "--state", str(tmp_path / "s.sqlite")])
     assert result.exit_code == 2 and "names no repository" in result.stderr
     result = invoke(["org", str(tmp_path / "missing.txt"), "--state", str(tmp_path / "s")])

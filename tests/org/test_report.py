@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from testing.orgrepos import Org, org_cli, per_repo, report, rotation_hook
+from testing.orgrepos import Org, org_cli, per_repo, report, rotation_hook, write_manifest
 
 
 def _sections(html: str) -> dict[str, str]:
@@ -142,8 +142,7 @@ def test_hostile_names_in_an_org_html_report(rules: Path, tmp_path: Path) -> Non
     hostile = "<script>window.kg=1</script>\u202e.env"
     repo = git_repo(tmp_path, "evil<b>repo")
     repo.commit("leak", {hostile: f"T={fake_token(77)}\n", "plain.py": f"K='{fake_token(78)}'\n"})
-    manifest = tmp_path / "org.txt"
-    manifest.write_text(f"{repo.path}\n", encoding="utf-8")
+    manifest = write_manifest(tmp_path, "org.txt", f"{repo.path}\n")
     result = org_cli(manifest, rules, tmp_path / "s.sqlite", "-f", "html")
     assert result.exit_code == 1, result.output
     html = result.stdout

@@ -11,7 +11,7 @@ import pytest
 
 from scanner.config import Config, parse_config
 from scanner.errors import ConfigError
-from scanner.models import Confidence, Finding, Origin, Position, Severity
+from scanner.models import Finding
 from scanner.rotation import (
     ROTATION_ERROR_EXIT,
     RotationError,
@@ -26,6 +26,8 @@ from scanner.rotation.base import Outcome, generate_value, iter_digests, replace
 from scanner.rotation.config import ExecSettings, GeneratorSpec, RotationEntry
 from scanner.rotation.context import ProviderContext
 from scanner.secret import Secret
+from testing.findings import make_finding
+from testing.rotationcli import config_error, rotation_project
 from testing.servers import rotation_token
 
 LEAK = rotation_token("unit")
@@ -34,16 +36,7 @@ LEAK = rotation_token("unit")
 def finding(
     value: str = LEAK, rule_id: str = "kgtest.rotation-token", path: str = "app.env", **detail: str
 ) -> Finding:
-    return Finding(
-        rule_id=rule_id,
-        description="test token",
-        severity=Severity.HIGH,
-        confidence=Confidence.HIGH,
-        origin=Origin(path, detail=tuple(detail.items())),
-        position=Position(3, 9, 3, 39, 3),
-        secret=Secret(value),
-        entropy=4.5,
-    )
+    return make_finding(rule_id, value, path=path, line=3, column=9, detail=tuple(detail.items()))
 
 
 def config_with(*tables: dict[str, Any]) -> Config:
@@ -381,15 +374,36 @@ def cli_project(tmp_path: Path, rotation: str) -> list[str]:
     ]  # fmt: skip
 
 
-def test_cli_invalid_rotation_config_exits_2(tmp_path: Path) -> None:
-    from click.testing import CliRunner
+AZ = {"provider": "azure-keyvault"}
+GCP = {"provider": "gcp-secretmanager"}
 
-    from scanner.cli import main
 
-    args = cli_project(tmp_path, '[[rotation]]\nrules = ["kgtest.*"]\nprovider = "exec"\n')
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 2
-    assert "kg.toml: rotation[0].command: required" in result.stderr
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({"provider": "exec"}, "rotation[0].command: required"),
+        ({**AZ, "secret_name": "x"}, "rotation[0].vault_url: required"),
+        ({**AZ, "vault_url": "http://kv.example.test", "secret_name": "x"},
+         "rotation[0].vault_url: must be an https:// URL"),
+        ({**AZ, "vault_url": "https://kv.example.test"},
+         "rotation[0].secret_name: required unless"),
+        ({**AZ, "vault_url": "https://kv.example.test", "discover": True, "disable_old": "yes"},
+         "rotation[0].disable_old: must be true or false"),
+        ({**GCP, "secret": "x"}, "rotation[0].project: required"),
+        ({**GCP, "project": "p"}, "rotation[0].secret: required unless"),
+        ({**GCP, "project": "p", "secret": "x", "old_version": "delete"},
+         "rotation[0].old_version: must be one of disable, destroy, keep"),
+        ({**GCP, "project": "p", "secret": "x", "endpoint": "ftp://x"},
+         "rotation[0].endpoint: must be an http:// or https:// URL"),
+        ({**GCP, "project": "p", "secret": "x", "region": "x"},
+         "rotation[0].region: unknown key for provider `gcp-secretmanager`"),
+    ],
+)  # fmt: skip
+def test_cli_invalid_rotation_config_exits_2(
+    tmp_path: Path, keys: dict[str, Any], message: str
+) -> None:
+    files = {"app.env": f"T={rotation_token('cfg')}\n"}
+    assert f"kg.toml: {message}" in config_error(rotation_project(tmp_path, files, **keys))
 
 
 def test_cli_plan_flags(tmp_path: Path) -> None:

@@ -4,32 +4,22 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from scanner.config import parse_config
-from scanner.models import Confidence, Finding, Origin, Position, Severity
+from scanner.models import Finding
 from scanner.rotation import PROVIDERS, RotationError, RotationOptions, run
 from scanner.rotation.aws import TAG_FINGERPRINT, TAG_ROTATED_AT, AwsSecretsManagerProvider
 from scanner.secret import Secret
-from testing.rotationcli import keyguard
-from testing.servers import (
-    moto_server,
-    rotation_scan_args,
-    rotation_token,
-)
+from testing.findings import make_finding
+from testing.rotationcli import assert_field_rotated, keyguard
+from testing.servers import rotation_scan_args, rotation_token
 
 pytestmark = pytest.mark.slow
 boto3 = pytest.importorskip("boto3", reason="AWS rotation needs keyguard[aws]")
-
-
-@pytest.fixture(scope="module")
-def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with moto_server(tmp_path_factory.mktemp("moto")) as url:
-        yield url
 
 
 @pytest.fixture(autouse=True)
@@ -78,16 +68,7 @@ def current(sm: Any, name: str) -> tuple[str, str]:
 
 
 def leaked_finding(value: str) -> Finding:
-    return Finding(
-        rule_id="kgtest.rotation-token",
-        description="test",
-        severity=Severity.HIGH,
-        confidence=Confidence.HIGH,
-        origin=Origin("src/settings.env"),
-        position=Position(1, 11, 1, 41, 1),
-        secret=Secret(value),
-        entropy=4.0,
-    )
+    return make_finding("kgtest.rotation-token", value, path="src/settings.env", column=11)
 
 
 def tags(sm: Any, name: str) -> dict[str, str]:
@@ -152,8 +133,7 @@ def test_aws_discovery_replaces_the_json_field(tmp_path: Path, sm: Any, moto_url
 
     done = keyguard(args, "--rotate")
     assert "rotation: 1 rotated" in done.stderr, done.stderr
-    stored = json.loads(current(sm, holder)[1])
-    assert stored["user"] == "svc" and stored["api_key"] != leak and len(stored["api_key"]) == 40
+    assert_field_rotated(current(sm, holder)[1], leak)
     assert current(sm, decoy) == decoy_before and tags(sm, decoy) == {}
     assert tags(sm, holder)[TAG_FINGERPRINT] == Secret(leak).fingerprint()
 

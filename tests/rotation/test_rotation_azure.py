@@ -27,7 +27,12 @@ from scanner.rotation.azure import (  # noqa: E402
 from scanner.secret import Secret  # noqa: E402
 from testing.contract.azure_keyvault import TOKEN, KeyVaultContractServer, tls_pair  # noqa: E402
 from testing.contract.server import Reply  # noqa: E402
-from testing.rotationcli import keyguard, rotation_project
+from testing.rotationcli import (
+    assert_field_rotated,
+    keyguard,
+    plant_holders,
+    rotation_project,
+)
 from testing.servers import rotation_token  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -130,13 +135,7 @@ def test_azure_plan_rotate_rerun(tmp_path: Path, kv: KeyVaultContractServer) -> 
 def test_azure_discovery_finds_exactly_the_holders(
     tmp_path: Path, kv: KeyVaultContractServer
 ) -> None:
-    leak = rotation_token("azure-disc")
-    kv.put("a-plain", leak)
-    kv.put("b-decoy", rotation_token("azure-decoy-1"))
-    kv.put("c-json", json.dumps({"user": "svc", "api_key": leak}))
-    kv.put("d-decoy", json.dumps({"api_key": rotation_token("azure-decoy-2")}))
-    kv.put("e-old", leak)
-    kv.put("e-old", rotation_token("azure-now"))  # held the value once, not any more
+    leak = plant_holders(kv.put, "azure")
     kv.put("f-disabled", leak, enabled=False)
     kv.put("g-unreadable", leak)
     kv.deny("g-unreadable", "get")  # 403 while reading: skipped, not a failure
@@ -154,8 +153,7 @@ def test_azure_discovery_finds_exactly_the_holders(
     done = keyguard(args, "--rotate")
     assert "rotation: 2 rotated" in done.stderr, done.stderr
     assert kv.latest("a-plain").value != leak
-    stored = json.loads(kv.latest("c-json").value)
-    assert stored["user"] == "svc" and stored["api_key"] != leak and len(stored["api_key"]) == 40
+    assert_field_rotated(kv.latest("c-json").value, leak)
     for untouched in ("b-decoy", "d-decoy", "f-disabled", "g-unreadable"):
         assert len(kv.versions(untouched)) == 1
     assert len(kv.versions("e-old")) == 2
@@ -206,20 +204,3 @@ def test_azure_permission_error_fails_that_target_only(
     again = keyguard(args, "--rotate")
     assert "rotation: 1 rotated" in again.stderr, again.stderr
     assert len(kv.versions("open")) == 2 and len(kv.versions("locked")) == 2
-
-
-@pytest.mark.parametrize(
-    ("keys", "message"),
-    [
-        ({"secret_name": "x"}, "rotation[0].vault_url: required"),
-        ({"vault_url": "http://kv.example.test", "secret_name": "x"}, "must be an https:// URL"),
-        ({"vault_url": "https://kv.example.test"}, "rotation[0].secret_name: required unless"),
-        ({"vault_url": "https://kv.example.test", "discover": True, "disable_old": "yes"},
-         "rotation[0].disable_old: must be true or false"),
-    ],
-)  # fmt: skip
-def test_azure_config_errors_exit_2(tmp_path: Path, keys: dict[str, Any], message: str) -> None:
-    files = {"app.env": f"T={rotation_token('azure-cfg')}\n"}
-    result = keyguard(rotation_project(tmp_path, files, provider="azure-keyvault", **keys))
-    assert result.exit_code == 2, result.output
-    assert "kg.toml" in result.stderr and message in result.stderr

@@ -13,7 +13,7 @@ import pytest
 
 from testing.contract.conjur_api import ACCOUNT, API_KEY, LOGIN, ConjurApi
 from testing.contract.server import Reply
-from testing.rotationcli import keyguard, rotation_project
+from testing.rotationcli import config_error, keyguard, rotation_project
 from testing.servers import rotation_token
 
 pytest.importorskip("requests", reason="the conjur extra is needed: keyguard[conjur]")
@@ -157,9 +157,8 @@ def test_conjur_connection_settings_from_environment(
 def test_conjur_config_errors_exit_2(
     tmp_path: Path, conjur: ConjurApi, keys: dict[str, Any], message: str
 ) -> None:
-    result = keyguard(project(tmp_path, conjur, rotation_token("conjur-config"), **keys))
-    assert result.exit_code == 2
-    assert f"kg.toml: {message}" in result.stderr
+    stderr = config_error(project(tmp_path, conjur, rotation_token("conjur-config"), **keys))
+    assert f"kg.toml: {message}" in stderr
     assert conjur.seen() == []
 
 

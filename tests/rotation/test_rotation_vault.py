@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from scanner.config import parse_config
-from scanner.models import Confidence, Finding, Origin, Position, Severity
 from scanner.rotation import RotationOptions, run
 from scanner.secret import Secret
+from testing.findings import make_finding
 from testing.rotationcli import keyguard, rotation_project
-from testing.servers import (
-    BaoServer,
-    bao_dev_server,
-    rotation_token,
-)
+from testing.servers import BaoServer, rotation_token
 
 pytestmark = pytest.mark.slow
 hvac = pytest.importorskip("hvac", reason="vault rotation needs keyguard[vault]")
-
-
-@pytest.fixture(scope="module")
-def bao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaoServer]:
-    with bao_dev_server(tmp_path_factory.mktemp("bao")) as server:
-        yield server
 
 
 @pytest.fixture
@@ -151,15 +140,11 @@ def test_vault_lease_in_finding_is_revoked(tmp_path: Path, client: Any, bao: Bao
     lease = client.secrets.pki.generate_certificate("kg", "a.kg.test", mount_point=mount)
     lease_id = lease["lease_id"]
     assert client.sys.read_lease(lease_id)["data"]["id"] == lease_id
-    leaked = Finding(
-        rule_id="kgtest.rotation-token",
-        description="test",
-        severity=Severity.HIGH,
-        confidence=Confidence.HIGH,
-        origin=Origin("logs/app.log", detail=(("lease_id", lease_id),)),
-        position=Position(1, 1, 1, 30, 1),
-        secret=Secret(rotation_token("vault-lease")),
-        entropy=4.0,
+    leaked = make_finding(
+        "kgtest.rotation-token",
+        rotation_token("vault-lease"),
+        path="logs/app.log",
+        detail=(("lease_id", lease_id),),
     )
     config = parse_config(
         {"rotation": [{"rules": ["kgtest.*"], "provider": "vault", "retries": 0}]}, "kg", tmp_path

@@ -13,22 +13,23 @@ from click.testing import CliRunner, Result
 
 from scanner.cli import main
 from scanner.reporters import REPORTERS
+from testing.rules import token_rule
 from testing.servers import only_test_rules
 from tests.verify.conftest import Contract, reply_json
 
 HOST = "api.kgtest.invalid"
 LIVE = "kgtest_" + "Q7vX2mR9tL4pW8nK3sJ6hD1f"
 DEAD = "kgtest_" + "Z3cB8wN5yH2kV9qT6mG4rJ7x"
-RULE = f"""
-[[rules]]
-id = 'kgtest.verify-token'
-name = 'kgtest verification token'
-description = 'A synthetic token for the verification tests.'
-keywords = ['kgtest_']
-pattern = '''\\b(kgtest_[A-Za-z0-9]{{24}})\\b'''
-examples = ['token = "{LIVE}"']
-negative_examples = ['kgtest_short']
-
+RULE = (
+    token_rule(
+        "kgtest.verify-token",
+        "kgtest_",
+        "[A-Za-z0-9]{24}",
+        f'token = "{LIVE}"',
+        name="kgtest verification token",
+        description="A synthetic token for the verification tests.",
+    )
+    + f"""
 [rules.verify]
 url = 'https://{HOST}/v1/whoami'
 method = 'GET'
@@ -38,6 +39,7 @@ invalid = {{ status = [401] }}
 permission = 'none: returns the caller'
 docs = 'https://docs.kgtest.invalid/whoami'
 """
+)
 
 
 @pytest.fixture(autouse=True)

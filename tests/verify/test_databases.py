@@ -33,7 +33,6 @@ from scanner.verify.providers.database import (
 )
 from scanner.verify.routing import CA_ENV, ROUTES_ENV, Routes
 from testing.contract.verify_databases import (
-    ADMIN_PASSWORD,
     DbServer,
     find_mariadb,
     find_postgres,
@@ -61,8 +60,8 @@ class Servers:
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[Servers]:
-    psycopg = pytest.importorskip("psycopg", reason="extra verify-db (part of extra test)")
-    pymysql = pytest.importorskip("pymysql", reason="extra verify-db (part of extra test)")
+    pytest.importorskip("psycopg", reason="extra verify-db (part of extra test)")
+    pytest.importorskip("pymysql", reason="extra verify-db (part of extra test)")
     pg_bin, mariadbd = find_postgres(), find_mariadb()
     if pg_bin is None or mariadbd is None:
         pytest.fail(
@@ -70,22 +69,13 @@ def servers() -> Iterator[Servers]:
             "mariadb-server): ./scripts/test does"
         )
     with postgres_server(pg_bin) as pg, mariadb_server(mariadbd) as my:
-        with psycopg.connect(
-            host="127.0.0.1",
-            port=pg.port,
-            user=pg.admin,
-            password=ADMIN_PASSWORD,
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
-            conn.execute(f"CREATE ROLE kgapp LOGIN PASSWORD '{PG_PASSWORD}'")
-            conn.execute("CREATE ROLE kgtrust LOGIN PASSWORD 'kgFakeTrustPw'")
-            conn.execute("CREATE ROLE kgreject LOGIN PASSWORD 'kgFakeRejectPw'")
-            conn.execute("CREATE DATABASE kgapp OWNER kgapp")
-        conn2 = pymysql.connect(unix_socket=str(my.directory / "sock"), user=my.admin)
-        with conn2.cursor() as cur:
-            cur.execute(f"CREATE USER 'kgapp'@'127.0.0.1' IDENTIFIED BY '{MY_PASSWORD}'")
-        conn2.close()
+        pg.admin_sql(
+            f"CREATE ROLE kgapp LOGIN PASSWORD '{PG_PASSWORD}'",
+            "CREATE ROLE kgtrust LOGIN PASSWORD 'kgFakeTrustPw'",
+            "CREATE ROLE kgreject LOGIN PASSWORD 'kgFakeRejectPw'",
+            "CREATE DATABASE kgapp OWNER kgapp",
+        )
+        my.admin_sql(f"CREATE USER 'kgapp'@'127.0.0.1' IDENTIFIED BY '{MY_PASSWORD}'")
         yield Servers(pg, my)
 
 

@@ -22,7 +22,6 @@ from scanner.rulebook.schema import RuleSpec
 from scanner.verify.providers.database import NOT_ALLOWED
 from scanner.verify.registry import CODE_VERIFIERS
 from testing.contract.verify_databases import (
-    ADMIN_PASSWORD,
     DbServer,
     find_postgres,
     postgres_server,
@@ -111,21 +110,15 @@ def test_demo_marks_every_finding(
 @pytest.fixture(scope="module")
 def demo_database() -> Iterator[DbServer]:
     """A real PostgreSQL cluster with the demo URL's user and password."""
-    psycopg = pytest.importorskip("psycopg", reason="extra verify-db (part of extra test)")
+    pytest.importorskip("psycopg", reason="extra verify-db (part of extra test)")
     bindir = find_postgres()
     if bindir is None:
         pytest.fail("install the Debian package postgresql (scripts/apt-packages.txt)")
     with postgres_server(bindir) as server:
-        with psycopg.connect(
-            host="127.0.0.1",
-            port=server.port,
-            user=server.admin,
-            password=ADMIN_PASSWORD,
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
-            conn.execute(f"CREATE ROLE {DEMO_DB_USER} LOGIN PASSWORD '{DEMO_DB_PASSWORD}'")
-            conn.execute(f"CREATE DATABASE app OWNER {DEMO_DB_USER}")
+        server.admin_sql(
+            f"CREATE ROLE {DEMO_DB_USER} LOGIN PASSWORD '{DEMO_DB_PASSWORD}'",
+            f"CREATE DATABASE app OWNER {DEMO_DB_USER}",
+        )
         yield server
 
 

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from scanner.errors import UserError
-from scanner.models import Confidence, Finding, Origin, Position, Severity, VerifyStatus
+from scanner.models import Finding, VerifyStatus
 from scanner.secret import Secret
 from scanner.verify.datahttp import data_check
 from scanner.verify.http import ClientOptions, HostPin, HttpClient, HttpRequest, PinError
 from scanner.verify.ratelimit import HostLimiter
 from scanner.verify.routing import Routes
 from scanner.verify.spec import Condition, VerifierSpec
+from testing.findings import make_finding
 from tests.verify.conftest import Contract, Seen, Tls, reply_json
 
 HOST = "api.kgtest.invalid"
@@ -33,16 +34,7 @@ SPEC = VerifierSpec(
 
 
 def finding(secret: str = TOKEN) -> Finding:
-    return Finding(
-        rule_id="kgtest.verify-token",
-        description="test",
-        severity=Severity.HIGH,
-        confidence=Confidence.HIGH,
-        origin=Origin("app.env"),
-        position=Position(1, 1, 1, 2, 1),
-        secret=Secret(secret),
-        entropy=4.0,
-    )
+    return make_finding("kgtest.verify-token", secret)
 
 
 def client(contract: Contract, tls: Tls, **options: float) -> HttpClient:

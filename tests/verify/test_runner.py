@@ -9,47 +9,32 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from scanner.models import Confidence, Finding, Origin, Position, Severity, Verification
+from scanner.models import Finding, Verification
 from scanner.models import VerifyStatus as S
 from scanner.rulebook.compile import Ruleset
 from scanner.rulebook.schema import load_rule_file
-from scanner.secret import Secret
 from scanner.verify.http import HostPin, HttpClient
 from scanner.verify.plan import Plan, nearest
 from scanner.verify.runner import Trust, VerifyOptions, verify_findings
+from testing.findings import make_finding
+from testing.rules import rule_toml
 
-RULES = """
-[[rules]]
-id = 'kgtest.key-id'
-name = 'id'
-description = 'A synthetic key id.'
-keywords = ['kgid']
-pattern = '''(KGID[0-9]{8})'''
-examples = ['KGID00000001']
-negative_examples = ['KGID1']
-
-[[rules]]
-id = 'kgtest.key-secret'
-name = 'secret'
-description = 'A synthetic key secret.'
-keywords = ['kgsec']
-pattern = '''(KGSEC[0-9]{8})'''
-examples = ['KGSEC00000001']
-negative_examples = ['KGSEC1']
-"""
+RULES = "\n".join(
+    rule_toml(
+        f"kgtest.key-{name}",
+        f"({prefix}[0-9]{{8}})",
+        keywords=[prefix.lower()],
+        examples=[f"{prefix}00000001"],
+        negatives=[f"{prefix}1"],
+        name=name,
+        description=f"A synthetic key {name}.",
+    )
+    for name, prefix in (("id", "KGID"), ("secret", "KGSEC"))
+)
 
 
 def finding(rule: str, value: str, path: str = "a.env", line: int = 1) -> Finding:
-    return Finding(
-        rule_id=rule,
-        description=rule,
-        severity=Severity.HIGH,
-        confidence=Confidence.HIGH,
-        origin=Origin(path),
-        position=Position(line, 1, line, 2, line),
-        secret=Secret(value),
-        entropy=3.0,
-    )
+    return make_finding(rule, value, path=path, line=line)
 
 
 class PairVerifier:

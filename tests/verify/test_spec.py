@@ -10,19 +10,18 @@ from scanner.errors import RuleError
 from scanner.rulebook.loader import load_specs, spec_from_record, spec_record
 from scanner.rulebook.schema import load_rule_file
 from scanner.verify.spec import Condition, VerifierSpec
+from testing.rules import rule_toml
 
-RULE = """
-[[rules]]
-id = 'kgtest.verify-token'
-name = 'Test token'
-description = 'A synthetic token for verifier tests.'
-keywords = ['kgtest_']
-pattern = '''(?P<kid>KGID[0-9]{{4}})?\\s*(kgtest_[A-Z]{{20}})'''
-secret_group = 2
-examples = ['token = kgtest_QWRTZPLMKJHGFDSAYXCV']
-negative_examples = ['kgtest_short']
-{verify}
-"""
+RULE = rule_toml(
+    "kgtest.verify-token",
+    r"(?P<kid>KGID[0-9]{4})?\s*(kgtest_[A-Z]{20})",
+    keywords=["kgtest_"],
+    examples=["token = kgtest_QWRTZPLMKJHGFDSAYXCV"],
+    negatives=["kgtest_short"],
+    name="Test token",
+    description="A synthetic token for verifier tests.",
+    secret_group=2,
+)
 
 GOOD = """
 [rules.verify]
@@ -39,7 +38,7 @@ docs = 'https://docs.example-provider.com/api/whoami'
 
 def write(tmp_path: Path, verify: str) -> Path:
     path = tmp_path / "rules.toml"
-    path.write_text(RULE.format(verify=verify), encoding="utf-8")
+    path.write_text(RULE + verify, encoding="utf-8")
     return path
 
 

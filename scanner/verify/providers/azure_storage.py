@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from email.utils import formatdate
 
 from scanner.models import Finding, Verification, VerifyStatus
-from scanner.verify.http import RETRY_STATUS, HostPin, HttpClient, HttpError, HttpRequest
+from scanner.verify.http import RETRY_STATUS, HostPin, HttpClient, HttpRequest
 from scanner.verify.plan import Plan, nearest
-from scanner.verify.providers.common import CallDoc, part, unknown
+from scanner.verify.providers.common import CallDoc, part, send, unjudged, unknown
 
 SUFFIX = ".blob.core.windows.net"
 API_VERSION = "2021-08-06"
@@ -85,19 +85,16 @@ class AzureStorageVerifier:
         url = f"https://{account}{SUFFIX}/"
         headers = sign(account, key, formatdate(usegmt=True))
         request = HttpRequest("GET", url, headers=headers, params=QUERY)
-        try:
-            response = client.send(request, self.pins)
-        except HttpError as exc:
-            return Verification(VerifyStatus.ERROR, self.name, str(exc))
+        response = send(client, request, self.pins, self.name)
+        if isinstance(response, Verification):
+            return response
         status = response.status
         if status == 200:
             return Verification(VerifyStatus.LIVE, self.name, f"accepted (account {account})")
         code = _CODE.search(response.body)
         if status == 403 and code is not None and code.group(1) == b"AuthenticationFailed":
             return Verification(VerifyStatus.INVALID, self.name, "rejected (AuthenticationFailed)")
-        if status in RETRY_STATUS:
-            return Verification(VerifyStatus.ERROR, self.name, f"HTTP {status} after retries")
-        return Verification(VerifyStatus.UNKNOWN, self.name, f"unexpected answer (HTTP {status})")
+        return unjudged(self.name, status, transient=status in RETRY_STATUS)
 
 
 def sign(account: str, key: bytes, date: str) -> tuple[tuple[str, str], ...]:

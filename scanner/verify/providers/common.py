@@ -1,12 +1,13 @@
-"""Shared by the code verifiers: the documentation row each one declares, and the judging of a
-provider's answer by status (the same rules as data verifiers: ``scanner.verify.outcome``)."""
+"""Shared by the code verifiers: the documentation row each one declares, sending a request (a
+failure to get an answer is an ``error`` result), and the judging of a provider's answer by
+status (the same rules as data verifiers: ``scanner.verify.outcome``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from scanner.models import Finding, Verification, VerifyStatus
-from scanner.verify.http import HostPin, HttpClient, HttpError, HttpRequest
+from scanner.verify.http import HostPin, HttpClient, HttpError, HttpRequest, HttpResponse
 from scanner.verify.outcome import judge
 from scanner.verify.spec import Condition, VerifierSpec
 
@@ -29,6 +30,16 @@ def outcome_spec(url: str, live: tuple[int, ...], invalid: tuple[int, ...]) -> V
     )
 
 
+def send(
+    client: HttpClient, request: HttpRequest, pins: tuple[HostPin, ...], name: str
+) -> HttpResponse | Verification:
+    """The provider's answer, or an ``error`` result saying why there was none."""
+    try:
+        return client.send(request, pins)
+    except HttpError as exc:
+        return Verification(VerifyStatus.ERROR, name, str(exc))
+
+
 def send_and_judge(
     client: HttpClient,
     request: HttpRequest,
@@ -36,11 +47,16 @@ def send_and_judge(
     spec: VerifierSpec,
     name: str,
 ) -> Verification:
-    try:
-        response = client.send(request, pins)
-    except HttpError as exc:
-        return Verification(VerifyStatus.ERROR, name, str(exc))
-    return judge(spec, response, name)
+    response = send(client, request, pins, name)
+    return response if isinstance(response, Verification) else judge(spec, response, name)
+
+
+def unjudged(name: str, status: int, *, transient: bool) -> Verification:
+    """An answer that is neither live nor invalid: an ``error`` when ``transient`` (throttled
+    or a server error, after the client's retries), else ``unknown``."""
+    if transient:
+        return Verification(VerifyStatus.ERROR, name, f"HTTP {status} after retries")
+    return unknown(name, f"unexpected answer (HTTP {status})")
 
 
 def part(finding: Finding, name: str) -> str | None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from scanner.errors import UserError
@@ -27,6 +28,17 @@ _NOWHERE = os.path.join(os.sep, "nonexistent", "keyguard-no-client-credentials")
 _AUTH_METHODS = ",".join(("password", "md5", "scram-sha-256"))  # libpq require_auth
 
 
+@contextmanager
+def _driver(package: str, database: str) -> Iterator[None]:
+    """Around a driver's import: ``ImportError`` becomes a ``UserError`` naming the extra."""
+    try:
+        yield
+    except ImportError:
+        raise UserError(
+            f"verifying {database} URLs needs {package}: pip install 'keyguard[verify-db]'"
+        ) from None
+
+
 def _outcome(status: VerifyStatus, name: str, detail: str) -> Verification:
     return Verification(status, name, detail)
 
@@ -34,12 +46,8 @@ def _outcome(status: VerifyStatus, name: str, detail: str) -> Verification:
 def check_postgres(
     target: Target, password: str, address: tuple[str, int], timeout: float, name: str
 ) -> Verification:
-    try:
+    with _driver("psycopg", "PostgreSQL"):
         import psycopg
-    except ImportError:
-        raise UserError(
-            "verifying PostgreSQL URLs needs psycopg: pip install 'keyguard[verify-db]'"
-        ) from None
     params: dict[str, Any] = {
         "host": target.host,
         "hostaddr": address[0],
@@ -103,12 +111,8 @@ _BUSY = frozenset({1040, 1203})  # too many connections
 def check_mysql(
     target: Target, password: str, address: tuple[str, int], timeout: float, name: str
 ) -> Verification:
-    try:
+    with _driver("PyMySQL", "MySQL"):
         import pymysql
-    except ImportError:
-        raise UserError(
-            "verifying MySQL URLs needs PyMySQL: pip install 'keyguard[verify-db]'"
-        ) from None
     try:  # no ssl argument: PyMySQL 1.2+ then uses TLS when the server offers it (unverified)
         conn = pymysql.connect(
             host=address[0],

@@ -30,13 +30,7 @@ KEY_SID_RULES = ("twilio.api-key-sid",)
 KEY_SECRET_RULES = ("twilio.api-key-secret", "twilio.credential-pair")
 TOKEN_RULES = ("twilio.auth-token", "twilio.credential-pair")
 ACCOUNT_SID_RULES = ("twilio.account-sid",)
-RULES = (
-    "twilio.account-sid",
-    "twilio.api-key-sid",
-    "twilio.api-key-secret",
-    "twilio.auth-token",
-    "twilio.credential-pair",
-)
+RULES = tuple(sorted({*ACCOUNT_SID_RULES, *KEY_SID_RULES, *KEY_SECRET_RULES, *TOKEN_RULES}))
 _ACCOUNT_SID = re.compile(r"AC[0-9a-f]{32}")
 _KEY_SID = re.compile(r"SK[0-9a-fA-F]{32}")
 

@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 
-from scanner.models import Confidence, Finding, Origin, Position, Severity
 from scanner.rulebook.loader import builtin_rules_dir, load_specs
 from scanner.rulebook.schema import RuleSpec
-from scanner.secret import Secret
 from scanner.verify.http import ClientOptions, HttpClient
 from scanner.verify.routing import CA_ENV, ROUTES_ENV, Routes
 from testing.contract.verify_server import VerifyServer
@@ -81,28 +79,6 @@ def client(server: VerifyServer, shared_client: HttpClient) -> HttpClient:
 def pack_specs() -> tuple[RuleSpec, ...]:
     """The built-in rule pack, loaded once."""
     return tuple(load_specs([builtin_rules_dir()]))
-
-
-def make_finding(
-    rule_id: str,
-    secret: str,
-    *,
-    line: int = 1,
-    column: int = 1,
-    path: str = "config/app.env",
-    parts: tuple[tuple[str, str], ...] = (),
-) -> Finding:
-    return Finding(
-        rule_id=rule_id,
-        description="synthetic finding for verifier tests",
-        severity=Severity.HIGH,
-        confidence=Confidence.HIGH,
-        origin=Origin(path),
-        position=Position(line, column, line, column + len(secret), line),
-        secret=Secret(secret),
-        entropy=4.0,
-        parts=tuple((k, Secret(v)) for k, v in parts),
-    )
 
 
 def ca_path(server: VerifyServer) -> Path:

@@ -17,7 +17,7 @@ from scanner.verify.providers.twilio import TWILIO
 from scanner.verify.registry import CODE_VERIFIERS
 from testing.contract.verify_contracts import AZURE_ACCOUNT, DATADOG_HOSTS
 from testing.contract.verify_server import VerifyServer
-from tests.verify.providers.conftest import make_finding
+from testing.findings import make_finding
 
 KEY_SID = "SK0fa1e2d3c4b5a69788796a5b4c3d2e1f"
 KEY_SECRET = "kgFAKEtwilioKEYsecretTEST0123456"

@@ -17,7 +17,8 @@ from scanner.verify.datahttp import build_request, data_check
 from scanner.verify.http import HttpClient
 from testing.contract.verify_contracts import CONTRACTS
 from testing.contract.verify_server import VerifyServer
-from tests.verify.providers.conftest import make_finding, pack_specs
+from testing.findings import make_finding
+from tests.verify.providers.conftest import pack_specs
 
 SPECS: dict[str, RuleSpec] = {s.id: s for s in pack_specs() if s.verify is not None}
 VERIFIED = sorted(SPECS)
@@ -39,6 +40,16 @@ def run(rule_id: str, client: HttpClient, secret: str | None = None) -> Verifica
     assert not isinstance(checked, Verification), checked
     _name, check = checked
     return check(client)
+
+
+def answered(
+    rule_id: str, behaviour: str, server: VerifyServer, client: HttpClient
+) -> tuple[str, Verification]:
+    """The rule's sample secret and its verification while the contract server gives that
+    secret the answer ``behaviour`` (live, invalid, forbidden, malformed, throttle, ...)."""
+    secret = sample_secret(SPECS[rule_id])
+    server.register(secret, behaviour)
+    return secret, run(rule_id, client, secret)
 
 
 def assert_clean(server: VerifyServer, rule_id: str, secret: str, result: Verification) -> None:
@@ -84,9 +95,7 @@ def test_every_verifier_has_a_documented_contract(rule_id: str) -> None:
 
 @pytest.mark.parametrize("rule_id", VERIFIED)
 def test_live(rule_id: str, server: VerifyServer, client: HttpClient) -> None:
-    secret = sample_secret(SPECS[rule_id])
-    server.register(secret, "live")
-    result = run(rule_id, client, secret)
+    secret, result = answered(rule_id, "live", server, client)
     assert result.status is VerifyStatus.LIVE, result
     assert_clean(server, rule_id, secret, result)
     assert server.hits(secret) == 1
@@ -102,9 +111,7 @@ def test_invalid_and_unknown_credentials(
     spec = SPECS[rule_id].verify
     assert spec is not None
     expected = VerifyStatus.INVALID if spec.invalid is not None else VerifyStatus.UNKNOWN
-    secret = sample_secret(SPECS[rule_id])
-    server.register(secret, "invalid")
-    revoked = run(rule_id, client, secret)
+    secret, revoked = answered(rule_id, "invalid", server, client)
     assert revoked.status is expected, revoked
     never_issued = run(rule_id, client, secret[:-4] + "FAKE")
     assert never_issued.status is expected, never_issued
@@ -126,9 +133,8 @@ def test_permission_denied_answers(
 ) -> None:
     """A 403 "no permission for this call" proves a restricted Stripe key or a restricted
     Google key exists; for an unrestricted Stripe secret key it is unexpected."""
-    secret = sample_secret(SPECS[rule_id])
-    server.register(secret, "forbidden")
-    assert run(rule_id, client, secret).status is expected
+    _, result = answered(rule_id, "forbidden", server, client)
+    assert result.status is expected
 
 
 JSON_VERIFIERS = sorted(
@@ -139,9 +145,7 @@ JSON_VERIFIERS = sorted(
 @pytest.mark.parametrize("rule_id", JSON_VERIFIERS)
 def test_malformed_body_is_unknown(rule_id: str, server: VerifyServer, client: HttpClient) -> None:
     """A proxy page instead of the provider's JSON proves nothing."""
-    secret = sample_secret(SPECS[rule_id])
-    server.register(secret, "malformed")
-    result = run(rule_id, client, secret)
+    _, result = answered(rule_id, "malformed", server, client)
     assert result.status is VerifyStatus.UNKNOWN, result
     assert server.violations == []
 
@@ -152,9 +156,7 @@ def test_json_verifiers_exist() -> None:
 
 @pytest.mark.parametrize("rule_id", ["github.pat-classic", "slack.bot-token", "anthropic.api-key"])
 def test_throttled_then_error(rule_id: str, server: VerifyServer, client: HttpClient) -> None:
-    secret = sample_secret(SPECS[rule_id])
-    server.register(secret, "throttle")
-    result = run(rule_id, client, secret)
+    secret, result = answered(rule_id, "throttle", server, client)
     assert result.status is VerifyStatus.ERROR, result
     assert "429" in result.detail
     assert server.hits(secret) == 3  # the first try and two retries (client_options)
@@ -162,24 +164,19 @@ def test_throttled_then_error(rule_id: str, server: VerifyServer, client: HttpCl
 
 @pytest.mark.parametrize("rule_id", ["openai.project-key", "telegram.bot-token"])
 def test_throttled_once_is_retried(rule_id: str, server: VerifyServer, client: HttpClient) -> None:
-    secret = sample_secret(SPECS[rule_id])
-    server.register(secret, "throttle-once")
-    assert run(rule_id, client, secret).status is VerifyStatus.LIVE
+    secret, result = answered(rule_id, "throttle-once", server, client)
+    assert result.status is VerifyStatus.LIVE
     assert server.hits(secret) == 2
 
 
 def test_server_error_is_error(server: VerifyServer, client: HttpClient) -> None:
-    secret = sample_secret(SPECS["huggingface.access-token"])
-    server.register(secret, "server-error")
-    result = run("huggingface.access-token", client, secret)
+    _, result = answered("huggingface.access-token", "server-error", server, client)
     assert result.status is VerifyStatus.ERROR
     assert "503" in result.detail
 
 
 def test_timeout_is_error(server: VerifyServer, client: HttpClient) -> None:
-    secret = sample_secret(SPECS["sendgrid.api-key"])
-    server.register(secret, "slow")
-    result = run("sendgrid.api-key", client, secret)
+    _, result = answered("sendgrid.api-key", "slow", server, client)
     assert result.status is VerifyStatus.ERROR
     assert "timeout" in result.detail, result
 

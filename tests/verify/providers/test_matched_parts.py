@@ -24,8 +24,9 @@ from scanner.verify.providers.azure_storage import AZURE_STORAGE
 from scanner.verify.providers.twilio import TWILIO
 from testing.contract.verify_contracts import AZURE_ACCOUNT
 from testing.contract.verify_server import VerifyServer
+from testing.findings import make_finding
 from testing.scan import ENGINES, build, scan_text
-from tests.verify.providers.conftest import make_finding, pack_specs
+from tests.verify.providers.conftest import pack_specs
 
 STORAGE_KEY = base64.b64encode(b"keyguard-FAKE-storage-key-for-tests-" + bytes(range(28))).decode()
 ACCOUNT_SID = "AC7f3e9d1c5b2a4086e7d9c1b3a5f2e4d6"
