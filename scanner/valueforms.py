@@ -10,107 +10,115 @@ from __future__ import annotations
 import base64
 import re
 
-_ARN = re.compile(r"^arn:[a-z0-9-]+:[a-z0-9-]*:")
-
-
-# a MIME type: ``application/vnd.github.doctor-strange-preview+json``
-_MIME = re.compile(
-    r"^(?:application|text|image|audio|video|multipart|font|model|message)/[\w.+-]+$"
+# Forms of any value, tried in order: (reason, pattern matched at the start).
+_FORMS: tuple[tuple[str, str], ...] = (
+    ("identifier", r"^arn:[a-z0-9-]+:[a-z0-9-]*:"),  # an ARN
+    # a MIME type: ``application/vnd.github.doctor-strange-preview+json``
+    (
+        "mime-type",
+        r"^(?:application|text|image|audio|video|multipart|font|model|message)/[\w.+-]+$",
+    ),
+    # the start of a call cut at its parenthesis: ``"Secret: "+fmt.Sprintf(``
+    ("expression", r"^[^A-Za-z0-9].*[A-Za-z_]\w*\($"),
+    # an option setting with a CamelCase name: ``StrictHostKeyChecking=no``, ``IdentitiesOnly=yes``
+    ("option", r"^(?:[A-Z][a-z]+){2,}=(?:[a-z]{1,12}|[0-9]{1,6})$"),
+    # a list of names: ``chainId,gasLimit,gasPrice``
+    ("list", r"^[A-Za-z_][A-Za-z_]*[0-9]{0,2}(?:, ?[A-Za-z_][A-Za-z_]*[0-9]{0,2}){2,}$"),
+    # a typed empty answer (``none:None``), a PowerShell constant (``$True``, ``$null``)
+    ("nullish", r"(?i:^(?:[a-z]+:(?:None|null|nil)?|\$(?:true|false|null))$)"),
+    # a command or path behind a scheme: ``exec:/usr/libexec/pass-dialog``, ``file:/etc/x``
+    ("path", r"^[a-z][a-z0-9+.-]*:/[\w.~-]"),
+    # an encrypted value: OpenSSL / CryptoJS output (base64 of ``Salted__``), Jasypt ``ENC(...)``,
+    # SOPS ``ENC[AES256_GCM,...]``, Vault transit ``vault:v1:...``, AWS KMS ciphertext blobs
+    # (``AQICAH...``), ``__encrypt__...`` and ``encrypted:...`` markers
+    (
+        "encrypted",
+        r"^(?:U2FsdGVkX1[A-Za-z0-9+/]{10,}={0,2}$|ENC[(\[]|enc:|encrypted:|__encrypt(?:ed)?__"
+        r"|vault:v\d+:|AQICAH[A-Za-z0-9+/]{40,})",
+    ),
+    # a Python entry point or object reference: ``pkg.loading.identity:Password``, and a
+    # reStructuredText role: ``:py:class:`pkg.Password```
+    (
+        "identifier",
+        r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+:[A-Za-z_][\w.]*$|^:[a-z]+(?::[a-z]+)*:",
+    ),
+    # an upper-case namespace and a field: ``OS-EXT-SRV-ATTR:hostname``, ``AWS:SourceIp``
+    ("identifier", r"^[A-Z]{2,}(?:-[A-Z]{2,})*:[A-Za-z_][\w.]*$"),
+    # an e-mail address, a query string (``grant_type=password&username=x&password=y``), a
+    # container port mapping (``docker run -p 3306:3306``), a JWS (the jwt rules decide)
+    ("email", r"^[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"),
+    ("query", r"^[\w.-]+=[^&=\s]*(?:&[\w.-]+=[^&=\s]*)+$"),
+    ("ports", r"^(?:\d{1,3}(?:\.\d{1,3}){3}:)?\d{2,5}:\d{2,5}(?:/(?:tcp|udp))?$"),
+    ("jwt", r"^eyJ[\w-]*\.[\w-]*\.[\w-]*$"),
 )
 
 
-# the start of a call cut at its parenthesis: ``"Secret: "+fmt.Sprintf(``
-_CALL_OPEN = re.compile(r"^[^A-Za-z0-9].*[A-Za-z_]\w*\($")
-
-
-# an option setting with a CamelCase name: ``StrictHostKeyChecking=no``, ``IdentitiesOnly=yes``
-_OPTION = re.compile(r"^(?:[A-Z][a-z]+){2,}=(?:[a-z]{1,12}|[0-9]{1,6})$")
-
-
-# a Python entry point or object reference: ``pkg.loading.identity:Password``, and a
-# reStructuredText role: ``:py:class:`pkg.Password```
-_OBJECT_REF = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+:[A-Za-z_][\w.]*$|^:[a-z]+(?::[a-z]+)*:")
-
-
-# an upper-case namespace and a field: ``OS-EXT-SRV-ATTR:hostname``, ``AWS:SourceIp``
-_NS_FIELD = re.compile(r"^[A-Z]{2,}(?:-[A-Z]{2,})*:[A-Za-z_][\w.]*$")
-
-
-# lower-case words joined by dashes, a digest name among them: ``x-object-meta-sha256``
+# lower-case words joined by dashes, a digest name among them: ``x-object-meta-sha256`` (under
+# a password name they are a passphrase: ``tulip-kayak-ember-7``)
 _DASHED_WORDS = re.compile(r"^[a-z]+[0-9]{0,3}(?:-[a-z]+[0-9]{0,3}){3,}$")
 
 
-# a list of names: ``chainId,gasLimit,gasPrice``
-_NAME_LIST = re.compile(r"^[A-Za-z_][A-Za-z_]*[0-9]{0,2}(?:, ?[A-Za-z_][A-Za-z_]*[0-9]{0,2}){2,}$")
-
-
-# a variable of PowerShell, PHP or shell: ``$sqlCredential``, ``$replicaSqlCredential``
-_VARIABLE = re.compile(r"^\$[A-Za-z_]\w*[,;)]?$")
-
-
-# a typed empty answer (``none:None``), a PowerShell constant (``$True``, ``$null``)
-_TYPED_NONE = re.compile(r"^(?:[a-z]+:(?:None|null|nil)?|\$(?:true|false|null))$", re.I)
-
-
-# a command or path behind a scheme: ``exec:/usr/libexec/pass-dialog``, ``file:/etc/x``
-_SCHEME_PATH = re.compile(r"^[a-z][a-z0-9+.-]*:/[\w.~-]")
-
-
-# an encrypted value: OpenSSL / CryptoJS output (base64 of ``Salted__``), Jasypt ``ENC(...)``,
-# SOPS ``ENC[AES256_GCM,...]``, Vault transit ``vault:v1:...``, AWS KMS ciphertext blobs
-# (``AQICAH...``), ``__encrypt__...`` and ``encrypted:...`` markers
-_ENCRYPTED = re.compile(
-    r"^(?:U2FsdGVkX1[A-Za-z0-9+/]{10,}={0,2}$|ENC[(\[]|enc:|encrypted:|__encrypt(?:ed)?__"
-    r"|vault:v\d+:|AQICAH[A-Za-z0-9+/]{40,})"
+# Forms of a bare value only (cut short by the value's delimiters, or a bare word), in order.
+_BARE_FORMS: tuple[tuple[str, str], ...] = (
+    ("number", r"^0[xX][0-9a-fA-F]{1,16}[uUlL]{0,3}[;,]?$"),  # a hex flag constant
+    # a member access cut at ``>``: ``$input->getArgument(...)`` read as ``$input-``
+    ("expression", r"^\$?[A-Za-z_]\w*-$"),
+    # a PowerShell cmdlet call: ``Get-AnsibleParam``, ``ConvertTo-SecureString``
+    (
+        "expression",
+        r"^(?:Get|Set|New|Test|ConvertTo|ConvertFrom|Read|Write|Invoke|Import|Export|Add"
+        r"|Remove|Select|Out|Start|Stop|Join|Split|Resolve|Format|Update|Find|Register"
+        r"|Unregister|Enable|Disable|Clear|Copy|Move|Rename|Wait|Use|Protect|Unprotect)"
+        r"-[A-Z][A-Za-z0-9]+$",
+    ),
+    # a variable of PowerShell, PHP or shell: ``$sqlCredential``, ``$replicaSqlCredential``
+    ("expression", r"^\$[A-Za-z_]\w*[,;)]?$"),
+    # ``password: debug2: ...``, ``pass :paramref:``: a label in prose or a log line
+    ("label", r"^[A-Za-z][\w.-]*:$"),
 )
 
 
-# an HTML entity cut by the value's delimiters: ``rf&#34``, ``&quot``
+# an HTML entity cut by the value's delimiters: ``rf&#34``, ``&quot`` (bare values only)
 _ENTITY_CUT = re.compile(r"&(?:#\d{1,5}|[a-z]{2,6})$")
 
 
-_HEX_INT = re.compile(r"^0[xX][0-9a-fA-F]{1,16}[uUlL]{0,3}[;,]?$")
+def _one_pass(forms: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """One pattern for a whole table, an alternative (group ``f<i>``) for each row: the first
+    alternative that matches is the first row that would, in one call."""
+    if any(re.compile(pattern).groups for _, pattern in forms):
+        raise ValueError("a form's pattern has a group of its own")  # its row's group names it
+    return re.compile("|".join(f"(?P<f{i}>{p})" for i, (_, p) in enumerate(forms)))
 
 
-# a member access cut at ``>``: ``$input->getArgument(...)`` read as ``$input-``
-_ARROW_CUT = re.compile(r"^\$?[A-Za-z_]\w*-$")
+_ANY_FORM = _one_pass(_FORMS)
+_BARE_FORM = _one_pass(_BARE_FORMS)
 
 
-# ``password: debug2: ...``, ``pass :paramref:``: a label in prose or a log line
-_LABEL = re.compile(r"^[A-Za-z][\w.-]*:$")
-
-
-# a PowerShell cmdlet call: ``Get-AnsibleParam``, ``ConvertTo-SecureString``
-_CMDLET = re.compile(
-    r"^(?:Get|Set|New|Test|ConvertTo|ConvertFrom|Read|Write|Invoke|Import|Export|Add|Remove"
-    r"|Select|Out|Start|Stop|Join|Split|Resolve|Format|Update|Find|Register|Unregister|Enable"
-    r"|Disable|Clear|Copy|Move|Rename|Wait|Use|Protect|Unprotect)-[A-Z][A-Za-z0-9]+$"
-)
+def _first_form(pattern: re.Pattern[str], forms: tuple[tuple[str, str], ...], value: str) -> str:
+    m = pattern.match(value)
+    if m is None or m.lastgroup is None:
+        return ""
+    return forms[int(m.lastgroup[1:])][0]
 
 
 _B64_WORD = re.compile(r"^[A-Za-z0-9+/]{8,}={0,2}$")
-
-
 _WORD = re.compile(r"[A-Za-z][A-Za-z_ -]{2,40}")
 
 
-# an e-mail address, a query string, a container port mapping, a JWS (the jwt rules decide)
-_EMAIL = re.compile(r"^[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-_QUERY = re.compile(r"^[\w.-]+=[^&=\s]*(?:&[\w.-]+=[^&=\s]*)+$")
-_PORTS = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3}){3}:)?\d{2,5}:\d{2,5}(?:/(?:tcp|udp))?$")
-_JWS = re.compile(r"^eyJ[\w-]*\.[\w-]*\.[\w-]*$")
-
-
-def is_encoded_stand_in(value: str) -> bool:
-    """Base64 of a run or a counting sequence (``MDEyMzQ1Njc4OWFiY2RlZg==`` is
-    ``0123456789abcdef``) or of a small JSON object without credentials (a pagination
-    cursor): a test value that only looks random."""
+def _b64_text(value: str) -> str | None:
+    """The ASCII text a base64 value decodes to, or None when it is not base64 of text."""
     if len(value) % 4 or not _B64_WORD.match(value):
-        return False
+        return None
     try:
-        decoded = base64.b64decode(value, validate=True).decode("ascii")
+        return base64.b64decode(value, validate=True).decode("ascii")
     except (ValueError, UnicodeDecodeError):
-        return False
+        return None
+
+
+def _is_stand_in_text(decoded: str) -> bool:
+    """Decoded base64 that is a run or a counting sequence (``MDEyMzQ1Njc4OWFiY2RlZg==`` is
+    ``0123456789abcdef``) or a small JSON object without credentials (a pagination cursor):
+    a test value that only looks random."""
     d = decoded.strip()
     if d.startswith("{") and d.endswith("}") and len(d) < 100:
         return not re.search(r"(?i)key|secret|token|pass|cred", d)  # {"foo": "bar"}: a cursor
@@ -120,63 +128,34 @@ def is_encoded_stand_in(value: str) -> bool:
     return steps >= 0.7 * (len(d) - 1)
 
 
+def _is_word_text(decoded: str) -> bool:
+    return bool(_WORD.fullmatch(decoded.rstrip("\n")))
+
+
 def is_encoded_word(value: str) -> bool:
     """Base64 of a plain word or name (``cHJpdmF0ZUtleQo=`` is ``privateKey``): a test
     value that only looks random."""
-    if len(value) % 4 or not _B64_WORD.match(value):
-        return False
-    try:
-        decoded = base64.b64decode(value, validate=True).decode("ascii")
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return bool(_WORD.fullmatch(decoded.rstrip("\n")))
+    decoded = _b64_text(value)
+    return decoded is not None and _is_word_text(decoded)
 
 
 def form_reason(value: str, quoted: bool, password: bool = False) -> str:
     """Why ``value`` is one of these forms (``""`` when it is none); ``quoted``: it was a
     string literal (the cut-short and bare-word forms only occur bare); ``password``: it is
     assigned to a password name, where dashed words are a passphrase (``tulip-kayak-ember-7``)."""
-    if _ARN.match(value):
-        return "identifier"
-    if _MIME.match(value):
-        return "mime-type"
-    if _CALL_OPEN.match(value):
-        return "expression"
-    if _OPTION.match(value):
-        return "option"
-    if _NAME_LIST.match(value):
-        return "list"
-    if _TYPED_NONE.match(value):
-        return "nullish"
-    if _SCHEME_PATH.match(value):
-        return "path"
-    if _ENCRYPTED.match(value):
-        return "encrypted"
-    if _OBJECT_REF.match(value) or _NS_FIELD.match(value):
-        return "identifier"
+    form = _first_form(_ANY_FORM, _FORMS, value)
+    if form:
+        return form
     if not password and _DASHED_WORDS.match(value):
         return "identifier"
-    if is_encoded_word(value) or is_encoded_stand_in(value):
+    decoded = _b64_text(value)
+    if decoded is not None and (_is_word_text(decoded) or _is_stand_in_text(decoded)):
         return "encoded-word"
-    if _EMAIL.match(value):
-        return "email"
-    if _QUERY.match(value):
-        return "query"  # grant_type=password&username=x&password=y: the value is a whole query
-    if _PORTS.match(value):
-        return "ports"  # docker run -p 3306:3306
-    if _JWS.match(value):
-        return "jwt"
     if quoted:
         return ""
-    if _HEX_INT.match(value):
-        return "number"
-    if _ARROW_CUT.match(value) or _CMDLET.match(value) or _VARIABLE.match(value):
-        return "expression"
-    if _LABEL.match(value):
-        return "label"
-    if _ENTITY_CUT.search(value):
-        return "markup"
-    return ""
+    return _first_form(_BARE_FORM, _BARE_FORMS, value) or (
+        "markup" if _ENTITY_CUT.search(value) else ""
+    )
 
 
 # ---------------------------------------------------------------------------------------------

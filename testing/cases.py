@@ -38,3 +38,14 @@ def predicate_cases(table: Mapping[Predicate, Cases]) -> list[Any]:
                 ident = f"{name}-{'yes' if expected else 'no'}-{value}"
                 params.append(pytest.param(predicate, value, expected, id=ident))
     return params
+
+
+MARK_OPEN, MARK_CLOSE = "<<", ">>"
+
+
+def unmark(text: str) -> tuple[str, int, int]:
+    """A case written with its value between ``<<`` and ``>>`` (``'pw = "<<Kq7#vTz2>>"'``): the
+    text without the marks, and the value's start and end in it. The value is written once."""
+    start = text.index(MARK_OPEN)
+    end = text.index(MARK_CLOSE, start) - len(MARK_OPEN)
+    return text.replace(MARK_OPEN, "", 1).replace(MARK_CLOSE, "", 1), start, end

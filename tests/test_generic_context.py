@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.assignment import assess, parse_assignment
+from scanner.assignment import assess
 from scanner.filekind import FileContext, file_context
 from scanner.matcher import Matcher
 from scanner.models import Confidence, Finding
@@ -31,64 +31,38 @@ def generic(found: list[Finding]) -> dict[str, Finding]:
 # file context
 
 
-@pytest.mark.parametrize(
-    ("path", "kind", "test", "skip"),
-    [
-        ("src/db.py", "code", False, False),
-        ("deploy/app.yaml", "config", False, False),
-        (".env.production", "config", False, False),
-        ("application.properties", "config", False, False),
-        ("scripts/deploy.sh", "shell", False, False),
-        ("Dockerfile", "shell", False, False),
-        ("docs/install.md", "markup", True, False),
-        ("tests/test_auth.py", "code", True, False),
-        ("src/auth.test.ts", "code", True, False),
-        ("pkg/auth_test.go", "code", True, False),
-        ("yarn.lock", "code", False, True),
-        ("package-lock.json", "code", False, True),
-        ("locale/de/LC_MESSAGES/django.po", "config", False, True),
-        ("static/js/main.00d66947.js", "code", False, True),
-        ("lib/jquery.min.js", "code", False, True),
-        ("static/79.504725712e8f37cb.js", "code", False, True),
-        ("", "unknown", False, False),
+FILE_CONTEXTS = {
+    FileContext("code", False, False): ["src/db.py"],
+    FileContext("config", False, False): [
+        "deploy/app.yaml",
+        ".env.production",
+        "application.properties",
     ],
-)
-def test_file_context(path: str, kind: str, test: bool, skip: bool) -> None:
-    assert file_context(path) == FileContext(kind, test, skip)
-
-
-# ---------------------------------------------------------------------------------------------
-# assignment parsing
+    FileContext("shell", False, False): ["scripts/deploy.sh", "Dockerfile"],
+    FileContext("markup", True, False): ["docs/install.md"],
+    FileContext("code", True, False): [
+        "tests/test_auth.py",
+        "src/auth.test.ts",
+        "pkg/auth_test.go",
+    ],
+    # lock files, message catalogues, minified or hashed bundles: not judged
+    FileContext("code", False, True): [
+        "yarn.lock",
+        "package-lock.json",
+        "static/js/main.00d66947.js",
+        "lib/jquery.min.js",
+        "static/79.504725712e8f37cb.js",
+    ],
+    FileContext("config", False, True): ["locale/de/LC_MESSAGES/django.po"],
+    FileContext("unknown", False, False): [""],
+}
 
 
 @pytest.mark.parametrize(
-    ("text", "value", "quote", "form"),
-    [
-        ('password = "Kq7#vTz2"', "Kq7#vTz2", '"', "assign"),
-        ("password: Kq7#vTz2", "Kq7#vTz2", "", "assign"),
-        ('"password": "Kq7#vTz2"', "Kq7#vTz2", '"', "assign"),
-        ("$password = 'Kq7#vTz2';", "Kq7#vTz2", "'", "assign"),
-        ("'password' => 'Kq7#vTz2',", "Kq7#vTz2", "'", "assign"),
-        ('password := "Kq7#vTz2"', "Kq7#vTz2", '"', "assign"),
-        ('setPassword("Kq7#vTz2")', "Kq7#vTz2", '"', "call"),
-        ("<password>Kq7#vTz2</password>", "Kq7#vTz2", "", "xml"),
-        ("--password Kq7#vTz2", "Kq7#vTz2", "", "flag"),
-        ("Password=Kq7#vTz2;Host=db", "Kq7#vTz2", "", "assign"),
-        ("password=&quot;Kq7#vTz2&quot;", "Kq7#vTz2", '"', "assign"),
-        ('if password == "Kq7#vTz2":', "Kq7#vTz2", '"', "compare"),
-    ],
+    ("path", "context"), [(path, fc) for fc, paths in FILE_CONTEXTS.items() for path in paths]
 )
-def test_parse_assignment(text: str, value: str, quote: str, form: str) -> None:
-    pos = text.lower().find("pass")
-    start = text.find(value)
-    a = parse_assignment(text, pos, start)
-    assert a is not None
-    assert (a.value, a.quote, a.form) == (value, quote, form)
-
-
-def test_unterminated_literal_is_not_an_assignment() -> None:
-    text = 'password = "two words"'
-    assert parse_assignment(text, 0, text.find("two")) is None
+def test_file_context(path: str, context: FileContext) -> None:
+    assert file_context(path) == context
 
 
 # ---------------------------------------------------------------------------------------------

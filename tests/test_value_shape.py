@@ -1,12 +1,12 @@
-"""Value and name predicates of the generic rules (``scanner.valueshape``)."""
+"""Value and name predicates of the generic rules (``scanner.valueshape``, ``valuekinds``,
+``valuemeasure``)."""
 
 from __future__ import annotations
 
 import pytest
 
 from scanner.nameshape import Kind, name_info, split_name
-from scanner.valueshape import (
-    camel_words,
+from scanner.valuekinds import (
     is_code_reference,
     is_data_literal,
     is_hash,
@@ -17,8 +17,9 @@ from scanner.valueshape import (
     is_template,
     is_uuid,
     is_weak_value,
-    reject_reason,
 )
+from scanner.valuemeasure import camel_words
+from scanner.valueshape import reject_reason
 from testing.cases import Cases, Predicate, predicate_cases
 
 
@@ -36,29 +37,26 @@ def test_split_name(name: str, tokens: list[str]) -> None:
     assert split_name(name) == tokens
 
 
-@pytest.mark.parametrize(
-    ("name", "kind"),
-    [
-        ("password", Kind.PASSWORD),
-        ("db_password", Kind.PASSWORD),
-        ("DBPASSWORD", Kind.PASSWORD),
-        ("mysql_pwd", Kind.PASSWORD),
-        ("smtp_pass", Kind.PASSWORD),
-        ("passphrase", Kind.PASSWORD),
-        ("ldap_bind_password", Kind.PASSWORD),
-        ("keystorePassword", Kind.PASSWORD),
-        ("client_secret", Kind.SECRET),
-        ("SECRET_KEY", Kind.SECRET),
-        ("api_key", Kind.SECRET),
-        ("apiKey", Kind.SECRET),
-        ("private_key", Kind.SECRET),
-        ("auth_token", Kind.SECRET),
-        ("access_token", Kind.TOKEN),
-        ("refreshToken", Kind.TOKEN),
-        ("encryption_key", Kind.KEY),
-        ("license_key", Kind.KEY),
-        ("credentials", Kind.AUTH),
+NAME_KINDS = {
+    Kind.PASSWORD: [
+        "password",
+        "db_password",
+        "DBPASSWORD",
+        "mysql_pwd",
+        "smtp_pass",
+        "passphrase",
+        "ldap_bind_password",
+        "keystorePassword",
     ],
+    Kind.SECRET: ["client_secret", "SECRET_KEY", "api_key", "apiKey", "private_key", "auth_token"],
+    Kind.TOKEN: ["access_token", "refreshToken"],
+    Kind.KEY: ["encryption_key", "license_key"],
+    Kind.AUTH: ["credentials"],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [(name, kind) for kind, names in NAME_KINDS.items() for name in names]
 )
 def test_name_kinds(name: str, kind: Kind) -> None:
     info = name_info(name)
@@ -263,6 +261,35 @@ def test_camel_words(value: str, words: int) -> None:
         ("recursively", Kind.PASSWORD, False, False, "word"),
         ("+t),t.slice(0,-1)+", Kind.KEY, False, True, "expression"),
         ("12", Kind.PASSWORD, False, True, "data"),
+        # forms of real code (tests/test_real_code_shapes.py)
+        ("arn:aws:iam::aws:policy/KeyGuardFake", Kind.PASSWORD, True, True, "identifier"),
+        ("application/vnd.keyguard+json", Kind.AUTH, True, True, "mime-type"),
+        ("StrictKeyGuardChecking=no", Kind.KEY, True, True, "option"),
+        ("0x00800000", Kind.PASSWORD, False, True, "number"),
+        ("debug3:", Kind.PASSWORD, False, False, "label"),
+        ("Get-KeyGuardParam", Kind.PASSWORD, False, False, "expression"),
+        ("$input-", Kind.PASSWORD, False, True, "expression"),
+        ("$auth[0]:$auth[1]", Kind.PASSWORD, True, True, "template"),
+        ("@ESXI_KEYGUARD_PASSWORD", Kind.PASSWORD, False, False, "template"),
+        ("KEYGUARD-FAKE-COOKIE-2", Kind.AUTH, True, True, "identifier"),
+        ("2YotnFZFEjr1zCsicMWpAA", Kind.TOKEN, True, True, "documentation"),
+        ("keyguardKeySha256", Kind.KEY, True, True, "identifier"),
+        # still credentials
+        ("0x4c0883a69102937d6231471b5dbb6204", Kind.SECRET, True, True, ""),
+        ("Pa$word77x", Kind.PASSWORD, True, True, ""),
+        ("Summer-Time7", Kind.PASSWORD, False, False, ""),
+        ("AB12-CD34-EF56", Kind.KEY, True, False, ""),
+        # base64 of "0123456789abcdef", of {"foo": "bar"} (a cursor)
+        ("MDEyMzQ1Njc4OWFiY2RlZg==", Kind.SECRET, True, True, "encoded-word"),
+        ("eyJmb28iOiAiYmFyIn0=", Kind.SECRET, True, True, "encoded-word"),
+        ("keyguard@fake.invalid", Kind.SECRET, True, True, "email"),
+        ("grant_type=password&username=kg&password=x9", Kind.SECRET, True, True, "query"),
+        ("3306:3306", Kind.SECRET, True, True, "ports"),
+        ("eyJhbGciOiJub25lIn0.e30.", Kind.SECRET, True, True, "jwt"),
+        ("access_key%2F20170322%2Fus-west-2%2Fsts%2F", Kind.SECRET, True, True, "path"),
+        # random, though it spells a few words
+        ("jF7HW0PnylKgGtmZdonOicGfTIFw", Kind.SECRET, True, True, ""),
+        ("d8ZJUhe2xp+U3TnFoLuTW2k+L74Brz8HyxxRBPApO0w=", Kind.SECRET, True, True, ""),
     ],
 )
 def test_reject_reason(value: str, kind: Kind, quoted: bool, code: bool, reason: str) -> None:

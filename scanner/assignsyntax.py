@@ -1,0 +1,164 @@
+"""The syntax of an assignment: the setting name around a credential word, the operator
+(``=``, ``:``, ``=>``, a call, an XML element, a CLI flag, a comparison) and the value (a quoted
+literal up to its closing quote, or a bare value up to a delimiter). Pure: no I/O
+(``tests/test_assignment.py``, ``tests/test_generic_context.py``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+QUOTES = "\"'`"
+_BARE_STOP = re.compile(r"[;,)\]}<>|]|&(?=[A-Za-z_][\w.-]*=)|&(?:amp|quot);|&$")
+_OPERATORS = frozenset(", = : := => == != === !== ?= ||= ??= -> > ( || ??".split())  # noqa: SIM905
+# a type annotation between the name and ``=``: ``apiKey: string =``, ``token: str =``,
+# ``password: String =`` (TypeScript, Python, Kotlin, Swift)
+_TYPED = re.compile(r":\s*&?[A-Za-z_][\w.\[\]<>|?]*\s*=")
+# the form of an assignment by its operator (any other operator assigns)
+_FORM_OF_OP = {
+    "(": "call",
+    ">": "xml",
+    " ": "flag",
+    "==": "compare",
+    "!=": "compare",
+    "===": "compare",
+    "!==": "compare",
+}
+
+
+def name_span(text: str, pos: int, limit: int = 64) -> tuple[int, int]:
+    """The span of the setting name around ``pos`` (``db_password``, ``--db-password``)."""
+    lo = pos
+    while lo > 0 and pos - lo < limit and text[lo - 1] in _NAME_CHARS:
+        lo -= 1
+    hi = pos
+    n = len(text)
+    while hi < n and hi - pos < limit and text[hi] in _NAME_CHARS:
+        hi += 1
+    # a trailing dot or dash belongs to the syntax, not the name (``password.`` / ``key-``)
+    while hi > pos and text[hi - 1] in ".-":
+        hi -= 1
+    return lo, hi
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """One ``name <op> value`` occurrence."""
+
+    name: str
+    op: str  # "=", ":", "=>", "(", ">" (XML element), " " (CLI flag), ...
+    quote: str  # the opening quote of a literal value, "" when bare
+    value: str
+    start: int  # span of the value in the text
+    end: int
+    form: str = "assign"  # assign | call | xml | flag | compare
+
+
+def parse_assignment(
+    text: str,
+    keyword_pos: int,
+    value_pos: int,
+    value_end: int | None = None,
+    span: tuple[int, int] | None = None,
+) -> Assignment | None:
+    """The assignment whose name contains ``keyword_pos`` and whose value starts at
+    ``value_pos`` (and, when given, ends at ``value_end``: the end of the regex's value run),
+    or None when the syntax does not hold."""
+    lo, hi = span if span is not None else name_span(text, keyword_pos)
+    if hi > value_pos:
+        return None
+    name = text[lo:hi]
+    between = text[hi:value_pos]
+    quote = ""
+    rest = between
+    if rest.endswith("&quot;"):
+        quote, rest = '"', rest[:-6]
+    elif rest.endswith(('\\"', "\\'")):
+        quote, rest = rest[-1], rest[:-2]
+    elif rest and rest[-1] in QUOTES:
+        quote, rest = rest[-1], rest[:-1]
+        if rest and rest[-1] in "rbufRBUF@$" and (len(rest) == 1 or not rest[-2].isalnum()):
+            rest = rest[:-1]  # r"..." b'...' f"..." @"..." $"..."
+    core = rest.strip()
+    core = core.lstrip("\"']").rstrip()  # closing quote/bracket of a quoted key: "password":
+    core = core.strip()
+    if core.startswith("\\"):  # escaped quotes around a key inside a string: \"password\":
+        core = core.lstrip("\\\"'").strip()
+    op = core
+    if op == "" and rest and rest.strip() == "":
+        op = " "
+    elif _TYPED.fullmatch(op):
+        op = "="
+    elif op not in _OPERATORS:
+        if op.endswith("(") and op.rstrip("(").strip() in ("", ")"):
+            op = "("
+        else:
+            return None
+    # the value: a literal ends at its closing quote; a bare value at a delimiter
+    if value_end is None:
+        end = value_pos
+        n = len(text)
+        while end < n and not text[end].isspace() and text[end] not in QUOTES:
+            end += 1
+    else:
+        end = value_end
+    value = text[value_pos:end]
+    if quote and between.endswith("&quot;"):
+        cut = value.find("&quot;")
+        if cut == -1:
+            return None
+        value, end = value[:cut], value_pos + cut
+    elif quote:
+        closing = text[end : end + 6]
+        if not (
+            closing.startswith(quote)
+            or (quote == '"' and closing.startswith("&quot;"))
+            or (between.endswith("\\" + quote) and text[end - 1 : end + 1] == "\\" + quote)
+        ):
+            return None
+        if between.endswith("\\" + quote) and value.endswith("\\"):
+            value = value[:-1]
+            end -= 1
+    else:
+        m = _BARE_STOP.search(value)
+        if m is not None:
+            value = value[: m.start()]
+            end = value_pos + len(value)
+    form = _FORM_OF_OP.get(op, "assign")
+    if form == "xml" and (lo == 0 or text[lo - 1] != "<" or not text.startswith("</", end)):
+        return None
+    return Assignment(name, op, quote, value, value_pos, end, form)
+
+
+def opener_length(text: str, pos: int) -> int:
+    """Length of the opening quote of a literal at ``pos`` (``"``, ``r'``, ``&quot;``, ``\\"``),
+    which a rule's value group may include; 0 for a bare value."""
+    c = text[pos : pos + 1]
+    if not c:
+        return 0
+    if c in QUOTES:
+        return 1
+    nxt = text[pos + 1 : pos + 2]
+    if nxt and nxt in QUOTES and (c in "rbufRBUF@$" or c == "\\"):
+        return 2
+    if text.startswith("&quot;", pos):
+        return 6
+    return 0
+
+
+def is_in_string(line_before: str, after_name: str = "") -> bool:
+    """The name sits inside a string literal on its line (an odd number of quotes before it):
+    ``"Server=db;Password=x;"``, ``cmd = "mysql --password x"``; a quoted key (``"password":``)
+    is not inside a string."""
+    for q in QUOTES:  # double, single, back quote (a JS template literal, a Go raw string)
+        if line_before.count(q) % 2 == 1:
+            return not (line_before.endswith(q) and after_name.startswith(q))
+    return False
+
+
+def line_bounds(text: str, lo: int, hi: int) -> tuple[int, int]:
+    """The start and end of the line(s) holding ``text[lo:hi]``."""
+    start = text.rfind("\n", 0, lo) + 1
+    end = text.find("\n", hi)
+    return start, len(text) if end == -1 else end

@@ -1,0 +1,94 @@
+"""Measures of a value's text for the generic rules: entropy, character classes, how much of it
+word-like runs cover, how many CamelCase words it is made of, and whether a part of it looks
+like key material rather than a name. Pure functions (``tests/test_value_shape.py``)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+
+def shannon(value: str) -> float:
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum((c / n) * math.log2(c / n) for c in Counter(value).values())
+
+
+def char_classes(value: str) -> int:
+    """How many of lower, upper, digit, symbol the value uses."""
+    return (
+        any(c.islower() for c in value)
+        + any(c.isupper() for c in value)
+        + any(c.isdigit() for c in value)
+        + any(not c.isalnum() for c in value)
+    )
+
+
+def _mixes_case_and_digits(text: str) -> bool:
+    """Lower-case letters, upper-case letters and digits, all three."""
+    return (
+        any(c.isdigit() for c in text)
+        and any(c.isupper() for c in text)
+        and any(c.islower() for c in text)
+    )
+
+
+_WORD_RUN = re.compile(r"[A-Z]?[a-z]{2,}|[A-Z]{2,}(?![a-z])")
+
+
+def word_coverage(value: str) -> float:
+    """Share of the value covered by word-like letter runs (``Summer2024!`` → 0.55)."""
+    if not value:
+        return 0.0
+    return sum(len(w) for w in _WORD_RUN.findall(value)) / len(value)
+
+
+_CAMEL_PART = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|[0-9]+")
+
+
+def camel_words(value: str) -> int:
+    """How many capitalised words a CamelCase name is made of (``ServerlessV2PlatformVersions``
+    → 3, ``Ipv6CidrAssociations`` → 3), or 0 when the value is not such a name: only letters
+    and digits, short acronyms and digit groups between the words, words covering most of it."""
+    core = value.rstrip(".")
+    if not core.isalnum() or not core.isascii() or len(core) > 80:
+        return 0
+    parts = _CAMEL_PART.findall(core)
+    words = [p for p in parts if len(p) >= 3 and p[0].isupper() and p[1:].islower()]
+    if len(words) < 2:
+        return 0
+    fragments = 0
+    for p in parts:
+        if p in words or (p.islower() and len(p) >= 2 and p is parts[0]):
+            continue
+        if len(p) > 4:
+            return 0  # a long acronym or digit run: not a name
+        fragments += 1
+    if fragments > len(words):
+        return 0  # jF7HW0PnylGtmZdonOicGfTIFw: more stray letters and digits than words
+    # a leading lower-case word counts (``encryptionKeySha256``) unless other lower-case runs
+    # stand alone after digits or capitals, as in random strings (``hruJbvG8ajxEgMpyQoqd``)
+    stray = any(p.islower() for p in parts[1:])
+    lead = len(parts[0]) if parts[0].islower() and len(parts[0]) >= 3 and not stray else 0
+    if lead + sum(len(w) for w in words) < 0.6 * len(core):
+        return 0
+    return len(words)
+
+
+def is_random_part(part: str) -> bool:
+    """A dotted or path part that is key material rather than a name: mixed case and digits
+    interleaved (``Mh57CEnSlMwMpTZ``), not ``v1``, ``Tensor`` or ``SECRET_KEY``."""
+    if len(part) < 8 or not _mixes_case_and_digits(part):
+        return False
+    if camel_words(part) >= 2:
+        return False  # V1SecretVolumeSource, AvgPool2d: a class name
+    kinds = ["d" if c.isdigit() else "u" if c.isupper() else "l" for c in part]
+    changes = sum(a != b for a, b in zip(kinds, kinds[1:], strict=False))
+    return changes >= 0.3 * len(part)
+
+
+def looks_random(segment: str) -> bool:
+    """A path segment or file stem that looks like key material rather than a name."""
+    return len(segment) >= 12 and _mixes_case_and_digits(segment) and shannon(segment) >= 3.5
