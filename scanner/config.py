@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +71,9 @@ class Config:
     """Warnings for the user (ignored keys, a broken in-tree pyproject.toml); callers print them."""
     in_tree: tuple[str, ...] = ()
     """The discovered (untrusted) config files whose data keys were used."""
+    tree_rule_paths: tuple[Path, ...] = ()
+    """The ``rule_paths`` that a discovered config named: a broken one is a warning, not an
+    error (``commands.common.resolve_config``)."""
 
 
 # --- discovery --------------------------------------------------------------------------------
@@ -175,6 +177,7 @@ def merge(trusted: Config, project: Config, notes: tuple[str, ...] = ()) -> Conf
         allow_lists=trusted.allow_lists + project.allow_lists,
         notes=notes + trusted.notes + project.notes,
         in_tree=trusted.in_tree + project.in_tree,
+        tree_rule_paths=project.rule_paths if project.in_tree else (),
     )
 
 
@@ -182,6 +185,8 @@ def merge(trusted: Config, project: Config, notes: tuple[str, ...] = ()) -> Conf
 
 
 def _parse_toml(path: Path, *, trusted: bool) -> dict[str, Any]:
+    import tomllib  # only when there is a file to read (not on every start)
+
     name = str(path)
     try:
         if trusted:

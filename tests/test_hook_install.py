@@ -102,7 +102,8 @@ def test_hook_script_uses_this_interpreter() -> None:
 
 
 def test_pre_push_revs_for_new_branch_update_and_delete(repo: GitRepo) -> None:
-    from scanner.sources.git import ZERO_SHA, open_repo, pre_push_revs
+    from scanner.sources.git import ZERO_SHA, open_repo
+    from scanner.sources.gitlog import pre_push_revs
 
     c1 = repo.commit("one", {"a": "1\n"})
     c2 = repo.commit("two", {"a": "2\n"})

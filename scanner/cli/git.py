@@ -8,9 +8,7 @@ from typing import Any
 
 import click
 
-from scanner.cli.options import scan_options, settings_from
-from scanner.cli.rotation import command_output, rotation_options
-from scanner.cli.verifyopts import verify_options, with_verify
+from scanner.cli.options import scanning_from, scanning_options
 
 
 @click.command("git")
@@ -34,9 +32,7 @@ from scanner.cli.verifyopts import verify_options, with_verify
     hidden=True,
     help="Read git's pre-push ref lines from stdin and scan the commits being pushed.",
 )
-@scan_options
-@rotation_options
-@verify_options
+@scanning_options
 def git_cmd(
     repo: str,
     branch: str | None,
@@ -66,8 +62,7 @@ def git_cmd(
     if whole_files and not staged:
         raise click.UsageError("--whole-files only applies with --staged")
     lines = tuple(sys.stdin.read().splitlines()) if pre_push else None
-    out = with_verify(command_output(quiet, kwargs), kwargs)
-    settings = settings_from(kwargs)
+    out, settings = scanning_from(quiet, kwargs)
     target = GitTarget(
         repo=repo,
         branch=branch,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import traceback
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import click
@@ -21,8 +24,40 @@ class UserErrorExit(click.ClickException):
         click.echo(f"keyguard: error: {terminal_safe(self.format_message())}", err=True)
 
 
+COMMANDS: Mapping[str, str] = MappingProxyType(
+    {
+        "baseline": "scanner.cli.baseline:baseline_group",
+        "filter": "scanner.cli.filter:filter_cmd",
+        "git": "scanner.cli.git:git_cmd",
+        "image": "scanner.cli.image:image_cmd",
+        "install-hook": "scanner.cli.git:install_hook_cmd",
+        "org": "scanner.cli.org:org_cmd",
+        "rules": "scanner.cli.rules:rules_group",
+        "scan": "scanner.cli.scan:scan_cmd",
+    }
+)
+"""Each command and where it is declared: a command's module (and what it imports to declare
+its options) loads only when that command runs, or for ``keyguard --help``."""
+
+
 class KeyguardGroup(click.Group):
-    """Maps keyguard's exceptions to exit codes, inside click (so CliRunner sees them too)."""
+    """Maps keyguard's exceptions to exit codes, inside click (so CliRunner sees them too);
+    loads each command's module on first use (``COMMANDS``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if command is not None:
+            return command
+        where = COMMANDS.get(cmd_name)
+        if where is None:
+            return None
+        module, _, attr = where.partition(":")
+        loaded = getattr(importlib.import_module(module), attr)
+        assert isinstance(loaded, click.Command)
+        return loaded
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

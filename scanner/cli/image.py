@@ -7,16 +7,12 @@ from typing import Any
 
 import click
 
-from scanner.cli.options import scan_options, settings_from
-from scanner.cli.rotation import command_output, rotation_options
-from scanner.cli.verifyopts import verify_options, with_verify
+from scanner.cli.options import scanning_from, scanning_options
 
 
 @click.command("image")
 @click.argument("paths", nargs=-1, required=True)
-@scan_options
-@rotation_options
-@verify_options
+@scanning_options
 def image_cmd(paths: tuple[str, ...], quiet: bool, **kwargs: Any) -> None:
     """Scan container images: `docker save` tarballs (gzip too), OCI layouts and OCI tars.
 
@@ -25,6 +21,6 @@ def image_cmd(paths: tuple[str, ...], quiet: bool, **kwargs: Any) -> None:
     """
     from scanner.commands.image import image as run_image
 
-    out = with_verify(command_output(quiet, kwargs), kwargs)
-    code = run_image(paths, settings_from(kwargs), out)
+    out, settings = scanning_from(quiet, kwargs)
+    code = run_image(paths, settings, out)
     sys.exit(code)

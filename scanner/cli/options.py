@@ -10,11 +10,14 @@ from typing import Any, TypeVar
 import click
 
 from scanner.cli.flags import apply, choice, file_option, flag, repeatable, shown
+from scanner.cli.rotation import command_output, rotation_options
+from scanner.cli.verifyopts import verify_options, with_verify
 from scanner.escape import terminal_safe
 from scanner.models import Confidence, Severity
+from scanner.reporters import REPORTERS
 
 F = TypeVar("F", bound=Callable[..., Any])
-FORMATS = ("text", "json", "jsonl", "sarif", "github", "html")
+FORMATS = tuple(REPORTERS)
 
 
 def _severity(_ctx: click.Context, _param: click.Parameter, value: str) -> Severity:
@@ -128,6 +131,21 @@ def scan_options(func: F) -> F:
         click.option("--color/--no-color", default=None, help="Colour the text report."),
     ]
     return rule_options(apply(func, options))
+
+
+def scanning_options(func: F) -> F:
+    """Every option of a scanning command (``scan``, ``git``, ``image``, ``org``): the scan
+    options, then rotation's, then ``--verify`` and its companions (that order in ``--help``)."""
+    return apply(func, [scan_options, rotation_options, verify_options])
+
+
+def scanning_from(
+    quiet: bool, kwargs: dict[str, Any], search_dirs: tuple[Path, ...] = ()
+) -> tuple[Any, Any]:
+    """Pop a scanning command's options out of ``kwargs``: where its results go (an
+    ``engine.tail.Output`` with rotation and ``--verify`` options) and its ``Settings``."""
+    out = with_verify(command_output(quiet, kwargs), kwargs)
+    return out, settings_from(kwargs, search_dirs)
 
 
 def settings_from(kwargs: dict[str, Any], search_dirs: tuple[Path, ...] = ()) -> Any:

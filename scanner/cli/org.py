@@ -9,9 +9,7 @@ from typing import Any
 
 import click
 
-from scanner.cli.options import scan_options, settings_from, size_option
-from scanner.cli.rotation import command_output, rotation_options
-from scanner.cli.verifyopts import verify_options, with_verify
+from scanner.cli.options import scanning_from, scanning_options, size_option
 
 
 @click.command("org")
@@ -44,9 +42,7 @@ from scanner.cli.verifyopts import verify_options, with_verify
     metavar="SIZE",
     help="Bytes of blobs per task (default 4MiB).",
 )
-@scan_options
-@rotation_options
-@verify_options
+@scanning_options
 def org_cmd(
     manifest: Path,
     cluster: str | None,
@@ -64,8 +60,7 @@ def org_cmd(
     from scanner.org.plan import BATCH_BYTES
     from scanner.org.scan import Tuning
 
-    out = with_verify(command_output(quiet, kwargs), kwargs)
-    settings = settings_from(kwargs)
+    out, settings = scanning_from(quiet, kwargs)
     options = OrgOptions(
         manifest=manifest,
         cluster=cluster,

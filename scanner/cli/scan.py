@@ -10,24 +10,19 @@ from typing import Any
 
 import click
 
-from scanner.cli.options import progress_bar, scan_options, settings_from
-from scanner.cli.rotation import command_output, rotation_options
-from scanner.cli.verifyopts import verify_options, with_verify
+from scanner.cli.options import progress_bar, scanning_from, scanning_options
 
 
 @click.command("scan")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--no-ignore", is_flag=True, help="Scan files that .gitignore excludes too.")
-@scan_options
-@rotation_options
-@verify_options
+@scanning_options
 def scan_cmd(paths: tuple[str, ...], no_ignore: bool, quiet: bool, **kwargs: Any) -> None:
     """Scan files and directories (archives, notebooks and model files included)."""
     from scanner.commands.scan import scan as run_scan
 
     search = tuple(Path(p) for p in paths[:1] if Path(p).is_dir())
-    out = with_verify(command_output(quiet, kwargs), kwargs)
-    settings = settings_from(kwargs, search)
+    out, settings = scanning_from(quiet, kwargs, search)
     bar = progress_bar(quiet)
     with bar if bar is not None else contextlib.nullcontext():
         progress = None

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
+from scanner.cli.flags import apply, flag
+
 F = TypeVar("F", bound=Callable[..., Any])
 _VERIFY_KEYS = (
     "verify",
@@ -41,57 +43,50 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 def verify_options(func: F) -> F:
     """``--verify`` and its companions (``scan``, ``git``, ``image``, ``org``;
     docs/verification.md)."""
-    options = [
-        click.option(
-            "--verify",
-            is_flag=True,
-            help="Ask each provider whether the found credentials are live (network; off by "
-            "default).",
-        ),
-        click.option(
-            "--only-verified", is_flag=True, help="With --verify: report only live findings."
-        ),
-        click.option(
-            "--fail-on-verified",
-            is_flag=True,
-            help="With --verify: exit 1 only when a live finding exists.",
-        ),
-        click.option(
-            "--verify-timeout",
-            type=click.FloatRange(0.1, 120),
-            help="Seconds to wait for a provider (default 10).",
-        ),
-        click.option(
-            "--verify-concurrency",
-            type=click.IntRange(1, 64),
-            help="Requests in flight at once (default 8).",
-        ),
-        click.option(
-            "--verify-rate",
-            type=click.FloatRange(0.1, 100),
-            help="Requests per second to any one host (default 5).",
-        ),
-        click.option(
-            "--verify-cache-ttl",
-            callback=_duration,
-            help="Reuse live/invalid answers this long (default 24h; 0: no cache).",
-        ),
-        click.option(
-            "--custom-verifiers",
-            is_flag=True,
-            help="Also run verifiers of the rule files given with --rules (never those of "
-            "config files or the scanned tree).",
-        ),
-        click.option(
-            "--verify-connect-databases",
-            is_flag=True,
-            help="With --verify: also verify database URLs (postgres://, mysql://) by "
-            "connecting to the host each URL names (needs keyguard[verify-db]).",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return apply(
+        func,
+        [
+            flag(
+                "--verify",
+                help="Ask each provider whether the found credentials are live (network; off "
+                "by default).",
+            ),
+            flag("--only-verified", help="With --verify: report only live findings."),
+            flag(
+                "--fail-on-verified", help="With --verify: exit 1 only when a live finding exists."
+            ),
+            click.option(
+                "--verify-timeout",
+                type=click.FloatRange(0.1, 120),
+                help="Seconds to wait for a provider (default 10).",
+            ),
+            click.option(
+                "--verify-concurrency",
+                type=click.IntRange(1, 64),
+                help="Requests in flight at once (default 8).",
+            ),
+            click.option(
+                "--verify-rate",
+                type=click.FloatRange(0.1, 100),
+                help="Requests per second to any one host (default 5).",
+            ),
+            click.option(
+                "--verify-cache-ttl",
+                callback=_duration,
+                help="Reuse live/invalid answers this long (default 24h; 0: no cache).",
+            ),
+            flag(
+                "--custom-verifiers",
+                help="Also run verifiers of the rule files given with --rules (never those of "
+                "config files or the scanned tree).",
+            ),
+            flag(
+                "--verify-connect-databases",
+                help="With --verify: also verify database URLs (postgres://, mysql://) by "
+                "connecting to the host each URL names (needs keyguard[verify-db]).",
+            ),
+        ],
+    )
 
 
 def verify_from(kwargs: dict[str, Any]) -> Any:

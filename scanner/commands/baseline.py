@@ -23,7 +23,8 @@ def collect(source: Mapping[str, Any], settings: Settings) -> ScanResult:
     settings = replace(settings, baseline=None)
     kind = source.get("kind")
     if kind == "git":
-        from scanner.commands.git import GitTarget, scan_history
+        from scanner.commands.git import GitTarget
+        from scanner.commands.githistory import scan_history
         from scanner.sources.git import open_repo
 
         target = GitTarget(repo=str(source.get("repo") or "."), branch=source.get("branch"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -65,14 +65,49 @@ def resolve_config(settings: Settings) -> Config:
     """``--config`` (trusted), else the user's config plus the data keys of a project config
     found in the cwd or the scan target (see ``scanner.config`` and docs/security.md). The
     caller prints ``config.notes`` as warnings."""
-    return layered_config(settings.config_path, [Path.cwd(), *settings.search_dirs])
+    config = layered_config(settings.config_path, [Path.cwd(), *settings.search_dirs])
+    return _vet_tree_rules(settings, config) if config.tree_rule_paths else config
 
 
 def build_ruleset(settings: Settings, config: Config) -> Ruleset:
+    return _load_rules(settings, config, config.rule_paths)
+
+
+def _load_rules(settings: Settings, config: Config, rule_paths: Sequence[Path]) -> Ruleset:
     return load_ruleset(
-        [*config.rule_paths, *settings.rule_files],
+        [*rule_paths, *settings.rule_files],
         disabled=[*config.disable, *settings.disable],
         only=[*config.only, *settings.only],
+    )
+
+
+def _vet_tree_rules(settings: Settings, config: Config) -> Config:
+    """``config`` without the rule files named by a config found in the scanned tree that
+    would stop the scan (missing, unreadable, invalid, a pattern that does not compile, an id
+    taken), each dropped with a note: that config is data, not the user's to fix. The user's
+    own rule files are checked first and stay errors (exit 2)."""
+    tree = config.tree_rule_paths
+    kept = [p for p in config.rule_paths if p not in tree]
+    try:
+        _load_rules(settings, config, kept)
+    except UserError:  # the user's own rules are broken: build_ruleset reports that one
+        return replace(config, rule_paths=tuple(kept), tree_rule_paths=())
+    where = ", ".join(config.in_tree) or "a config found in the scanned tree"
+    notes: list[str] = []
+    for path in tree:
+        try:
+            _load_rules(settings, config, [*kept, path])
+        except UserError as exc:
+            notes.append(f"{where}: rule file {path} ignored: {exc}")
+        else:
+            kept.append(path)
+    if not notes:
+        return config
+    return replace(
+        config,
+        rule_paths=tuple(kept),
+        tree_rule_paths=tuple(p for p in tree if p in kept),
+        notes=(*config.notes, *notes),
     )
 
 

@@ -87,19 +87,15 @@ class CompiledRule:
     @property
     def allow_patterns(self) -> tuple[Pattern[str], ...]:
         if self._allow_patterns is None:
-            spec = self.spec
-            self._allow_patterns = tuple(
-                _compile_aux(spec, "allow.patterns", p) for p in spec.allow.patterns
+            self._allow_patterns = _compile_aux(
+                self.spec, "allow.patterns", self.spec.allow.patterns
             )
         return self._allow_patterns
 
     @property
     def allow_paths(self) -> tuple[Pattern[str], ...]:
         if self._allow_paths is None:
-            spec = self.spec
-            self._allow_paths = tuple(
-                _compile_aux(spec, "allow.paths", p) for p in spec.allow.paths
-            )
+            self._allow_paths = _compile_aux(self.spec, "allow.paths", self.spec.allow.paths)
         return self._allow_paths
 
 
@@ -170,11 +166,13 @@ def compile_rule(spec: RuleSpec, index: int) -> CompiledRule:
     return make_rule(spec, index, eager=True)
 
 
-def _compile_aux(spec: RuleSpec, where: str, pattern: str) -> Pattern[str]:
+def _compile_aux(spec: RuleSpec, where: str, patterns: tuple[str, ...]) -> tuple[Pattern[str], ...]:
+    """``spec``'s ``where`` list (``allow.patterns``, ``allow.paths``) compiled; a
+    ``RuleError`` naming the field for a pattern that does not compile."""
     import regex
 
     try:
-        return regex.compile(pattern, regex.ASCII | regex.VERSION0)
+        return tuple(regex.compile(p, regex.ASCII | regex.VERSION0) for p in patterns)
     except regex.error as exc:
         raise RuleError(spec.source, spec.id, where, f"does not compile: {exc}") from None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +113,8 @@ class RuleSpec:
 
 def load_rule_file(path: Path) -> list[RuleSpec]:
     """Parse one rule file. Raises ``RuleError`` naming the file, rule and field."""
+    import tomllib  # only when there is a file to read (not on every start)
+
     name = str(path)
     try:
         data = tomllib.loads(read_user_file(path, RULE_FILE_LIMIT).decode("utf-8"))

@@ -2,8 +2,8 @@
 
 Everything goes through the ``git`` binary (plumbing commands only, with stable output):
 
-- ``iter_introductions`` runs one ``git log --raw -z`` over the asked revisions, oldest first,
-  and yields each (blob, path) pair once, with the commit that first introduced it.
+- ``gitlog.iter_introductions`` runs one ``git log --raw -z`` over the asked revisions, oldest
+  first, and yields each (blob, path) pair once, with the commit that first introduced it.
 - ``gitcat.CatFile`` reads many blobs through one persistent ``git cat-file --batch`` process
   (requests written by a feeder thread while responses are read), sizes through
   ``--batch-check``.
@@ -28,14 +28,11 @@ from pathlib import Path
 from typing import IO
 
 from scanner.errors import SourceError
-from scanner.models import SourceProblem
 
 ZERO_SHA = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 SUBMODULE_MODE = "160000"
 SYMLINK_MODE = "120000"
-
-_LOG_FORMAT = "%x01%H%x1f%an%x1f%ae%x1f%aI%x1f%s"
 
 
 # The scanned repository is data: its configuration must not make git run anything. Each
@@ -274,7 +271,7 @@ def has_any_ref(repo: Repo) -> bool:
     return bool(proc.stdout.strip()) or repo.head is not None
 
 
-# --- history ---------------------------------------------------------------------------------
+# --- records and streams -------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +283,10 @@ class Commit:
     summary: str
 
 
+NO_COMMIT = Commit("", "", "", "", "")
+"""The commit of a blob not read from history (the index, HEAD's tree, a listing)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Introduction(GitPath):
     """A blob at a path, and the first commit (oldest first) that put it there."""
@@ -295,57 +296,10 @@ class Introduction(GitPath):
     mode: str
     commit: Commit
 
-
-def _parse_commit(header: bytes) -> Commit:
-    fields = header.split(b"\x1f")
-    fields += [b""] * (5 - len(fields))
-    sha, author, email, date, summary = (_text(f) for f in fields[:5])
-    return Commit(sha=sha, author=author, email=email, date=date, summary=summary)
-
-
-def _parse_record(record: bytes) -> tuple[Commit, list[tuple[str, str, str, bytes]]]:
-    """One commit record of ``git log --raw -z``: the header and its (mode, blob, status, path)."""
-    header, _, rest = record.partition(b"\0")
-    commit = _parse_commit(header)
-    entries: list[tuple[str, str, str, bytes]] = []
-    tokens = rest.split(b"\0")
-    i = 0
-    while i < len(tokens):
-        meta = tokens[i].lstrip(b"\n")
-        if not meta.startswith(b":"):
-            i += 1
-            continue
-        parts = meta[1:].split()
-        if len(parts) < 5 or i + 1 >= len(tokens):
-            break
-        status = _text(parts[4])
-        npaths = 2 if status[:1] in ("R", "C") else 1
-        path = tokens[i + npaths] if i + npaths < len(tokens) else tokens[i + 1]
-        entries.append((_text(parts[1]), _text(parts[3]), status, path))
-        i += 1 + npaths
-    return commit, entries
-
-
-def log_command(revs: Sequence[str]) -> list[str]:
-    return [
-        "log",
-        "--raw",
-        "-z",
-        "--no-abbrev",
-        "--no-renames",
-        "--root",
-        "--reverse",
-        "--topo-order",
-        "--diff-merges=first-parent",
-        "--no-ext-diff",
-        "--no-textconv",
-        "--no-show-signature",
-        "--no-color",
-        "--no-mailmap",
-        f"--format={_LOG_FORMAT}",
-        *revs,
-        "--",
-    ]
+    @classmethod
+    def uncommitted(cls, blob: str, raw_path: bytes, mode: str = "100644") -> Introduction:
+        """A blob at a path with no commit (``NO_COMMIT``)."""
+        return cls(blob, raw_path, mode, NO_COMMIT)
 
 
 def popen_git(cwd: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
@@ -385,107 +339,3 @@ def git_output(
         stderr.close()
         if code != 0:
             on_error(_first_line(b"".join(errors)))
-
-
-def iter_log_records(
-    repo: Repo, revs: Sequence[str], problems: list[SourceProblem]
-) -> Iterator[bytes]:
-    """Raw commit records, streamed from one ``git log`` process."""
-
-    def stopped(message: str) -> None:
-        problem = f"git log stopped early ({message}); history is partial"
-        problems.append(SourceProblem(repo.given, problem))
-
-    with git_output(repo.root, log_command(revs), stopped) as out:
-        pending = b""
-        while data := out.read(1 << 16):
-            pending += data
-            parts = pending.split(b"\x01")
-            pending = parts.pop()
-            for part in parts:
-                if part:
-                    yield part
-        if pending:
-            yield pending
-
-
-def iter_introductions(
-    repo: Repo,
-    revs: Sequence[str],
-    problems: list[SourceProblem],
-    only: set[str] | None = None,
-) -> Iterator[Introduction]:
-    """Every (blob, path) added or changed by the commits of ``revs``, once, oldest commit first
-    (only the blobs in ``only``, when given; ``revs`` may carry ``--find-object`` options).
-
-    Submodule links are reported once each (not descended) and symlinks are not read.
-    """
-    seen: set[tuple[str, bytes]] = set()
-    submodules: set[bytes] = set()
-    for record in iter_log_records(repo, revs, problems):
-        commit, entries = _parse_record(record)
-        for mode, blob, status, path in entries:
-            if status.startswith("D") or blob == ZERO_SHA:
-                continue
-            if mode == SUBMODULE_MODE:
-                if path not in submodules:
-                    submodules.add(path)
-                    problems.append(
-                        SourceProblem(
-                            display_path(path), "submodule; not descended (scan it separately)"
-                        )
-                    )
-                continue
-            if mode == SYMLINK_MODE or (only is not None and blob not in only):
-                continue
-            key = (blob, path)
-            if key in seen:
-                continue
-            seen.add(key)
-            yield Introduction(blob=blob, raw_path=path, mode=mode, commit=commit)
-
-
-def pre_push_revs(repo: Repo, lines: Sequence[str]) -> list[str]:
-    """Revisions a pre-push hook must scan, from the ``<local ref> <local sha> <remote ref>
-    <remote sha>`` lines git writes to the hook's stdin: new commits only."""
-    include: list[str] = []
-    exclude: list[str] = []
-    new_branch = False
-    for line in lines:
-        parts = line.split()
-        if len(parts) != 4 or parts[1] == ZERO_SHA:
-            continue
-        include.append(parts[1])
-        remote = parts[3]
-        known = remote != ZERO_SHA and (
-            repo.run(["cat-file", "-e", f"{remote}^{{commit}}"], check=False).returncode == 0
-        )
-        if known:
-            exclude.append("^" + remote)
-        else:
-            new_branch = True
-    if not include:
-        return []
-    return include + exclude + (["--not", "--remotes"] if new_branch else [])
-
-
-def head_tree(repo: Repo) -> dict[bytes, str]:
-    """Path → blob id of every file in HEAD's tree (empty before the first commit)."""
-    if repo.head is None:
-        return {}
-    proc = repo.run(["ls-tree", "-r", "-z", "--full-tree", "HEAD"], check=False)
-    out: dict[bytes, str] = {}
-    for entry in proc.stdout.split(b"\0"):
-        meta, sep, path = entry.partition(b"\t")
-        if not sep:
-            continue
-        parts = meta.split()
-        if len(parts) == 3 and parts[1] == b"blob":
-            out[path] = _text(parts[2])
-    return out
-
-
-# --- blob reads ------------------------------------------------------------------------------
-
-
-# --- the index -------------------------------------------------------------------------------

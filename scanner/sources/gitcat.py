@@ -35,6 +35,18 @@ class ObjectInfo:
     size: int
 
 
+def batch_process(repo: Repo) -> subprocess.Popen[bytes]:
+    """A hardened ``git cat-file --batch``: object ids in on stdin, objects out on stdout."""
+    return subprocess.Popen(
+        git_argv(["cat-file", "--batch"]),
+        cwd=repo.root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=git_env(),
+    )
+
+
 class CatFile:
     """Blob contents through one persistent ``git cat-file --batch`` process."""
 
@@ -83,14 +95,7 @@ class CatFile:
     def _one_process(self, shas: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
         # No ``--buffer``: it holds output until stdin closes, and forked scan workers inherit
         # the write end of stdin, so git would never see the end of input.
-        proc = subprocess.Popen(
-            git_argv(["cat-file", "--batch"]),
-            cwd=self.repo.root,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=git_env(),
-        )
+        proc = batch_process(self.repo)
         assert proc.stdin is not None and proc.stdout is not None
         feeder = threading.Thread(target=_feed, args=(proc.stdin, shas), daemon=True)
         feeder.start()
@@ -216,14 +221,7 @@ class BatchSession:
 
     def _process(self) -> subprocess.Popen[bytes]:
         if self._proc is None or self._pid != os.getpid():
-            self._proc = subprocess.Popen(
-                git_argv(["cat-file", "--batch"]),
-                cwd=self.repo.root,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=git_env(),
-            )
+            self._proc = batch_process(self.repo)
             self._pid = os.getpid()
             _widen(self._proc.stdout)
             import multiprocessing.util  # a forked worker runs these finalizers, not atexit

@@ -7,7 +7,7 @@ History scanning in two passes, with memory bounded by what has findings:
    ``GitBlobs`` in groups of ``GROUP`` ids, so only one group's ids and paths are held at a time.
 2. ``introductions_of`` runs one ``git log --raw`` over the same revisions that keeps only the
    entries of the blobs that had findings (``--find-object`` lets git itself drop the rest),
-   with the same rules as ``git.iter_introductions`` (oldest commit first, each (blob, path)
+   with the same rules as ``gitlog.iter_introductions`` (oldest commit first, each (blob, path)
    once, submodules reported, symlinks skipped).
 
 Revisions that exclude commits (``A..B``, ``^A``, ``--not``) are not for this module:
@@ -22,22 +22,15 @@ from dataclasses import dataclass
 from scanner.blob import Blob
 from scanner.extractors import Limits
 from scanner.models import SourceProblem
-from scanner.sources.git import (
-    Commit,
-    Introduction,
-    Repo,
-    git_output,
-    iter_introductions,
-)
+from scanner.sources.git import Introduction, Repo, git_output
 from scanner.sources.gitblobs import GitBlobs, ReadStats
 from scanner.sources.gitcat import CatFile
+from scanner.sources.gitlog import iter_introductions
 
 GROUP = 4096
 """Blob ids held (with their paths) at a time while streaming."""
 MAX_FIND_OBJECTS = 20_000
 """Beyond this many blobs with findings, the log pass filters in Python instead of git."""
-
-_NO_COMMIT = Commit("", "", "", "", "")
 
 
 def excludes_commits(revs: Sequence[str]) -> bool:
@@ -80,7 +73,7 @@ class ReachableBlobs:
         for sha, raw_path in self._objects():
             if raw_path is not None and raw_path.rsplit(b"/", 1)[-1] == b".gitmodules":
                 self.gitmodules = True
-            group[sha] = Introduction(sha, raw_path or b"", "100644", _NO_COMMIT)
+            group[sha] = Introduction.uncommitted(sha, raw_path or b"")
             if len(group) >= GROUP:
                 yield from self._group(group)
                 group = {}
@@ -120,7 +113,7 @@ def introductions_of(
     *,
     submodules: bool = False,
 ) -> Iterator[Introduction]:
-    """The introductions (as ``git.iter_introductions`` yields them, in the same order) of
+    """The introductions (as ``gitlog.iter_introductions`` yields them, in the same order) of
     ``blobs`` only. With ``submodules``, every entry is read so that submodule links are
     reported; otherwise git drops every entry that is not one of ``blobs``."""
     if not blobs and not submodules:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import scanner.sources.git as gitsrc
+import scanner.sources.gitlog as gitlog
 import scanner.sources.gitobjects as gitobjects
 from scanner.cli import main
 from scanner.extractors import Limits
@@ -71,7 +71,7 @@ def test_whole_history_does_not_use_the_full_introduction_list(
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("iter_introductions must not run for a whole-history scan")
 
-    monkeypatch.setattr(gitsrc, "iter_introductions", forbidden)
+    monkeypatch.setattr(gitlog, "iter_introductions", forbidden)
     code, doc = run_git(repo, rules)
     assert code == 1
     assert [f["provenance"]["commit"] for f in doc["findings"]] == [c1]

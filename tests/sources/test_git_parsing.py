@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.sources.git import _parse_record
 from scanner.sources.gitindex import parse_added_lines, unquote_path
+from scanner.sources.gitlog import _parse_record
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from scanner.models import SourceProblem
-from scanner.sources.git import git_output, iter_log_records, open_repo
+from scanner.sources.git import git_output, open_repo
+from scanner.sources.gitlog import iter_log_records
 from scanner.sources.gitobjects import ReachableBlobs
 from testing.gitrepo import GitRepo, git_repo
 

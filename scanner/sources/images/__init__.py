@@ -21,12 +21,12 @@ layer headers records the whiteouts instead.
 from scanner.sources.images.config import redact_command
 from scanner.sources.images.layers import (
     ImageSource,
-    Placement,
     content_key,
     iter_image_items,
     top_down_order,
 )
 from scanner.sources.images.manifests import ImageSpec, LayerRef, find_images
+from scanner.sources.images.members import Placement
 from scanner.sources.images.names import clean_name
 from scanner.sources.images.stores import is_layout_dir, open_store, store_for_blob
 from scanner.sources.images.streams import READ_ERRORS

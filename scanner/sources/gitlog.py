@@ -1,0 +1,172 @@
+"""Git history as records: one ``git log --raw -z`` over the asked revisions, parsed into
+(blob, path) introductions with the commit that first made each; the revisions a pre-push hook
+must scan; HEAD's tree. Runs git through ``sources.git`` (hardened)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from scanner.models import SourceProblem
+from scanner.sources.git import (
+    SUBMODULE_MODE,
+    SYMLINK_MODE,
+    ZERO_SHA,
+    Commit,
+    Introduction,
+    Repo,
+    _text,
+    display_path,
+    git_output,
+)
+
+_LOG_FORMAT = "%x01%H%x1f%an%x1f%ae%x1f%aI%x1f%s"
+
+
+def _parse_commit(header: bytes) -> Commit:
+    fields = header.split(b"\x1f")
+    fields += [b""] * (5 - len(fields))
+    sha, author, email, date, summary = (_text(f) for f in fields[:5])
+    return Commit(sha=sha, author=author, email=email, date=date, summary=summary)
+
+
+def _parse_record(record: bytes) -> tuple[Commit, list[tuple[str, str, str, bytes]]]:
+    """One commit record of ``git log --raw -z``: the header and its (mode, blob, status, path)."""
+    header, _, rest = record.partition(b"\0")
+    commit = _parse_commit(header)
+    entries: list[tuple[str, str, str, bytes]] = []
+    tokens = rest.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        meta = tokens[i].lstrip(b"\n")
+        if not meta.startswith(b":"):
+            i += 1
+            continue
+        parts = meta[1:].split()
+        if len(parts) < 5 or i + 1 >= len(tokens):
+            break
+        status = _text(parts[4])
+        npaths = 2 if status[:1] in ("R", "C") else 1
+        path = tokens[i + npaths] if i + npaths < len(tokens) else tokens[i + 1]
+        entries.append((_text(parts[1]), _text(parts[3]), status, path))
+        i += 1 + npaths
+    return commit, entries
+
+
+def log_command(revs: Sequence[str]) -> list[str]:
+    return [
+        "log",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "--no-renames",
+        "--root",
+        "--reverse",
+        "--topo-order",
+        "--diff-merges=first-parent",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-show-signature",
+        "--no-color",
+        "--no-mailmap",
+        f"--format={_LOG_FORMAT}",
+        *revs,
+        "--",
+    ]
+
+
+def iter_log_records(
+    repo: Repo, revs: Sequence[str], problems: list[SourceProblem]
+) -> Iterator[bytes]:
+    """Raw commit records, streamed from one ``git log`` process."""
+
+    def stopped(message: str) -> None:
+        problem = f"git log stopped early ({message}); history is partial"
+        problems.append(SourceProblem(repo.given, problem))
+
+    with git_output(repo.root, log_command(revs), stopped) as out:
+        pending = b""
+        while data := out.read(1 << 16):
+            pending += data
+            parts = pending.split(b"\x01")
+            pending = parts.pop()
+            for part in parts:
+                if part:
+                    yield part
+        if pending:
+            yield pending
+
+
+def iter_introductions(
+    repo: Repo,
+    revs: Sequence[str],
+    problems: list[SourceProblem],
+    only: set[str] | None = None,
+) -> Iterator[Introduction]:
+    """Every (blob, path) added or changed by the commits of ``revs``, once, oldest commit first
+    (only the blobs in ``only``, when given; ``revs`` may carry ``--find-object`` options).
+
+    Submodule links are reported once each (not descended) and symlinks are not read.
+    """
+    seen: set[tuple[str, bytes]] = set()
+    submodules: set[bytes] = set()
+    for record in iter_log_records(repo, revs, problems):
+        commit, entries = _parse_record(record)
+        for mode, blob, status, path in entries:
+            if status.startswith("D") or blob == ZERO_SHA:
+                continue
+            if mode == SUBMODULE_MODE:
+                if path not in submodules:
+                    submodules.add(path)
+                    problems.append(
+                        SourceProblem(
+                            display_path(path), "submodule; not descended (scan it separately)"
+                        )
+                    )
+                continue
+            if mode == SYMLINK_MODE or (only is not None and blob not in only):
+                continue
+            key = (blob, path)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield Introduction(blob=blob, raw_path=path, mode=mode, commit=commit)
+
+
+def pre_push_revs(repo: Repo, lines: Sequence[str]) -> list[str]:
+    """Revisions a pre-push hook must scan, from the ``<local ref> <local sha> <remote ref>
+    <remote sha>`` lines git writes to the hook's stdin: new commits only."""
+    include: list[str] = []
+    exclude: list[str] = []
+    new_branch = False
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 4 or parts[1] == ZERO_SHA:
+            continue
+        include.append(parts[1])
+        remote = parts[3]
+        known = remote != ZERO_SHA and (
+            repo.run(["cat-file", "-e", f"{remote}^{{commit}}"], check=False).returncode == 0
+        )
+        if known:
+            exclude.append("^" + remote)
+        else:
+            new_branch = True
+    if not include:
+        return []
+    return include + exclude + (["--not", "--remotes"] if new_branch else [])
+
+
+def head_tree(repo: Repo) -> dict[bytes, str]:
+    """Path → blob id of every file in HEAD's tree (empty before the first commit)."""
+    if repo.head is None:
+        return {}
+    proc = repo.run(["ls-tree", "-r", "-z", "--full-tree", "HEAD"], check=False)
+    out: dict[bytes, str] = {}
+    for entry in proc.stdout.split(b"\0"):
+        meta, sep, path = entry.partition(b"\t")
+        if not sep:
+            continue
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == b"blob":
+            out[path] = _text(parts[2])
+    return out
