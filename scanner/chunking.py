@@ -84,6 +84,9 @@ def iter_text_chunks(
                 offset=base_offset,
                 path_for_rules=path_for_rules,
             )
+            if eof:  # the last chunk: no position to carry forward
+                buffer = ""
+                break
             consumed = buffer[:size]
             newlines = consumed.count("\n")
             if newlines:
@@ -93,5 +96,3 @@ def iter_text_chunks(
                 column += size
             base_offset += size
             buffer = buffer[size:]
-            if eof:
-                buffer = ""
