@@ -10,7 +10,9 @@ import re
 ALLOW_MARKER = "keyguard:allow"
 ALLOW_NEXT_LINE_MARKER = "keyguard:allow-next-line"
 
-# Well-known documentation values (published by providers as non-working examples).
+# Well-known documentation values (published by providers as non-working examples), and
+# public installed-app OAuth clients shipped in every copy of a tool (the Cloud SDK's
+# application-default client: Google documents installed-app client secrets as not secret).
 KNOWN_EXAMPLES = frozenset(
     {
         "AKIAIOSFODNN7EXAMPLE",
@@ -18,6 +20,8 @@ KNOWN_EXAMPLES = frozenset(
         "ASIAIOSFODNN7EXAMPLE",
         "AKIAI44QH8DHBEXAMPLE",
         "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+        "764086051850-6qr4p6gpi6hn506pt8ejuq83di341hur.apps.googleusercontent.com",
+        "d-FL95Q19q7MQmFpd7hHD0Ty",
     }
 )
 _PLACEHOLDER_WORDS = (

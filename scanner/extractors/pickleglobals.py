@@ -6,6 +6,7 @@ Nothing is ever imported or called: this is a list of names."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 SAFE_GLOBALS = frozenset(
     {
@@ -29,6 +30,7 @@ SAFE_GLOBALS = frozenset(
             "object",
             "unicode",
             "long",
+            "xrange",
         )
     }
     | {
@@ -56,7 +58,17 @@ SAFE_GLOBALS = frozenset(
         "numpy.core.numeric._frombuffer",
         "numpy._core.numeric._frombuffer",
         "numpy.ma.core._mareconstruct",
+        "numpy.core.records.recarray",
+        "numpy.core.records.record",
+        "numpy._core.records.recarray",
+        "numpy._core.records.record",
+        "numpy.core._internal._reconstruct",
+        "numpy.matrixlib.defmatrix.matrix",
+        "numpy.random._pickle.__bit_generator_ctor",
+        "numpy.random._pickle.__generator_ctor",
+        "numpy.random._pickle.__randomstate_ctor",
         "joblib.numpy_pickle.NumpyArrayWrapper",
+        "joblib.numpy_pickle.NDArrayWrapper",
         "joblib.numpy_pickle_compat.NDArrayWrapper",
         "datetime.datetime",
         "datetime.date",
@@ -76,8 +88,64 @@ _SAFE_PATTERNS = (
         r"|contiguous_format|preserve_format)"
     ),
     re.compile(r"numpy\.dtypes\.\w+DType"),
+    # TorchScript classes (constants.pkl, data.pkl of a scripted module): resolved by the
+    # TorchScript compilation unit, there is no Python module ``__torch__`` to import
+    re.compile(r"__torch__(?:\.\w+)+"),
+)
+
+# Known code-running callables: reported even past the cap on unsafe names (picklemachine).
+_DANGEROUS = re.compile(
+    r"(?:os|posix|nt|subprocess|_posixsubprocess|pty|runpy|importlib|imp|socket|shutil|sys"
+    r"|webbrowser|ctypes|marshal|code|codeop|commands|pickle|_pickle|cPickle|dill|pdb|bdb"
+    r"|timeit|asyncio|multiprocessing|requests|urllib|urllib2|httplib|http|smtplib|ftplib"
+    r"|telnetlib|tempfile|platform|signal)(?:\.\w+)+"
+    r"|(?:builtins|__builtin__)\.(?:eval|exec|execfile|compile|__import__|getattr|setattr"
+    r"|delattr|open|file|input|breakpoint|globals|locals|vars|apply|reload)"
+    r"|types\.(?:FunctionType|CodeType|LambdaType|MethodType)|functools\.partial"
+    r"|operator\.(?:attrgetter|methodcaller|itemgetter)|torch\.(?:load|hub\.\w+|jit\.load)"
+    r"|numpy\.(?:load|loads|fromfile)|numpy\.testing\._private\.utils\.runstring|dynamic-import"
+)
+
+# Sphinx build artifacts (``.doctrees/*.doctree``, ``environment.pickle``) pickle docutils
+# node trees. A pickle that names one of these roots is such an artifact, and its docutils
+# and Sphinx node and settings classes are not reported; anything else in it still is.
+_DOC_TREE_ROOTS = frozenset(
+    {
+        "docutils.nodes.document",
+        "sphinx.addnodes.document",
+        "sphinx.environment.BuildEnvironment",
+    }
+)
+_DOC_TREE_GLOBAL = re.compile(
+    r"docutils\.nodes\.[A-Za-z]\w*|sphinx\.addnodes\.[a-z]\w*"
+    r"|(?:docutils|sphinx)(?:\.\w+)*\._?[A-Z]\w*"
 )
 
 
 def is_safe_global(name: str) -> bool:
     return name in SAFE_GLOBALS or any(p.fullmatch(name) for p in _SAFE_PATTERNS)
+
+
+def is_dangerous_global(name: str) -> bool:
+    """A callable that runs commands, code or imports when a pickle calls it."""
+    return _DANGEROUS.fullmatch(name) is not None
+
+
+def reported_globals(names: list[str], paths: Iterable[str] = ()) -> list[str]:
+    """The unsafe globals to report, in order. Not reported: the docutils and Sphinx classes of
+    a Sphinx doctree or environment pickle, and the classes of a package that the pickle lives
+    in (``babel/locale-data/en.dat`` naming ``babel.dates.DateTimePattern``,
+    ``networkx/.../tests/g.gpickle`` naming ``networkx.classes.digraph.DiGraph``: a library's
+    own data and fixtures, whose loading runs only that library). A known code-running
+    callable is always reported. ``paths``: the file's path and the archive members it is in."""
+    doc_tree = not _DOC_TREE_ROOTS.isdisjoint(names)
+    dirs = {part for path in paths for part in re.split(r"[/\\]", path)[:-1]}
+    kept = []
+    for name in names:
+        if not is_dangerous_global(name):
+            if doc_tree and _DOC_TREE_GLOBAL.fullmatch(name) and name != "sphinx.addnodes.setup":
+                continue
+            if name.split(".", 1)[0] in dirs:
+                continue
+        kept.append(name)
+    return kept

@@ -6,7 +6,9 @@ a tiny abstract stack; nothing is built or imported). That gives three things:
 * every string and bytes constant, scanned as text (origin detail ``constant`` = its index, and
   ``key`` = the dict key it was stored under, rendered as ``key: value`` for context rules);
 * every imported global (``GLOBAL``, ``STACK_GLOBAL``, ``INST``): one outside a small allowlist of
-  tensor, array and container rebuild helpers becomes a synthetic chunk
+  tensor, array and container rebuild helpers (and not a Sphinx doctree's own classes, nor
+  a class of the package the file lives in: ``pickleglobals.reported_globals``) becomes a
+  synthetic chunk
   ``keyguard-unsafe-pickle-global: module.name`` (keyguard:allow) that the rule
   ``model.unsafe-pickle`` (rules/model.toml) reports, so the finding flows through the
   normal rule pipeline (it can be disabled, baselined and suppressed like any other rule);
@@ -43,6 +45,7 @@ from scanner.extractors.fields import (
     strings_chunks,
     utf32_text,
 )
+from scanner.extractors.pickleglobals import reported_globals
 from scanner.extractors.picklewalk import PickleScan, itemsize, looks_like_pickle, walk_pickles
 from scanner.models import Chunk, Origin, SourceProblem
 
@@ -54,11 +57,11 @@ PICKLE_NAMES = frozenset({"data.pkl", "pickle", "storages", "tensors", "sys_info
 def pickle_chunks(scan: PickleScan, origin: Origin) -> Iterator[Chunk]:
     """Constants as ``key: value`` chunks (line = constant index) and unsafe-global markers."""
     path = rules_path(origin)
-    seen: set[str] = set()
+    names = [u.name for u in scan.unsafe]
+    reported = set(reported_globals(names, (origin.path, *origin.members)))
     for unsafe in scan.unsafe:
-        if unsafe.name in seen:
+        if unsafe.name not in reported:
             continue
-        seen.add(unsafe.name)
         yield Chunk(
             text=f"{UNSAFE_MARKER}: {unsafe.name}",
             origin=origin.with_detail(

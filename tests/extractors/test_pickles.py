@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from scanner.extractors import Limits, picklewalk
-from scanner.extractors.pickleglobals import is_safe_global
+from scanner.extractors import Limits, picklemachine, picklewalk
+from scanner.extractors.pickleglobals import is_dangerous_global, is_safe_global, reported_globals
 from scanner.extractors.picklewalk import walk_pickles
 from testing.artifacts import (
     RunsSystem,
@@ -151,7 +151,7 @@ def test_memo_and_stack_bombs_are_bounded(
     tmp_path: Path, rules: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(picklewalk, "MAX_OPS", 100_000)
-    monkeypatch.setattr(picklewalk, "MAX_STACK", 20_000)
+    monkeypatch.setattr(picklemachine, "MAX_STACK", 20_000)
     (tmp_path / "marks.pkl").write_bytes(b"\x80\x02" + b"(" * 50_000 + b".")
     (tmp_path / "nested.pkl").write_bytes(b"\x80\x02" + b"]" * 50_000 + b".")
     memo = b"\x80\x02]q\x00" + b"h\x00h\x00\x86q\x000" * 60_000 + b"."
@@ -213,8 +213,77 @@ def test_allowlist() -> None:
         "torch.load",
         "numpy.load",
         "__main__.Model",
+        "docutils.nodes.section",  # only a Sphinx doctree's own classes are spared
     ):
         assert not is_safe_global(name)
+    for name in (
+        "numpy.matrixlib.defmatrix.matrix",
+        "__torch__.m.TestModule",
+        "__builtin__.xrange",
+    ):
+        assert is_safe_global(name)
+    assert is_dangerous_global("posix.system") and is_dangerous_global("builtins.eval")
+    assert not is_dangerous_global("sklearn.linear_model.LogisticRegression")
+
+
+def _calls(*names: str) -> bytes:
+    """A protocol 2 pickle: a list of ``name()`` results, one ``GLOBAL`` + ``REDUCE`` each."""
+    body = b"".join(b"c%s\n%s\n)R" % tuple(n.encode().rsplit(b".", 1)) for n in names)
+    return b"\x80\x02](" + body + b"e."
+
+
+_DOCTREE = ("sphinx.addnodes.document", "docutils.nodes.section", "docutils.nodes.Text")
+_DOCTREE += ("sphinx.addnodes.desc_signature", "docutils.frontend.Values")
+
+
+def test_sphinx_doctrees_are_build_artifacts_not_models(tmp_path: Path, rules: Path) -> None:
+    """Sphinx pickles its doctrees (docs/.doctrees/*.doctree, environment.pickle); their
+    docutils/Sphinx classes are not reported, a code-running global in the same file is."""
+    trees = tmp_path / "docs" / ".doctrees"
+    trees.mkdir(parents=True)
+    (trees / "index.doctree").write_bytes(_calls(*_DOCTREE))
+    env = ("sphinx.environment.BuildEnvironment", "sphinx.config.Config", "sphinx.project.Project")
+    (trees / "environment.pickle").write_bytes(_calls(*env, "sphinx.util._pathlib._StrPath"))
+    (trees / "api.doctree").write_bytes(_calls(*_DOCTREE, "posix.system"))
+    (tmp_path / "model.pkl").write_bytes(_calls("docutils.nodes.section", "__main__.Net"))
+    _, report = scan_json("--rules", rules, "--show-secrets", tmp_path)
+    found = {(Path(f["path"]).name, f["secret"]) for f in _unsafe(report)}
+    assert found == {
+        ("api.doctree", "posix.system"),
+        ("model.pkl", "docutils.nodes.section"),  # no document root: not a doctree
+        ("model.pkl", "__main__.Net"),
+    }
+    assert reported_globals(["sphinx.addnodes.document", "sphinx.addnodes.setup"]) == [
+        "sphinx.addnodes.setup"
+    ]
+
+
+def test_a_librarys_own_data_pickles_are_not_models(tmp_path: Path, rules: Path) -> None:
+    """babel/locale-data/*.dat, networkx/.../tests/*.gpickle: a package pickling its own classes
+    inside its own tree; the same pickle elsewhere, or a code-running global, is reported."""
+    own = tmp_path / "site-packages" / "kgfakelib" / "locale-data"
+    own.mkdir(parents=True)
+    data = _calls("kgfakelib.dates.DateTimePattern", "kgfakelib.plural.PluralRule")
+    (own / "en.dat").write_bytes(data)
+    (own / "evil.dat").write_bytes(_calls("kgfakelib.dates.DateTimePattern", "os.system"))
+    with zipfile.ZipFile(tmp_path / "kgfakelib-1.0-py3-none-any.whl", "w") as whl:
+        whl.writestr("kgfakelib/locale-data/fr.dat", data)
+    (tmp_path / "model.pkl").write_bytes(data)
+    _, report = scan_json("--rules", rules, "--show-secrets", tmp_path)
+    found = {(Path(f["path"]).name, f["secret"]) for f in _unsafe(report)}
+    assert found == {
+        ("evil.dat", "os.system"),
+        ("model.pkl", "kgfakelib.dates.DateTimePattern"),
+        ("model.pkl", "kgfakelib.plural.PluralRule"),
+    }
+
+
+def test_code_running_global_reported_past_the_cap_on_names() -> None:
+    harmless = [f"pkg.mod.Class{i}" for i in range(picklemachine.MAX_UNSAFE + 10)]
+    scan = walk_pickles(io.BytesIO(_calls(*harmless, *harmless[:5], "os.system")), 1 << 20)
+    names = [u.name for u in scan.unsafe]
+    assert len(names) == len(set(names)) == picklemachine.MAX_UNSAFE + 1  # each name once
+    assert names[-1] == "os.system"
 
 
 def test_bin_files_zip_and_legacy_and_mislabelled_text(tmp_path: Path, rules: Path) -> None:
