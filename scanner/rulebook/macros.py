@@ -5,11 +5,19 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
 (``hex32``, ``hex40``, ``hex64``, ``uuid``) hold a capture group: the secret; the others hold none.
 
 - ``{{assign}}``: an assignment operator between a name and its value, with optional quotes
-  (``=``, ``:``, ``:=``, ``=>``, ``||=``, ``?=``, ``<-``, ``"key": "``, ``KEY='``, an XML element
-  ``<acmeKey>``, a .NET ``<add key="AcmeKey" value="``, prose ``acme key is ...``, a name and
-  its value as two string arguments: ``getenv("ACME_KEY", "...")``).
+  (``=``, ``:``, ``:=``, ``=>``, ``||=``, ``?=``, ``<-``, ``||``, ``??``, ``"key": "``,
+  ``KEY='``, an XML element ``<acmeKey>``, a .NET ``<add key="AcmeKey" value="``, prose
+  ``acme key is ...``, a name and its value as two string arguments:
+  ``getenv("ACME_KEY", "...")``, a setter call ``setApiKey("...")``, a Markdown table cell or
+  ``to`` between a quoted or `code` name and value, and a bare blank on the same line: a CLI
+  flag ``--acme-key VALUE``, ``ENV ACME_KEY VALUE``).
 - ``{{name}}``: the rest of a setting name after the provider word (``_API_KEY``, ``.secret``,
   ``-token``; up to 30 name characters).
+- ``{{between}}``: what else may stand between a provider word and its credential word: up to
+  two words in prose (``Acme API key``, ``acme personal access token``, ``Acme API-key``), or
+  the end of a section or parent key and up to four sibling settings (``[acme]`` then
+  ``token = ...``; ``acme:`` then ``  api_key: ...``; ``"acme": {`` then ``"token": ...``).
+  Rules write it as an alternative to their own name gap: ``(?:[\\w.-]{0,30}|{{between}})``.
 - ``{{near}}``: a short gap between a provider word and its key (a setting name and an
   assignment, up to 40 characters on the line, or a line break and indentation), for providers
   whose keys are written in many shapes (``acme: {"key": "..."}``, ``acme key ...``).
@@ -37,10 +45,17 @@ _LABEL = (
 
 MACROS: dict[str, str] = {
     "assign": (
-        r"""(?:["'\]]{0,2}\s{0,3}(?::=|=>|\|\|=|\?\?=|\?=|<-|:|=|>|\sis\s)"""
-        r"""|["']\s{1,3}value\s{0,2}=|["']\s{0,2},\s{0,3})\s{0,3}(?:["'`]|&quot;)?"""
+        r"""(?:(?:["'`\]]{0,2}\s{0,3}(?::=|=>|\|\|=|\?\?=|\?=|<-|:|=|>|\|\||\?\?|\sis\s)"""
+        r"""|["']\s{1,3}value\s{0,2}=|["']\s{0,2},\s{0,3}|["']?\)?\(\s{0,2})\s{0,3}(?:["'`]|&quot;)?"""
+        r"""|["'`]?[ \t]{1,3}(?:\||to)[ \t]{1,3}["'`]|["'`]?[ \t]{1,3}(?:["'`]|&quot;)?)"""
     ),
     "name": r"[\w.-]{0,30}",
+    "between": (
+        r"""(?:(?:[ \t]{1,2}[A-Za-z][A-Za-z0-9]{1,11}){0,2}[ \t_.-]{1,2}"""
+        r"""|[\w.-]{0,20}(?:\]|["']?[ \t]{0,3}[:=][ \t]{0,3}[{\[]?)[ \t]{0,3}\r?\n"""
+        r"""(?:[ \t]{0,12}["']?[\w.-]{1,30}["']?[ \t]{0,3}[=:][^\r\n]{0,80}\r?\n){0,4}"""
+        r"""[ \t]{0,12}["']?[\w.-]{0,12})"""
+    ),
     "near": (
         r"""(?:[\w.-]{0,30}["'\]]{0,2}\s{0,3}(?::=|=>|\|\|=|\?=|<-|:|=|>|\s)\s{0,3}(?:["'`]|&quot;)?"""
         r"""|[^\r\n]{0,40}?[\s"'`=:(,\[{>]"""

@@ -1,0 +1,141 @@
+"""The pattern macros: each syntax ``{{assign}}`` and ``{{between}}`` accept, and the near misses
+they must not accept; then the built-in rules that use them, through the whole matcher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import regex
+
+from scanner.matcher import Matcher
+from scanner.rulebook.compile import Ruleset
+from scanner.rulebook.loader import load_ruleset
+from scanner.rulebook.macros import MACROS, expand, unknown_macros
+from testing.scan import ENGINES, build, scan_text, secrets_of
+
+VALUE = "4be1f0c3a9d27e68b05f1c3d9a7e2b64"  # 32 hex, varied
+# the shape of a provider rule: provider word, name, credential word, operator, key body
+PATTERN = regex.compile(
+    expand(
+        r"(?i:acme)(?:[\w.-]{0,30}|{{between}})(?i:key|token)[\w.-]{0,16}{{assign}}([a-f0-9]{32})\b"
+    )
+)
+
+
+def test_expand_replaces_known_names_and_rejects_unknown_ones() -> None:
+    assert expand("x{{hex32}}") == "x" + MACROS["hex32"]
+    assert unknown_macros("{{assign}}{{nope}}") == ["nope"]
+    with pytest.raises(KeyError):
+        expand("{{nope}}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"ACME_API_KEY={VALUE}",
+        f'acme_token ||= "{VALUE}"',
+        f"./bin/sync --acme-api-key {VALUE} --verbose",  # a CLI flag and its value
+        f"ENV ACME_API_KEY {VALUE}",  # Dockerfile without '='
+        f"acme.setApiKey('{VALUE}');",  # a setter call
+        f"| ACME_API_KEY | `{VALUE}` |",  # a Markdown table row
+        f"Set `ACME_API_KEY` to `{VALUE}`.",
+        f"Your Acme API key is {VALUE}.",  # prose: words between provider and key word
+        f"the acme personal access token: {VALUE}",
+        f"Acme API-key = {VALUE}",
+    ],
+)
+def test_assign_and_words_accept_the_common_syntaxes(text: str) -> None:
+    m = PATTERN.search(text)
+    assert m is not None
+    assert m.group(1) == VALUE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"ACME_API_KEY\n\n{VALUE}",  # a bare value never crosses a line break
+        f"acme key | {VALUE}",  # a pipe: only a table cell with a quoted or `code` value
+        f"acme token to {VALUE}",  # 'to' only between quoted name and value
+        f"the acme service account for billing key is {VALUE}",  # more than two words between
+        f"acme_api_key = get_key({VALUE})",
+    ],
+)
+def test_assign_and_words_reject_near_misses(text: str) -> None:
+    assert PATTERN.search(text) is None
+
+
+# --- the built-in rules that use the macros, on both engines ------------------------------
+
+RULESET: Ruleset = load_ruleset()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
+    return build(RULESET, request.param, session_cache)
+
+
+def _example(rule_id: str) -> str:
+    rule = next(r for r in RULESET if r.id == rule_id)
+    secret = next(e.secret for e in rule.spec.examples if e.secret)
+    assert secret is not None
+    return secret
+
+
+# (rule id, provider word as users write it)
+RULES = [
+    ("airbrake.project-key", "airbrake"),  # provider, {{between}}, key word, {{assign}}
+    ("ansible.galaxy-api-token", "galaxy"),  # hand-written operators + {{assign}}
+    ("airtable.api-key-legacy", "airtable"),  # provider, name, {{assign}}
+]
+FORMS = [
+    ("ci.sh", "./bin/sync --{p}-api-key {s} --verbose"),
+    ("README.md", "Your {P} API key is {s}"),
+    ("README.md", "| {U}_API_KEY | `{s}` |"),
+    ("index.js", "{p}.setApiKey('{s}');"),
+]
+
+
+@pytest.mark.parametrize("rule_id, word", RULES)
+@pytest.mark.parametrize("path, form", FORMS)
+def test_provider_rules_find_their_key_in_flags_prose_tables_and_setters(
+    matcher: Matcher, rule_id: str, word: str, path: str, form: str
+) -> None:
+    secret = _example(rule_id)
+    text = form.format(p=word, P=word.capitalize(), U=word.upper(), s=secret)
+    assert secret in secrets_of(scan_text(matcher, text, path), rule_id)
+
+
+PLACEHOLDERS = [
+    "${{{U}_API_KEY}}",
+    "<your-{p}-api-key>",
+    "settings.{U}_KEY",
+    "process.env.{U}_API_KEY",
+    "YOUR_API_KEY_HERE",
+    "${U}_TOKEN",
+]
+
+
+@pytest.mark.parametrize("rule_id, word", RULES)
+@pytest.mark.parametrize("path, form", FORMS)
+@pytest.mark.parametrize("placeholder", PLACEHOLDERS)
+def test_the_same_forms_with_placeholders_stay_silent(
+    matcher: Matcher, rule_id: str, word: str, path: str, form: str, placeholder: str
+) -> None:
+    value = placeholder.format(p=word, U=word.upper())
+    text = form.format(p=word, P=word.capitalize(), U=word.upper(), s=value)
+    assert scan_text(matcher, text, path) == []
+
+
+@pytest.mark.parametrize(
+    "path, text",
+    [
+        ("run.sh", "docker run -d -e CLICKHOUSE_TOKEN=$CLICKHOUSE_TOKEN clickhouse/agent:latest"),
+        ("ci.sh", "echo $ARTIFACTORY_API_KEY | jfrog login --with-token"),
+        ("README.md", "Use the nexus token to authenticate with the repository."),
+        ("index.js", "airbrake.setApiKey(process.env.AIRBRAKE_API_KEY);"),
+        ("deploy.sh", "./bin/sync --artifactory-api-key $ARTIFACTORY_API_KEY --verbose"),
+    ],
+)
+def test_references_to_a_secret_stay_silent(matcher: Matcher, path: str, text: str) -> None:
+    assert scan_text(matcher, text, path) == []
