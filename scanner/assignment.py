@@ -77,6 +77,10 @@ _DB_CLIENT = re.compile(
 )
 
 
+_TEST_STATUS = frozenset({"PASS", "XPASS", "KPASS", "UPASS"})
+"""Result words of test logs (DejaGnu, TAP, Automake) that read like a ``PASS:`` setting."""
+
+
 def assess(
     text: str,
     keyword_pos: int,
@@ -112,6 +116,8 @@ def assess(
         return None  # an ARN or URN segment: "arn:aws:secretsmanager:...:secret:MySecret-a1b2"
     if a.form == "flag" and a.value.startswith(("-", "@")):
         return None  # ``--disabled-password --no-create-home``, ``--key @file``: not a value
+    if a.op == ":" and not line_before.strip() and text[name_lo : span[1]] in _TEST_STATUS:
+        return None  # a test log's result line (PASS, then the test's name), not a password
     if is_doc_field(line_before):
         return None  # a docstring field that documents the name, not an assignment
     if in_string and a.op == ":" and is_prose(line_before):

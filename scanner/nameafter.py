@@ -323,3 +323,28 @@ PASS_NOT_PASSWORD = frozenset(
 )
 """Words after ``pass`` that make it the verb or a pass of a process (``pass_arg``,
 ``pass_through``, ``pass_count``), not a password."""
+
+
+TOKEN_NOT_CREDENTIAL = frozenset(
+    [
+        "bytes",
+        "vocab",
+        "vocabulary",
+        "merges",
+        "embedding",
+        "embeddings",
+        "logits",
+        "logprob",
+        "logprobs",
+        "probs",
+        "offsets",
+        "spans",
+        "pieces",
+        "piece",
+        "freq",
+        "frequency",
+        "rank",
+    ]
+)
+"""Words after a bare ``token`` that make it a text token of a tokenizer or language model
+(``token_bytes``, ``token_logprobs``), not a credential."""

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanner.nameafter import NEGATIVE_AFTER, PASS_NOT_PASSWORD
+from scanner.nameafter import NEGATIVE_AFTER, PASS_NOT_PASSWORD, TOKEN_NOT_CREDENTIAL
 from scanner.namebefore import NEGATIVE_BEFORE, PASSWORD_NEGATIVE_BEFORE
 from scanner.namewords import HASH_WORDS, ID_WORDS, NOT_KEY, NOT_PASS, PASSWORD_WORDS
 
@@ -112,6 +112,9 @@ def name_info(name: str) -> NameInfo:
             return NameInfo(kind, tokens, head, "qualifier:" + t)
     if tokens[head] == "pass" and after and after[0] in PASS_NOT_PASSWORD:
         return NameInfo(kind, tokens, head, "qualifier:" + after[0])  # pass_arg, pass_through
+    word = tokens[head] in ("token", "tokens")
+    if word and not before and after and after[0] in TOKEN_NOT_CREDENTIAL:
+        return NameInfo(kind, tokens, head, "qualifier:" + after[0])  # a tokenizer's token_bytes
     if before:
         last = before[-1]
         if last in NEGATIVE_BEFORE and kind is not Kind.PASSWORD:

@@ -247,6 +247,9 @@ def is_placeholder_value(value: str) -> bool:
     low = value.lower()
     if low in PLACEHOLDER_VALUES or low.strip("!#*.") in PLACEHOLDER_VALUES:
         return True
+    joined = low.replace("%2b", "").replace("+", "")
+    if joined != low and joined in PLACEHOLDER_VALUES:
+        return True  # ``pass+word``: a placeholder written with a plus (SQLAlchemy's docs)
     return any(p in low for p in PLACEHOLDER_PARTS)
 
 

@@ -126,6 +126,13 @@ NOISE = [
     ("db/init.sql", "CREATE USER app IDENTIFIED BY '${DB_PASSWORD}';\n"),
     ("app/Dockerfile", "ENV GPG_KEY 7169605F62C751356D054A26A821E680E5FA6305\n"),
     ("app/Dockerfile", "ENV DB_PASSWORD_FILE /run/secrets/db_password\n"),
+    # a tokenizer's vocabulary, a test suite's result log, a documented placeholder
+    ("docs/dialects.py", 'conn = "DRIVER={ODBC Driver 18};UID=scott;PWD=pass+word;"\n'),
+    (
+        "data/tekken.json",
+        '{"rank": 7, "token_bytes": "IGtleWd1YXJkZmFrZQ==", "token_str": null}\n',
+    ),
+    ("testsuite/check.log", "PASS: gdb.base/break-keyguard.exp: run until main\n"),
 ]
 
 
@@ -183,6 +190,8 @@ KEPT = [
     ("conf.fish", "set -x DB_PASSWORD <<Falcon&5844Kg>>\n"),
     ("src/db.php", "$db = mysqli_connect('localhost', 'app', '<<Ember&6104Kg>>');\n"),
     ("ops/map.bat", "net use Z: \\\\files\\share /user:CORP\\svc <<Maple@734Kg>>\r\n"),
+    ("deploy/app.env", "PASS=<<Kq7vTz2!mPw9x>>\n"),
+    ("src/keys.py", 'secret_bytes = b"<<Wm8Kq2Lx7Tz4Rb9Vn3HcQp>>"\n'),
 ]
 
 

@@ -1,0 +1,257 @@
+"""The confirm stage: one candidate rule's regex run where it can match, then the checks that
+turn a match into a candidate finding (entropy, placeholders, checksums, the generic rules'
+context assessment), and the dedupe of overlapping candidates.
+
+Pure: no I/O. Called by ``matcher.Matcher`` for each rule the prefilter named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from scanner import filters
+from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
+from scanner.models import Confidence
+from scanner.rulebook.compile import CompiledRule
+from scanner.validators.offline import CHECKSUMS, meets_requirements, shannon_entropy
+from scanner.validators.structure import STRUCTURE_CHECKS
+from scanner.windows import _iter_rule_matches, _Lowered
+
+if TYPE_CHECKING:
+    from regex import Match, Pattern
+
+    from scanner import assignment, filekind
+    from scanner.nameshape import Kind
+
+# The confirm stage (``assignment``, ``filekind``, ``nameshape`` and the value-shape tables) is
+# imported by the first chunk that has a candidate rule: a staged check whose change names no
+# rule never loads it.
+
+_NAME_MEMO = 4096  # names remembered per matcher (``_confirm``'s ``names``)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchPolicy:
+    """What the matcher drops or keeps; built once from flags and config."""
+
+    ignore_inline_allow: bool = False
+    decode_depth: int = 2
+    allow_values: tuple[Pattern[str], ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    rule: CompiledRule
+    start: int
+    end: int
+    secret: str
+    entropy: float
+    checksum: str | None
+    confidence: Confidence | None = None  # set by the context assessment of generic rules
+    parts: tuple[tuple[str, str], ...] = ()  # named groups a verifier uses ({part:NAME})
+
+    def priority(self) -> tuple[int, int, int, int, int]:
+        spec = self.rule.spec
+        return (
+            0 if "generic" in spec.tags else 1,
+            int(spec.confidence),
+            1 if self.checksum == "valid" else 0,
+            len(self.secret),
+            -self.rule.index,
+        )
+
+
+def is_valid_secret(
+    rule: CompiledRule, secret: str, policy: MatchPolicy, assessed: bool = False
+) -> tuple[bool, float]:
+    """Offline checks on one candidate secret: entropy, classes, placeholders, allowlists.
+    ``assessed``: the context assessment already judged the value's shape (identifiers)."""
+    spec = rule.spec
+    entropy = shannon_entropy(secret)
+    if entropy < spec.min_entropy:
+        return False, entropy
+    if not meets_requirements(secret, spec.requirements):
+        return False, entropy
+    if filters.is_placeholder(secret, strict_words=spec.is_generic):
+        return False, entropy
+    if "generic" in spec.tags and not assessed and filters.looks_like_identifier(secret):
+        return False, entropy
+    lowered = secret.lower()
+    if any(word in lowered for word in spec.allow.stopwords):
+        return False, entropy
+    if any(p.search(secret) for p in rule.allow_patterns):
+        return False, entropy
+    if any(p.search(secret) for p in policy.allow_values):
+        return False, entropy
+    check = STRUCTURE_CHECKS.get(spec.checksum or "")
+    if check is not None and not check(secret):
+        return False, entropy
+    return True, entropy
+
+
+def _context_mode(rule: CompiledRule) -> str:
+    """How a generic rule's matches are judged: ``assignment`` (name, operator, value),
+    ``named-value`` (the name is capture group 1), ``cli-password``, or "" (not at all)."""
+    tags = rule.spec.tags
+    if "generic" not in tags:
+        return ""
+    for mode in ("assignment", "named-value", "cli-password"):
+        if mode in tags:
+            return mode
+    return ""
+
+
+def _wanted_kinds(rule: CompiledRule) -> tuple[Kind, ...]:
+    from scanner.nameshape import Kind
+
+    tags = rule.spec.tags
+    if "password" in tags:
+        return (Kind.PASSWORD,)
+    if "secret" in tags:
+        return (Kind.SECRET, Kind.TOKEN, Kind.KEY, Kind.AUTH)
+    return ()
+
+
+def _is_code_reference(text: str, start: int, end: int, secret: str) -> bool:
+    """A secret that is a word-shaped name used as code: ``BedrockAwsAuth(``,
+    ``AxisOrder.AUTHORITY``, ``.models.secret``: followed by a call, attribute or index,
+    or preceded by an attribute dot."""
+    if not filters.looks_like_identifier(secret) and not filters.is_enum_member(secret):
+        return False
+    after = text[end : end + 1]
+    before = text[start - 1 : start] if start else ""
+    # ``Name.attr`` is code; ``... is Name.`` ends a sentence
+    attribute = after == "." and (
+        text[end + 1 : end + 2].isalnum() or text[end + 1 : end + 2] == "_"
+    )
+    return after in ("(", "[") or attribute or before == "." or filters.is_enum_member(secret)
+
+
+def _confirm(
+    rule: CompiledRule,
+    text: str,
+    lowered: str | None | _Lowered,
+    policy: MatchPolicy,
+    regions: list[tuple[int, int]] | None = None,
+    providers: frozenset[str] = frozenset(),
+    prefixes: tuple[str, ...] = (),
+    file: filekind.FileContext | None = None,
+    names: dict[tuple[str, tuple[Kind, ...]], bool] | None = None,
+) -> list[_Candidate]:
+    """``names`` remembers which assigned names the context assessment turns down by the name
+    alone (``cache_key``, ``token_type``): logs repeat a few names on every line."""
+    from scanner import assignment
+    from scanner.nameshape import Kind, name_info, names_non_secret
+
+    out: list[_Candidate] = []
+    keywords = rule.spec.keywords
+    defer = bool(providers) and "generic" in rule.spec.tags and rule.spec.anchor_keyword
+    mode = _context_mode(rule)
+    if mode and file is not None and file.skip:
+        return out  # lock files, translation catalogs, minified bundles: no generic findings
+    want = _wanted_kinds(rule) if mode else ()
+    providers = providers - _NOT_A_PROVIDER if defer else providers
+    memo = names if mode == "assignment" else None
+
+    def refused(pos: int) -> bool:
+        """``assess`` starts by classifying the setting name at the match and drops the match
+        when the name is turned down: decide that first, from memory (an anchored rule's
+        match starts at its keyword, so before its regex runs)."""
+        assert memo is not None
+        lo, hi = assignment.name_span(text, pos)
+        name_key = (text[lo:hi], want)
+        verdict = memo.get(name_key)
+        if verdict is None:
+            info = name_info(name_key[0])
+            verdict = bool(info.reason) or info.kind is Kind.NONE
+            verdict = verdict or bool(want and info.kind not in want)
+            if len(memo) >= _NAME_MEMO:
+                memo.clear()
+            memo[name_key] = verdict
+        return verdict
+
+    early = refused if memo is not None and rule.spec.anchor_keyword else None
+    for m in _iter_rule_matches(rule, text, lowered, regions, early):
+        if memo is not None and early is None and refused(m.start()):
+            continue
+        whole = m.group(0).lower()
+        if not any(kw in whole for kw in keywords):
+            continue
+        secret = m.group(rule.secret_group)
+        if not secret:
+            continue
+        start, end = m.span(rule.secret_group)
+        confidence: Confidence | None = None
+        if mode:
+            assessment = _assess(mode, text, m, rule.secret_group, file, want)
+            if assessment is None:
+                continue
+            secret, start, end = assessment.value, assessment.start, assessment.end
+            confidence = assessment.confidence
+            # passwords have no provider format to defer to
+            defer_here = defer and assessment.kind is not Kind.PASSWORD
+        else:
+            defer_here = defer
+        if defer_here and _names_provider(assignment_name(text, m.start()), providers):
+            continue  # a provider we know: its specific rules decide, not the generic one
+        if defer_here and secret.lower().startswith(prefixes):
+            continue  # shaped like a known provider's token that its own rule rejected
+        ok, entropy = is_valid_secret(rule, secret, policy, assessed=confidence is not None)
+        if not ok:
+            continue
+        if confidence is None and _is_code_reference(text, start, end, secret):
+            continue
+        # a provider rule that recognises the key by a nearby provider word (no keyword inside
+        # the secret itself): ``acme_request_id = <uuid>``, ``acme_commit: <sha>`` are not keys
+        lowered_secret = secret.lower()
+        if (
+            not mode
+            and not any(kw in lowered_secret for kw in keywords)
+            and names_non_secret(text[max(0, start - 96) : start])
+        ):
+            continue
+        checksum = None
+        if rule.spec.checksum:
+            checksum = "valid" if CHECKSUMS[rule.spec.checksum](secret) else "invalid"
+        parts = _verify_parts(rule, m) if m.re.groupindex else ()
+        out.append(_Candidate(rule, start, end, secret, entropy, checksum, confidence, parts))
+    return out
+
+
+def _verify_parts(rule: CompiledRule, m: Match[str]) -> tuple[tuple[str, str], ...]:
+    """The named groups ``{part:NAME}`` of the rule's verifier asks for, or, for a rule
+    verified by code (no ``[rules.verify]`` table), every named group (``--verify``)."""
+    verify = rule.spec.verify
+    names = sorted(verify.parts() if verify is not None else m.re.groupindex)
+    return tuple((n, m.group(n)) for n in names if m.group(n))
+
+
+def _assess(
+    mode: str,
+    text: str,
+    m: Match[str],
+    group: int,
+    file: filekind.FileContext | None,
+    want: tuple[Kind, ...],
+) -> assignment.Assessment | None:
+    from scanner import assignment, filekind
+
+    fc = file if file is not None else filekind.FileContext("unknown")
+    start, end = m.span(group)
+    if mode == "assignment":
+        return assignment.assess(text, m.start(), start, file=fc, want=want, value_end=end)
+    if mode == "named-value":
+        quote = text[start - 1 : start] if start else ""
+        return assignment.assess_named(text, m.group(1), start, end, quote, file=fc)
+    return assignment.assess_cli_password(text, start, end, file=fc)
+
+
+def _dedupe(cands: Iterable[_Candidate]) -> list[_Candidate]:
+    """Keep one candidate per secret span: specific rules win over generic ones."""
+    kept: list[_Candidate] = []
+    for cand in sorted(cands, key=lambda c: c.priority(), reverse=True):
+        if not any(cand.start < k.end and k.start < cand.end for k in kept):
+            kept.append(cand)
+    return sorted(kept, key=lambda c: (c.start, c.rule.index))
