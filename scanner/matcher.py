@@ -7,6 +7,7 @@ verdicts that only saves work) and is handed to worker processes as it is.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,17 +33,15 @@ if TYPE_CHECKING:
     from scanner.nameshape import Kind
 
 
+_NEWLINE = re.compile("\n")
+
+
 class _Lines:
     """Offset → (line, column) for one chunk, built lazily."""
 
     def __init__(self, chunk: Chunk) -> None:
         self.chunk = chunk
-        text = chunk.text
-        self.newlines: list[int] = []
-        pos = text.find("\n")
-        while pos != -1:
-            self.newlines.append(pos)
-            pos = text.find("\n", pos + 1)
+        self.newlines: list[int] = [m.start() for m in _NEWLINE.finditer(chunk.text)]
 
     def locate(self, offset: int) -> tuple[int, int]:
         """Chunk-relative line (1-based) and column (1-based) of ``offset``."""

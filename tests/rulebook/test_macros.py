@@ -43,6 +43,7 @@ def test_expand_replaces_known_names_and_rejects_unknown_ones() -> None:
         f"Your Acme API key is {VALUE}.",  # prose: words between provider and key word
         f"the acme personal access token: {VALUE}",
         f"Acme API-key = {VALUE}",
+        f'os.environ.setdefault("ACME_API_KEY", "{VALUE}")',  # a name and a value as arguments
     ],
 )
 def test_assign_and_words_accept_the_common_syntaxes(text: str) -> None:
@@ -59,6 +60,7 @@ def test_assign_and_words_accept_the_common_syntaxes(text: str) -> None:
         f"acme token to {VALUE}",  # 'to' only between quoted name and value
         f"the acme service account for billing key is {VALUE}",  # more than two words between
         f"acme_api_key = get_key({VALUE})",
+        f'["acme_api_key",\n  "{VALUE}"]',  # list items on two lines are not a name and value
     ],
 )
 def test_assign_and_words_reject_near_misses(text: str) -> None:
