@@ -31,7 +31,9 @@ def scan_paths(
         exclude=IgnoreMatcher.from_lines(list(exclude)) if exclude else None,
         max_file_size=ctx.limits.max_file_size,
     )
-    files = FilesSource.walk([p for p in paths if p not in layouts], walk)
+    listed = [p for p in paths if p not in layouts]
+    # with a progress bar, walk first to know the total; otherwise scan while walking
+    files = FilesSource.walk(listed, walk) if progress else FilesSource.stream(listed, walk)
     result = scan_source(files, ctx, progress, expected=files.files)
     if layouts:
         result = merge_results(result, scan_source(ImageSource(tuple(layouts), ctx.limits), ctx))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,16 +178,26 @@ def _walk_dir(
 
 @dataclass(frozen=True, slots=True)
 class FilesSource:
-    """Files and directories as blobs (read by whoever scans them), walk problems as items."""
+    """Files and directories as blobs (read by whoever scans them), walk problems as items.
 
-    targets: tuple[FileTarget | SourceProblem, ...]
+    ``walk`` lists every file first (a progress bar then knows the total); ``stream`` walks
+    while the files found so far are being scanned (the walk then costs no time of its own)."""
+
+    targets: Iterable[FileTarget | SourceProblem]
 
     @classmethod
     def walk(cls, paths: Sequence[str], options: WalkOptions) -> FilesSource:
         return cls(tuple(iter_targets(paths, options)))
 
+    @classmethod
+    def stream(cls, paths: Sequence[str], options: WalkOptions) -> FilesSource:
+        return cls(iter_targets(paths, options))
+
     @property
     def files(self) -> int:
+        """How many files a ``walk`` found (0 for a ``stream``: not known in advance)."""
+        if not isinstance(self.targets, tuple):
+            return 0
         return sum(1 for t in self.targets if isinstance(t, FileTarget))
 
     def items(self) -> Iterator[Blob | SourceProblem]:

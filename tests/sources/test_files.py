@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from scanner.cli import main
 from scanner.ignore import IgnoreMatcher
+from scanner.sources.files import FilesSource, WalkOptions
 from testing.archives import zip_bytes
 from testing.tokens import github_token
 
@@ -165,3 +166,18 @@ def test_nesting_depth_is_limited(tmp_path: Path) -> None:
     _, doc, err = scan_json(str(tmp_path))
     assert doc["findings"] == []
     assert "nesting" in err
+
+
+def test_a_streamed_walk_yields_what_a_listed_walk_does(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    for rel in ("a.py", "sub/b.env", "sub/deep/c.txt", "ignored/d.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x = 1\n")
+    options = WalkOptions(use_ignore=True)
+    listed = FilesSource.walk([str(tmp_path)], options)
+    streamed = FilesSource.stream([str(tmp_path)], options)
+    assert listed.files == 4  # .gitignore, a.py, b.env, c.txt
+    assert streamed.files == 0  # not known before the walk has run
+    assert [b.origin.display for b in streamed.items()] == [
+        b.origin.display for b in listed.items()
+    ]
