@@ -117,3 +117,14 @@ def test_segments_near_triggers_are_exactly_those_holding_a_trigger() -> None:
             if d.kind in ("base64", "hex")
         ]
         assert sorted(got) == sorted(_runs_reference(text, triggers)), text
+
+
+def test_percent_segments_widen_over_url_characters_only() -> None:
+    url = "https://h.invalid/cb?next=%2Fhome%3Fa%3D1&x=y"
+    text = f'see "{url}" and 100% sure'
+    (seg,) = [d for d in find_encoded(text, base64_hex=False) if d.kind == "percent"]
+    assert text[seg.start : seg.end] == url  # stops at the quotes on both sides
+    assert seg.text == "https://h.invalid/cb?next=/home?a=1&x=y"
+    long_run = "a" * 2000 + "%2F%3A" + "b" * 2000
+    (seg,) = list(find_encoded(long_run, base64_hex=False))
+    assert (seg.start, seg.end) == (2000 - 512, 2003 + 512)  # at most 512 around the first escape
