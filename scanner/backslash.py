@@ -40,7 +40,7 @@ def unescape_backslashes(text: str) -> tuple[str, list[tuple[int, int]]]:
     if len(parts) == 1:
         return text, [(0, 0)]
     literals, escapes = parts[0::2], parts[1::2]
-    parts[1::2] = [_DECODED.get(esc) or chr(int(esc[2:], 16)) for esc in escapes]
+    parts[1::2] = _decoded(escapes)
     out = "".join(parts)
     original_ends = accumulate(
         len(lit) + len(esc) for lit, esc in zip(literals[:-1], escapes, strict=True)
@@ -118,9 +118,15 @@ def unescape_near_escapes(text: str, radius: int = ESCAPE_RADIUS) -> Unescaped:
 
 
 def _unescape(text: str) -> str:
+    """``unescape_backslashes`` without the offset map."""
     parts = _ESCAPE_SPLIT.split(text)
-    parts[1::2] = [_DECODED.get(esc) or chr(int(esc[2:], 16)) for esc in parts[1::2]]
+    parts[1::2] = _decoded(parts[1::2])
     return "".join(parts)
+
+
+def _decoded(escapes: list[str]) -> list[str]:
+    """The character each escape stands for (``\\n``, ``\\"``, ``\\u0041``, ``\\x41``)."""
+    return [_DECODED.get(esc) or chr(int(esc[2:], 16)) for esc in escapes]
 
 
 def _line_edges(text: str, lo: int, hi: int, reach: int) -> tuple[int, int]:

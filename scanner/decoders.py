@@ -158,40 +158,26 @@ def _runs_holding(
     return sorted(spans)
 
 
-def _expand(text: str, start: int, end: int, allowed: frozenset[str] | None) -> tuple[int, int]:
-    if allowed is _URL_CHARS:  # the common case, by regex: no Python step per character
-        back = _URL_RUN.match(text[max(0, start - MAX_EXPAND) : start][::-1])
-        fwd = _URL_RUN.match(text, end, end + MAX_EXPAND)
-        return start - (back.end() if back else 0), fwd.end() if fwd else end
-    lo, hi, n = start, end, len(text)
-    while lo > 0 and start - lo < MAX_EXPAND:
-        c = text[lo - 1]
-        if (allowed is not None and c not in allowed) or c in _STOP_CHARS:
-            break
-        lo -= 1
-    while hi < n and hi - end < MAX_EXPAND:
-        c = text[hi]
-        if (allowed is not None and c not in allowed) or c in _STOP_CHARS:
-            break
-        hi += 1
-    return lo, hi
+def _expand(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` widened over URL characters, at most ``MAX_EXPAND`` on each side."""
+    back = _URL_RUN.match(text[max(0, start - MAX_EXPAND) : start][::-1])
+    fwd = _URL_RUN.match(text, end, end + MAX_EXPAND)
+    return start - (back.end() if back else 0), fwd.end() if fwd else end
 
 
-def _segments(
-    text: str, escape: re.Pattern[str], allowed: frozenset[str] | None
-) -> Iterator[tuple[int, int]]:
+def _segments(text: str, escape: re.Pattern[str]) -> Iterator[tuple[int, int]]:
     last_end = -1
     for m in escape.finditer(text):
         if m.start() < last_end:
             continue
-        lo, hi = _expand(text, m.start(), m.end(), allowed)
+        lo, hi = _expand(text, m.start(), m.end())
         last_end = hi
         yield lo, hi
 
 
 def _iter_escaped(text: str) -> Iterator[Decoded]:
     if "%" in text:
-        for lo, hi in _segments(text, _PCT_ESCAPE, _URL_CHARS):
+        for lo, hi in _segments(text, _PCT_ESCAPE):
             seg = text[lo:hi]
             if seg.count("%") >= 2:
                 yield Decoded(lo, hi, "percent", urllib.parse.unquote(seg))
