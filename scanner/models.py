@@ -4,45 +4,39 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Self
 
 from scanner.secret import Secret
 
 
-class Severity(enum.IntEnum):
+class _Level(enum.IntEnum):
+    """An ordered level that config files and flags name in words (``high``, ``medium``...)."""
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(level.label for level in cls)
+            raise ValueError(f"unknown {cls.__name__.lower()} {text!r} (one of {names})") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Severity(_Level):
     INFO = 0
     LOW = 1
     MEDIUM = 2
     HIGH = 3
     CRITICAL = 4
 
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        try:
-            return cls[text.strip().upper()]
-        except KeyError:
-            names = ", ".join(s.name.lower() for s in cls)
-            raise ValueError(f"unknown severity {text!r} (one of {names})") from None
 
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-
-class Confidence(enum.IntEnum):
+class Confidence(_Level):
     LOW = 1
     MEDIUM = 2
     HIGH = 3
-
-    @classmethod
-    def parse(cls, text: str) -> Confidence:
-        try:
-            return cls[text.strip().upper()]
-        except KeyError:
-            raise ValueError(f"unknown confidence {text!r} (one of high, medium, low)") from None
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from scanner.cli.flags import apply, flag
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R", bound="DataclassInstance")
 _VERIFY_KEYS = (
     "verify",
     "only_verified",
@@ -23,6 +27,22 @@ _VERIFY_KEYS = (
     "verify_connect_databases",
 )
 _DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_LIMITS = (
+    (
+        "--verify-timeout",
+        click.FloatRange(0.1, 120),
+        "Seconds to wait for a provider (default 10).",
+    ),
+    ("--verify-concurrency", click.IntRange(1, 64), "Requests in flight at once (default 8)."),
+    (
+        "--verify-rate",
+        click.FloatRange(0.1, 100),
+        "Requests per second to any one host (default 5).",
+    ),
+)
+"""The numeric ``--verify-*`` limits. None has a click default: unset is None, so that
+``verify_from`` can tell a given flag ("needs --verify") and ``ClientOptions`` /
+``VerifyOptions`` keep their own defaults."""
 
 
 def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
@@ -55,21 +75,7 @@ def verify_options(func: F) -> F:
             flag(
                 "--fail-on-verified", help="With --verify: exit 1 only when a live finding exists."
             ),
-            click.option(
-                "--verify-timeout",
-                type=click.FloatRange(0.1, 120),
-                help="Seconds to wait for a provider (default 10).",
-            ),
-            click.option(
-                "--verify-concurrency",
-                type=click.IntRange(1, 64),
-                help="Requests in flight at once (default 8).",
-            ),
-            click.option(
-                "--verify-rate",
-                type=click.FloatRange(0.1, 100),
-                help="Requests per second to any one host (default 5).",
-            ),
+            *(click.option(name, type=kind, help=text) for name, kind, text in _LIMITS),
             click.option(
                 "--verify-cache-ttl",
                 callback=_duration,
@@ -105,11 +111,11 @@ def verify_from(kwargs: dict[str, Any]) -> Any:
     from scanner.verify.routing import Routes
     from scanner.verify.runner import VerifyOptions
 
-    client = ClientOptions(routes=Routes.from_env(os.environ))
-    if values["verify_timeout"] is not None:
-        client = replace(client, timeout=values["verify_timeout"])
-    if values["verify_rate"] is not None:
-        client = replace(client, rate=values["verify_rate"])
+    client = _given(
+        ClientOptions(routes=Routes.from_env(os.environ)),
+        timeout=values["verify_timeout"],
+        rate=values["verify_rate"],
+    )
     options = VerifyOptions(
         client=client,
         only_verified=bool(values["only_verified"]),
@@ -117,11 +123,14 @@ def verify_from(kwargs: dict[str, Any]) -> Any:
         custom_verifiers=bool(values["custom_verifiers"]),
         connect_databases=bool(values["verify_connect_databases"]),
     )
-    if values["verify_concurrency"] is not None:
-        options = replace(options, concurrency=values["verify_concurrency"])
-    if values["verify_cache_ttl"] is not None:
-        options = replace(options, cache_ttl=values["verify_cache_ttl"])
-    return options
+    return _given(
+        options, concurrency=values["verify_concurrency"], cache_ttl=values["verify_cache_ttl"]
+    )
+
+
+def _given(record: R, **values: Any) -> R:
+    """``record`` (a dataclass) with the fields whose flag was given (not None) replaced."""
+    return replace(record, **{k: v for k, v in values.items() if v is not None})
 
 
 def with_verify(out: Any, kwargs: dict[str, Any]) -> Any:

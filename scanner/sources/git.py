@@ -86,6 +86,23 @@ _UNSAFE_ENV = (
     "GIT_PROXY_COMMAND",
 )
 
+# what git runs with instead (see ``git_env``)
+_SAFE_ENV: tuple[tuple[str, str], ...] = (
+    ("GIT_TERMINAL_PROMPT", "0"),
+    ("GIT_PAGER", "cat"),
+    ("PAGER", "cat"),
+    ("GIT_ASKPASS", "false"),
+    ("SSH_ASKPASS", "false"),
+    ("GIT_CONFIG_NOSYSTEM", "1"),
+    ("GIT_NO_REPLACE_OBJECTS", "1"),
+    ("GIT_OPTIONAL_LOCKS", "0"),
+    ("GIT_NO_LAZY_FETCH", "1"),
+    ("GIT_PROTOCOL_FROM_USER", "0"),
+    ("GIT_ALLOW_PROTOCOL", ""),
+    ("LC_ALL", "C"),
+    ("LANGUAGE", "C"),
+)
+
 
 def git_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment git runs in: no prompts, no pager, no lazy fetches, no replace refs,
@@ -93,21 +110,7 @@ def git_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     for name in _UNSAFE_ENV:
         env.pop(name, None)
-    env.update(
-        GIT_TERMINAL_PROMPT="0",
-        GIT_PAGER="cat",
-        PAGER="cat",
-        GIT_ASKPASS="false",
-        SSH_ASKPASS="false",
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_NO_REPLACE_OBJECTS="1",
-        GIT_OPTIONAL_LOCKS="0",
-        GIT_NO_LAZY_FETCH="1",
-        GIT_PROTOCOL_FROM_USER="0",
-        GIT_ALLOW_PROTOCOL="",
-        LC_ALL="C",
-        LANGUAGE="C",
-    )
+    env.update(_SAFE_ENV)
     return env
 
 
