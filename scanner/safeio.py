@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -44,22 +45,35 @@ class UnsafeFileError(OSError):
         return f"{self.filename}: {self.reason}"
 
 
+_KINDS: tuple[tuple[Callable[[int], bool], str], ...] = (
+    (stat.S_ISLNK, "a symlink"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
 def kind_of(mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return "a symlink"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    return "not a regular file"
+    """What a file of ``mode`` is, in words for an error message."""
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
 
 
 def open_regular(path: Path | str, *, follow_symlinks: bool = False) -> BinaryIO:
     """``open(path, "rb")`` for a regular file only (see the module docstring)."""
+    fd = _open_regular_fd(path, follow_symlinks)
+    try:
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open_regular_fd(path: Path | str, follow_symlinks: bool) -> int:
+    """A descriptor open on the regular file ``path``, checked before and after opening."""
     st = os.stat(path, follow_symlinks=follow_symlinks)
     if not stat.S_ISREG(st.st_mode):
         raise UnsafeFileError(path, f"{kind_of(st.st_mode)}; not opened")
@@ -76,18 +90,34 @@ def open_regular(path: Path | str, *, follow_symlinks: bool = False) -> BinaryIO
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise UnsafeFileError(path, f"{kind_of(st.st_mode)}; not opened")
-        if _NONBLOCK:
-            os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+    return fd
+
+
+def read_up_to(path: Path | str, limit: int, *, follow_symlinks: bool = False) -> bytes:
+    """At most ``limit + 1`` bytes of the regular file ``path`` (more than ``limit``: it is
+    larger). Read straight from the descriptor, without a buffered file object: the scan
+    reads every small file this way. A regular file never blocks, ``O_NONBLOCK`` or not."""
+    fd = _open_regular_fd(path, follow_symlinks)
+    try:
+        parts: list[bytes] = []
+        want = limit + 1
+        while want > 0:
+            part = os.read(fd, want)
+            if not part:
+                break
+            parts.append(part)
+            want -= len(part)
+    finally:
+        os.close(fd)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def read_bounded(path: Path | str, limit: int, *, follow_symlinks: bool = False) -> bytes:
     """The content of the regular file ``path``; ``UnsafeFileError`` when above ``limit`` bytes."""
-    with open_regular(path, follow_symlinks=follow_symlinks) as fh:
-        data = fh.read(limit + 1)
+    data = read_up_to(path, limit, follow_symlinks=follow_symlinks)
     if len(data) > limit:
         raise UnsafeFileError(path, f"larger than {limit} bytes; not read")
     return data

@@ -10,6 +10,7 @@ from scanner.engine.results import BlobResult
 from scanner.extractors import Budget, Extractor, Limits, expand
 from scanner.matcher import Matcher
 from scanner.models import Chunk, SourceProblem
+from scanner.safeio import read_up_to
 
 
 def scan_blob(
@@ -55,8 +56,8 @@ an extractor and then the whole file, two opens and reads for what is one here."
 def _read_small(blob: Blob) -> Blob:
     if blob.data is not None or blob.path is None or blob.size > SMALL_FILE:
         return blob
-    with blob.open() as fh:
-        data = fh.read(SMALL_FILE + 1)
+    # a regular file only, as ``Blob.open``: a path swapped for a FIFO or device is not opened
+    data = read_up_to(blob.path, SMALL_FILE, follow_symlinks=True)
     if len(data) > SMALL_FILE:
         return blob  # it grew since the walk: read as a stream, as any large file
     return replace(blob, data=data)
