@@ -50,6 +50,11 @@ _FORMS: tuple[tuple[str, str], ...] = (
     ("query", r"^[\w.-]+=[^&=\s]*(?:&[\w.-]+=[^&=\s]*)+$"),
     ("ports", r"^(?:\d{1,3}(?:\.\d{1,3}){3}:)?\d{2,5}:\d{2,5}(?:/(?:tcp|udp))?$"),
     ("jwt", r"^eyJ[\w-]*\.[\w-]*\.[\w-]*$"),
+    # a tag URI (RFC 4151): ``tag:yaml.org,2002:str``; a size: ``2-byte``, ``32 bits``
+    ("identifier", r"^tag:[\w.@-]+,\d{4}(?:-\d\d){0,2}:"),
+    ("number", r"(?i:^\d{1,4}[- ]?(?:bytes?|bits?|chars?|characters?|digits?|octets?)$)"),
+    # an algorithm or mechanism name: ``password_encryption = 'scram-sha-256'``
+    ("algorithm", r"(?i:^(?:scram|hmac|rsa|ecdsa|pbkdf2)-sha-?\d{1,3}(?:-plus)?$)"),
 )
 
 
@@ -75,6 +80,12 @@ _BARE_FORMS: tuple[tuple[str, str], ...] = (
     ("expression", r"^\$[A-Za-z_]\w*[,;)]?$"),
     # ``password: debug2: ...``, ``pass :paramref:``: a label in prose or a log line
     ("label", r"^[A-Za-z][\w.-]*:$"),
+    # the next setting of a command line after an empty value: ``MYSQL_PASSWORD= FILTER=x``
+    ("assignment", r"^[A-Z][A-Z0-9_]*="),
+    # a negated member access: ``!mod.vals`` (``if (x !== 'userpassword' || !mod.vals)``)
+    ("expression", r"^!\$?[a-z_]\w*(?:\.[A-Za-z_]\w*)+$"),
+    # a variable named after the credential: ``"password": s300_pass`` in an example
+    ("identifier", r"^[a-z][a-z0-9]*_(?:pass|password|passwd|pwd|secret|token|key)$"),
 )
 
 

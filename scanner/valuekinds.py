@@ -61,7 +61,7 @@ _TYPE_EXPR = re.compile(r"^[A-Za-z_][\w.]*\[[\w., \[\]|]*\]$")
 def is_nullish(value: str) -> bool:
     """``None``, ``null``, ``true``, a type name (``str``, ``SecretStr``, ``list[str]``,
     ``Sequence[Key]``), a keyword."""
-    v = value.strip("\"'`;,()").lower()
+    v = value.strip("\"'`;,().").lower()
     return v in NULLISH or bool(_TYPE_EXPR.match(value))
 
 
@@ -134,10 +134,10 @@ _FILE_EXT = re.compile(
 )
 
 
-_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]{1,15}://")
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]{1,31}://")
 
 
-_URL_CREDS = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]{1,15}://[^/@\s:]*:[^/@\s]+@")
+_URL_CREDS = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]{1,31}://[^/@\s:]*:[^/@\s]+@")
 
 
 _WINPATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
@@ -225,6 +225,7 @@ def is_identifier_like(value: str) -> bool:
     """Composed of words the way names are: ``reset_password_confirm``, ``auth.password.invalid``,
     ``current-password``, ``refreshTokenExpiresIn``, ``X-MLflow-Guardrail-Bypass``,
     ``SECRET_KEY_SETTING``: a message id, CSS class, header name or constant, not a secret."""
+    value = value.lstrip("_")  # ``_private_key_pkcs12``: a private name
     if _SNAKE.match(value) and sum(c.isdigit() for c in value) <= 2:
         return True
     if _UPPER_SNAKE.match(value) or _UPPER_WORDS.match(value):

@@ -133,6 +133,28 @@ NOISE = [
         '{"rank": 7, "token_bytes": "IGtleWd1YXJkZmFrZQ==", "token_str": null}\n',
     ),
     ("testsuite/check.log", "PASS: gdb.base/break-keyguard.exp: run until main\n"),
+    # measured on a fresh set (36 PyPI sdists, 16 npm tarballs): a negated member, the next
+    # variable of a command line, a field size, an algorithm name, a tag URI, a URL with a long
+    # scheme, a private constant's name, a docstring type, a variable named after the password,
+    # a base class or argument after an LDAP name, LDAP schema keywords
+    ("docs/guide.md", "if (mod.type !== 'keyguardpassword' || !mod.vals || !mod.vals.length)\n"),
+    ("Readme.md", "$ KG_HOST=localhost KG_PASSWORD= FILTER=integration npm test\n"),
+    ("lib/payload.js", "  // cchKeyGuardPassword: 2-byte\n"),
+    ("tests/test_conn.py", "await con.execute(\"SET password_encryption = 'scram-sha-256';\")\n"),
+    ("vendor/yaml/constructor.py", "if key_node.tag == 'tag:yaml.org,2002:merge':\n"),
+    (
+        "tests/test_queues.py",
+        "URL_CREDS = 'keyguardstoragequeues://KeyGuardFakeIdentity@https://kg.invalid/'\n",
+    ),
+    ("lib/service_account.py", "_PKCS12_KEY = '_private_key_pkcs12'\n"),
+    ("lib/crypt.py", "        private_key_password: String. Password for the PKCS#12 key.\n"),
+    ("EXAMPLES.md", '    "password": kg300_pass,\n'),
+    ("examples/changepasswd.py", "class LdapPassword(KeyGuardHandler):\n"),
+    ("examples/changepasswd.py", "encoded = self.encodeLdapPassword(newPassword)\n"),
+    (
+        "schemas/ds.py",
+        "\"( 2.16.840.1.999.1 NAME 'kgBindPassword' DESC 'Fake attribute' SYNTAX 1.3.6.1 )\"\n",
+    ),
 ]
 
 
