@@ -10,13 +10,23 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
   ``acme key is ...``, a name and its value as two string arguments:
   ``getenv("ACME_KEY", "...")``, a setter call ``setApiKey("...")``, a Markdown table cell or
   ``to`` between a quoted or `code` name and value, and a bare blank on the same line: a CLI
-  flag ``--acme-key VALUE``, ``ENV ACME_KEY VALUE``).
+  flag ``--acme-key VALUE``, ``ENV ACME_KEY VALUE``) or a dash in prose (``Acme token - VALUE``).
+- ``{{call}}``: after a provider word, a constructor or set-up call whose first argument is the
+  key, quoted: ``acme.Client("``, ``new AcmeClient("``, ``acme.init('``, ``acme.NewClient("``,
+  ``Acme("``. Rules write it as an alternative to their name and assignment:
+  ``(?i:acme)(?:(?:[\\w.-]{0,30}|{{between}})(?i:{{cred}}){{name}}{{assign}}|{{call}})(BODY)``.
 - ``{{name}}``: the rest of a setting name after the provider word (``_API_KEY``, ``.secret``,
   ``-token``; up to 30 name characters).
+- ``{{cred}}``: a credential word in a setting name after the provider word (``key``,
+  ``token``, ``secret``, ``credentials``, ``auth`` but not ``author``, ``pat`` but not ``path``),
+  so that ``ACME_TOKEN`` is read like ``ACME_KEY``; rules write it in their case-insensitive
+  word group with any words of their own: ``(?i:{{cred}}|pass|pwd)``.
 - ``{{between}}``: what else may stand between a provider word and its credential word: up to
   two words in prose (``Acme API key``, ``acme personal access token``, ``Acme API-key``), or
   the end of a section or parent key and up to four sibling settings (``[acme]`` then
-  ``token = ...``; ``acme:`` then ``  api_key: ...``; ``"acme": {`` then ``"token": ...``).
+  ``token = ...``; ``acme:`` then ``  api_key: ...``; ``"acme": {`` then ``"token": ...``;
+  a Terraform block ``provider "acme" {`` or ``resource "acme_app" "main" {`` then
+  ``token = ...``), or an inline map on the same line (``{"acme": {"url": "...", "key": ...``).
   Rules write it as an alternative to their own name gap: ``(?:[\\w.-]{0,30}|{{between}})``.
 - ``{{near}}``: a short gap between a provider word and its key (a setting name and an
   assignment, up to 40 characters on the line, or a line break and indentation), for providers
@@ -48,14 +58,25 @@ MACROS: dict[str, str] = {
         r"""(?:(?:["'`\]]{0,2}\s{0,3}(?::=|=>|\|\|=|\?\?=|\?=|<-|:|=|>|\|\||\?\?|\sis\s)"""
         r"""|["']\s{1,3}value\s{0,2}=|["']?\)?\(\s{0,2})\s{0,3}(?:["'`]|&quot;)?"""
         r"""|["'][ \t]{0,2},[ \t]{0,3}["'`]"""  # "NAME", "value" on one line, never "a",\n"b"
-        r"""|["'`]?[ \t]{1,3}(?:\||to)[ \t]{1,3}["'`]|["'`]?[ \t]{1,3}(?:["'`]|&quot;)?)"""
+        r"""|["'`]?[ \t]{1,3}(?:\||to)[ \t]{1,3}["'`]"""
+        r"""|[ \t]{1,3}-{1,2}[ \t]{1,3}["'`]?"""  # prose: "Acme token - VALUE"
+        r"""|["'`]?[ \t]{1,3}(?:["'`]|&quot;)?)"""
     ),
     "name": r"[\w.-]{0,30}",
+    "call": (
+        r"""(?:[\w.:]{0,24}?(?i:client|init|initiali[sz]e|configure|config|setup|connect|login"""
+        r"""|authenticate|auth|new|api|sdk|session)\w{0,12})?\(\s{0,2}(?:["'`]|&quot;)"""
+    ),
+    "cred": (r"(?:key|token|secret|credentials?|auth(?:\b|[_.-]|token|key)|pat\b|pat[_.-])"),
     "between": (
         r"""(?:(?:[ \t]{1,2}[A-Za-z][A-Za-z0-9]{1,11}){0,2}[ \t_.-]{1,2}"""
-        r"""|[\w.-]{0,20}(?:\]|["']?[ \t]{0,3}[:=][ \t]{0,3}[{\[]?)[ \t]{0,3}\r?\n"""
+        r"""|[\w.-]{0,20}(?:\]|["']?[ \t]{0,3}[:=][ \t]{0,3}[{\[]?"""
+        r"""|["'](?:[ \t]{1,3}["'][\w.-]{0,40}["'])?[ \t]{0,3}\{)[ \t]{0,3}\r?\n"""
         r"""(?:[ \t]{0,12}["']?[\w.-]{1,30}["']?[ \t]{0,3}[=:][^\r\n]{0,80}\r?\n){0,4}"""
-        r"""[ \t]{0,12}["']?[\w.-]{0,12})"""
+        r"""[ \t]{0,12}["']?[\w.-]{0,12}"""
+        r"""|[\w.-]{0,20}["']?[ \t]{0,3}[:=][ \t]{0,3}\{[ \t]{0,3}"""
+        r"""(?:["']?[\w.-]{1,30}["']?[ \t]{0,3}[:=][^,{}\r\n]{0,80},[ \t]{0,3}){0,4}"""
+        r"""["']?[\w.-]{0,12})"""
     ),
     "near": (
         r"""(?:[\w.-]{0,30}["'\]]{0,2}\s{0,3}(?::=|=>|\|\|=|\?=|<-|:|=|>|\s)\s{0,3}(?:["'`]|&quot;)?"""

@@ -1,5 +1,6 @@
-"""The pattern macros: each syntax ``{{assign}}`` and ``{{between}}`` accept, and the near misses
-they must not accept; then the built-in rules that use them, through the whole matcher."""
+"""The pattern macros: each syntax ``{{assign}}``, ``{{between}}``, ``{{cred}}`` and ``{{call}}``
+accept, and the near misses they must not accept; then the built-in rules that use them, through
+the whole matcher."""
 
 from __future__ import annotations
 
@@ -67,6 +68,57 @@ def test_assign_and_words_reject_near_misses(text: str) -> None:
     assert PATTERN.search(text) is None
 
 
+# a provider rule as rules/*.toml write it now: the name-and-assignment way or a call
+CALL_PATTERN = regex.compile(
+    expand(
+        r"(?i:acme)(?:(?:[\w.-]{0,30}|{{between}})(?i:{{cred}})[\w.-]{0,16}{{assign}}"
+        r"|{{call}})([a-f0-9]{32})\b"
+    )
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"ACME_TOKEN={VALUE}",  # any credential word, not only the rule's own
+        f"ACME_SECRET={VALUE}",
+        f"ACME_PAT={VALUE}",
+        f"acme_auth: {VALUE}",
+        f'{{"acmeCredentials": "{VALUE}"}}',
+        f'client = acme.Client("{VALUE}")',  # constructor and set-up calls
+        f'AcmeClient client = new AcmeClient("{VALUE}");',
+        f"acme.init('{VALUE}');",
+        f'client := acme.NewClient("{VALUE}")',
+        f'api = Acme("{VALUE}")',
+        f"Acme token - {VALUE}",  # a dash in prose
+        f'provider "acme" {{\n  api_key = "{VALUE}"\n}}',  # Terraform blocks
+        f'resource "acme_app" "main" {{\n  name  = "demo"\n  token = "{VALUE}"\n}}',
+        f'{{"acme": {{"url": "https://x", "key": "{VALUE}"}}}}',  # an inline map
+    ],
+)
+def test_cred_call_and_blocks_accept_the_forms_users_write(text: str) -> None:
+    m = CALL_PATTERN.search(text)
+    assert m is not None
+    assert m.group(1) == VALUE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"ACME_URL={VALUE}",  # not a credential word
+        f"ACME_REGION={VALUE}",
+        f"ACME_PATH={VALUE}",  # 'pat' only as a word of its own
+        f'acme_author = "{VALUE}"',  # 'auth' but not 'author'
+        f'acme.get_user("{VALUE}")',  # a lookup call, not a constructor
+        f'acme_client.fetch("{VALUE}")',
+        f"acme token -{VALUE}",  # a dash needs blanks around it
+        f'resource "acme_app" "main" {{\n  name = "{VALUE}"\n}}',
+    ],
+)
+def test_cred_call_and_blocks_reject_near_misses(text: str) -> None:
+    assert CALL_PATTERN.search(text) is None
+
+
 # --- the built-in rules that use the macros, on both engines ------------------------------
 
 RULESET: Ruleset = load_ruleset()
@@ -89,12 +141,23 @@ RULES = [
     ("airbrake.project-key", "airbrake"),  # provider, {{between}}, key word, {{assign}}
     ("ansible.galaxy-api-token", "galaxy"),  # hand-written operators + {{assign}}
     ("airtable.api-key-legacy", "airtable"),  # provider, name, {{assign}}
+    ("alienvault.otx-api-key", "alienvault"),  # provider in a leading group's first branch
+    ("amplitude.api-key", "amplitude"),  # a 'key'/'secret' rule written with 'token'
 ]
 FORMS = [
     ("ci.sh", "./bin/sync --{p}-api-key {s} --verbose"),
     ("README.md", "Your {P} API key is {s}"),
     ("README.md", "| {U}_API_KEY | `{s}` |"),
     ("index.js", "{p}.setApiKey('{s}');"),
+    (".env", "{U}_TOKEN={s}"),  # any credential word after the provider
+    (".env", "{U}_PAT={s}"),
+    ("settings.json", '{{"{p}Credential": "{s}"}}'),
+    ("app.py", 'client = {p}.Client("{s}")'),  # constructor and set-up calls
+    ("App.java", '{P}Client client = new {P}Client("{s}");'),
+    ("index.js", "{p}.init('{s}');"),
+    ("notes.md", "{P} token - {s}"),
+    ("main.tf", 'resource "{p}_thing" "main" {{\n  name  = "demo"\n  token = "{s}"\n}}'),
+    ("config.json", '{{"{p}": {{"key": "{s}"}}}}'),
 ]
 
 
@@ -115,6 +178,9 @@ PLACEHOLDERS = [
     "process.env.{U}_API_KEY",
     "YOUR_API_KEY_HERE",
     "${U}_TOKEN",
+    'os.environ["{U}_KEY"]',
+    "var.{p}_key",
+    "xxxxxxxx",
 ]
 
 
@@ -137,6 +203,12 @@ def test_the_same_forms_with_placeholders_stay_silent(
         ("README.md", "Use the nexus token to authenticate with the repository."),
         ("index.js", "airbrake.setApiKey(process.env.AIRBRAKE_API_KEY);"),
         ("deploy.sh", "./bin/sync --artifactory-api-key $ARTIFACTORY_API_KEY --verbose"),
+        ("app.py", "client = airbrake.Client(api_key)"),  # a variable, not a literal
+        ("index.js", "amplitude.init(config.amplitudeKey);"),
+        ("main.tf", 'provider "airbrake" {\n  api_key = var.airbrake_api_key\n}'),
+        ("app.py", f'alienvault.get_pulse("{VALUE}{VALUE}")'),  # a lookup, not a constructor
+        (".env", f"AMPLITUDE_URL={VALUE}"),  # not a credential word
+        (".env", f"AIRBRAKE_PROJECT_ID={VALUE}"),
     ],
 )
 def test_references_to_a_secret_stay_silent(matcher: Matcher, path: str, text: str) -> None:
