@@ -51,6 +51,9 @@ class _Candidate:
     checksum: str | None
     confidence: Confidence | None = None  # set by the context assessment of generic rules
     parts: tuple[tuple[str, str], ...] = ()  # named groups a verifier uses ({part:NAME})
+    shown_from: int | None = None
+    """Where the finding is shown to start when that is not the secret: a private key's
+    ``-----BEGIN`` line, where every scanner and reader places the key."""
 
     def priority(self) -> tuple[int, int, int, int, int]:
         spec = self.rule.spec
@@ -216,7 +219,10 @@ def _confirm(
         if rule.spec.checksum:
             checksum = "valid" if CHECKSUMS[rule.spec.checksum](secret) else "invalid"
         parts = _verify_parts(rule, m) if m.re.groupindex else ()
-        out.append(_Candidate(rule, start, end, secret, entropy, checksum, confidence, parts))
+        shown = m.start() if rule.spec.shown_from_match else None
+        out.append(
+            _Candidate(rule, start, end, secret, entropy, checksum, confidence, parts, shown)
+        )
     return out
 
 

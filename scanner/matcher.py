@@ -129,7 +129,15 @@ class Matcher:
                 unescaped.text, chunk, self.prefilter.candidates(unescaped.text), problems
             )
             back = unescaped.original
-            extra = [replace(c, start=back(c.start), end=back(c.end)) for c in extra]
+            extra = [
+                replace(
+                    c,
+                    start=back(c.start),
+                    end=back(c.end),
+                    shown_from=None if c.shown_from is None else back(c.shown_from),
+                )
+                for c in extra
+            ]
             cands = _dedupe(cands + extra)
         findings = self._to_findings(chunk, cands) if cands else []
         if chunk.depth < self.policy.decode_depth and len(text) >= 16:
@@ -200,10 +208,16 @@ class Matcher:
         out: list[Finding] = []
         for cand in cands:
             rel_line, column = lines.locate(cand.start)
+            shown_line, shown_column = rel_line, column
+            if cand.shown_from is not None:
+                shown_line, shown_column = lines.locate(cand.shown_from)
             rel_end_line, end_column = lines.locate(cand.end)
             if not self.policy.ignore_inline_allow:
-                prev = lines.line_text(rel_line - 1) if rel_line > 1 else ""
-                if filters.has_allow_marker(lines.line_text(rel_line), prev):
+                prev = lines.line_text(shown_line - 1) if shown_line > 1 else ""
+                if filters.has_allow_marker(lines.line_text(shown_line), prev) or (
+                    shown_line != rel_line
+                    and filters.has_allow_marker(lines.line_text(rel_line), "")
+                ):
                     continue
             confidence = cand.confidence or cand.rule.spec.confidence
             if cand.checksum == "invalid":
@@ -217,8 +231,8 @@ class Matcher:
                     confidence=confidence,
                     origin=chunk.origin,
                     position=Position(
-                        line=lines.display_line(rel_line),
-                        column=column if decoded is None else chunk.first_column,
+                        line=lines.display_line(shown_line),
+                        column=shown_column if decoded is None else chunk.first_column,
                         end_line=lines.display_line(rel_end_line),
                         end_column=end_column if decoded is None else chunk.first_column,
                         chunk_line=rel_line,

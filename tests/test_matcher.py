@@ -35,3 +35,49 @@ def test_a_percent_encoded_secret_is_reported_once() -> None:
     assert [(f.rule_id, f.secret.reveal()) for f in found] == [
         ("postgres.url-password", "Kq7%21vTz2%23mPw9xKg")
     ]
+
+
+def _fake_rsa_body() -> str:
+    import base64
+    import random
+
+    rng = random.Random(7)
+    body = base64.b64encode(bytes(rng.randrange(256) for _ in range(600))).decode()
+    return "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+
+
+@pytest.mark.parametrize("escaped", [False, True])
+def test_a_private_key_is_shown_at_its_begin_line(escaped: bool) -> None:
+    """The secret is the key body; the finding's place is the ``-----BEGIN`` line (where a
+    reader, a line-labelled data set and other scanners put it), also in an escaped string."""
+    body = _fake_rsa_body()
+    block = f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----"
+    if escaped:
+        text = 'x = 1\n{"key": "' + block.replace("\n", "\\n") + '"}\n'
+    else:
+        text = f'x = 1\nKEY = """\n{block}\n"""\n'
+    matcher = Matcher.build(load_ruleset(), MatchPolicy(), "auto")
+    found = [
+        f
+        for f in matcher.scan(Chunk(text=text, origin=Origin(path="k.py")))
+        if f.rule_id == "privatekey.rsa"
+    ]
+    assert len(found) == 1
+    begin_line = 2 if escaped else 3
+    assert found[0].position.line == begin_line
+    assert found[0].position.column == text.splitlines()[begin_line - 1].index("-----BEGIN") + 1
+    assert found[0].secret.reveal().startswith(body[:40])
+    assert found[0].position.end_line >= begin_line
+
+
+def test_an_allow_marker_on_the_begin_line_suppresses_a_private_key() -> None:
+    body = _fake_rsa_body()
+    text = (
+        f"-----BEGIN RSA PRIVATE KEY----- # keyguard:allow\n{body}\n-----END RSA PRIVATE KEY-----\n"
+    )
+    matcher = Matcher.build(load_ruleset(), MatchPolicy(), "auto")
+    assert not [
+        f
+        for f in matcher.scan(Chunk(text=text, origin=Origin(path="k.pem")))
+        if f.rule_id.startswith("privatekey.")
+    ]

@@ -110,6 +110,13 @@ class RuleSpec:
     def is_generic(self) -> bool:
         return "generic" in self.tags or self.confidence < Confidence.HIGH
 
+    @property
+    def shown_from_match(self) -> bool:
+        """A finding of this rule is shown where the whole match starts, not where the
+        secret does: a ``private-key`` rule's secret is the key body, its place the
+        ``-----BEGIN`` line."""
+        return "private-key" in self.tags
+
 
 def load_rule_file(path: Path) -> list[RuleSpec]:
     """Parse one rule file. Raises ``RuleError`` naming the file, rule and field."""
