@@ -50,6 +50,24 @@ def _latin1_or_binary(sample: bytes) -> str | None:
     return None if control > len(sample) * 0.02 else "latin-1"
 
 
+WHOLE_DECODABLE = frozenset({"utf-8", "latin-1", "utf-16-le", "utf-16-be"})
+"""Encodings whose one-shot decoding equals the incremental one on any bytes (with a BOM,
+``utf-8-sig`` and ``utf-16`` differ on a truncated mark)."""
+
+
+def whole_text_chunk(
+    data: bytes, encoding: str, origin: Origin, *, path_for_rules: str = ""
+) -> Chunk | None:
+    """``data`` (at most ``WINDOW`` bytes, already in memory) as one chunk, decoded at once:
+    what ``iter_text_chunks`` yields for it, without a stream and an incremental decoder per
+    small file. None for empty text (no chunk, as there). Only for encodings without a byte
+    order mark to interpret (``WHOLE_DECODABLE``): a BOM-led text is streamed."""
+    text = codecs.decode(data, encoding, "replace")
+    if not text:
+        return None
+    return Chunk(text=text, origin=origin, path_for_rules=path_for_rules)
+
+
 def iter_text_chunks(
     stream: BinaryIO,
     encoding: str,

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from scanner.chunking import iter_text_chunks, sniff_encoding
+from scanner.chunking import WHOLE_DECODABLE, iter_text_chunks, sniff_encoding, whole_text_chunk
 from scanner.models import Origin
 
 
@@ -47,3 +47,18 @@ def test_sniff_encoding_tells_text_from_binary() -> None:
     assert sniff_encoding(b"plain text\n") == "utf-8"
     assert sniff_encoding("é".encode("utf-16-le") * 50) == "utf-16-le"
     assert sniff_encoding(bytes(range(256)) * 4) is None
+
+
+@pytest.mark.parametrize("encoding", sorted(WHOLE_DECODABLE))
+def test_a_small_text_decoded_at_once_equals_the_streamed_chunks(encoding: str) -> None:
+    """``whole_text_chunk`` (files already read) yields what ``iter_text_chunks`` does, on
+    random bytes: invalid and truncated sequences, BOMs, empty input."""
+    rng = random.Random(encoding)
+    origin = Origin(path="f.txt")
+    samples = [b"", b"\xef\xbb\xbf", b"\xff\xfe", "kgFake é ✓ 𝄞\n".encode()]
+    samples += [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300))) for _ in range(300)]
+    samples += [s[:-1] for s in samples if len(s) > 1]  # cut inside a sequence
+    for data in samples:
+        streamed = list(iter_text_chunks(io.BytesIO(data), encoding, origin, path_for_rules="p"))
+        whole = whole_text_chunk(data, encoding, origin, path_for_rules="p")
+        assert streamed == ([] if whole is None else [whole]), data

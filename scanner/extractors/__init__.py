@@ -12,7 +12,13 @@ import functools
 from collections.abc import Iterator, Sequence
 
 from scanner.blob import Blob
-from scanner.chunking import iter_text_chunks, sniff_encoding
+from scanner.chunking import (
+    WHOLE_DECODABLE,
+    WINDOW,
+    iter_text_chunks,
+    sniff_encoding,
+    whole_text_chunk,
+)
 from scanner.extractors.base import Budget, Extractor, Item, Limits
 from scanner.models import Chunk, SourceProblem
 
@@ -108,5 +114,11 @@ def expand(
     rules_path = path_for_rules or blob.origin.path
     if blob.origin.members:
         rules_path = blob.origin.members[-1]
+    data = blob.data
+    if data is not None and len(data) <= WINDOW and encoding in WHOLE_DECODABLE:
+        chunk = whole_text_chunk(data, encoding, blob.origin, path_for_rules=rules_path)
+        if chunk is not None:
+            yield chunk
+        return
     with blob.open() as stream:
         yield from iter_text_chunks(stream, encoding, blob.origin, path_for_rules=rules_path)
