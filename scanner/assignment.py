@@ -77,6 +77,23 @@ _DB_CLIENT = re.compile(
 )
 
 
+# a public key named on the lines before a bare ``key``: ``PublicKey(key_id=..., key="...")``,
+# a recorded ``GET .../secrets/public-key`` and its answer
+_PUBLIC_KEY = re.compile(r"(?i)public[-_ ]?key")
+
+
+def _lines_back(text: str, line_start: int, lines: int = 6, limit: int = 3000) -> int:
+    """The start of the line ``lines`` lines before the one at ``line_start`` (at most
+    ``limit`` characters back)."""
+    floor = max(0, line_start - limit)
+    pos = line_start
+    for _ in range(lines):
+        if pos <= floor:
+            return floor
+        pos = text.rfind("\n", floor, pos - 1) + 1
+    return max(pos, floor)
+
+
 _TEST_STATUS = frozenset({"PASS", "XPASS", "KPASS", "UPASS"})
 """Result words of test logs (DejaGnu, TAP, Automake) that read like a ``PASS:`` setting."""
 
@@ -150,6 +167,8 @@ def assess(
         return None
     if a.form == "call" and text[a.end + 1 : a.end + 2] == ",":
         return None  # set_password("service", user, pw): the first of several arguments
+    if info.tokens == ("key",) and _PUBLIC_KEY.search(text, _lines_back(text, line_start), name_lo):
+        return None  # {"key_id": ..., "key": ...} answering a public-key request
     if a.form == "call":
         callee = name_info(re.split(r"\.|->|::", a.name)[-1])
         if callee.kind is Kind.NONE or callee.after:

@@ -131,6 +131,8 @@ def finish(
     quoted = bool(a.quote)
     if names_itself(a.name, a.value):
         return None
+    if info.tokens == ("key",) and is_uuid(a.value):
+        return None  # <key>52bdb99d-...</key>, "key": "<uuid>": a record's id
     vs = value_score(a.value, info, quoted, code, fc.kind == "config")
     if vs is None:
         return None

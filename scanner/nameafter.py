@@ -282,6 +282,8 @@ NEGATIVE_AFTER = frozenset(
         "thru",
         "through",
         "dialog",
+        "signature",
+        "signatures",
     ]
 )
 
@@ -348,3 +350,8 @@ TOKEN_NOT_CREDENTIAL = frozenset(
 )
 """Words after a bare ``token`` that make it a text token of a tokenizer or language model
 (``token_bytes``, ``token_logprobs``), not a credential."""
+
+
+AUTH_NOT_CREDENTIAL = frozenset(["data", "plugin", "plugins"])
+"""Words after a bare ``auth`` that make it a protocol's field (MySQL's ``auth_data``: the
+server's scramble, ``auth_plugin``), not a credential."""

@@ -64,8 +64,7 @@ NEGATIVE_BEFORE = frozenset(
         "sync",
         "csrf",
         "xsrf",
-        "session",
-        "sessions",
+        "skip",
         "lexer",
         "parser",
         "tokenizer",
@@ -209,3 +208,8 @@ PASSWORD_NEGATIVE_BEFORE = frozenset(
         "hashing",
     ]
 )
+
+
+# Tokens before a key word only (``session_key``: a session id); a ``session_token`` or
+# ``session_secret`` is a credential (AWS STS, a cookie-signing secret).
+KEY_NEGATIVE_BEFORE = frozenset(["session", "sessions"])

@@ -8,8 +8,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanner.nameafter import NEGATIVE_AFTER, PASS_NOT_PASSWORD, TOKEN_NOT_CREDENTIAL
-from scanner.namebefore import NEGATIVE_BEFORE, PASSWORD_NEGATIVE_BEFORE
+from scanner.nameafter import (
+    AUTH_NOT_CREDENTIAL,
+    NEGATIVE_AFTER,
+    PASS_NOT_PASSWORD,
+    TOKEN_NOT_CREDENTIAL,
+)
+from scanner.namebefore import KEY_NEGATIVE_BEFORE, NEGATIVE_BEFORE, PASSWORD_NEGATIVE_BEFORE
 from scanner.namewords import HASH_WORDS, ID_WORDS, NOT_KEY, NOT_PASS, PASSWORD_WORDS
 
 
@@ -56,6 +61,15 @@ def _token_kind(token: str) -> Kind:
     if token == "auth":
         return Kind.AUTH
     return Kind.NONE
+
+
+def _compound_prefix(token: str) -> str:
+    """The word glued before a credential word in one token: ``skiptoken`` → ``skip``,
+    ``pagetoken`` → ``page``; ``""`` when the token is the bare word or ends otherwise."""
+    for word in ("tokens", "token", "keys", "key"):
+        if token.endswith(word) and len(token) > len(word):
+            return token[: -len(word)]
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +126,13 @@ def name_info(name: str) -> NameInfo:
             return NameInfo(kind, tokens, head, "qualifier:" + t)
     if tokens[head] == "pass" and after and after[0] in PASS_NOT_PASSWORD:
         return NameInfo(kind, tokens, head, "qualifier:" + after[0])  # pass_arg, pass_through
+    if kind is Kind.AUTH and after and after[0] in AUTH_NOT_CREDENTIAL:
+        return NameInfo(kind, tokens, head, "qualifier:" + after[0])  # MySQL's auth_data
+    prefix = _compound_prefix(tokens[head])
+    if (kind is not Kind.PASSWORD and prefix in NEGATIVE_BEFORE) or (
+        kind is Kind.KEY and prefix in KEY_NEGATIVE_BEFORE
+    ):
+        return NameInfo(kind, tokens, head, "qualifier:" + prefix)  # $skiptoken, pagetoken
     word = tokens[head] in ("token", "tokens")
     if word and not before and after and after[0] in TOKEN_NOT_CREDENTIAL:
         return NameInfo(kind, tokens, head, "qualifier:" + after[0])  # a tokenizer's token_bytes
@@ -121,6 +142,10 @@ def name_info(name: str) -> NameInfo:
             return NameInfo(kind, tokens, head, "qualifier:" + last)
         if kind is Kind.PASSWORD and last in PASSWORD_NEGATIVE_BEFORE:
             return NameInfo(kind, tokens, head, "qualifier:" + last)
+        if kind is Kind.KEY and last in KEY_NEGATIVE_BEFORE:
+            return NameInfo(kind, tokens, head, "qualifier:" + last)  # session_key: an id
+        if last == "key" and before[-2:-1] in (("public",), ("pub",)):
+            return NameInfo(kind, tokens, head, "qualifier:public")  # .NET publicKeyToken
         if any(t in ID_WORDS for t in before[-1:]):
             return NameInfo(kind, tokens, head, "id")
         if kind is Kind.KEY and last in HASH_WORDS and "hmac" not in before:

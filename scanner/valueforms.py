@@ -55,6 +55,19 @@ _FORMS: tuple[tuple[str, str], ...] = (
     ("number", r"(?i:^\d{1,4}[- ]?(?:bytes?|bits?|chars?|characters?|digits?|octets?)$)"),
     # an algorithm or mechanism name: ``password_encryption = 'scram-sha-256'``
     ("algorithm", r"(?i:^(?:scram|hmac|rsa|ecdsa|pbkdf2)-sha-?\d{1,3}(?:-plus)?$)"),
+    # a dunder sentinel: ``password = "__generate__"`` (ask the API to generate one)
+    ("sentinel", r"^__[a-z][a-z0-9_]*[a-z0-9]__$"),
+    # a name prefix to append to: ``root_key = "NetworkInterface.1."``
+    ("identifier", r"^[A-Za-z][a-z]+(?:[A-Z][a-z]+)*(?:\.(?:\d{1,4}|[A-Za-z][a-z]+))*\.$"),
+    # a qualified class name inside: ``key-vim.host.MultipathInfo.LogicalUnit-06bf39ae...``,
+    # ``vSphereNFC.key-vim.host.VirtualNic-vmk0``
+    ("identifier", r"^(?:[\w.]*[-.])?[a-z]{2,12}\.[a-z]{2,12}\.[A-Z][a-z]{2,}"),
+    # a description of the value: ``password: "password-for-30001"``, ``token_of_bob``
+    (
+        "placeholder",
+        r"(?i:^(?:my|your|the|some)?[-_]?(?:password|passwd|pass|secret|token|key)[-_](?:for|of)"
+        r"[-_])",
+    ),
 )
 
 
@@ -78,8 +91,11 @@ _BARE_FORMS: tuple[tuple[str, str], ...] = (
     ),
     # a variable of PowerShell, PHP or shell: ``$sqlCredential``, ``$replicaSqlCredential``
     ("expression", r"^\$[A-Za-z_]\w*[,;)]?$"),
-    # ``password: debug2: ...``, ``pass :paramref:``: a label in prose or a log line
-    ("label", r"^[A-Za-z][\w.-]*:$"),
+    # ``password: debug2: ...``, ``pass :paramref:``, ``Pass :py:class:``: a label in prose or
+    # a log line, a reStructuredText role
+    ("label", r"^[A-Za-z][\w.-]*(?::[A-Za-z][\w.-]*)*:$"),
+    # an ABNF repetition of a rule: ``passwd = 1*SAFE`` (RFC 4616)
+    ("grammar", r"^\d{0,3}\*\d{0,3}(?:[A-Z][A-Z0-9-]*|[a-z][a-z0-9-]*)$"),
     # the next setting of a command line after an empty value: ``MYSQL_PASSWORD= FILTER=x``
     ("assignment", r"^[A-Z][A-Z0-9_]*="),
     # a negated member access: ``!mod.vals`` (``if (x !== 'userpassword' || !mod.vals)``)

@@ -217,8 +217,9 @@ _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:[_.:-][a-z0-9]+)+$")
 _UPPER_SNAKE = re.compile(r"^[A-Z][A-Z0-9]*(?:[_.][A-Z0-9]+)+$")
 
 
-# upper-case words joined by dashes: ``MIT-MAGIC-COOKIE-1``, ``X-API-KEY`` (not ``AB12-CD34``)
-_UPPER_WORDS = re.compile(r"^[A-Z]{2,}(?:-(?:[A-Z]{2,}|[0-9]{1,4}))+$")
+# upper-case words joined by dashes: ``MIT-MAGIC-COOKIE-1``, ``X-API-KEY``,
+# ``T-WIN-2012-DATACTR-64`` (an image name); not ``AB12-CD34``
+_UPPER_WORDS = re.compile(r"^(?:[A-Z]{2,}|[A-Z]-[A-Z]{2,})(?:-(?:[A-Z]{2,}|[0-9]{1,4}))+$")
 
 
 def is_identifier_like(value: str) -> bool:

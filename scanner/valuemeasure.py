@@ -77,6 +77,9 @@ def camel_words(value: str) -> int:
     return len(words)
 
 
+_DIGIT_INSIDE = re.compile(r"[0-9][A-Za-z]")
+
+
 def is_random_part(part: str) -> bool:
     """A dotted or path part that is key material rather than a name: mixed case and digits
     interleaved (``Mh57CEnSlMwMpTZ``), not ``v1``, ``Tensor`` or ``SECRET_KEY``."""
@@ -84,6 +87,8 @@ def is_random_part(part: str) -> bool:
         return False
     if camel_words(part) >= 2:
         return False  # V1SecretVolumeSource, AvgPool2d: a class name
+    if word_coverage(part) >= 0.8 and not _DIGIT_INSIDE.search(part):
+        return False  # pciBridge0, UseATSForHBOnVMFS5: words and acronyms, a setting name
     kinds = ["d" if c.isdigit() else "u" if c.isupper() else "l" for c in part]
     changes = sum(a != b for a, b in zip(kinds, kinds[1:], strict=False))
     return changes >= 0.3 * len(part)

@@ -32,7 +32,7 @@ from scanner.valuekinds import (
     url_reason,
 )
 from scanner.valuemeasure import camel_words, char_classes, shannon, word_coverage
-from scanner.valuewords import DOCUMENTATION_VALUES
+from scanner.valuewords import DOCUMENTATION_VALUES, EMPTY_DIGESTS
 
 _HTMLISH = re.compile(r"^(?:&[a-z]+;|&#\d+;|[a-z-]+:[a-z-]+;?|\d+(?:px|em|rem|vh|vw|%))$")
 
@@ -84,6 +84,8 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
         return "empty"
     if value in DOCUMENTATION_VALUES:
         return "documentation"
+    if value.lower() in EMPTY_DIGESTS:
+        return "digest"  # SHA-1 of b"": a fixture's stand-in
     if is_template(value):
         return "template"
     if "%" in value and _is_encoded_stand_in(unquote(value).rstrip(":;,.")):

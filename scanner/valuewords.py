@@ -277,3 +277,13 @@ DOCUMENTATION_VALUES = frozenset(
         "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     ]
 )
+
+
+# Digests of empty input (MD5, SHA-1, SHA-256): test fixtures' stand-in for a hash or signature.
+EMPTY_DIGESTS = frozenset(
+    [
+        "d41d8cd98f00b204e9800998ecf8427e",
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    ]
+)

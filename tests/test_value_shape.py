@@ -18,7 +18,7 @@ from scanner.valuekinds import (
     is_uuid,
     is_weak_value,
 )
-from scanner.valuemeasure import camel_words
+from scanner.valuemeasure import camel_words, is_random_part
 from scanner.valueshape import reject_reason
 from testing.cases import Cases, Predicate, predicate_cases
 
@@ -274,11 +274,34 @@ def test_camel_words(value: str, words: int) -> None:
         ("KEYGUARD-FAKE-COOKIE-2", Kind.AUTH, True, True, "identifier"),
         ("2YotnFZFEjr1zCsicMWpAA", Kind.TOKEN, True, True, "documentation"),
         ("keyguardKeySha256", Kind.KEY, True, True, "identifier"),
+        # forms measured on a fresh real-code set (sdists of cloud, auth and ORM libraries)
+        ("py:class:", Kind.PASSWORD, False, False, "label"),
+        ("1*SAFE", Kind.PASSWORD, False, False, "grammar"),
+        ("__regenerate__", Kind.PASSWORD, True, True, "sentinel"),
+        ("NetworkAdapter.2.", Kind.KEY, True, True, "identifier"),
+        (
+            "key-kg.host.FakeAdapter-0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+            Kind.KEY,
+            True,
+            False,
+            "identifier",
+        ),
+        ("kgBackup.key-kg.host.FakeNic-vmk3", Kind.KEY, True, False, "identifier"),
+        ("kgBridge3.kgSlotNumber", Kind.KEY, True, False, "identifier"),
+        ("KGFS3.UseKGForHBOnKGFS5", Kind.KEY, True, False, "identifier"),
+        ("T-KG-2019-FAKEIMG-64-2-4-50", Kind.KEY, True, False, "identifier"),
+        ("password-for-6380", Kind.PASSWORD, True, False, "placeholder"),
+        ("da39a3ee5e6b4b0d3255bfef95601890afd80709", Kind.TOKEN, True, True, "digest"),
+        ("D41D8CD98F00B204E9800998ECF8427E", Kind.SECRET, True, True, "digest"),
         # still credentials
         ("0x4c0883a69102937d6231471b5dbb6204", Kind.SECRET, True, True, ""),
         ("Pa$word77x", Kind.PASSWORD, True, True, ""),
         ("Summer-Time7", Kind.PASSWORD, False, False, ""),
         ("AB12-CD34-EF56", Kind.KEY, True, False, ""),
+        ("A-1234-5678", Kind.KEY, True, False, ""),
+        ("Kq7.Wm8Kq2Lx7Tz4Rb9Vn3HcQp", Kind.SECRET, True, True, ""),
+        ("__Kq7vTz2mPw9x", Kind.PASSWORD, True, True, ""),
+        ("2*Fast", Kind.PASSWORD, False, False, ""),
         # base64 of "0123456789abcdef", of {"foo": "bar"} (a cursor)
         ("MDEyMzQ1Njc4OWFiY2RlZg==", Kind.SECRET, True, True, "encoded-word"),
         ("eyJmb28iOiAiYmFyIn0=", Kind.SECRET, True, True, "encoded-word"),
@@ -294,3 +317,16 @@ def test_camel_words(value: str, words: int) -> None:
 )
 def test_reject_reason(value: str, kind: Kind, quoted: bool, code: bool, reason: str) -> None:
     assert reject_reason(value, kind, quoted, code) == reason
+
+
+@pytest.mark.parametrize(
+    ("part", "expected"),
+    [
+        ("pciBridge0", False),  # words and a trailing digit: a setting name
+        ("UseKGForHBOnKGFS5", False),
+        ("Mh57CEnSlMwMpTZ", True),
+        ("hruJbvG8ajxEgMpyQoqd", True),  # word-like runs, but digits inside: key material
+    ],
+)
+def test_is_random_part(part: str, expected: bool) -> None:
+    assert is_random_part(part) is expected
