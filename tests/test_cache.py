@@ -182,3 +182,20 @@ def test_invalid_spec_records_rebuild(tmp_path: Path, monkeypatch: pytest.Monkey
     assert [spec_from_record(spec_record(s)) for s in specs] == specs
     with pytest.raises((TypeError, ValueError, KeyError)):
         spec_from_record({"id": "x"})
+
+
+def test_spec_key_follows_the_macro_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cached specs hold expanded patterns: a changed macro module must change the key, even
+    when no rule file changed."""
+    from scanner.rulebook import loader
+
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    write_test_rules(rules_dir)
+    fake_macros = tmp_path / "macros.py"
+    fake_macros.write_text("A = 1\n")
+    monkeypatch.setattr(loader, "_SPEC_CODE", (str(fake_macros),))
+    before = loader._dir_key(loader.rule_files(rules_dir))
+    assert loader._dir_key(loader.rule_files(rules_dir)) == before
+    fake_macros.write_text("A = 22\n")
+    assert loader._dir_key(loader.rule_files(rules_dir)) != before

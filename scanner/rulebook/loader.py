@@ -49,10 +49,18 @@ def _dir_key(files: list[Path]) -> str:
     return _stat_key([str(file) for file in files])
 
 
+# The code that turns rule text into specs: a change to a macro changes every pattern that
+# uses it, so these files are part of the key as well as the rule files.
+_SPEC_CODE = tuple(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    for name in ("macros.py", "schema.py")
+)
+
+
 def _stat_key(names: list[str]) -> str:
     digest = hashlib.sha256()
     stat = os.stat
-    for name in names:
+    for name in (*names, *_SPEC_CODE):
         st = stat(name)
         digest.update(
             f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode("utf-8", "surrogateescape")

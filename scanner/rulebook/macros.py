@@ -13,7 +13,9 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
   flag ``--acme-key VALUE``, ``ENV ACME_KEY VALUE``) or a dash in prose (``Acme token - VALUE``).
 - ``{{call}}``: after a provider word, a constructor or set-up call whose first argument is the
   key, quoted: ``acme.Client("``, ``new AcmeClient("``, ``acme.init('``, ``acme.NewClient("``,
-  ``Acme("``. Rules write it as an alternative to their name and assignment:
+  ``Acme("``, or whose first keyword argument or options member is named after a credential:
+  ``AcmeClient(api_key="``, ``new Acme({ apiKey: "``. Rules write it as an alternative to
+  their name and assignment:
   ``(?i:acme)(?:(?:[\\w.-]{0,30}|{{between}})(?i:{{cred}}){{name}}{{assign}}|{{call}})(BODY)``.
 - ``{{name}}``: the rest of a setting name after the provider word (``_API_KEY``, ``.secret``,
   ``-token``; up to 30 name characters).
@@ -26,11 +28,13 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
   the end of a section or parent key and up to four sibling settings (``[acme]`` then
   ``token = ...``; ``acme:`` then ``  api_key: ...``; ``"acme": {`` then ``"token": ...``;
   a Terraform block ``provider "acme" {`` or ``resource "acme_app" "main" {`` then
-  ``token = ...``), or an inline map on the same line (``{"acme": {"url": "...", "key": ...``).
+  ``token = ...``; a comment header ``# Acme`` or ``# Acme API credentials`` then
+  ``API_KEY=...``), or an inline map on the same line (``{"acme": {"url": "...", "key": ...``).
   Rules write it as an alternative to their own name gap: ``(?:[\\w.-]{0,30}|{{between}})``.
 - ``{{near}}``: a short gap between a provider word and its key (a setting name and an
   assignment, up to 40 characters on the line, or a line break and indentation), for providers
-  whose keys are written in many shapes (``acme: {"key": "..."}``, ``acme key ...``).
+  whose keys are written in many shapes (``acme: {"key": "..."}``, ``acme key ...``), and
+  like ``{{between}}`` a credential-named setting further down the provider's section.
 - ``{{host}}``: the host of a URL after its userinfo ``@`` (an IPv6 literal or DNS labels, an
   optional port, then the character that ends the host). No label may be ``example``
   (``example.com``, ``db.example.org``), so documentation URLs do not match.
@@ -53,35 +57,54 @@ _LABEL = (
     r"|[Ee][Xx][Aa][Mm][Pp][Ll][\-0-9A-DF-Z_a-df-z])"
 )
 
+_ASSIGN = (
+    r"""(?:(?:["'`\]]{0,2}\s{0,3}(?::=|=>|\|\|=|\?\?=|\?=|<-|:|=|>|\|\||\?\?|\sis\s)"""
+    r"""|["']\s{1,3}value\s{0,2}=|["']?\)?\(\s{0,2})\s{0,3}(?:["'`]|&quot;)?"""
+    r"""|["'][ \t]{0,2},[ \t]{0,3}["'`]"""  # "NAME", "value" on one line, never "a",\n"b"
+    r"""|["'`]?[ \t]{1,3}(?:\||to)[ \t]{1,3}["'`]"""
+    r"""|[ \t]{1,3}-{1,2}[ \t]{1,3}["'`]?"""  # prose: "Acme token - VALUE"
+    r"""|["'`]?[ \t]{1,3}(?:["'`]|&quot;)?)"""
+)
+_CRED = r"(?:key|token|secret|credentials?|auth(?:\b|[_.-]|token|key)|pat\b|pat[_.-])"
+
+# The end of a section, parent key or comment header naming the provider, then up to four
+# sibling settings, then the start of the credential's own setting name: ``[acme]``,
+# ``acme:``, ``"acme": {``, ``provider "acme" {``, or a line that ends in the provider and
+# at most three more words (``# Acme``, ``# Acme API credentials``, ``## Acme``).
+_SECTION = (
+    r"""[\w.-]{0,20}(?:\]|["']?[ \t]{0,3}[:=][ \t]{0,3}[{\[]?"""
+    r"""|["'](?:[ \t]{1,3}["'][\w.-]{0,40}["'])?[ \t]{0,3}\{"""
+    r"""|(?:[ \t]{1,2}[A-Za-z][\w-]{0,15}){0,3}[ \t]{0,2}(?:\*/|-->|#{1,3})?)[ \t]{0,3}\r?\n"""
+    r"""(?:[ \t]{0,12}["']?[\w.-]{1,30}["']?[ \t]{0,16}[=:][^\r\n]{0,80}\r?\n){0,4}"""
+    r"""[ \t]{0,12}(?:export[ \t]{1,3})?["']?[\w.-]{0,12}"""
+)
+
 MACROS: dict[str, str] = {
-    "assign": (
-        r"""(?:(?:["'`\]]{0,2}\s{0,3}(?::=|=>|\|\|=|\?\?=|\?=|<-|:|=|>|\|\||\?\?|\sis\s)"""
-        r"""|["']\s{1,3}value\s{0,2}=|["']?\)?\(\s{0,2})\s{0,3}(?:["'`]|&quot;)?"""
-        r"""|["'][ \t]{0,2},[ \t]{0,3}["'`]"""  # "NAME", "value" on one line, never "a",\n"b"
-        r"""|["'`]?[ \t]{1,3}(?:\||to)[ \t]{1,3}["'`]"""
-        r"""|[ \t]{1,3}-{1,2}[ \t]{1,3}["'`]?"""  # prose: "Acme token - VALUE"
-        r"""|["'`]?[ \t]{1,3}(?:["'`]|&quot;)?)"""
-    ),
+    "assign": _ASSIGN,
     "name": r"[\w.-]{0,30}",
     "call": (
         r"""(?:[\w.:]{0,24}?(?i:client|init|initiali[sz]e|configure|config|setup|connect|login"""
-        r"""|authenticate|auth|new|api|sdk|session)\w{0,12})?\(\s{0,2}(?:["'`]|&quot;)"""
+        r"""|authenticate|auth|new|api|sdk|session)\w{0,12})?\(\s{0,2}"""
+        # a first keyword argument or options-object member named after a credential:
+        # AcmeClient(api_key="...")  new Acme({ apiKey: "..." })
+        r"""(?:\{\s{0,2})?(?:["']?(?:[A-Za-z_]\w{0,20}?)?(?i:"""
+        + _CRED
+        + r""")\w{0,12}["']?\s{0,2}[:=]\s{0,2})?(?:["'`]|&quot;)"""
     ),
-    "cred": (r"(?:key|token|secret|credentials?|auth(?:\b|[_.-]|token|key)|pat\b|pat[_.-])"),
+    "cred": _CRED,
     "between": (
-        r"""(?:(?:[ \t]{1,2}[A-Za-z][A-Za-z0-9]{1,11}){0,2}[ \t_.-]{1,2}"""
-        r"""|[\w.-]{0,20}(?:\]|["']?[ \t]{0,3}[:=][ \t]{0,3}[{\[]?"""
-        r"""|["'](?:[ \t]{1,3}["'][\w.-]{0,40}["'])?[ \t]{0,3}\{)[ \t]{0,3}\r?\n"""
-        r"""(?:[ \t]{0,12}["']?[\w.-]{1,30}["']?[ \t]{0,3}[=:][^\r\n]{0,80}\r?\n){0,4}"""
-        r"""[ \t]{0,12}["']?[\w.-]{0,12}"""
-        r"""|[\w.-]{0,20}["']?[ \t]{0,3}[:=][ \t]{0,3}\{[ \t]{0,3}"""
+        r"""(?:(?:[ \t]{1,2}[A-Za-z][A-Za-z0-9]{1,11}){0,2}[ \t_.-]{1,2}|"""
+        + _SECTION
+        + r"""|[\w.-]{0,20}["']?[ \t]{0,3}[:=][ \t]{0,3}\{[ \t]{0,3}"""
         r"""(?:["']?[\w.-]{1,30}["']?[ \t]{0,3}[:=][^,{}\r\n]{0,80},[ \t]{0,3}){0,4}"""
         r"""["']?[\w.-]{0,12})"""
     ),
     "near": (
         r"""(?:[\w.-]{0,30}["'\]]{0,2}\s{0,3}(?::=|=>|\|\|=|\?=|<-|:|=|>|\s)\s{0,3}(?:["'`]|&quot;)?"""
         r"""|[^\r\n]{0,40}?[\s"'`=:(,\[{>]"""
-        r"""|[^\r\n]{0,30}\r?\n[^\r\n]{0,40}?[\s"'`=:(,\[{>])"""
+        r"""|[^\r\n]{0,30}\r?\n[^\r\n]{0,40}?[\s"'`=:(,\[{>]"""
+        # further down a section: only a setting named after a credential
+        r"""|""" + _SECTION + r"""(?i:""" + _CRED + r""")[\w.-]{0,20}""" + _ASSIGN + r""")"""
     ),
     "host": (
         r"""(?:\[[0-9A-Fa-f:.]{2,45}\]|(?:"""

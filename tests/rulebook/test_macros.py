@@ -94,6 +94,12 @@ CALL_PATTERN = regex.compile(
         f'provider "acme" {{\n  api_key = "{VALUE}"\n}}',  # Terraform blocks
         f'resource "acme_app" "main" {{\n  name  = "demo"\n  token = "{VALUE}"\n}}',
         f'{{"acme": {{"url": "https://x", "key": "{VALUE}"}}}}',  # an inline map
+        f'client = AcmeClient(api_key="{VALUE}")',  # a credential-named keyword argument
+        f"const client = new Acme({{ apiKey: '{VALUE}' }});",  # an options object
+        f'acme.Client(token="{VALUE}")',
+        f"# Acme\nAPI_KEY={VALUE}",  # a comment header naming the provider
+        f'# Acme API credentials\nregion = "eu"\ntoken = "{VALUE}"',
+        f"<!-- Acme -->\nexport TOKEN={VALUE}",
     ],
 )
 def test_cred_call_and_blocks_accept_the_forms_users_write(text: str) -> None:
@@ -113,6 +119,11 @@ def test_cred_call_and_blocks_accept_the_forms_users_write(text: str) -> None:
         f'acme_client.fetch("{VALUE}")',
         f"acme token -{VALUE}",  # a dash needs blanks around it
         f'resource "acme_app" "main" {{\n  name = "{VALUE}"\n}}',
+        f'client = AcmeClient(region="{VALUE}")',  # a keyword argument that is no credential
+        f'acme.lookup(api_key="{VALUE}")',  # a lookup call, not a constructor
+        f"# Acme\n\ntoken = {VALUE}",  # a blank line ends the header's reach
+        f"# Acme is set up here and then used for all of it\ntoken = {VALUE}",  # a sentence
+        f"x = acme.load()\ntoken = {VALUE}",  # code on the provider's line
     ],
 )
 def test_cred_call_and_blocks_reject_near_misses(text: str) -> None:
@@ -158,17 +169,60 @@ FORMS = [
     ("notes.md", "{P} token - {s}"),
     ("main.tf", 'resource "{p}_thing" "main" {{\n  name  = "demo"\n  token = "{s}"\n}}'),
     ("config.json", '{{"{p}": {{"key": "{s}"}}}}'),
+    ("app.py", 'client = {P}Client(api_key="{s}")'),  # a credential-named keyword argument
+    ("index.js", "const client = new {P}({{ apiKey: '{s}' }});"),
+    (".env", "# {P}\nAPI_KEY={s}"),  # a comment header naming the provider
+]
+
+# further down a section than one line: sibling settings, then a credential-named setting
+SECTION_FORMS = [
+    ("config.yaml", '{p}:\n  url: https://api.{p}.io/v1\n  timeout: 30\n  api_key: "{s}"'),
+    ("config.json", '{{\n  "{p}": {{\n    "region": "eu",\n    "apiKey": "{s}"\n  }}\n}}'),
+    ("settings.py", '{U}_SETTINGS = {{\n    "region": "eu",\n    "api_key": "{s}",\n}}'),
+    (".env", "# {P} credentials\n{U}_REGION=eu\nTOKEN={s}"),
 ]
 
 
-@pytest.mark.parametrize("rule_id, word", RULES)
-@pytest.mark.parametrize("path, form", FORMS)
-def test_provider_rules_find_their_key_in_flags_prose_tables_and_setters(
+SECTION_RULES = [
+    *RULES,
+    ("apacta.api-key", "apacta"),  # {{near}}: any short gap on the line
+    ("abstract.api-key", "abstract_api"),
+    ("kaggle.api-key", "kaggle"),  # a hand-written gap with the macros as alternatives
+    ("zhipu.api-key", "zhipu"),
+]
+# flags, prose, tables and setters for every rule; a key further down a section as well for
+# rules whose gap is {{near}} or hand-written
+FOUND_CASES = [(r, w, p, f) for r, w in RULES for p, f in FORMS] + [
+    (r, w, p, f) for r, w in SECTION_RULES for p, f in SECTION_FORMS
+]
+
+
+@pytest.mark.parametrize("rule_id, word, path, form", FOUND_CASES)
+def test_provider_rules_find_their_key_in_each_form(
     matcher: Matcher, rule_id: str, word: str, path: str, form: str
 ) -> None:
     secret = _example(rule_id)
     text = form.format(p=word, P=word.capitalize(), U=word.upper(), s=secret)
     assert secret in secrets_of(scan_text(matcher, text, path), rule_id)
+
+
+@pytest.mark.parametrize(
+    "rule_id, word, form",
+    [
+        # two lines down, a setting that names no credential
+        ("apacta.api-key", "apacta", '{p}:\n  url: https://x\n  timeout: 3\n  region_name: "{s}"'),
+        ("apacta.api-key", "apacta", "# {P} settings\n\nAPI_KEY={s}"),  # a blank line ends it
+        # more than four sibling settings down
+        ("apacta.api-key", "apacta", '{p}:\n  a: 1\n  b: 2\n  c: 3\n  d: 4\n  e: 5\n  key: "{s}"'),
+        ("kaggle.api-key", "kaggle", '{p}:\n  a: 1\n  b: 2\n  c: 3\n  d: 4\n  e: 5\n  key: "{s}"'),
+    ],
+)
+def test_section_forms_need_a_credential_name_close_by(
+    matcher: Matcher, rule_id: str, word: str, form: str
+) -> None:
+    secret = _example(rule_id)
+    text = form.format(p=word, P=word.capitalize(), s=secret)
+    assert secret not in secrets_of(scan_text(matcher, text, "config.yaml"), rule_id)
 
 
 PLACEHOLDERS = [
@@ -182,6 +236,13 @@ PLACEHOLDERS = [
     "var.{p}_key",
     "xxxxxxxx",
 ]
+
+
+def _assert_found_in_form(matcher: Matcher, rule_id: str, word: str, path: str, form: str) -> None:
+    """The rule's own example secret, written into ``form`` for provider ``word``, is found."""
+    secret = _example(rule_id)
+    text = form.format(p=word, P=word.capitalize(), U=word.upper(), s=secret)
+    assert secret in secrets_of(scan_text(matcher, text, path), rule_id)
 
 
 @pytest.mark.parametrize("rule_id, word", RULES)
