@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Self
 
 from scanner.secret import Secret
@@ -145,12 +145,7 @@ class RotationStatus:
     detail: str = ""
 
     def record(self) -> dict[str, str]:
-        return {
-            "status": self.status,
-            "provider": self.provider,
-            "target": self.target,
-            "detail": self.detail,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)

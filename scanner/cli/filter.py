@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from scanner.cli.flags import choice, file_option, flag, options, shown
-from scanner.cli.options import rule_options, size_option
+from scanner.cli.options import decode_depth_option, rule_options, size_option
 from scanner.cli.rotation import rotation_echo, rotation_from, rotation_options
 from scanner.errors import ExitCode, UserError
 from scanner.logfilter.options import Control, Format, Interrupted, RsyslogInput
@@ -90,12 +90,7 @@ STOP_GRACE = 2.0
         default=True,
         help="Run the built-in rules (off: only --rules files and config rules).",
     ),
-    shown(
-        "--decode-depth",
-        type=click.IntRange(0, 3),
-        default=1,
-        help="Look inside base64/hex/percent-encoded text this deep (0: off, fastest).",
-    ),
+    decode_depth_option(most=3, default=1),
     flag("--quiet", "-q", help="No counters on stderr (implied by --format rsyslog)."),
     rotation_options,
 )

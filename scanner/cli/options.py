@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from scanner.cli.flags import apply, choice, file_option, flag, repeatable, shown
+from scanner.cli.flags import Decorator, apply, choice, file_option, flag, repeatable, shown
 from scanner.cli.rotation import command_output, rotation_options
 from scanner.cli.verifyopts import verify_options, with_verify
 from scanner.escape import terminal_safe
@@ -17,21 +17,20 @@ from scanner.models import Confidence, Severity
 from scanner.reporters import REPORTERS
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 FORMATS = tuple(REPORTERS)
 
 
-def _severity(_ctx: click.Context, _param: click.Parameter, value: str) -> Severity:
-    try:
-        return Severity.parse(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+def _parsed(parse: Callable[[str], T]) -> Callable[[click.Context, click.Parameter, str], T]:
+    """A click callback: the option's value through ``parse``, a ``ValueError`` a usage error."""
 
+    def callback(_ctx: click.Context, _param: click.Parameter, value: str) -> T:
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
 
-def _confidence(_ctx: click.Context, _param: click.Parameter, value: str) -> Confidence:
-    try:
-        return Confidence.parse(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    return callback
 
 
 def size_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
@@ -74,6 +73,17 @@ RULE_OPTIONS = [
 ``--only-rule``, ``--engine`` (every scanning command and ``filter``)."""
 
 
+def decode_depth_option(most: int, default: int) -> Decorator:
+    """``--decode-depth``: how many levels of encoded text a command looks inside (``scan``,
+    ``git``, ``image`` and ``filter`` differ only in the range and the default)."""
+    return shown(
+        "--decode-depth",
+        type=click.IntRange(0, most),
+        default=default,
+        help="Decode base64/hex/percent/escaped text this many levels deep (0: off, fastest).",
+    )
+
+
 def rule_options(func: F) -> F:
     return apply(func, RULE_OPTIONS)
 
@@ -94,21 +104,16 @@ def scan_options(func: F) -> F:
         shown(
             "--fail-on",
             default="info",
-            callback=_severity,
+            callback=_parsed(Severity.parse),
             help="Exit 1 only for findings at or above this severity.",
         ),
         shown(
             "--min-confidence",
             default="low",
-            callback=_confidence,
+            callback=_parsed(Confidence.parse),
             help="Drop findings below this confidence (low, medium, high).",
         ),
-        shown(
-            "--decode-depth",
-            type=click.IntRange(0, 5),
-            default=2,
-            help="Decode base64/hex/percent/escaped text this many levels deep.",
-        ),
+        decode_depth_option(most=5, default=2),
         flag(
             "--ignore-inline-allow",
             help="Report findings even on lines marked keyguard:allow (audits).",

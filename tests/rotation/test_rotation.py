@@ -376,6 +376,8 @@ def cli_project(tmp_path: Path, rotation: str) -> list[str]:
 
 AZ = {"provider": "azure-keyvault"}
 GCP = {"provider": "gcp-secretmanager"}
+K8S = {"provider": "kubernetes"}
+CONJUR = {"provider": "conjur"}
 
 
 @pytest.mark.parametrize(
@@ -397,6 +399,19 @@ GCP = {"provider": "gcp-secretmanager"}
          "rotation[0].endpoint: must be an http:// or https:// URL"),
         ({**GCP, "project": "p", "secret": "x", "region": "x"},
          "rotation[0].region: unknown key for provider `gcp-secretmanager`"),
+        (K8S, "rotation[0].secret: required unless `discover = true`"),
+        ({**K8S, "secret": "just-a-name"}, "rotation[0].secret: must be `namespace/name`"),
+        ({**K8S, "discover": True}, "rotation[0].namespaces: required with `discover = true`"),
+        ({**K8S, "discover": True, "namespaces": ["Bad_NS"]},
+         "rotation[0].namespaces: `Bad_NS` is not"),
+        ({**K8S, "secret": "a/b", "restart": "yes"}, "rotation[0].restart: must be true or false"),
+        ({**K8S, "secret": "a/b", "bogus": 1},
+         "rotation[0].bogus: unknown key for provider `kubernetes`"),
+        (CONJUR, "rotation[0].variable: required unless `discover = true`"),
+        ({**CONJUR, "variable": "a", "url": "ftp://x"},
+         "rotation[0].url: must be an http:// or https:// URL"),
+        ({**CONJUR, "variable": "a", "namespaces": ["x"]},
+         "rotation[0].namespaces: unknown key for provider `conjur`"),
     ],
 )  # fmt: skip
 def test_cli_invalid_rotation_config_exits_2(

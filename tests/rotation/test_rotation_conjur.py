@@ -13,7 +13,7 @@ import pytest
 
 from testing.contract.conjur_api import ACCOUNT, API_KEY, LOGIN, ConjurApi
 from testing.contract.server import Reply
-from testing.rotationcli import config_error, keyguard, rotation_project
+from testing.rotationcli import keyguard, rotation_project
 from testing.servers import rotation_token
 
 pytest.importorskip("requests", reason="the conjur extra is needed: keyguard[conjur]")
@@ -146,20 +146,6 @@ def test_conjur_connection_settings_from_environment(
     monkeypatch.setenv("CONJUR_AUTHN_LOGIN", LOGIN)
     assert "1 rotated" in keyguard(args, "--rotate").stderr
     assert conjur.value("app/key") != leak
-
-
-@pytest.mark.parametrize(
-    ("keys", "message"),
-    [({}, "rotation[0].variable: required unless `discover = true`"),
-     ({"variable": "a", "url": "ftp://x"}, "rotation[0].url: must be an http:// or https:// URL"),
-     ({"variable": "a", "namespaces": ["x"]}, "rotation[0].namespaces: unknown key for provider")],
-)  # fmt: skip
-def test_conjur_config_errors_exit_2(
-    tmp_path: Path, conjur: ConjurApi, keys: dict[str, Any], message: str
-) -> None:
-    stderr = config_error(project(tmp_path, conjur, rotation_token("conjur-config"), **keys))
-    assert f"kg.toml: {message}" in stderr
-    assert conjur.seen() == []
 
 
 def test_retry_after_is_capped_at_the_timeout() -> None:

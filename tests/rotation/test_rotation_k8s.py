@@ -14,7 +14,7 @@ import pytest
 from scanner.secret import Secret
 from testing.contract.k8s_api import TOKEN, KubeApi, status
 from testing.contract.server import Reply
-from testing.rotationcli import config_error, keyguard, rotation_project
+from testing.rotationcli import keyguard, rotation_project
 from testing.servers import rotation_token
 
 pytest.importorskip("kubernetes", reason="the kubernetes extra is needed: keyguard[k8s]")
@@ -202,23 +202,6 @@ def test_k8s_missing_token_is_a_reported_failure(
     kube.add_secret("default", "x", {"t": leak})
     result = keyguard(project(tmp_path, kube, leak, secret="default/x"), "--rotate")
     assert result.exit_code == 1 and "no Kubernetes token: set KG_K8S_TOKEN" in result.stderr
-
-
-@pytest.mark.parametrize(
-    ("keys", "message"),
-    [({}, "rotation[0].secret: required unless `discover = true`"),
-     ({"secret": "just-a-name"}, "rotation[0].secret: must be `namespace/name`"),
-     ({"discover": True}, "rotation[0].namespaces: required with `discover = true`"),
-     ({"discover": True, "namespaces": ["Bad_NS"]}, "rotation[0].namespaces: `Bad_NS` is not"),
-     ({"secret": "a/b", "restart": "yes"}, "rotation[0].restart: must be true or false"),
-     ({"secret": "a/b", "bogus": 1}, "rotation[0].bogus: unknown key for provider")],
-)  # fmt: skip
-def test_k8s_config_errors_exit_2(
-    tmp_path: Path, kube: KubeApi, keys: dict[str, Any], message: str
-) -> None:
-    stderr = config_error(project(tmp_path, kube, rotation_token("k8s-config"), **keys))
-    assert f"kg.toml: {message}" in stderr
-    assert kube.seen() == []
 
 
 def test_secrets_used_finds_every_reference_kind() -> None:
