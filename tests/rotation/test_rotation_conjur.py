@@ -13,7 +13,7 @@ import pytest
 
 from testing.contract.conjur_api import ACCOUNT, API_KEY, LOGIN, ConjurApi
 from testing.contract.server import Reply
-from testing.rotationcli import keyguard, rotation_project
+from testing.rotationcli import config_error, keyguard, rotation_project
 from testing.servers import rotation_token
 
 pytest.importorskip("requests", reason="the conjur extra is needed: keyguard[conjur]")
@@ -164,3 +164,13 @@ def test_retry_after_is_capped_at_the_timeout() -> None:
     assert later.get_retry_after(slow) == 2.0 and later.total == 2
     assert policy.is_retry("POST", 429, has_retry_after=True)
     assert not policy.is_retry("POST", 500)
+
+
+def test_conjur_config_error_contacts_nothing(tmp_path: Path, conjur: ConjurApi) -> None:
+    """A bad setting stops the run before the provider is reached (the messages of every
+    provider's config errors are in test_rotation.py's table)."""
+    stderr = config_error(
+        project(tmp_path, conjur, rotation_token("conjur-config"), variable="a", url="ftp://x")
+    )
+    assert "kg.toml: rotation[0].url: must be an http:// or https:// URL" in stderr
+    assert conjur.seen() == []

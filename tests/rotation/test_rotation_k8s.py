@@ -14,7 +14,7 @@ import pytest
 from scanner.secret import Secret
 from testing.contract.k8s_api import TOKEN, KubeApi, status
 from testing.contract.server import Reply
-from testing.rotationcli import keyguard, rotation_project
+from testing.rotationcli import config_error, keyguard, rotation_project
 from testing.servers import rotation_token
 
 pytest.importorskip("kubernetes", reason="the kubernetes extra is needed: keyguard[k8s]")
@@ -220,3 +220,13 @@ def test_secrets_used_finds_every_reference_kind() -> None:
     }
     assert secrets_used(spec) == {"vol", "proj", "env", "from"}
     assert secrets_used({}) == frozenset()
+
+
+def test_k8s_config_error_contacts_nothing(tmp_path: Path, kube: KubeApi) -> None:
+    """A bad setting stops the run before the provider is reached (the messages of every
+    provider's config errors are in test_rotation.py's table)."""
+    stderr = config_error(
+        project(tmp_path, kube, rotation_token("k8s-config"), secret="just-a-name")
+    )
+    assert "kg.toml: rotation[0].secret: must be `namespace/name`" in stderr
+    assert kube.seen() == []
