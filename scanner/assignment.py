@@ -23,6 +23,7 @@ from scanner.assignsyntax import (
     parse_assignment,
 )
 from scanner.filekind import FileContext, file_context
+from scanner.namebefore import CALL_NOT_GIVEN
 from scanner.nameshape import Kind, NameInfo, name_info
 from scanner.valueforms import is_doc_field, is_prose
 
@@ -62,6 +63,15 @@ _SETTERS = frozenset(
         "auth",
     ]
 )
+
+
+def _not_given(words: tuple[str, ...]) -> bool:
+    """The words before the credential word of a called method say the call does something
+    with a secret rather than take one (``get_secret``, ``loadKey``), or are not words at all
+    (``x2Password``); nouns only (``NodeAuthPassword``, ``ApiKey``) name an option set to it."""
+    return any(w in CALL_NOT_GIVEN or not w.isalpha() or len(w) < 2 for w in words)
+
+
 # names that hold the name of something when compared: ``key == "fooBar"``, ``k == "token"``
 _LOOKUP_NAMES = frozenset(["key", "k", "name", "field", "attr", "prop", "param", "option"])
 # a camelCase or snake_case identifier: ``oauth2Credential``, ``s3Configurations``
@@ -173,7 +183,7 @@ def assess(
         callee = name_info(re.split(r"\.|->|::", a.name)[-1])
         if callee.kind is Kind.NONE or callee.after:
             return None  # password.encode("utf-8"): a method of the secret, not the secret
-        if callee.before and callee.before[0] not in _SETTERS:
+        if callee.before and callee.before[0] not in _SETTERS and _not_given(callee.before):
             return None  # get_secret("name"), load_key("id"): the argument names the secret
     return finish(a, info, fc, code, in_string, line_end - line_start)
 

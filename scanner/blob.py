@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -25,7 +26,7 @@ class Blob:
     name: str
     size: int
     data: bytes | None = None
-    path: Path | None = None
+    path: str | None = None
     depth: int = 0
     key: str | None = None
 
@@ -36,8 +37,9 @@ class Blob:
         return cls(origin=origin, name=name, size=len(data), data=data, depth=depth, key=key)
 
     @classmethod
-    def from_path(cls, path: Path, origin: Origin, size: int) -> Blob:
-        return cls(origin=origin, name=path.name, size=size, path=path)
+    def from_path(cls, path: str | Path, origin: Origin, size: int) -> Blob:
+        path = os.fspath(path)
+        return cls(origin=origin, name=os.path.basename(path), size=size, path=path)
 
     def open(self) -> BinaryIO:
         if self.data is not None:

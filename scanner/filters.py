@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from scanner.valuemeasure import char_classes
+
 ALLOW_MARKER = "keyguard:allow"
 ALLOW_NEXT_LINE_MARKER = "keyguard:allow-next-line"
 
@@ -85,11 +87,30 @@ def has_long_run(value: str) -> bool:
 
 def has_sequence(value: str, length: int = 8) -> bool:
     """A run of ``length`` sequential characters (``abcdefgh``, ``12345678``)."""
-    for seq in _SEQUENCES:
-        for start in range(len(seq) - length + 1):
-            if seq[start : start + length] in value:
-                return True
-    return False
+    return any(True for _ in _sequence_runs(value, length))
+
+
+def _sequence_runs(value: str, length: int = 8) -> list[str]:
+    return [
+        seq[start : start + length]
+        for seq in _SEQUENCES
+        for start in range(len(seq) - length + 1)
+        if seq[start : start + length] in value
+    ]
+
+
+def is_composed_password(value: str) -> bool:
+    """``Aa12345678910!!!!``, ``Summer2024!!!!aaaa``: a human-made password of 10 to 32
+    characters that, without its runs and sequences, still mixes upper and lower case and a
+    digit or symbol in four or more characters (not ``sk-1234567890``). A run or a sequence is how
+    people lengthen a password to meet a policy, not a sign of a stand-in."""
+    if not 10 <= len(value) <= 32 or char_classes(value) < 3:
+        return False
+    rest = _RUN4.sub("", value)
+    for run in _sequence_runs(value):
+        rest = rest.replace(run, "")
+    mixed_case = any(c.isupper() for c in rest) and any(c.islower() for c in rest)
+    return len(rest) >= 4 and mixed_case and char_classes(rest) >= 3
 
 
 def is_known_example(value: str) -> bool:
@@ -135,17 +156,19 @@ def is_placeholder(value: str, strict_words: bool = True) -> bool:
 
     Shape checks (runs, sequences, masks, words) apply to token-sized values only: long
     secrets such as key blocks legitimately contain runs (``AAAA`` in every OpenSSH key).
+    Runs and sequences do not make a placeholder of a generic rule's composed password
+    (``strict_words``: the generic rules, whose context assessment judged the value already);
+    a provider token's format has no room for them, so there they still do.
     """
     if is_template(value) or is_known_example(value):
         return True
     if len(value) > SHAPE_CHECK_MAX:
         return False
-    return (
-        is_masked(value)
-        or has_long_run(value)
-        or has_sequence(value)
-        or has_placeholder_word(value, strict_words)
-    )
+    if is_masked(value) or has_placeholder_word(value, strict_words):
+        return True
+    if not (has_long_run(value) or has_sequence(value)):
+        return False
+    return not (strict_words and is_composed_password(value))
 
 
 def has_allow_marker(line: str, previous_line: str = "") -> bool:

@@ -6,8 +6,6 @@ verdicts that only saves work) and is handed to worker processes as it is.
 
 from __future__ import annotations
 
-import bisect
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,28 +31,44 @@ if TYPE_CHECKING:
     from scanner.nameshape import Kind
 
 
-_NEWLINE = re.compile("\n")
-
-
 class _Lines:
-    """Offset → (line, column) for one chunk, built lazily."""
+    """Offset → (line, column) for one chunk: newlines counted on demand (a chunk has few
+    findings; listing every newline of a large chunk cost more than the findings)."""
 
     def __init__(self, chunk: Chunk) -> None:
         self.chunk = chunk
-        self.newlines: list[int] = [m.start() for m in _NEWLINE.finditer(chunk.text)]
+        self._at, self._line = 0, 1  # the last offset located and its line
+        self._starts: dict[int, int] = {1: 0}  # line (1-based) → offset where it starts
 
     def locate(self, offset: int) -> tuple[int, int]:
         """Chunk-relative line (1-based) and column (1-based) of ``offset``."""
-        idx = bisect.bisect_left(self.newlines, offset)
-        if idx == 0:
+        text = self.chunk.text
+        if offset >= self._at:
+            line = self._line + text.count("\n", self._at, offset)
+        else:
+            line = 1 + text.count("\n", 0, offset)
+        self._at, self._line = offset, line
+        start = text.rfind("\n", 0, offset) + 1
+        self._starts[line] = start
+        if line == 1:
             return 1, offset + self.chunk.first_column
-        return idx + 1, offset - self.newlines[idx - 1]
+        return line, offset - start + 1
 
     def line_text(self, rel_line: int) -> str:
+        """The text of a line ``locate`` reached, or of the line before one it reached."""
         text = self.chunk.text
-        start = self.newlines[rel_line - 2] + 1 if rel_line >= 2 else 0
-        end = self.newlines[rel_line - 1] if rel_line - 1 < len(self.newlines) else len(text)
-        return text[start:end]
+        start = self._starts.get(rel_line)
+        if start is None:
+            after = self._starts.get(rel_line + 1)
+            if after is None:  # not reached: count from the top
+                start = 0
+                for _ in range(rel_line - 1):
+                    start = text.index("\n", start) + 1
+            else:
+                start = text.rfind("\n", 0, after - 1) + 1
+            self._starts[rel_line] = start
+        end = text.find("\n", start)
+        return text[start : end if end != -1 else len(text)]
 
     def display_line(self, rel_line: int) -> int:
         lmap = self.chunk.line_map

@@ -90,6 +90,19 @@ class NameInfo:
         return self.tokens[self.head + 1 :] if self.head >= 0 else ()
 
 
+_MEMBER = re.compile(r"\.|->|::")
+
+
+def _sets(name: str, info: NameInfo) -> bool:
+    """A setter method of a token or secret: ``SetToken``, ``client.setSecret``,
+    ``set_token``: ``set`` starts the last member name and the credential word ends it.
+    (``set`` before a key, ``setKey``, is a map's or a keyboard's.)"""
+    if info.kind not in (Kind.TOKEN, Kind.SECRET) or info.head != len(info.tokens) - 1:
+        return False
+    member = split_name(_MEMBER.split(name)[-1])
+    return len(member) == 2 and member[0] == "set"
+
+
 @lru_cache(maxsize=4096)
 def name_info(name: str) -> NameInfo:
     """Classify an assigned name: which credential word it ends in, and whether the words
@@ -138,7 +151,7 @@ def name_info(name: str) -> NameInfo:
         return NameInfo(kind, tokens, head, "qualifier:" + after[0])  # a tokenizer's token_bytes
     if before:
         last = before[-1]
-        if last in NEGATIVE_BEFORE and kind is not Kind.PASSWORD:
+        if last in NEGATIVE_BEFORE and kind is not Kind.PASSWORD and not _sets(name, info):
             return NameInfo(kind, tokens, head, "qualifier:" + last)
         if kind is Kind.PASSWORD and last in PASSWORD_NEGATIVE_BEFORE:
             return NameInfo(kind, tokens, head, "qualifier:" + last)

@@ -26,6 +26,7 @@ from scanner.cache import CACHE_ENV as CACHE_ENV  # re-exported: the cache is sc
 from scanner.cache import Cache, cache_key
 from scanner.cache import default_cache_dir as default_cache_dir
 from scanner.rulebook.compile import Ruleset
+from scanner.rulebook.schema import RuleSpec
 
 # Decoder trigger literals, or a function that derives them (called only when needed).
 Triggers = Sequence[str] | Callable[[], Sequence[str]]
@@ -111,6 +112,12 @@ def loosen(pattern: str) -> str:
         return f"{{{min(low, KEEP_LOW)},}}"
 
     return _REPEAT.sub(repl, pattern)
+
+
+def hyperscan_form(spec: RuleSpec) -> bytes:
+    """What the Hyperscan database holds for a rule: its ``prefilter`` regex (a cheaper one
+    found inside every match) or else its pattern, loosened."""
+    return loosen(spec.prefilter or spec.pattern).encode("utf-8")
 
 
 def _hs_literal(text: str) -> bytes:
@@ -278,7 +285,7 @@ class HyperscanPrefilter:
         hs = self._hs
         single = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_ALLOWEMPTY
         caseless = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_CASELESS
-        patterns = [(rule.index, loosen(rule.spec.pattern).encode("utf-8")) for rule in ruleset]
+        patterns = [(rule.index, hyperscan_form(rule.spec)) for rule in ruleset]
         full = hs.Database(mode=hs.HS_MODE_BLOCK)
         extra = [(self._n + i, _hs_literal(t)) for i, t in enumerate(self._triggers)]
         try:

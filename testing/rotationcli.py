@@ -44,6 +44,20 @@ def config_error(args: list[str]) -> str:
     return result.stderr
 
 
+def read_audit(tmp_path: Path) -> tuple[str, list[dict[str, Any]]]:
+    """The text and the records of ``tmp_path/audit.jsonl``, the audit log the project writes."""
+    text = (tmp_path / "audit.jsonl").read_text(encoding="utf-8")
+    return text, [json.loads(line) for line in text.splitlines()]
+
+
+def rotation_failed(args: list[str]) -> Result:
+    """A ``--rotate --fail-on-rotation-error`` run in which a rotation fails (asserted: exit
+    status 4)."""
+    result = keyguard(args, "--rotate", "--fail-on-rotation-error")
+    assert result.exit_code == 4, result.output
+    return result
+
+
 def plant_holders(put: Callable[[str, str], object], tag: str) -> str:
     """Store, through ``put(name, value)``, the secrets a discovery test starts from, and
     return the leaked value: ``a-plain`` holds it, ``c-json`` holds it in field ``api_key``

@@ -7,6 +7,7 @@ import pytest
 
 from scanner.assignment import assess
 from scanner.assignsyntax import Assignment, parse_assignment
+from scanner.nameshape import name_info
 from testing.cases import unmark
 
 
@@ -75,3 +76,57 @@ def test_assess_in_code(line: str, word: str, kept: bool) -> None:
     got = assess(text, text.index(word), start, path="mod.py", value_end=end)
     assert (got is not None) is kept
     assert got is None or got.value == text[start:end]
+
+
+@pytest.mark.parametrize(
+    ("path", "line", "word"),
+    [
+        ("cmd/node.go", 'conn.NodeAuthPassword("<<Xq9vR2mT7pL4>>")', "Password"),
+        ("src/main/java/Db.java", 'client.setPassword("<<Xq9vR2mT7pL4>>");', "Password"),
+        ("src/client.ts", 'builder.withApiKey("<<Kd8sQ2vN5mR7tY3w>>");', "Key"),
+        ("app/config.py", "cfg.set_secret_key('<<Kd8sQ2vN5mR7tY3w>>')", "key"),
+        ("Auth/Client.cs", 'c.SetToken("<<Kd8sQ2vN5mR7tY3w>>");', "Token"),
+        ("src/vault.js", 'store.setSecret("<<Kd8sQ2vN5mR7tY3w>>")', "Secret"),
+        ("app/Client.kt", 'val c = Client.ApiKey("<<Kd8sQ2vN5mR7tY3w>>")', "Key"),
+        ("lib/api.rb", "client.set_token('<<Kd8sQ2vN5mR7tY3w>>')", "token"),
+        ("src/Db.php", '$conn->setPassword("<<Xq9vR2mT7pL4>>");', "Password"),
+    ],
+)
+def test_setter_calls_take_a_credential(path: str, line: str, word: str) -> None:
+    text, start, end = unmark(line)
+    got = assess(text, text.index(word), start, path=path, value_end=end)
+    assert got is not None and got.value == text[start:end]
+
+
+@pytest.mark.parametrize(
+    ("line", "word"),
+    [
+        # the call looks up, derives or checks a secret: its argument is not one
+        ('vault.getToken("<<Kd8sQ2vN5mR7tY3w>>")', "Token"),
+        ('kms.loadSecret("<<Kd8sQ2vN5mR7tY3w>>")', "Secret"),
+        ('bcrypt.hashPassword("<<Xq9vR2mT7pL4>>")', "Password"),
+        ('auth.encryptPassword("<<Xq9vR2mT7pL4>>")', "Password"),
+        ('crypto.decryptApiKey("<<Kd8sQ2vN5mR7tY3w>>")', "Key"),
+        ('form.ConfirmPassword("<<Xq9vR2mT7pL4>>")', "Password"),
+        # a map's or a keyboard's setKey, not a credential setter
+        ('m.setKey("<<Kd8sQ2vN5mR7tY3w>>")', "Key"),
+    ],
+)
+def test_calls_that_do_not_take_a_credential(line: str, word: str) -> None:
+    text, start, end = unmark(line)
+    assert assess(text, text.index(word), start, path="src/app.js", value_end=end) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("SetToken", ""),
+        ("client.setSecret", ""),
+        ("set_token", ""),
+        ("setKey", "qualifier:set"),
+        ("getToken", "qualifier:get"),
+        ("set_token_url", "qualifier:url"),
+    ],
+)
+def test_a_setter_name_names_its_credential(name: str, reason: str) -> None:
+    assert name_info(name).reason == reason

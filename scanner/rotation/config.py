@@ -10,55 +10,14 @@ import fnmatch
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import urlparse
 
 from scanner.errors import ConfigError
 
-PROVIDER_NAMES = (
-    "aws-secretsmanager",
-    "vault",
-    "exec",
-    "webhook",
-    "azure-keyvault",
-    "gcp-secretmanager",
-    "kubernetes",
-    "conjur",
-)
-_COMMON = frozenset(
-    {
-        "name",
-        "rules",
-        "fingerprints",
-        "provider",
-        "discover",
-        "timeout",
-        "retries",
-        "backoff",
-        "generator",
-    }
-)
-_PROVIDER_KEYS: Mapping[str, frozenset[str]] = {
-    "aws-secretsmanager": frozenset({"secret_id", "region", "endpoint_url", "discover_prefix"}),
-    "vault": frozenset({"path", "mount", "addr", "token_env"}),
-    "exec": frozenset({"command", "pass_secret"}),
-    "webhook": frozenset({"url", "key_env", "header"}),
-    "azure-keyvault": frozenset({"vault_url", "secret_name", "disable_old", "discover_prefix"}),
-    "gcp-secretmanager": frozenset(
-        {"project", "secret", "old_version", "endpoint", "discover_filter"}
-    ),
-    "kubernetes": frozenset(
-        {"namespaces", "secret", "label_selector", "restart", "host", "token_env"}
-        | {"ca_cert", "kubeconfig", "context"}
-    ),
-    "conjur": frozenset(
-        {"url", "account", "login", "api_key_env", "variable", "policy", "ca_cert"}
-    ),
-}
 _K8S_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 GCP_OLD_VERSION = ("disable", "destroy", "keep")
-_GENERATOR_KEYS = frozenset({"length", "alphabet", "field"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +117,30 @@ ProviderSettings = (
 )
 
 
+_SETTINGS: Mapping[str, type[ProviderSettings]] = {
+    "aws-secretsmanager": AwsSettings,
+    "vault": VaultSettings,
+    "exec": ExecSettings,
+    "webhook": WebhookSettings,
+    "azure-keyvault": AzureSettings,
+    "gcp-secretmanager": GcpSettings,
+    "kubernetes": K8sSettings,
+    "conjur": ConjurSettings,
+}
+"""provider name → its settings record; the record's fields are the keys the provider takes."""
+PROVIDER_NAMES = tuple(_SETTINGS)
+
+
+def _keys(record: type[Any]) -> frozenset[str]:
+    return frozenset(f.name for f in fields(record))
+
+
+_PROVIDER_KEYS: Mapping[str, frozenset[str]] = {
+    name: _keys(record) for name, record in _SETTINGS.items()
+}
+_GENERATOR_KEYS = _keys(GeneratorSpec)
+
+
 @dataclass(frozen=True, slots=True)
 class RotationEntry:
     """One ``[[rotation]]`` table."""
@@ -178,6 +161,10 @@ class RotationEntry:
         if self.rules and not any(fnmatch.fnmatchcase(rule_id, g) for g in self.rules):
             return False
         return not self.fingerprints or fingerprint in self.fingerprints
+
+
+_COMMON = _keys(RotationEntry) - {"settings"}
+"""The keys every ``[[rotation]]`` table may hold, whatever its provider."""
 
 
 def parse_rotation(tables: Sequence[Mapping[str, Any]], source: str) -> tuple[RotationEntry, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scanner.errors import RuleError
 from scanner.matcher import Matcher, MatchPolicy
@@ -16,6 +17,9 @@ from scanner.models import Chunk, Finding, Origin
 from scanner.prefilter import AhoCorasickPrefilter, default_cache_dir, loosen
 from scanner.rulebook.compile import Ruleset, compile_rule
 from scanner.rulebook.schema import RuleSpec
+
+if TYPE_CHECKING:
+    from regex import Pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +55,8 @@ def check_spec(spec: RuleSpec, hyperscan_ok: bool | None = None) -> list[CheckIs
         return issues
     if matcher.ruleset.rules[0].regex.groups == 0:
         add("warning", "pattern has no capture group; the whole match is the secret")
-    if not (_hyperscan_ok(spec.pattern) if hyperscan_ok is None else hyperscan_ok):
+    hs_form = spec.prefilter or spec.pattern
+    if not (_hyperscan_ok(hs_form) if hyperscan_ok is None else hyperscan_ok):
         add("warning", "pattern does not compile in Hyperscan; its keywords prefilter it there")
     for i, example in enumerate(spec.examples):
         found = [f for f in scan_text(matcher, example.text) if f.rule_id == spec.id]
@@ -61,6 +66,11 @@ def check_spec(spec: RuleSpec, hyperscan_ok: bool | None = None) -> list[CheckIs
             f.secret.reveal() for f in found
         }:
             add("error", f"example {i + 1}: extracted secret differs from the expected one")
+    outside = _outside_prefilter(spec, matcher.ruleset.rules[0].regex)
+    if outside is None:
+        add("error", "prefilter does not compile")
+    for i in outside or ():
+        add("error", f"example {i + 1}: its match does not contain a match of `prefilter`")
     for i, negative in enumerate(spec.negative_examples):
         if any(f.rule_id == spec.id for f in scan_text(matcher, negative)):
             add("error", f"negative example {i + 1} matches")
@@ -75,10 +85,30 @@ def check_spec(spec: RuleSpec, hyperscan_ok: bool | None = None) -> list[CheckIs
     return issues
 
 
+def _outside_prefilter(spec: RuleSpec, pattern: Pattern[str]) -> list[int] | None:
+    """Examples (0-based) whose match holds no match of the rule's ``prefilter``: Hyperscan,
+    which runs only the prefilter, would never hand that text to the pattern. None when the
+    prefilter does not compile."""
+    if spec.prefilter is None:
+        return []
+    import regex
+
+    try:
+        loose = regex.compile(spec.prefilter, regex.ASCII | regex.VERSION0)
+    except regex.error:
+        return None
+    missed = []
+    for i, example in enumerate(spec.examples):
+        m = pattern.search(example.text)
+        if m is not None and loose.search(example.text, m.start(), m.end()) is None:
+            missed.append(i)
+    return missed
+
+
 def check_specs(specs: Sequence[RuleSpec]) -> list[CheckIssue]:
     issues: list[CheckIssue] = []
     seen: dict[str, str] = {}
-    rejected = _hyperscan_rejects([s.pattern for s in specs])
+    rejected = _hyperscan_rejects([s.prefilter or s.pattern for s in specs])
     for index, spec in enumerate(specs):
         if spec.id in seen:
             issues.append(

@@ -28,6 +28,7 @@ _RULE_KEYS = frozenset(
         "tags",
         "keywords",
         "pattern",
+        "prefilter",
         "secret_group",
         "min_entropy",
         "checksum",
@@ -105,6 +106,9 @@ class RuleSpec:
     anchor_keyword: bool = False
     groups: int = -1  # capturing groups in ``pattern``; counted at parse time
     verify: VerifierSpec | None = None  # ``[rules.verify]``: used only with ``--verify``
+    # what Hyperscan runs for this rule instead of ``pattern``: a looser regex found inside
+    # every match of ``pattern`` (``rules check`` holds the examples to it)
+    prefilter: str | None = None
 
     @property
     def is_generic(self) -> bool:
@@ -187,6 +191,7 @@ def parse_rule(entry: Any, source: str, index: int) -> RuleSpec:
     if bad:
         raise RuleError(source, rid, "pattern", f"unknown macro {{{{{bad[0]}}}}}")
     pattern = expand_macros(pattern)
+    anchored = _parse_anchor(entry.get("anchor"), source, rid)
     window = entry.get("window", DEFAULT_WINDOW)
     if not isinstance(window, int) or not 16 <= window <= 1_000_000:
         raise RuleError(source, rid, "window", "must be an integer from 16 to 1000000")
@@ -213,9 +218,10 @@ def parse_rule(entry: Any, source: str, index: int) -> RuleSpec:
         examples=examples,
         negative_examples=negatives,
         source=source,
-        anchor_keyword=_parse_anchor(entry.get("anchor"), source, rid),
+        anchor_keyword=anchored,
         groups=count_groups(pattern),
         verify=_parse_verify(entry, source, rid, pattern),
+        prefilter=_parse_prefilter(entry.get("prefilter"), source, rid, anchored),
     )
 
 
@@ -227,6 +233,16 @@ def _parse_verify(
     from scanner.verify.spec import parse_verify
 
     return parse_verify(entry["verify"], source, rid, pattern)
+
+
+def _parse_prefilter(value: Any, source: str, rid: str, anchored: bool) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise RuleError(source, rid, "prefilter", "must be a non-empty regex string")
+    if anchored:  # the locator needs the pattern itself: it finds where matches start
+        raise RuleError(source, rid, "prefilter", 'cannot be combined with anchor = "keyword"')
+    return value
 
 
 def _parse_anchor(value: Any, source: str, rid: str) -> bool:

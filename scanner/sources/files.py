@@ -24,7 +24,7 @@ ALWAYS_SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
 @dataclass(frozen=True, slots=True)
 class FileTarget:
-    path: Path
+    path: str  # a plain string: a walk of many files builds no ``Path`` objects
     display: str
     size: int
 
@@ -55,7 +55,7 @@ def iter_targets(
         if stat.S_ISDIR(st.st_mode):
             yield from _walk(path, given, options)
         else:
-            yield from _one_file(path, given, st, options)
+            yield from _one_file(given, given, st, options)
 
 
 # Formats of which only a bounded header is read (``scanner.extractors.headers``): a 4 GiB
@@ -63,9 +63,9 @@ def iter_targets(
 HEADER_ONLY_SUFFIXES = (".safetensors", ".gguf")
 
 
-def is_header_only(path: Path, st: os.stat_result) -> bool:
+def is_header_only(path: str, st: os.stat_result) -> bool:
     """A safetensors or GGUF file whose first bytes confirm the format."""
-    if not path.name.lower().endswith(HEADER_ONLY_SUFFIXES):
+    if not path.lower().endswith(HEADER_ONLY_SUFFIXES):
         return False
     try:
         with open_regular(path) as fh:
@@ -81,7 +81,7 @@ def is_header_only(path: Path, st: os.stat_result) -> bool:
 
 
 def _one_file(
-    path: Path, display: str, st: os.stat_result, options: WalkOptions
+    path: str, display: str, st: os.stat_result, options: WalkOptions
 ) -> Iterator[FileTarget | SourceProblem]:
     if not stat.S_ISREG(st.st_mode):
         yield SourceProblem(display, "not a regular file (FIFO, socket or device); skipped")
@@ -114,7 +114,7 @@ def _walk(root: Path, given: str, options: WalkOptions) -> Iterator[FileTarget |
             yield problem
         if matcher:
             ignores.append(("", matcher))
-    yield from _walk_dir(root, "", given, options, ignores)
+    yield from _walk_dir(str(root), "", given, options, ignores)
 
 
 def _ignored(
@@ -132,7 +132,7 @@ def _ignored(
 
 
 def _walk_dir(
-    directory: Path,
+    directory: str,
     rel_dir: str,
     given: str,
     options: WalkOptions,
@@ -149,7 +149,7 @@ def _walk_dir(
     if options.use_ignore and any(e.name == ".gitignore" for e in entries):
         # read like git: not through a symlink, never a FIFO or device, bounded
         matcher, problem = _ignore_file(
-            directory / ".gitignore", os.path.join(display_dir, ".gitignore")
+            Path(directory, ".gitignore"), os.path.join(display_dir, ".gitignore")
         )
         if problem:
             yield problem
@@ -167,13 +167,13 @@ def _walk_dir(
             if _ignored(rel, is_dir, options, local):
                 continue
             if is_dir:
-                yield from _walk_dir(Path(entry.path), rel, given, options, local)
+                yield from _walk_dir(entry.path, rel, given, options, local)
                 continue
             st = entry.stat(follow_symlinks=False)
         except OSError as exc:
             yield SourceProblem(display, f"cannot access ({exc.strerror}); skipped")
             continue
-        yield from _one_file(Path(entry.path), display, st, options)
+        yield from _one_file(entry.path, display, st, options)
 
 
 @dataclass(frozen=True, slots=True)

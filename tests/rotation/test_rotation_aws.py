@@ -15,7 +15,7 @@ from scanner.rotation import PROVIDERS, RotationError, RotationOptions, run
 from scanner.rotation.aws import TAG_FINGERPRINT, TAG_ROTATED_AT, AwsSecretsManagerProvider
 from scanner.secret import Secret
 from testing.findings import make_finding
-from testing.rotationcli import assert_field_rotated, keyguard
+from testing.rotationcli import assert_field_rotated, keyguard, rotation_failed
 from testing.servers import rotation_scan_args, rotation_token
 
 pytestmark = pytest.mark.slow
@@ -180,7 +180,7 @@ def test_aws_failure_is_reported_and_scan_goes_on(tmp_path: Path, moto_url: str)
     assert result.exit_code == 1
     assert "rotation failed:" in result.stderr and "ResourceNotFoundException" in result.stderr
     assert json.loads(result.stdout)["findings"][0]["rule_id"] == "kgtest.rotation-token"
-    assert keyguard(args, "--rotate", "--fail-on-rotation-error").exit_code == 4
+    rotation_failed(args)
     assert not (tmp_path / "state.json").exists()
 
 

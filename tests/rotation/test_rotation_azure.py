@@ -4,7 +4,6 @@ REST reference; there is no official Key Vault emulator), driven through ``keygu
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +30,8 @@ from testing.rotationcli import (
     assert_field_rotated,
     keyguard,
     plant_holders,
+    read_audit,
+    rotation_failed,
     rotation_project,
 )
 from testing.servers import rotation_token  # noqa: E402
@@ -85,11 +86,6 @@ def project(tmp_path: Path, leaks: list[str], url: str, **keys: Any) -> list[str
     return rotation_project(tmp_path, files, provider="azure-keyvault", **settings, **keys)
 
 
-def audit(tmp_path: Path) -> tuple[str, list[dict[str, Any]]]:
-    text = (tmp_path / "audit.jsonl").read_text(encoding="utf-8")
-    return text, [json.loads(line) for line in text.splitlines()]
-
-
 def test_azure_plan_rotate_rerun(tmp_path: Path, kv: KeyVaultContractServer) -> None:
     leak = rotation_token("azure-plain")
     first = kv.put("api-token", leak, tags={"owner": "team-a"}, content_type="text/plain")
@@ -114,7 +110,7 @@ def test_azure_plan_rotate_rerun(tmp_path: Path, kv: KeyVaultContractServer) -> 
     assert new.content_type == "text/plain" and new.tags["owner"] == "team-a"
     assert new.tags[TAG_FINGERPRINT] == Secret(leak).fingerprint() == old.tags[TAG_LEAKED]
     assert new.tags[TAG_RULE] == "kgtest.rotation-token" and new.tags[TAG_ROTATED_AT].endswith("Z")
-    text, records = audit(tmp_path)
+    text, records = read_audit(tmp_path)
     assert [(r["event"], r.get("status")) for r in records] == [("attempt", None), ("result", "ok")]
     assert records[1]["details"] == {
         "secret": "api-token",
@@ -179,7 +175,7 @@ def test_azure_throttling_and_conflict_are_retried(
     assert [r.status for r in kv.seen("PATCH") if r.status != 401] == [409, 200]
     old, new = kv.versions("api-token")  # the retry after the PATCH conflict resumed: one new
     assert not old.enabled and new.enabled and new.value != leak
-    _, records = audit(tmp_path)
+    _, records = read_audit(tmp_path)
     errors = [r["error"] for r in records if r["event"] == "retry"]
     assert errors == ["set api-token: 409 Conflict", f"disable api-token/{old.id}: 409 Conflict"]
 
@@ -193,8 +189,7 @@ def test_azure_permission_error_fails_that_target_only(
     kv.deny("locked", "set")
     args = project(tmp_path, [leak], kv.url, discover=True)
 
-    done = keyguard(args, "--rotate", "--fail-on-rotation-error")
-    assert done.exit_code == 4, done.output
+    done = rotation_failed(args)
     assert "rotation failed:" in done.stderr and "locked: set locked: 403 Forbidden" in done.stderr
     assert "azure-keyvault open: done" in done.stderr
     assert kv.latest("open").value != leak and len(kv.versions("locked")) == 1

@@ -30,6 +30,8 @@ from testing.rotationcli import (
     assert_field_rotated,
     keyguard,
     plant_holders,
+    read_audit,
+    rotation_failed,
     rotation_project,
 )
 from testing.servers import rotation_token  # noqa: E402
@@ -86,8 +88,7 @@ def test_gcp_plan_rotate_rerun(tmp_path: Path, sm: SecretManagerContractServer) 
     assert annotations[ANNOTATION_FINGERPRINT] == Secret(leak).fingerprint()
     assert annotations[ANNOTATION_RULE] == "kgtest.rotation-token"
     assert annotations[ANNOTATION_VERSION] == "2" and annotations[ANNOTATION_ROTATED_AT]
-    text = (tmp_path / "audit.jsonl").read_text(encoding="utf-8")
-    records = [json.loads(line) for line in text.splitlines()]
+    text, records = read_audit(tmp_path)
     assert records[-1]["details"] == {
         "secret": name,
         "version": "2",
@@ -154,7 +155,7 @@ def test_gcp_throttling_and_etag_conflict_are_retried(
     assert states(sm, "api-token") == ["DISABLED", "ENABLED"]  # one version added, not two
     annotations = sm.secret("api-token").annotations
     assert annotations["owner"] == "team-b" and ANNOTATION_FINGERPRINT in annotations
-    records = [json.loads(x) for x in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    _, records = read_audit(tmp_path)
     errors = [r["error"] for r in records if r["event"] == "retry"]
     assert len(errors) == 2
     assert errors[0].endswith(": 429 TooManyRequests") and errors[1].endswith(": 409 Conflict")
@@ -172,7 +173,7 @@ def test_gcp_timed_out_add_that_landed_is_adopted_not_repeated(
     assert "rotation: 1 rotated" in done.stderr, done.stderr
     assert len(sm.seen("POST", ":addVersion")) == 1  # the retry found it and did not add again
     assert states(sm, "api-token") == ["DISABLED", "ENABLED"] and sm.value("api-token") != leak
-    records = [json.loads(x) for x in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    _, records = read_audit(tmp_path)
     errors = [r["error"] for r in records if r["event"] == "retry"]
     assert errors == [f"add version to projects/{PROJECT}/secrets/api-token: ReadTimeout"]
     assert records[-1]["details"]["version"] == "2"
@@ -187,8 +188,7 @@ def test_gcp_permission_error_fails_that_target_only(
     sm.deny("locked", "add")
     args = project(tmp_path, leak, sm.url, discover=True, old_version="keep")
 
-    done = keyguard(args, "--rotate", "--fail-on-rotation-error")
-    assert done.exit_code == 4, done.output
+    done = rotation_failed(args)
     assert "secrets/locked: add version to" in done.stderr and "403 Forbidden" in done.stderr
     assert f"gcp-secretmanager projects/{PROJECT}/secrets/open: done" in done.stderr
     assert states(sm, "open") == ["ENABLED", "ENABLED"] and states(sm, "locked") == ["ENABLED"]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from scanner.secret import Secret
-from testing.rotationcli import keyguard, rotation_project
+from testing.rotationcli import keyguard, rotation_failed, rotation_project
 from testing.servers import rotation_token
 
 HOOK = """\
@@ -84,8 +84,7 @@ def test_exec_failure_reported_with_secret_masked(tmp_path: Path) -> None:
     leak = rotation_token("exec-fail")
     command, out = hook(tmp_path, "3")
     args = project(tmp_path, leak, provider="exec", command=command, pass_secret=True, retries=0)
-    result = keyguard(args, "--rotate", "--fail-on-rotation-error")
-    assert result.exit_code == 4
+    result = rotation_failed(args)
     assert "command exited 3: rotation refused for kgro********" in result.stderr
     assert leak not in result.output and leak not in (tmp_path / "audit.jsonl").read_text()
     assert len(calls(out)) == 1 and not (tmp_path / "state.json").exists()
@@ -184,8 +183,7 @@ def test_webhook_without_key_fails_before_sending(
     monkeypatch.delenv("KEYGUARD_WEBHOOK_KEY", raising=False)
     args = project(tmp_path, rotation_token("wh-nokey"), provider="webhook", url=url)
     assert "(KEYGUARD_WEBHOOK_KEY unset)" in keyguard(args).stderr
-    result = keyguard(args, "--rotate", "--fail-on-rotation-error")
-    assert result.exit_code == 4 and "KEYGUARD_WEBHOOK_KEY is not set" in result.stderr
+    assert "KEYGUARD_WEBHOOK_KEY is not set" in rotation_failed(args).stderr
     assert handler.received == []
 
 

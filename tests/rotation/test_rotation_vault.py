@@ -12,7 +12,7 @@ from scanner.config import parse_config
 from scanner.rotation import RotationOptions, run
 from scanner.secret import Secret
 from testing.findings import make_finding
-from testing.rotationcli import keyguard, rotation_project
+from testing.rotationcli import keyguard, rotation_failed, rotation_project
 from testing.servers import BaoServer, rotation_token
 
 pytestmark = pytest.mark.slow
@@ -114,8 +114,7 @@ def test_vault_ambiguous_secret_fails_without_field(
     path = f"kg/{uuid.uuid4().hex[:8]}/multi"
     client.secrets.kv.v2.create_or_update_secret(path=path, secret={"a": leak, "b": "other"})
     args = project(tmp_path, leak, path=path)
-    result = keyguard(args, "--rotate", "--fail-on-rotation-error")
-    assert result.exit_code == 4
+    result = rotation_failed(args)
     assert "secret has 2 keys; set `generator.field`" in result.stderr
     assert read(client, path)[1] == 1
     ok = keyguard(project(tmp_path / "b", leak, path=path, generator={"field": "a"}), "--rotate")

@@ -24,6 +24,12 @@ PATTERN = regex.compile(
 )
 
 
+def captured(pattern: regex.Pattern[str], text: str) -> str | None:
+    """The key body ``pattern`` captures in ``text`` (``None``: no match)."""
+    m = pattern.search(text)
+    return None if m is None else m.group(1)
+
+
 def test_expand_replaces_known_names_and_rejects_unknown_ones() -> None:
     assert expand("x{{hex32}}") == "x" + MACROS["hex32"]
     assert unknown_macros("{{assign}}{{nope}}") == ["nope"]
@@ -48,9 +54,7 @@ def test_expand_replaces_known_names_and_rejects_unknown_ones() -> None:
     ],
 )
 def test_assign_and_words_accept_the_common_syntaxes(text: str) -> None:
-    m = PATTERN.search(text)
-    assert m is not None
-    assert m.group(1) == VALUE
+    assert captured(PATTERN, text) == VALUE
 
 
 @pytest.mark.parametrize(
@@ -103,9 +107,7 @@ CALL_PATTERN = regex.compile(
     ],
 )
 def test_cred_call_and_blocks_accept_the_forms_users_write(text: str) -> None:
-    m = CALL_PATTERN.search(text)
-    assert m is not None
-    assert m.group(1) == VALUE
+    assert captured(CALL_PATTERN, text) == VALUE
 
 
 @pytest.mark.parametrize(

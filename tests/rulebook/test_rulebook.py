@@ -154,6 +154,8 @@ def test_rules_check_reports_failing_examples_in_user_file(tmp_path: Path) -> No
         ('severity = "urgent"', "severity"),
         ("pattern = '''(unclosed'''", "pattern"),
         ('colour = "red"', "colour"),
+        ("prefilter = 7", "prefilter"),
+        ('prefilter = "acme"\nanchor = "keyword"', "prefilter"),
     ],
 )
 def test_rule_validation_errors(tmp_path: Path, snippet: str, field: str) -> None:
@@ -166,6 +168,40 @@ def test_rule_validation_errors(tmp_path: Path, snippet: str, field: str) -> Non
     with pytest.raises(RuleError) as info:
         Ruleset.from_specs(load_rule_file(path))
     assert field in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("prefilter", "errors"),
+    [
+        (r"acme_[a-z]{4}", []),  # inside every match: fine
+        (r"acme_[0-9]{4}", ["example 1: its match does not contain a match of `prefilter`"]),
+        (r"acme_(", ["prefilter does not compile"]),
+    ],
+)
+def test_rules_check_holds_examples_to_the_prefilter(
+    tmp_path: Path, prefilter: str, errors: list[str]
+) -> None:
+    path = tmp_path / "mine.toml"
+    rule = BAD_RULE.replace("secret_group = 2", f"prefilter = {json.dumps(prefilter)}")
+    path.write_text(rule)
+    issues = check_specs(load_specs([path]))
+    assert [i.message for i in issues if i.level == "error"] == errors
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="the hyperscan wheel is not installed")
+def test_hyperscan_runs_the_prefilter_instead_of_the_pattern(tmp_path: Path) -> None:
+    # the prefilter (the token's tail) decides what Hyperscan hands to the pattern: a text
+    # with the keyword but without the tail is never confirmed
+    from scanner.prefilter import HyperscanPrefilter, hyperscan_form
+
+    path = tmp_path / "mine.toml"
+    path.write_text(BAD_RULE.replace("secret_group = 2", 'prefilter = "[a-z]{6}vb"'))
+    ruleset = Ruleset.from_specs(load_specs([path]))
+    assert hyperscan_form(ruleset.rules[0].spec) == b"[a-z]{6}vb"
+    prefilter = HyperscanPrefilter(ruleset)
+    assert prefilter.candidates("acme_kqzmtrwxvb") == {0}
+    assert prefilter.candidates("acme_kqzmtrwxqq") == frozenset()
+    assert prefilter.candidates("kqzmtrwxvb") == {0}  # no keyword: the confirm stage decides
 
 
 def test_builtin_rules_directory_is_the_shipped_one() -> None:

@@ -240,7 +240,7 @@ class StreamStore(_ArchiveIndex):
                     yield name, cast(BinaryIO, fh)
 
 
-def _file_opener(path: Path) -> Opener:
+def _file_opener(path: Path | str) -> Opener:
     def opener() -> BinaryIO:
         return open(path, "rb")  # noqa: SIM115 - the caller closes it
 
