@@ -165,14 +165,14 @@ def test_small_files_are_read_once_with_the_same_findings(
 
     real_read = unit.read_up_to
 
-    def counting_read(where: Path, limit: int, *, follow_symlinks: bool = False) -> bytes:
+    def counting_read(where: str, limit: int, *, follow_symlinks: bool = False) -> bytes:
         opened.append(where)
         return real_read(where, limit, follow_symlinks=follow_symlinks)
 
     monkeypatch.setattr(Blob, "open", counting)
     monkeypatch.setattr(unit, "read_up_to", counting_read)
     small = unit.scan_blob(_blob(path), matcher, Limits())
-    assert opened == [path]  # read once, whole, by the unit; never opened again
+    assert opened == [str(path)]  # read once, whole, by the unit; never opened again
     monkeypatch.setattr(unit, "SMALL_FILE", 8)  # now it is a large file: streamed as before
     opened.clear()
     large = unit.scan_blob(_blob(path), matcher, Limits())
