@@ -6,6 +6,7 @@ Each ``is_*``/``has_*`` function answers one question and is tested on its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from scanner.valuemeasure import char_classes
 
@@ -87,16 +88,16 @@ def has_long_run(value: str) -> bool:
 
 def has_sequence(value: str, length: int = 8) -> bool:
     """A run of ``length`` sequential characters (``abcdefgh``, ``12345678``)."""
-    return any(True for _ in _sequence_runs(value, length))
+    return next(_sequence_runs(value, length), None) is not None
 
 
-def _sequence_runs(value: str, length: int = 8) -> list[str]:
-    return [
-        seq[start : start + length]
-        for seq in _SEQUENCES
-        for start in range(len(seq) - length + 1)
-        if seq[start : start + length] in value
-    ]
+def _sequence_runs(value: str, length: int = 8) -> Iterator[str]:
+    """The ``length``-character sequences found in ``value``, lazily (the first one answers
+    ``has_sequence``)."""
+    for seq in _SEQUENCES:
+        for start in range(len(seq) - length + 1):
+            if seq[start : start + length] in value:
+                yield seq[start : start + length]
 
 
 def is_composed_password(value: str) -> bool:
