@@ -382,7 +382,10 @@ def run_keyguard(target: Path, out: Path, jobs: int | None = None) -> tuple[list
     if jobs:
         cmd += ["-j", str(jobs)]
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # from the target itself: this project's .keyguard.toml (it excludes tests/ and docs/) must
+    # not apply to the sdists the peers scan whole
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    subprocess.run(cmd, cwd=target, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - start
     rows = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     return rows, wall

@@ -113,7 +113,7 @@ def bench_history(dest: Path, runs: int, peers: Path, work: Path) -> list[str]:
     report = work / "keyguard-history.json"
     kg = [*keyguard_cmd(), "git", str(history), "-q", "-f", "json", "-o", str(report)]
     env = keyguard_env()
-    kg_med, kg_times = median_of(kg, runs, env=env)
+    kg_med, kg_times = median_of(kg, runs, cwd=history, env=env)
     ok, total, misses = check_planted(report, dest / "planted.jsonl")
     n_findings = len(json.loads(report.read_text())["findings"])
     lines = [

@@ -35,11 +35,23 @@ import peers as peer_argv  # noqa: E402
 Location = tuple[str, int]
 
 
-def run_timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
-    """Wall seconds, exit code and peak RSS (KiB) of one child process."""
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_timed(cmd: list[str]) -> tuple[float, int, int]:
+    """Wall seconds, exit code and peak RSS (KiB) of one child process, started in a neutral
+    directory (this project's .keyguard.toml, which excludes tests/ and docs/, must not apply
+    to the scanned tree) with this checkout first on the import path."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.run(
+        cmd,
+        cwd=tempfile.gettempdir(),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return wall, proc.returncode, max(peak, before)
