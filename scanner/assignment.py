@@ -17,12 +17,14 @@ from scanner.assignsyntax import (
     QUOTES,
     Assignment,
     is_in_string,
+    keyword_argument,
     line_bounds,
     name_span,
     opener_length,
     parse_assignment,
 )
 from scanner.filekind import FileContext, file_context
+from scanner.filters import is_test_vector
 from scanner.namebefore import CALL_NOT_GIVEN
 from scanner.nameshape import Kind, NameInfo, name_info
 from scanner.valueforms import is_doc_field, is_prose
@@ -124,6 +126,8 @@ def assess(
         return None
     value_pos += opener_length(text, value_pos)
     span = name_span(text, keyword_pos)
+    # ``AuthClient(token="...")``: the keyword argument names the value, not the callee
+    span = keyword_argument(text, span[1], value_pos) or span
     info = name_info(text[span[0] : span[1]])
     if info.reason or info.kind is Kind.NONE or (want and info.kind not in want):
         return None
@@ -179,6 +183,8 @@ def assess(
         return None  # set_password("service", user, pw): the first of several arguments
     if info.tokens == ("key",) and _PUBLIC_KEY.search(text, _lines_back(text, line_start), name_lo):
         return None  # {"key_id": ..., "key": ...} answering a public-key request
+    if info.tokens in (("key",), ("secret",)) and is_test_vector(a.value, text, name_lo):
+        return None  # a cipher's known-answer key among its nonce, iv, pt, ct, tag fields
     if a.form == "call":
         callee = name_info(re.split(r"\.|->|::", a.name)[-1])
         if callee.kind is Kind.NONE or callee.after:

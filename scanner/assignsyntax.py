@@ -13,8 +13,9 @@ QUOTES = "\"'`"
 _BARE_STOP = re.compile(r"[;,)\]}<>|]|&(?=[A-Za-z_][\w.-]*=)|&(?:amp|quot);|&$")
 _OPERATORS = frozenset(", = : := => == != === !== ?= ||= ??= -> > ( || ??".split())  # noqa: SIM905
 # a type annotation between the name and ``=``: ``apiKey: string =``, ``token: str =``,
-# ``password: String =`` (TypeScript, Python, Kotlin, Swift)
-_TYPED = re.compile(r":\s*&?[A-Za-z_][\w.\[\]<>|?]*\s*=")
+# ``password: String =`` (TypeScript, Python, Kotlin, Swift), ``KEY: &'static str =`` (Rust),
+# or a Go ``var`` type: ``apiKey string =``
+_TYPED = re.compile(r":\s*&?(?:'static\s+)?[A-Za-z_][\w.\[\]<>|?]*\s*=|string\s*=")
 # the form of an assignment by its operator (any other operator assigns)
 _FORM_OF_OP = {
     "(": "call",
@@ -129,6 +130,36 @@ def parse_assignment(
     if form == "xml" and (lo == 0 or text[lo - 1] != "<" or not text.startswith("</", end)):
         return None
     return Assignment(name, op, quote, value, value_pos, end, form)
+
+
+# a keyword argument or options member between a callee and its value: ``AuthClient(token="``,
+# ``new TokenAuth({ secret: '``; group 1 is the argument's name
+_KEYWORD_ARGUMENT = re.compile(
+    r"""["']?\)?\(\s{0,2}(?:\{\s{0,2}([A-Za-z_]\w{0,30})\s{0,2}[:=]|([A-Za-z_]\w{0,30})\s{0,2}=)"""
+    r"""\s{0,2}(?:[rbufRBUF@$]?["'`]|&quot;|\\["'])?"""
+)
+
+
+_OPENS_KEYWORD_ARGUMENT = re.compile(
+    r"""["']?\)?\(\s{0,2}(?:\{\s{0,2})?[A-Za-z_]\w{0,30}\s{0,2}[:=]"""
+)
+
+
+def opens_keyword_argument(text: str, name_end: int) -> bool:
+    """A call with a keyword argument (or options member) starts where a name ends:
+    ``AuthClient(token=``; the name is then not the one that names a value."""
+    return _OPENS_KEYWORD_ARGUMENT.match(text, name_end) is not None
+
+
+def keyword_argument(text: str, name_end: int, value_pos: int) -> tuple[int, int] | None:
+    """The span of the keyword argument (or options member) that names the value at
+    ``value_pos`` when a call's name ends at ``name_end``: in ``AuthClient(token="...")`` the
+    value is the ``token``, not the ``AuthClient``. None when no argument name stands between."""
+    m = _KEYWORD_ARGUMENT.fullmatch(text, name_end, value_pos)
+    if m is None:
+        return None
+    group = 1 if m.group(1) is not None else 2
+    return m.span(group)
 
 
 def opener_length(text: str, pos: int) -> int:

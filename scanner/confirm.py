@@ -146,6 +146,7 @@ def _confirm(
     """``names`` remembers which assigned names the context assessment turns down by the name
     alone (``cache_key``, ``token_type``): logs repeat a few names on every line."""
     from scanner import assignment
+    from scanner.assignsyntax import opens_keyword_argument
     from scanner.nameshape import Kind, name_info, names_non_secret
 
     out: list[_Candidate] = []
@@ -164,6 +165,8 @@ def _confirm(
         match starts at its keyword, so before its regex runs)."""
         assert memo is not None
         lo, hi = assignment.name_span(text, pos)
+        if opens_keyword_argument(text, hi):
+            return False  # AuthClient(token="..."): the argument's name decides, in ``assess``
         name_key = (text[lo:hi], want)
         verdict = memo.get(name_key)
         if verdict is None:
@@ -204,6 +207,10 @@ def _confirm(
         ok, entropy = is_valid_secret(rule, secret, policy, assessed=confidence is not None)
         if not ok:
             continue
+        if "salt" in rule.spec.tags and filters.is_test_vector(
+            secret, text, start, marks=filters.SIGNATURE_FIELDS | filters.CIPHER_FIELDS
+        ):
+            continue  # a signature or KDF test vector's salt, published with the algorithm
         if confidence is None and _is_code_reference(text, start, end, secret):
             continue
         # a provider rule that recognises the key by a nearby provider word (no keyword inside

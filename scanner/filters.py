@@ -25,6 +25,8 @@ KNOWN_EXAMPLES = frozenset(
         "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
         "764086051850-6qr4p6gpi6hn506pt8ejuq83di341hur.apps.googleusercontent.com",
         "d-FL95Q19q7MQmFpd7hHD0Ty",
+        # the storage emulator's fixed account key (devstoreaccount1), the same in every copy
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     }
 )
 _PLACEHOLDER_WORDS = (
@@ -70,9 +72,111 @@ _SEQUENCES = (
 )
 
 
+_ESCAPED = re.compile(r"\\(?:x[0-9a-fA-F]{2}|[0-7]{1,3}|.)")
+_VARIABLE = re.compile(r"^\$[A-Za-z_]\w*$")
+
+
 def is_template(value: str) -> bool:
-    """``${VAR}``, ``{{ var }}``, ``%(name)s``, ``$(cmd)``, ``<your-key>``, ``$VAR``."""
-    return bool(_TEMPLATE.search(value))
+    """``${VAR}``, ``{{ var }}``, ``%(name)s``, ``$(cmd)``, ``<your-key>``, ``$VAR``, and a
+    variable next to escapes (``"\\0$name"`` interpolated in PHP or Perl, ``$name\\-`` in troff)."""
+    if _TEMPLATE.search(value):
+        return True
+    bare = _ESCAPED.sub("", value)
+    return bare != value and bool(_VARIABLE.match(bare))
+
+
+# A path of names joined by ``::`` (Perl packages, Rust and C++ paths, PHP static members), or
+# what is left of one after a ``:`` read as the assignment: ``Net::Fake::VERSION_2``,
+# ``:SignatureFake::HMAC``, ``&fake::Prk`` (a Rust type), ``Fake::Cache->get()``.
+_CODE_PATH = re.compile(r"^(?:&(?:mut )?|:)?[A-Za-z_]\w*(?:::[A-Za-z_]\w*)*(?:->|-|\.)?$")
+
+
+def is_code_path(value: str) -> bool:
+    """A ``::`` path of names (or its tail after a ``:``), not a literal."""
+    return (value.startswith(":") or "::" in value) and bool(_CODE_PATH.match(value))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def is_binary(value: str) -> bool:
+    """Control characters (``b"\\x9b\\x05..."`` unescaped): raw bytes such as a test vector, not
+    a token or a password anyone types or pastes."""
+    return bool(_CONTROL.search(value))
+
+
+# type names read as the value of a declaration: ``LDAPUsername, LDAPPassword string``
+_TYPE_NAMES = frozenset({"string", "[]byte", "str", "bytes", "secretstr", "&str", "char[]"})
+
+
+def is_type_name(value: str) -> bool:
+    """A declared type, also as reStructuredText or Markdown writes it (``string``)."""
+    return value.strip("`").lower() in _TYPE_NAMES
+
+
+_HEX_RUN = re.compile(r"[0-9a-fA-F]{16,}")
+
+
+def has_counting_bytes(value: str, count: int = 8) -> bool:
+    """``000102030405060708``, ``8081828384858687``: ``count`` hex bytes that each add one to
+    the last, the filler of test vectors and example IVs."""
+    for m in _HEX_RUN.finditer(value):
+        digits = m.group(0)
+        for phase in (0, 1):
+            run, prev = 0, -2
+            for i in range(phase, len(digits) - 1, 2):
+                byte = int(digits[i : i + 2], 16)
+                run = run + 1 if byte == (prev + 1) % 256 else 1
+                if run >= count:
+                    return True
+                prev = byte
+    return False
+
+
+# the other fields of a cipher, MAC or KDF test vector: ``nonce``, ``iv``, ``pt``/``ct``,
+# ``input``/``output``, ``tag``, ``aad``
+_VECTOR_FIELD = re.compile(
+    r"""(?im)^[ \t/#*!;-]*(?:(?:let|var|const|my)[ \t]+)?["']?\$?"""
+    r"""(nonce|iv|in|input|output|out|pt|ct|plaintext|ciphertext|aad|tag|expected|counter|msg"""
+    r"""|sig|digest)"""
+    r"""["']?[ \t]*(?::=|=>|=|:)"""
+)
+_HEX_VALUE = re.compile(r"^(?:[0-9a-fA-F]{2}){8,}$")
+# one of them at least: ``msg``, ``digest`` and ``out`` alone also stand beside an application's
+# own hard-coded HMAC secret
+CIPHER_FIELDS = frozenset(
+    {"nonce", "iv", "pt", "ct", "plaintext", "ciphertext", "aad", "tag", "counter"}
+)
+
+
+SIGNATURE_FIELDS = frozenset({"msg", "sig", "digest"})
+"""What marks a signature test vector (``Salt`` beside ``Msg`` and ``Sig`` in RSA-PSS vectors)."""
+
+
+def is_test_vector(
+    value: str, text: str, pos: int, reach: int = 6, marks: frozenset[str] = CIPHER_FIELDS
+) -> bool:
+    """A hex ``value`` at ``pos`` among the fields of a cryptographic test vector: two or more
+    different vector fields (``nonce``, ``iv``, ``pt``, ``ct``, ``tag``, ``input``, ``output``...),
+    one of them in ``marks`` (by default a cipher's own: ``nonce``, ``iv``, ``pt``, ``ct``,
+    ``tag``...), within ``reach`` lines either side. Known-answer keys, published with the
+    algorithm, are not credentials."""
+    if not _HEX_VALUE.match(value):
+        return False
+    lo = pos
+    for _ in range(reach + 1):
+        lo = text.rfind("\n", max(0, pos - 1200), lo - 1) + 1
+        if lo <= max(0, pos - 1200):
+            break
+    hi = pos
+    for _ in range(reach + 1):
+        nxt = text.find("\n", hi + 1, pos + 1200)
+        if nxt < 0:
+            hi = min(len(text), pos + 1200)
+            break
+        hi = nxt
+    fields = {m.group(1).lower() for m in _VECTOR_FIELD.finditer(text, lo, hi)}
+    return len(fields) >= 2 and not fields.isdisjoint(marks)
 
 
 def is_masked(value: str) -> bool:
@@ -161,11 +265,15 @@ def is_placeholder(value: str, strict_words: bool = True) -> bool:
     (``strict_words``: the generic rules, whose context assessment judged the value already);
     a provider token's format has no room for them, so there they still do.
     """
-    if is_template(value) or is_known_example(value):
+    if is_template(value) or is_known_example(value) or is_code_path(value):
+        return True
+    if is_binary(value) or is_type_name(value):
         return True
     if len(value) > SHAPE_CHECK_MAX:
         return False
     if is_masked(value) or has_placeholder_word(value, strict_words):
+        return True
+    if has_counting_bytes(value):
         return True
     if not (has_long_run(value) or has_sequence(value)):
         return False

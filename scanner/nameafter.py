@@ -7,6 +7,9 @@ from __future__ import annotations
 # token_url, secret_name, api_key_id, password_min_length, PasswordLastUsed.
 NEGATIVE_AFTER = frozenset(
     [
+        "pub",  # testKeyEcPubX: a coordinate of a public key
+        "public",
+        "username",  # auth_username: who signs in, not the secret
         "id",
         "ids",
         "uuid",

@@ -30,6 +30,8 @@ NEGATIVE_BEFORE = frozenset(
         "shortcut",
         "public",
         "pub",
+        "socket",  # Sec-WebSocket-Key: a handshake nonce
+        "websocket",
         "site",
         "publishable",
         "idempotency",

@@ -26,6 +26,7 @@ from scanner.cache import CACHE_ENV as CACHE_ENV  # re-exported: the cache is sc
 from scanner.cache import Cache, cache_key
 from scanner.cache import default_cache_dir as default_cache_dir
 from scanner.rulebook.compile import Ruleset
+from scanner.rulebook.macros import PREFILTER_FORMS
 from scanner.rulebook.schema import RuleSpec
 
 # Decoder trigger literals, or a function that derives them (called only when needed).
@@ -116,8 +117,12 @@ def loosen(pattern: str) -> str:
 
 def hyperscan_form(spec: RuleSpec) -> bytes:
     """What the Hyperscan database holds for a rule: its ``prefilter`` regex (a cheaper one
-    found inside every match) or else its pattern, loosened."""
-    return loosen(spec.prefilter or spec.pattern).encode("utf-8")
+    found inside every match) or else its pattern, with the macros' repeated groups in their
+    cheaper ``PREFILTER_FORMS``, loosened."""
+    pattern = spec.prefilter or spec.pattern
+    for group, cheaper in PREFILTER_FORMS.items():
+        pattern = pattern.replace(group, cheaper)
+    return loosen(pattern).encode("utf-8")
 
 
 def _hs_literal(text: str) -> bytes:
@@ -144,7 +149,7 @@ class HyperscanPrefilter:
         # Triggers derived from the rule set (a callable) are keyed by the rule set alone and
         # computed only to compile: a start with a cached database never needs them.
         named = "derived" if callable(triggers) else "\0".join(triggers)
-        key = cache_key(ruleset.digest, named, "hs-v8", version)
+        key = cache_key(ruleset.digest, named, "hs-v9", version)
         # The locator database is read (or built) on the first ``locate``: a scan whose chunks
         # never name a located rule (most staged checks) does not load it.
         self._ruleset: Ruleset | None = ruleset
@@ -296,10 +301,14 @@ class HyperscanPrefilter:
         except Exception:  # hyperscan.error: some pattern is unsupported; find which
             exprs, ids, flags = [], [], []
             for index, expr in patterns:
-                if _compiles(hs, expr, single):
-                    exprs.append(expr)
-                    ids.append(index)
-                    flags.append(single)
+                # too large or unsupported as it is: Hyperscan's own approximation (a superset
+                # of the matches) still beats running the rule wherever its keyword appears
+                for flag in (single, single | hs.HS_FLAG_PREFILTER):
+                    if _compiles(hs, expr, flag):
+                        exprs.append(expr)
+                        ids.append(index)
+                        flags.append(flag)
+                        break
                 else:
                     for kw in ruleset.rules[index].spec.keywords:
                         exprs.append(_hs_literal(kw))

@@ -62,6 +62,8 @@ NULLISH = frozenset(
 PLACEHOLDER_VALUES = frozenset(
     [
         "password",
+        "passphrase",
+        "passcode",
         "passwd",
         "pass",
         "pwd",

@@ -50,6 +50,47 @@ def read_audit(tmp_path: Path) -> tuple[str, list[dict[str, Any]]]:
     return text, [json.loads(line) for line in text.splitlines()]
 
 
+def plan_changes_nothing(args: list[str], tmp_path: Path, action: str) -> Result:
+    """A plan run (no ``--rotate``) of ``args``: it names ``action``, says nothing changed and
+    writes neither the state file nor the audit log (asserted, with exit status 1: findings)."""
+    plan = keyguard(args)
+    assert plan.exit_code == 1, plan.output
+    assert action in plan.stderr, plan.stderr
+    assert "nothing changed (add --rotate to apply)" in plan.stderr
+    assert not (tmp_path / "state.json").exists() and not (tmp_path / "audit.jsonl").exists()
+    return plan
+
+
+def rotated(args: list[str], count: int = 1) -> Result:
+    """A ``--rotate`` run of ``args`` that rotates ``count`` targets (asserted, with exit
+    status 1: findings)."""
+    done = keyguard(args, "--rotate")
+    assert done.exit_code == 1, done.output
+    assert f"rotation: {count} rotated" in done.stderr, done.stderr
+    return done
+
+
+def rerun_skipped(args: list[str]) -> Result:
+    """A second ``--rotate`` run of ``args``: the state file has the target as rotated, so it
+    is skipped (asserted, with exit status 1: findings)."""
+    again = keyguard(args, "--rotate")
+    assert again.exit_code == 1, again.output
+    assert "skipped: already rotated at" in again.stderr, again.stderr
+    return again
+
+
+def assert_not_revealed(tmp_path: Path, result: Result, *values: str) -> None:
+    """None of ``values`` is in the audit log or in the output of ``result``."""
+    text, _ = read_audit(tmp_path)
+    for value in values:
+        assert value not in text and value not in result.output
+
+
+def retry_errors(tmp_path: Path) -> list[str]:
+    """The ``error`` of each ``retry`` record of the audit log, in order."""
+    return [r["error"] for r in read_audit(tmp_path)[1] if r["event"] == "retry"]
+
+
 def rotation_failed(args: list[str]) -> Result:
     """A ``--rotate --fail-on-rotation-error`` run in which a rotation fails (asserted: exit
     status 4)."""

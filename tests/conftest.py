@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from scanner.matcher import Matcher
+from scanner.rulebook.loader import load_ruleset
+from testing.scan import build
+
 _real_connect = socket.socket.connect
 
 
@@ -21,6 +25,12 @@ def _guarded_connect(self: socket.socket, address: object) -> None:
 def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One rule/Hyperscan cache for the whole session: the database compiles once."""
     return tmp_path_factory.mktemp("kgcache")
+
+
+@pytest.fixture(scope="session")
+def builtin_matcher(session_cache: Path) -> Matcher:
+    """The built-in rule set on the Aho-Corasick engine, built once for the whole session."""
+    return build(load_ruleset(), "aho-corasick", session_cache)
 
 
 @pytest.fixture(autouse=True)

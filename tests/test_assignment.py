@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 
 from scanner.assignment import assess
-from scanner.assignsyntax import Assignment, parse_assignment
+from scanner.assignsyntax import (
+    Assignment,
+    keyword_argument,
+    opens_keyword_argument,
+    parse_assignment,
+)
 from scanner.nameshape import name_info
 from testing.cases import unmark
 
@@ -33,6 +38,8 @@ from testing.cases import unmark
         ('service_token: str = "<<Hv3Kz9Qm2Xw7Lp4Tn8Rb>>"', "service_token", "=", '"', "assign"),
         ('val smtpPassword: String = "<<Lk8#Vq2mZp>>"', "smtpPassword", "=", '"', "assign"),
         ('let secret: Option<String> = "<<Qm4v9XkP2r7T>>"', "secret", "=", '"', "assign"),
+        ('static KEY: &\'static str = "<<Qm4v9XkP2r7T>>";', "KEY", "=", '"', "assign"),
+        ('var apiKey string = "<<Wm5Qx8Tz2Lk7Rv4Nb9Pc>>"', "apiKey", "=", '"', "assign"),  # Go
     ],
 )
 def test_parse_assignment(marked: str, name: str, op: str, quote: str, form: str) -> None:
@@ -130,3 +137,56 @@ def test_calls_that_do_not_take_a_credential(line: str, word: str) -> None:
 )
 def test_a_setter_name_names_its_credential(name: str, reason: str) -> None:
     assert name_info(name).reason == reason
+
+
+@pytest.mark.parametrize(
+    ("marked", "argument"),
+    [
+        ('client = AuthClient(<<token>>="Kd8sQ2vN5mR7tY3w")', "token"),
+        ("auth = BearerAuth( <<secret>> = 'Kd8sQ2vN5mR7tY3w')", "secret"),
+        ('const c = new TokenAuth({ <<apiKey>>: "Kd8sQ2vN5mR7tY3w" });', "apiKey"),
+        ("creds = KeyCredential(<<key>>=r'Kd8sQ2vN5mR7tY3w')", "key"),
+    ],
+)
+def test_keyword_argument_names_the_value_after_a_callee(marked: str, argument: str) -> None:
+    text, start, end = unmark(marked)
+    callee_end = text.index("(")
+    value_pos = text.index("Kd8s")
+    assert opens_keyword_argument(text, callee_end)
+    assert keyword_argument(text, callee_end, value_pos) == (start, end)
+    assert text[start:end] == argument
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'client = AuthClient("Kd8sQ2vN5mR7tY3w")',  # a positional argument: the callee names it
+        'client = AuthClient(cfg, "Kd8sQ2vN5mR7tY3w")',
+        'if AuthClient(x) == "Kd8sQ2vN5mR7tY3w":',
+        'api_key = "Kd8sQ2vN5mR7tY3w"',
+    ],
+)
+def test_no_keyword_argument_between_a_name_and_its_value(line: str) -> None:
+    value_pos = line.index("Kd8s")
+    name_end = line.index("(") if "(" in line else line.index(" ")
+    assert keyword_argument(line, name_end, value_pos) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "word", "kept"),
+    [
+        # the callee holds a credential word; the argument's name decides
+        ('client = AuthClient(token="<<Kd8sQ2vN5mR7tY3w>>", timeout=10)', "Auth", True),
+        ('c = SecretClient(api_key="<<Kd8sQ2vN5mR7tY3w>>")', "Secret", True),
+        ('c = new TokenAuth({ secret: "<<Kd8sQ2vN5mR7tY3w>>" });', "Token", True),
+        ('client = AuthClient(timeout="<<Kd8sQ2vN5mR7tY3w>>")', "Auth", False),
+        ('client = AuthClient(region="<<Kd8sQ2vN5mR7tY3w>>")', "Auth", False),
+    ],
+)
+def test_assess_a_keyword_argument_of_a_credential_named_call(
+    line: str, word: str, kept: bool
+) -> None:
+    text, start, end = unmark(line)
+    got = assess(text, text.index(word), start, path="src/app.py", value_end=end)
+    assert (got is not None) is kept
+    assert got is None or got.value == text[start:end]

@@ -3,14 +3,11 @@ not of a human-made password that mixes cases and digits or symbols around them.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from scanner import filters
 from scanner.matcher import Matcher
-from scanner.rulebook.loader import load_ruleset
-from testing.scan import build, scan_text
+from testing.scan import scan_text, secrets_of
 
 
 @pytest.mark.parametrize(
@@ -49,11 +46,6 @@ def test_runs_do_not_make_a_composed_password_a_placeholder(
     assert filters.is_placeholder(value, strict_words=generic) is placeholder
 
 
-@pytest.fixture(scope="module")
-def matcher(session_cache: Path) -> Matcher:
-    return build(load_ruleset(), "aho-corasick", session_cache)
-
-
 @pytest.mark.parametrize(
     ("path", "text", "secret"),
     [
@@ -73,9 +65,9 @@ def matcher(session_cache: Path) -> Matcher:
     ],
 )
 def test_composed_passwords_are_reported(
-    matcher: Matcher, path: str, text: str, secret: str
+    builtin_matcher: Matcher, path: str, text: str, secret: str
 ) -> None:
-    assert secret in {f.secret.reveal() for f in scan_text(matcher, text, path)}
+    assert secret in secrets_of(scan_text(builtin_matcher, text, path))
 
 
 @pytest.mark.parametrize(
@@ -86,5 +78,7 @@ def test_composed_passwords_are_reported(
         "const apiKey = 'sk-1234567890';\n",
     ],
 )
-def test_runs_and_sequences_alone_are_still_placeholders(matcher: Matcher, text: str) -> None:
-    assert scan_text(matcher, text, "src/app.js") == []
+def test_runs_and_sequences_alone_are_still_placeholders(
+    builtin_matcher: Matcher, text: str
+) -> None:
+    assert scan_text(builtin_matcher, text, "src/app.js") == []

@@ -267,3 +267,39 @@ def test_provider_named_password_is_still_reported(matcher: Matcher) -> None:
     though ``mysql`` names a provider with rules of its own."""
     found = generic(scan_text(matcher, f"MYSQL_PASSWORD={PASSWORD}\n", ".env"))
     assert PASSWORD in found
+
+
+# ---------------------------------------------------------------------------------------------
+# a credential named by a keyword argument of a call whose own name holds a credential word:
+# the callee's name is turned down, but it must not hide the argument from the generic rule
+
+
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [
+        ("src/client.py", 'client = AuthClient(token="{v}", timeout=10)'),
+        ("src/client.py", 'vault = SecretClient(api_key="{v}")'),
+        ("src/client.js", 'const c = new TokenAuth({{ secret: "{v}" }});'),
+        ("src/client.rb", "c = KeyStore.new(auth_token='{v}')"),
+    ],
+)
+def test_keyword_argument_after_a_credential_named_callee_is_found(
+    matcher: Matcher, path: str, line: str
+) -> None:
+    value = "Rq5Wz8Lm3Tx7Kv2Pn9Bc"
+    assert value in generic(scan_text(matcher, line.format(v=value), path))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'client = AuthClient(timeout="Rq5Wz8Lm3Tx7Kv2Pn9Bc")',  # not a credential argument
+        'client = AuthClient(token="${AUTH_TOKEN}")',
+        'client = AuthClient(token="your_token_here")',
+        "client = AuthClient(token=settings.AUTH_TOKEN)",
+    ],
+)
+def test_keyword_argument_after_a_credential_named_callee_stays_silent(
+    matcher: Matcher, line: str
+) -> None:
+    assert generic(scan_text(matcher, line, "src/client.py")) == {}

@@ -6,7 +6,10 @@ import re
 
 import pytest
 
-from scanner.prefilter import KEEP_LOW, loosen
+from scanner import prefilter
+from scanner.prefilter import KEEP_LOW, hyperscan_form, loosen
+from scanner.rulebook.loader import load_ruleset
+from scanner.rulebook.macros import PREFILTER_FORMS
 
 
 @pytest.mark.parametrize(
@@ -30,3 +33,49 @@ def test_every_original_match_matches_the_loose_form() -> None:
     original = re.search(pattern, text)
     assert original is not None
     assert re.search(loosen(pattern), text) is not None
+
+
+# what the macros' repeated groups match: Terraform attributes, inline map entries
+GROUP_SAMPLES = [
+    "",
+    '  type        = string\n  description = "Acme = CI"\n  sensitive   = true\n  ',
+    'type = string\n  sensitive = true\n  a = 1\n  b = "x"\n  ',
+    '"url": "https://x.invalid", "region": "eu", ',
+    "timeout: 30, retries: 2, ",
+]
+
+
+@pytest.mark.parametrize("group", sorted(PREFILTER_FORMS))
+def test_prefilter_forms_match_everything_their_group_matches(group: str) -> None:
+    full, cheaper = re.compile(group), re.compile(PREFILTER_FORMS[group])
+    matched = [s for s in GROUP_SAMPLES if full.fullmatch(s)]
+    assert len(matched) >= 2  # the samples exercise the group
+    for sample in matched:
+        assert cheaper.fullmatch(sample), sample
+    assert not cheaper.fullmatch("{"), "a brace ends the group in both forms"
+
+
+HEAVY = ["discord.bot-token", "webex.bot-token", "infobip.api-key", "ably.api-key"]
+
+
+@pytest.mark.parametrize("rule_id", HEAVY)
+def test_macro_heavy_rules_compile_in_hyperscan_as_they_are(rule_id: str) -> None:
+    """The rules with the most macros: too large for Hyperscan with the groups as written, so
+    they would fall back to their keywords (``bot`` in every chunk that says robot)."""
+    hyperscan = pytest.importorskip("hyperscan", reason="the fast extra is not installed")
+    spec = next(r.spec for r in load_ruleset() if r.id == rule_id)
+    flags = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=[hyperscan_form(spec)], ids=[0], flags=[flags])
+
+
+def test_a_pattern_too_large_as_it_is_keeps_an_approximation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hyperscan's prefilter mode, not the rule's keywords, stands in for a pattern it cannot
+    compile as written: a chunk with the keyword but nothing like the pattern names no rule."""
+    pytest.importorskip("hyperscan", reason="the fast extra is not installed")
+    monkeypatch.setattr(prefilter, "PREFILTER_FORMS", {})  # the groups as written: too large
+    ruleset = load_ruleset(only=["discord.bot-token"])
+    found = prefilter.HyperscanPrefilter(ruleset).candidates("the robot arm moved")
+    assert found == frozenset()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from scanner.errors import RuleError
 from scanner.matcher import Matcher, MatchPolicy
 from scanner.models import Chunk, Finding, Origin
-from scanner.prefilter import AhoCorasickPrefilter, default_cache_dir, loosen
+from scanner.prefilter import AhoCorasickPrefilter, default_cache_dir, hyperscan_form, loosen
 from scanner.rulebook.compile import Ruleset, compile_rule
 from scanner.rulebook.schema import RuleSpec
 
@@ -55,7 +55,7 @@ def check_spec(spec: RuleSpec, hyperscan_ok: bool | None = None) -> list[CheckIs
         return issues
     if matcher.ruleset.rules[0].regex.groups == 0:
         add("warning", "pattern has no capture group; the whole match is the secret")
-    hs_form = spec.prefilter or spec.pattern
+    hs_form = hyperscan_form(spec).decode("utf-8")
     if not (_hyperscan_ok(hs_form) if hyperscan_ok is None else hyperscan_ok):
         add("warning", "pattern does not compile in Hyperscan; its keywords prefilter it there")
     for i, example in enumerate(spec.examples):
@@ -108,7 +108,7 @@ def _outside_prefilter(spec: RuleSpec, pattern: Pattern[str]) -> list[int] | Non
 def check_specs(specs: Sequence[RuleSpec]) -> list[CheckIssue]:
     issues: list[CheckIssue] = []
     seen: dict[str, str] = {}
-    rejected = _hyperscan_rejects([s.prefilter or s.pattern for s in specs])
+    rejected = _hyperscan_rejects([hyperscan_form(s).decode("utf-8") for s in specs])
     for index, spec in enumerate(specs):
         if spec.id in seen:
             issues.append(

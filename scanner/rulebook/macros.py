@@ -5,12 +5,18 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
 (``hex32``, ``hex40``, ``hex64``, ``uuid``) hold a capture group: the secret; the others hold none.
 
 - ``{{assign}}``: an assignment operator between a name and its value, with optional quotes
-  (``=``, ``:``, ``:=``, ``=>``, ``||=``, ``?=``, ``<-``, ``||``, ``??``, ``"key": "``,
+  (``=``, ``:``, ``:=``, ``::=``, ``=>``, ``||=``, ``?=``, ``<-``, ``||``, ``??``, ``"key": "``,
   ``KEY='``, an XML element ``<acmeKey>``, a .NET ``<add key="AcmeKey" value="``, prose
   ``acme key is ...``, a name and its value as two string arguments:
   ``getenv("ACME_KEY", "...")``, a setter call ``setApiKey("...")``, a Markdown table cell or
   ``to`` between a quoted or `code` name and value, and a bare blank on the same line: a CLI
-  flag ``--acme-key VALUE``, ``ENV ACME_KEY VALUE``) or a dash in prose (``Acme token - VALUE``).
+  flag ``--acme-key VALUE``, ``ENV ACME_KEY VALUE``) or a dash in prose (``Acme token - VALUE``),
+  a declared type before ``=`` (``apiKey: string = "``, ``API_KEY: &str = "``, Go ``apiKey
+  string = "``),
+  or the rest of a Terraform variable block named by the setting, up to its ``default``:
+  ``variable "acme_key" {`` then ``type = string`` then ``default = "...``, or the ``value``
+  of a ``name``/``value`` pair: ``- name: ACME_KEY`` then ``value: ...`` (Kubernetes ``env``),
+  ``{"name": "ACME_KEY", "value": "...``.
 - ``{{call}}``: after a provider word, a constructor or set-up call whose first argument is the
   key, quoted: ``acme.Client("``, ``new AcmeClient("``, ``acme.init('``, ``acme.NewClient("``,
   ``Acme("``, or whose first keyword argument or options member is named after a credential:
@@ -33,7 +39,8 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
   Rules write it as an alternative to their own name gap: ``(?:[\\w.-]{0,30}|{{between}})``.
 - ``{{near}}``: a short gap between a provider word and its key (a setting name and an
   assignment, up to 40 characters on the line, or a line break and indentation), for providers
-  whose keys are written in many shapes (``acme: {"key": "..."}``, ``acme key ...``), and
+  whose keys are written in many shapes (``acme: {"key": "..."}``, ``acme key ...``, a
+  Terraform ``variable "acme_key" {`` block's ``default = "..."``), and
   like ``{{between}}`` a credential-named setting further down the provider's section.
 - ``{{host}}``: the host of a URL after its userinfo ``@`` (an IPv6 literal or DNS labels, an
   optional port, then the character that ends the host). No label may be ``example``
@@ -57,14 +64,46 @@ _LABEL = (
     r"|[Ee][Xx][Aa][Mm][Pp][Ll][\-0-9A-DF-Z_a-df-z])"
 )
 
+# The label of a Terraform/HCL variable block and its ``default``, with up to four attributes
+# (``type``, ``description``, ``sensitive``...) before it: ``variable "acme_key" {`` then
+# ``  type = string`` then ``  default = "``. Written after a name, as an operator.
+_HCL_ATTRIBUTES = r"""(?:[A-Za-z_]\w{0,20}[ \t]{0,12}=[^\r\n{}]{0,80}\r?\n\s{0,12}){0,4}"""
+_HCL_DEFAULT = (
+    r"""["'][ \t]{0,3}\{\s{0,12}""" + _HCL_ATTRIBUTES + r"""default[ \t]{0,12}=[ \t]{0,3}["']"""
+)
+
+# The ``value`` that follows a ``name`` entry naming the setting: a Kubernetes or Compose
+# ``env`` item (``- name: ACME_KEY`` then ``value: "...``), an inline map or an ECS JSON pair
+# (``{"name": "ACME_KEY", "value": "...``). ``valueFrom:`` is a reference, not a value.
+_NAME_VALUE = (
+    r"""["']?[ \t]{0,3}(?:\r?\n[ \t]{0,16}|,[ \t]{0,3}["']?)value["']?[ \t]{0,3}:[ \t]{0,3}"""
+    r"""(?:["'`]|&quot;)?"""
+)
+
+# A type between a declared name and ``=``: ``apiKey: string =`` (TypeScript), ``API_KEY:
+# &str =`` and ``&'static str`` (Rust), ``token: Optional[str] =`` (Python), ``key: String =``
+# (Kotlin, Swift, Scala), ``apiKey string =`` (a Go ``var``).
+_TYPED = (
+    r"""["']?[ \t]{0,3}(?::[ \t]{0,3}&?(?:'static[ \t]{1,3})?[A-Za-z_][\w.\[\]<>|?]{0,30}"""
+    r"""|[ \t]{1,3}string)[ \t]{0,3}=[ \t]{0,3}(?:["'`]|&quot;)?"""
+)
+
 _ASSIGN = (
-    r"""(?:(?:["'`\]]{0,2}\s{0,3}(?::=|=>|\|\|=|\?\?=|\?=|<-|:|=|>|\|\||\?\?|\sis\s)"""
+    r"""(?:"""
+    + _HCL_DEFAULT
+    + r"""|"""
+    + _NAME_VALUE
+    + r"""|"""
+    + _TYPED
+    + r"""|(?:["'`\]]{0,2}\s{0,3}(?::{1,3}=|=>|\|\|=|\?\?=|\?=|<-|:|=|>|\|\||\?\?|\sis\s)"""
     r"""|["']\s{1,3}value\s{0,2}=|["']?\)?\(\s{0,2})\s{0,3}(?:["'`]|&quot;)?"""
     r"""|["'][ \t]{0,2},[ \t]{0,3}["'`]"""  # "NAME", "value" on one line, never "a",\n"b"
     r"""|["'`]?[ \t]{1,3}(?:\||to)[ \t]{1,3}["'`]"""
     r"""|[ \t]{1,3}-{1,2}[ \t]{1,3}["'`]?"""  # prose: "Acme token - VALUE"
     r"""|["'`]?[ \t]{1,3}(?:["'`]|&quot;)?)"""
 )
+# up to four sibling entries of an inline map before the credential's: ``"url": "...", ``
+_MAP_ENTRIES = r"""(?:["']?[\w.-]{1,30}["']?[ \t]{0,3}[:=][^,{}\r\n]{0,80},[ \t]{0,3}){0,4}"""
 _CRED = r"(?:key|token|secret|credentials?|auth(?:\b|[_.-]|token|key)|pat\b|pat[_.-])"
 
 # The end of a section, parent key or comment header naming the provider, then up to four
@@ -96,12 +135,12 @@ MACROS: dict[str, str] = {
         r"""(?:(?:[ \t]{1,2}[A-Za-z][A-Za-z0-9]{1,11}){0,2}[ \t_.-]{1,2}|"""
         + _SECTION
         + r"""|[\w.-]{0,20}["']?[ \t]{0,3}[:=][ \t]{0,3}\{[ \t]{0,3}"""
-        r"""(?:["']?[\w.-]{1,30}["']?[ \t]{0,3}[:=][^,{}\r\n]{0,80},[ \t]{0,3}){0,4}"""
-        r"""["']?[\w.-]{0,12})"""
+        + _MAP_ENTRIES
+        + r"""["']?[\w.-]{0,12})"""
     ),
     "near": (
-        r"""(?:[\w.-]{0,30}["'\]]{0,2}\s{0,3}(?::=|=>|\|\|=|\?=|<-|:|=|>|\s)\s{0,3}(?:["'`]|&quot;)?"""
-        r"""|[^\r\n]{0,40}?[\s"'`=:(,\[{>]"""
+        r"""(?:[\w.-]{0,30}["'\]]{0,2}\s{0,3}(?::{1,3}=|=>|\|\|=|\?=|<-|:|=|>|\s)\s{0,3}(?:["'`]|&quot;)?"""
+        r"""|[\w.-]{0,30}""" + _HCL_DEFAULT + r"""|[^\r\n]{0,40}?[\s"'`=:(,\[{>]"""
         r"""|[^\r\n]{0,30}\r?\n[^\r\n]{0,40}?[\s"'`=:(,\[{>]"""
         # further down a section: only a setting named after a credential
         r"""|""" + _SECTION + r"""(?i:""" + _CRED + r""")[\w.-]{0,20}""" + _ASSIGN + r""")"""
@@ -119,6 +158,15 @@ MACROS: dict[str, str] = {
     "uuid": r"\b([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b",
 }
 """Fragments by name. ``hex32``/``hex40``/``hex64``/``uuid`` include the secret's capture group."""
+
+PREFILTER_FORMS: dict[str, str] = {
+    _HCL_ATTRIBUTES: r"[^{}]{0,}",
+    _MAP_ENTRIES: r"[^{}\r\n]{0,}",
+}
+"""Cheaper stand-ins, for the Hyperscan prefilter only, of the repeated groups that make
+macro-heavy patterns too large for Hyperscan to compile (a group of up to four lines or entries,
+each with bounded repeats): each stand-in matches everything its group matches, so the
+prefilter still names every rule whose pattern matches."""
 
 _MACRO_RE = re.compile(r"\{\{([a-z0-9_]+)\}\}")
 

@@ -15,7 +15,16 @@ from scanner.rotation import PROVIDERS, RotationError, RotationOptions, run
 from scanner.rotation.aws import TAG_FINGERPRINT, TAG_ROTATED_AT, AwsSecretsManagerProvider
 from scanner.secret import Secret
 from testing.findings import make_finding
-from testing.rotationcli import assert_field_rotated, keyguard, rotation_failed
+from testing.rotationcli import (
+    assert_field_rotated,
+    assert_not_revealed,
+    keyguard,
+    plan_changes_nothing,
+    read_audit,
+    rerun_skipped,
+    rotated,
+    rotation_failed,
+)
 from testing.servers import rotation_scan_args, rotation_token
 
 pytestmark = pytest.mark.slow
@@ -83,35 +92,26 @@ def test_aws_plan_rotate_rerun(tmp_path: Path, sm: Any, moto_url: str) -> None:
     args = project(tmp_path, leak, entry(moto_url, secret_id=name))
 
     # plan (the default): names the secret and the action, changes nothing
-    plan = keyguard(args)
-    assert plan.exit_code == 1, plan.output
-    assert f"aws-secretsmanager {name}: put new value as AWSPENDING, move AWSCURRENT" in plan.stderr
-    assert "nothing changed (add --rotate to apply)" in plan.stderr
+    action = "put new value as AWSPENDING, move AWSCURRENT"
+    plan_changes_nothing(args, tmp_path, f"aws-secretsmanager {name}: {action}")
     assert current(sm, name) == before and tags(sm, name) == {}
     assert len(sm.list_secret_version_ids(SecretId=name)["Versions"]) == 1
-    assert not (tmp_path / "state.json").exists() and not (tmp_path / "audit.jsonl").exists()
 
     # --rotate: a new generated AWSCURRENT, the old one AWSPREVIOUS, tags recording the leak
-    done = keyguard(args, "--rotate")
-    assert done.exit_code == 1, done.output
-    assert "rotation: 1 rotated" in done.stderr
+    done = rotated(args)
     version, value = current(sm, name)
     assert version != before[0] and value != leak and len(value) == 40
     stages = sm.describe_secret(SecretId=name)["VersionIdsToStages"]
     assert stages[version] == ["AWSCURRENT"] and stages[before[0]] == ["AWSPREVIOUS"]
     assert tags(sm, name)[TAG_FINGERPRINT] == Secret(leak).fingerprint()
     assert tags(sm, name)[TAG_ROTATED_AT].endswith("Z")
-    audit_text = (tmp_path / "audit.jsonl").read_text()
-    audit = [json.loads(line) for line in audit_text.splitlines()]
+    _, audit = read_audit(tmp_path)
     assert [(a["event"], a.get("status")) for a in audit] == [("attempt", None), ("result", "ok")]
     assert audit[1]["details"] == {"secret": name, "version_id": version}
-    assert leak not in audit_text and value not in audit_text
-    assert leak not in done.output and value not in done.output
+    assert_not_revealed(tmp_path, done, leak, value)
 
     # re-run: recorded in the state file, nothing changes
-    again = keyguard(args, "--rotate")
-    assert again.exit_code == 1
-    assert "skipped: already rotated at" in again.stderr
+    rerun_skipped(args)
     assert current(sm, name) == (version, value)
     assert len(sm.list_secret_version_ids(SecretId=name)["Versions"]) == 2
 
@@ -131,8 +131,7 @@ def test_aws_discovery_replaces_the_json_field(tmp_path: Path, sm: Any, moto_url
     )
     assert decoy not in plan.stderr
 
-    done = keyguard(args, "--rotate")
-    assert "rotation: 1 rotated" in done.stderr, done.stderr
+    rotated(args)
     assert_field_rotated(current(sm, holder)[1], leak)
     assert current(sm, decoy) == decoy_before and tags(sm, decoy) == {}
     assert tags(sm, holder)[TAG_FINGERPRINT] == Secret(leak).fingerprint()
@@ -165,8 +164,7 @@ def test_aws_configured_rotation_uses_rotate_secret(tmp_path: Path, sm: Any, mot
     assert f"{name}: rotate_secret" in keyguard(args).stderr
     assert sm.describe_secret(SecretId=name)["VersionIdsToStages"] == before
 
-    done = keyguard(args, "--rotate")
-    assert "rotation: 1 rotated" in done.stderr, done.stderr
+    rotated(args)
     stages = sm.describe_secret(SecretId=name)["VersionIdsToStages"]
     new = [v for v, s in stages.items() if "AWSCURRENT" in s]
     assert len(new) == 1 and new[0] not in before

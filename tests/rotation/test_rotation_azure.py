@@ -28,9 +28,14 @@ from testing.contract.azure_keyvault import TOKEN, KeyVaultContractServer, tls_p
 from testing.contract.server import Reply  # noqa: E402
 from testing.rotationcli import (
     assert_field_rotated,
+    assert_not_revealed,
     keyguard,
+    plan_changes_nothing,
     plant_holders,
     read_audit,
+    rerun_skipped,
+    retry_errors,
+    rotated,
     rotation_failed,
     rotation_project,
 )
@@ -91,26 +96,18 @@ def test_azure_plan_rotate_rerun(tmp_path: Path, kv: KeyVaultContractServer) -> 
     first = kv.put("api-token", leak, tags={"owner": "team-a"}, content_type="text/plain")
     args = project(tmp_path, [leak], kv.url, secret_name="api-token", disable_old=True)
 
-    plan = keyguard(args)
-    assert plan.exit_code == 1, plan.output
-    assert (
-        "azure-keyvault api-token: set a new version with a generated value, "
-        "disable the previous version" in plan.stderr
-    )
-    assert "nothing changed (add --rotate to apply)" in plan.stderr
+    action = "set a new version with a generated value, disable the previous version"
+    plan_changes_nothing(args, tmp_path, f"azure-keyvault api-token: {action}")
     assert kv.writes() == [] and len(kv.versions("api-token")) == 1
-    assert not (tmp_path / "state.json").exists() and not (tmp_path / "audit.jsonl").exists()
 
-    done = keyguard(args, "--rotate")
-    assert done.exit_code == 1, done.output
-    assert "rotation: 1 rotated" in done.stderr, done.stderr
+    done = rotated(args)
     old, new = kv.versions("api-token")
     assert old.id == first.id and not old.enabled and old.tags[TAG_LEAKED]
     assert new.enabled and new.value != leak and len(new.value) == 40
     assert new.content_type == "text/plain" and new.tags["owner"] == "team-a"
     assert new.tags[TAG_FINGERPRINT] == Secret(leak).fingerprint() == old.tags[TAG_LEAKED]
     assert new.tags[TAG_RULE] == "kgtest.rotation-token" and new.tags[TAG_ROTATED_AT].endswith("Z")
-    text, records = read_audit(tmp_path)
+    _, records = read_audit(tmp_path)
     assert [(r["event"], r.get("status")) for r in records] == [("attempt", None), ("result", "ok")]
     assert records[1]["details"] == {
         "secret": "api-token",
@@ -118,13 +115,10 @@ def test_azure_plan_rotate_rerun(tmp_path: Path, kv: KeyVaultContractServer) -> 
         "previous_version": old.id,
         "previous_enabled": "false",
     }
-    for secret_value in (leak, new.value):
-        assert secret_value not in text and secret_value not in done.output
+    assert_not_revealed(tmp_path, done, leak, new.value)
 
     writes = len(kv.writes())
-    again = keyguard(args, "--rotate")
-    assert again.exit_code == 1
-    assert "skipped: already rotated at" in again.stderr
+    rerun_skipped(args)
     assert len(kv.writes()) == writes and len(kv.versions("api-token")) == 2
 
 
@@ -146,8 +140,7 @@ def test_azure_discovery_finds_exactly_the_holders(
     assert len(kv.seen("GET", "^/secrets$")) >= 4  # 7 secrets, 2 a page: nextLink followed
     assert kv.writes() == []
 
-    done = keyguard(args, "--rotate")
-    assert "rotation: 2 rotated" in done.stderr, done.stderr
+    rotated(args, 2)
     assert kv.latest("a-plain").value != leak
     assert_field_rotated(kv.latest("c-json").value, leak)
     for untouched in ("b-decoy", "d-decoy", "f-disabled", "g-unreadable"):
@@ -168,16 +161,16 @@ def test_azure_throttling_and_conflict_are_retried(
     kv.fail("PATCH", "^/secrets/api-token/", Reply(409, conflict))  # after the new version
     args = project(tmp_path, [leak], kv.url, secret_name="api-token", disable_old=True)
 
-    done = keyguard(args, "--rotate")
-    assert "rotation: 1 rotated" in done.stderr, done.stderr
+    rotated(args)
     # 429: the SDK's retry policy (honouring Retry-After); 409: the engine, which re-reads first
     assert [r.status for r in kv.seen("PUT") if r.status != 401] == [429, 409, 200]
     assert [r.status for r in kv.seen("PATCH") if r.status != 401] == [409, 200]
     old, new = kv.versions("api-token")  # the retry after the PATCH conflict resumed: one new
     assert not old.enabled and new.enabled and new.value != leak
-    _, records = read_audit(tmp_path)
-    errors = [r["error"] for r in records if r["event"] == "retry"]
-    assert errors == ["set api-token: 409 Conflict", f"disable api-token/{old.id}: 409 Conflict"]
+    assert retry_errors(tmp_path) == [
+        "set api-token: 409 Conflict",
+        f"disable api-token/{old.id}: 409 Conflict",
+    ]
 
 
 def test_azure_permission_error_fails_that_target_only(
@@ -196,6 +189,5 @@ def test_azure_permission_error_fails_that_target_only(
     assert not (tmp_path / "state.json").exists()  # not every target done: tried again later
 
     kv.denied.clear()  # permission granted: the next run rotates what is left, once
-    again = keyguard(args, "--rotate")
-    assert "rotation: 1 rotated" in again.stderr, again.stderr
+    rotated(args)
     assert len(kv.versions("open")) == 2 and len(kv.versions("locked")) == 2

@@ -28,9 +28,14 @@ from testing.contract.gcp_secretmanager import SecretManagerContractServer  # no
 from testing.contract.server import Reply  # noqa: E402
 from testing.rotationcli import (
     assert_field_rotated,
+    assert_not_revealed,
     keyguard,
+    plan_changes_nothing,
     plant_holders,
     read_audit,
+    rerun_skipped,
+    retry_errors,
+    rotated,
     rotation_failed,
     rotation_project,
 )
@@ -66,18 +71,11 @@ def test_gcp_plan_rotate_rerun(tmp_path: Path, sm: SecretManagerContractServer) 
     args = project(tmp_path, leak, sm.url, secret="api-token")
     name = f"projects/{PROJECT}/secrets/api-token"
 
-    plan = keyguard(args)
-    assert plan.exit_code == 1, plan.output
-    assert (
-        f"gcp-secretmanager {name}: add a new version with a generated value, "
-        "disable the previous version" in plan.stderr
-    )
+    action = "add a new version with a generated value, disable the previous version"
+    plan_changes_nothing(args, tmp_path, f"gcp-secretmanager {name}: {action}")
     assert sm.writes() == [] and states(sm, "api-token") == ["ENABLED"]
-    assert not (tmp_path / "state.json").exists() and not (tmp_path / "audit.jsonl").exists()
 
-    done = keyguard(args, "--rotate")
-    assert done.exit_code == 1, done.output
-    assert "rotation: 1 rotated" in done.stderr, done.stderr
+    done = rotated(args)
     assert states(sm, "api-token") == ["DISABLED", "ENABLED"]
     new = sm.value("api-token")
     assert new != leak and len(new) == 40 and sm.value("api-token", 1) == leak
@@ -88,19 +86,17 @@ def test_gcp_plan_rotate_rerun(tmp_path: Path, sm: SecretManagerContractServer) 
     assert annotations[ANNOTATION_FINGERPRINT] == Secret(leak).fingerprint()
     assert annotations[ANNOTATION_RULE] == "kgtest.rotation-token"
     assert annotations[ANNOTATION_VERSION] == "2" and annotations[ANNOTATION_ROTATED_AT]
-    text, records = read_audit(tmp_path)
+    _, records = read_audit(tmp_path)
     assert records[-1]["details"] == {
         "secret": name,
         "version": "2",
         "previous_version": "1",
         "previous_state": "disabled",
     }
-    for secret_value in (leak, new):
-        assert secret_value not in text and secret_value not in done.output
+    assert_not_revealed(tmp_path, done, leak, new)
 
     writes = len(sm.writes())
-    again = keyguard(args, "--rotate")
-    assert "skipped: already rotated at" in again.stderr
+    rerun_skipped(args)
     assert len(sm.writes()) == writes and len(states(sm, "api-token")) == 2
 
 
@@ -122,8 +118,7 @@ def test_gcp_discovery_finds_exactly_the_holders(
     assert tokens == [None, "2", "4", "6"]  # 7 secrets, 2 a page: nextPageToken followed
     assert sm.writes() == []
 
-    done = keyguard(args, "--rotate")
-    assert "rotation: 2 rotated" in done.stderr, done.stderr
+    rotated(args, 2)
     assert states(sm, "a-plain") == ["DESTROYED", "ENABLED"] and sm.value("a-plain") != leak
     assert states(sm, "c-json") == ["DESTROYED", "ENABLED"]
     assert_field_rotated(sm.value("c-json"), leak)
@@ -148,15 +143,13 @@ def test_gcp_throttling_and_etag_conflict_are_retried(
     sm.before("PATCH", "/secrets/api-token$", concurrent_writer)
     args = project(tmp_path, leak, sm.url, secret="api-token")
 
-    done = keyguard(args, "--rotate")
-    assert "rotation: 1 rotated" in done.stderr, done.stderr
+    rotated(args)
     assert [r.status for r in sm.seen("POST", ":addVersion")] == [429, 200]
     assert [r.status for r in sm.seen("PATCH")] == [409, 200]  # stale etag, then re-read
     assert states(sm, "api-token") == ["DISABLED", "ENABLED"]  # one version added, not two
     annotations = sm.secret("api-token").annotations
     assert annotations["owner"] == "team-b" and ANNOTATION_FINGERPRINT in annotations
-    _, records = read_audit(tmp_path)
-    errors = [r["error"] for r in records if r["event"] == "retry"]
+    errors = retry_errors(tmp_path)
     assert len(errors) == 2
     assert errors[0].endswith(": 429 TooManyRequests") and errors[1].endswith(": 409 Conflict")
 
@@ -169,13 +162,13 @@ def test_gcp_timed_out_add_that_landed_is_adopted_not_repeated(
     sm.slow("POST", ":addVersion$", delay=1.0)  # stored at once, answered after the timeout
     args = project(tmp_path, leak, sm.url, secret="api-token", timeout=0.4)
 
-    done = keyguard(args, "--rotate")
-    assert "rotation: 1 rotated" in done.stderr, done.stderr
+    rotated(args)
     assert len(sm.seen("POST", ":addVersion")) == 1  # the retry found it and did not add again
     assert states(sm, "api-token") == ["DISABLED", "ENABLED"] and sm.value("api-token") != leak
+    assert retry_errors(tmp_path) == [
+        f"add version to projects/{PROJECT}/secrets/api-token: ReadTimeout"
+    ]
     _, records = read_audit(tmp_path)
-    errors = [r["error"] for r in records if r["event"] == "retry"]
-    assert errors == [f"add version to projects/{PROJECT}/secrets/api-token: ReadTimeout"]
     assert records[-1]["details"]["version"] == "2"
 
 

@@ -104,6 +104,22 @@ CALL_PATTERN = regex.compile(
         f"# Acme\nAPI_KEY={VALUE}",  # a comment header naming the provider
         f'# Acme API credentials\nregion = "eu"\ntoken = "{VALUE}"',
         f"<!-- Acme -->\nexport TOKEN={VALUE}",
+        # a Terraform variable named after the key, up to its default
+        f'variable "acme_api_key" {{\n  default = "{VALUE}"\n}}',
+        f'variable "acme_token" {{\n  type        = string\n  description = "Acme = CI"\n'
+        f'  sensitive   = true\n  default     = "{VALUE}"\n}}',
+        f"variable 'acme_secret' {{ default = '{VALUE}' }}",
+        # the value of a name/value pair: a Kubernetes env item, an ECS JSON entry
+        f'        - name: ACME_API_KEY\n          value: "{VALUE}"',
+        f'{{"name": "ACME_TOKEN", "value": "{VALUE}"}}',
+        f"- {{ name: acme_secret, value: {VALUE} }}",
+        # a declared type before '='
+        f'export const acmeApiKey: string = "{VALUE}";',
+        f'pub const ACME_TOKEN: &str = "{VALUE}";',
+        f'static ACME_KEY: &\'static str = "{VALUE}";',
+        f'var acmeSecret string = "{VALUE}"',
+        f'ACME_API_KEY ::= "{VALUE}"',  # make's other assignment operators
+        f"acme_token :::= {VALUE}",
     ],
 )
 def test_cred_call_and_blocks_accept_the_forms_users_write(text: str) -> None:
@@ -126,6 +142,20 @@ def test_cred_call_and_blocks_accept_the_forms_users_write(text: str) -> None:
         f"# Acme\n\ntoken = {VALUE}",  # a blank line ends the header's reach
         f"# Acme is set up here and then used for all of it\ntoken = {VALUE}",  # a sentence
         f"x = acme.load()\ntoken = {VALUE}",  # code on the provider's line
+        f'variable "acme_region" {{\n  default = "{VALUE}"\n}}',  # a variable but no credential
+        # the default of another block than the one the label opens
+        f'variable "acme_key" {{\n  validation {{\n    condition = true\n  }}\n'
+        f'  default = "{VALUE}"\n}}',
+        # more than four attributes before the default
+        f'variable "acme_key" {{\n  a = 1\n  b = 2\n  c = 3\n  d = 4\n  e = 5\n'
+        f'  default = "{VALUE}"\n}}',
+        f'variable "acme_key" {{\n  type = string\n  fallback = "{VALUE}"\n}}',  # not default
+        # a name/value pair whose value is a reference, or a value two lines down
+        f"- name: ACME_API_KEY\n  valueFrom: {VALUE}",
+        f"- name: ACME_API_KEY\n\n  value: {VALUE}",
+        f"- name: ACME_API_KEY\n  image: x\n  value: {VALUE}",
+        f'var acmeKey int = "{VALUE}"',  # a Go type other than string
+        f'acme_key: "region" = "{VALUE}"',  # a type is a name, not a string
     ],
 )
 def test_cred_call_and_blocks_reject_near_misses(text: str) -> None:
@@ -174,6 +204,12 @@ FORMS = [
     ("app.py", 'client = {P}Client(api_key="{s}")'),  # a credential-named keyword argument
     ("index.js", "const client = new {P}({{ apiKey: '{s}' }});"),
     (".env", "# {P}\nAPI_KEY={s}"),  # a comment header naming the provider
+    ("variables.tf", 'variable "{p}_api_key" {{\n  type    = string\n  default = "{s}"\n}}'),
+    ("deploy.yaml", '        - name: {U}_API_KEY\n          value: "{s}"'),
+    ("src/config.rs", 'pub const {U}_API_KEY: &str = "{s}";'),
+    ("src/config.ts", 'export const {p}ApiKey: string = "{s}";'),
+    ("settings.py", '    {p}_api_key: Optional[str] = "{s}"'),
+    ("Config.kt", 'val {p}ApiKey: String = "{s}"'),
 ]
 
 # further down a section than one line: sibling settings, then a credential-named setting
@@ -182,6 +218,7 @@ SECTION_FORMS = [
     ("config.json", '{{\n  "{p}": {{\n    "region": "eu",\n    "apiKey": "{s}"\n  }}\n}}'),
     ("settings.py", '{U}_SETTINGS = {{\n    "region": "eu",\n    "api_key": "{s}",\n}}'),
     (".env", "# {P} credentials\n{U}_REGION=eu\nTOKEN={s}"),
+    ("variables.tf", 'variable "{p}_token" {{\n  sensitive = true\n  default   = "{s}"\n}}'),
 ]
 
 

@@ -5,13 +5,10 @@ that must keep the neighbouring secret)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from scanner.matcher import Matcher
-from scanner.rulebook.loader import load_ruleset
-from testing.scan import build, scan_text
+from testing.scan import scan_text
 
 # the Cloud SDK's installed-app OAuth client, shipped with gcloud and google-auth
 GCLOUD_ID = "764086051850-6qr4p6gpi6hn506pt8ejuq83di341hur.apps.googleusercontent.com"
@@ -19,30 +16,33 @@ GCLOUD_SECRET = "d-FL95Q19q7MQmFpd7hHD0Ty"
 REFRESH = "1//04FakeKeyGuardRefreshTokenBodyQz8xT9pL4wRm7Vb2Nc5Kd"
 
 
-@pytest.fixture(scope="module")
-def matcher(session_cache: Path) -> Matcher:
-    return build(load_ruleset(), "aho-corasick", session_cache)
-
-
 def _found(matcher: Matcher, text: str, path: str = "src/app.py") -> set[tuple[str, str]]:
     return {(f.rule_id, f.secret.reveal()) for f in scan_text(matcher, text, path)}
 
 
-def test_public_gcloud_client_is_not_a_leak_but_its_refresh_token_is(matcher: Matcher) -> None:
-    assert _found(matcher, f'CLOUD_SDK_CLIENT_ID = "{GCLOUD_ID}"') == set()
-    assert _found(matcher, f'CLIENT_SECRET = "{GCLOUD_SECRET}"') == set()
+def test_public_gcloud_client_is_not_a_leak_but_its_refresh_token_is(
+    builtin_matcher: Matcher,
+) -> None:
+    assert _found(builtin_matcher, f'CLOUD_SDK_CLIENT_ID = "{GCLOUD_ID}"') == set()
+    assert _found(builtin_matcher, f'CLIENT_SECRET = "{GCLOUD_SECRET}"') == set()
     creds = f'{{"client_id": "{GCLOUD_ID}", "client_secret": "{GCLOUD_SECRET}",\n'
     creds += f' "refresh_token": "{REFRESH}", "type": "authorized_user"}}'
-    assert _found(matcher, creds, "adc.json") == {("gcp.oauth-refresh-token", REFRESH)}
+    assert _found(builtin_matcher, creds, "adc.json") == {("gcp.oauth-refresh-token", REFRESH)}
     mine = "F1FakeKeyGuardoH5QPk-RCj"  # another client's secret next to the public id
     other = f'{{"installed": {{"client_id": "{GCLOUD_ID}", "client_secret": "{mine}"}}}}'
-    assert ("gcp.oauth-client-secret-legacy", mine) in _found(matcher, other, "client_secret.json")
+    assert ("gcp.oauth-client-secret-legacy", mine) in _found(
+        builtin_matcher, other, "client_secret.json"
+    )
 
 
-def test_odbc_password_stops_at_markup(matcher: Matcher) -> None:
+def test_odbc_password_stops_at_markup(builtin_matcher: Matcher) -> None:
     html = '<div class="highlight"><pre>DSN=kg_dsn;UID=scott;PWD=Kg9fakeQ2zx</pre></div>'
-    assert ("odbc.connection-string-password", "Kg9fakeQ2zx") in _found(matcher, html, "a.html")
-    assert not {r for r, _ in _found(matcher, html.replace("Kg9fakeQ2zx", "tiger"), "a.html")}
+    assert ("odbc.connection-string-password", "Kg9fakeQ2zx") in _found(
+        builtin_matcher, html, "a.html"
+    )
+    assert not {
+        r for r, _ in _found(builtin_matcher, html.replace("Kg9fakeQ2zx", "tiger"), "a.html")
+    }
 
 
 @pytest.mark.parametrize(
@@ -67,8 +67,8 @@ def test_odbc_password_stops_at_markup(matcher: Matcher) -> None:
         ('data = f"machine h login {a.login} password {a.password}"', "netrc.password"),
     ],
 )
-def test_real_code_shapes_are_not_reported(matcher: Matcher, text: str, rule: str) -> None:
-    assert rule not in {r for r, _ in _found(matcher, text)}
+def test_real_code_shapes_are_not_reported(builtin_matcher: Matcher, text: str, rule: str) -> None:
+    assert rule not in {r for r, _ in _found(builtin_matcher, text)}
 
 
 @pytest.mark.parametrize(
@@ -89,6 +89,6 @@ def test_real_code_shapes_are_not_reported(matcher: Matcher, text: str, rule: st
     ],
 )
 def test_the_same_shapes_with_credentials_are_reported(
-    matcher: Matcher, text: str, rule: str, secret: str
+    builtin_matcher: Matcher, text: str, rule: str, secret: str
 ) -> None:
-    assert (rule, secret) in _found(matcher, text)
+    assert (rule, secret) in _found(builtin_matcher, text)

@@ -4,22 +4,10 @@ credential in every syntax a URL is written in; only stand-ins (``user:password@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from scanner.matcher import Matcher
-from scanner.rulebook.loader import load_ruleset
-from testing.scan import build, scan_text
-
-
-@pytest.fixture(scope="module")
-def matcher(session_cache: Path) -> Matcher:
-    return build(load_ruleset(), "aho-corasick", session_cache)
-
-
-def _secrets(matcher: Matcher, text: str, path: str) -> set[str]:
-    return {f.secret.reveal() for f in scan_text(matcher, text, path)}
+from testing.scan import scan_text, secrets_of
 
 
 @pytest.mark.parametrize(
@@ -58,9 +46,9 @@ def _secrets(matcher: Matcher, text: str, path: str) -> set[str]:
     ],
 )
 def test_weak_passwords_in_urls_are_reported(
-    matcher: Matcher, path: str, text: str, secret: str
+    builtin_matcher: Matcher, path: str, text: str, secret: str
 ) -> None:
-    assert secret in _secrets(matcher, text, path)
+    assert secret in secrets_of(scan_text(builtin_matcher, text, path))
 
 
 @pytest.mark.parametrize(
@@ -82,5 +70,5 @@ def test_weak_passwords_in_urls_are_reported(
         'PROXY = "http://user:secret@proxy.example.com:3128"\n',
     ],
 )
-def test_stand_in_passwords_in_urls_are_not_reported(matcher: Matcher, text: str) -> None:
-    assert _secrets(matcher, text, "settings.env") == set()
+def test_stand_in_passwords_in_urls_are_not_reported(builtin_matcher: Matcher, text: str) -> None:
+    assert secrets_of(scan_text(builtin_matcher, text, "settings.env")) == set()
