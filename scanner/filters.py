@@ -99,10 +99,15 @@ def is_code_path(value: str) -> bool:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+# an escaped byte that is no printable ASCII character: ``\x00``, ``\x1f``, ``\x9b``
+_ESCAPED_BYTE = re.compile(r"\\x(?:[01][0-9a-fA-F]|7[fF]|[89a-fA-F][0-9a-fA-F])")
+
+
 def is_binary(value: str) -> bool:
-    """Control characters (``b"\\x9b\\x05..."`` unescaped): raw bytes such as a test vector, not
-    a token or a password anyone types or pastes."""
-    return bool(_CONTROL.search(value))
+    """Control characters (``b"\\x9b\\x05..."`` unescaped), or two escaped non-printable bytes
+    as the literal is written (``b"\\x00c\\x0f\\xea..."``): raw bytes such as a test vector,
+    not a token or a password anyone types or pastes."""
+    return bool(_CONTROL.search(value)) or len(_ESCAPED_BYTE.findall(value)) >= 2
 
 
 # type names read as the value of a declaration: ``LDAPUsername, LDAPPassword string``

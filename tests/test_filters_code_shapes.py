@@ -42,6 +42,8 @@ def test_is_code_path(value: str, path: bool) -> None:
         ("Kq\x05vTz2mPw9", True),
         ("Kq7vTz2mPw9Xr4", False),
         ("Kq7vTz2mPw9\u00e9Xr4", False),  # an accented letter is text
+        ("\\x00c\\x0f\\xeaC\\xe1L\\x1c", True),  # the bytes literal as written
+        ("Kq7v\\x41Tz2m\\x42Pw9", False),  # escaped printable letters
     ],
 )
 def test_is_binary(value: str, binary: bool) -> None:
