@@ -19,6 +19,7 @@ from scanner.assignsyntax import (
     is_in_string,
     keyword_argument,
     line_bounds,
+    lines_back,
     name_span,
     opener_length,
     parse_assignment,
@@ -92,18 +93,6 @@ _DB_CLIENT = re.compile(
 # a public key named on the lines before a bare ``key``: ``PublicKey(key_id=..., key="...")``,
 # a recorded ``GET .../secrets/public-key`` and its answer
 _PUBLIC_KEY = re.compile(r"(?i)public[-_ ]?key")
-
-
-def _lines_back(text: str, line_start: int, lines: int = 6, limit: int = 3000) -> int:
-    """The start of the line ``lines`` lines before the one at ``line_start`` (at most
-    ``limit`` characters back)."""
-    floor = max(0, line_start - limit)
-    pos = line_start
-    for _ in range(lines):
-        if pos <= floor:
-            return floor
-        pos = text.rfind("\n", floor, pos - 1) + 1
-    return max(pos, floor)
 
 
 _TEST_STATUS = frozenset({"PASS", "XPASS", "KPASS", "UPASS"})
@@ -181,7 +170,7 @@ def assess(
         return None
     if a.form == "call" and text[a.end + 1 : a.end + 2] == ",":
         return None  # set_password("service", user, pw): the first of several arguments
-    if info.tokens == ("key",) and _PUBLIC_KEY.search(text, _lines_back(text, line_start), name_lo):
+    if info.tokens == ("key",) and _PUBLIC_KEY.search(text, lines_back(text, line_start), name_lo):
         return None  # {"key_id": ..., "key": ...} answering a public-key request
     if info.tokens in (("key",), ("secret",)) and is_test_vector(a.value, text, name_lo):
         return None  # a cipher's known-answer key among its nonce, iv, pt, ct, tag fields

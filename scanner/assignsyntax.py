@@ -188,6 +188,29 @@ def is_in_string(line_before: str, after_name: str = "") -> bool:
     return False
 
 
+def lines_back(text: str, pos: int, lines: int = 6, limit: int = 3000) -> int:
+    """The start of the line ``lines`` lines before the one at ``pos`` (the line's own start
+    when ``pos`` is inside it counts as one), at most ``limit`` characters back."""
+    floor = max(0, pos - limit)
+    for _ in range(lines):
+        if pos <= floor:
+            return floor
+        pos = text.rfind("\n", floor, pos - 1) + 1
+    return max(pos, floor)
+
+
+def lines_ahead(text: str, pos: int, lines: int, limit: int) -> int:
+    """The end of the line ``lines`` lines after the one at ``pos``, at most ``limit``
+    characters ahead (or the end of the text)."""
+    ceiling = min(len(text), pos + limit)
+    for _ in range(lines + 1):
+        nxt = text.find("\n", pos + 1, ceiling)
+        if nxt < 0:
+            return ceiling
+        pos = nxt
+    return pos
+
+
 def line_bounds(text: str, lo: int, hi: int) -> tuple[int, int]:
     """The start and end of the line(s) holding ``text[lo:hi]``."""
     start = text.rfind("\n", 0, lo) + 1

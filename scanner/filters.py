@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from scanner.assignsyntax import lines_ahead, lines_back
 from scanner.valuemeasure import char_classes
 
 ALLOW_MARKER = "keyguard:allow"
@@ -168,18 +169,7 @@ def is_test_vector(
     algorithm, are not credentials."""
     if not _HEX_VALUE.match(value):
         return False
-    lo = pos
-    for _ in range(reach + 1):
-        lo = text.rfind("\n", max(0, pos - 1200), lo - 1) + 1
-        if lo <= max(0, pos - 1200):
-            break
-    hi = pos
-    for _ in range(reach + 1):
-        nxt = text.find("\n", hi + 1, pos + 1200)
-        if nxt < 0:
-            hi = min(len(text), pos + 1200)
-            break
-        hi = nxt
+    lo, hi = lines_back(text, pos, reach + 1, 1200), lines_ahead(text, pos, reach, 1200)
     fields = {m.group(1).lower() for m in _VECTOR_FIELD.finditer(text, lo, hi)}
     return len(fields) >= 2 and not fields.isdisjoint(marks)
 
