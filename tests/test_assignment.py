@@ -76,6 +76,12 @@ def test_other_text_between_name_and_value_is_not_an_assignment(marked: str, nam
         ('client = connect(username="u", password="<<I\\u00adX>>")', "password", False),
         ('client = connect(username="u", password="<<\\x41\\x42>>")', "password", False),
         ('password = "<<Kq7\\u00e9vTz2!mPw9x>>"', "password", True),
+        # the callee holds a credential word; the argument's name decides
+        ('client = AuthClient(token="<<Kd8sQ2vN5mR7tY3w>>", timeout=10)', "Auth", True),
+        ('c = SecretClient(api_key="<<Kd8sQ2vN5mR7tY3w>>")', "Secret", True),
+        ('c = new TokenAuth({ secret: "<<Kd8sQ2vN5mR7tY3w>>" });', "Token", True),
+        ('client = AuthClient(timeout="<<Kd8sQ2vN5mR7tY3w>>")', "Auth", False),
+        ('client = AuthClient(region="<<Kd8sQ2vN5mR7tY3w>>")', "Auth", False),
     ],
 )
 def test_assess_in_code(line: str, word: str, kept: bool) -> None:
@@ -170,23 +176,3 @@ def test_no_keyword_argument_between_a_name_and_its_value(line: str) -> None:
     value_pos = line.index("Kd8s")
     name_end = line.index("(") if "(" in line else line.index(" ")
     assert keyword_argument(line, name_end, value_pos) is None
-
-
-@pytest.mark.parametrize(
-    ("line", "word", "kept"),
-    [
-        # the callee holds a credential word; the argument's name decides
-        ('client = AuthClient(token="<<Kd8sQ2vN5mR7tY3w>>", timeout=10)', "Auth", True),
-        ('c = SecretClient(api_key="<<Kd8sQ2vN5mR7tY3w>>")', "Secret", True),
-        ('c = new TokenAuth({ secret: "<<Kd8sQ2vN5mR7tY3w>>" });', "Token", True),
-        ('client = AuthClient(timeout="<<Kd8sQ2vN5mR7tY3w>>")', "Auth", False),
-        ('client = AuthClient(region="<<Kd8sQ2vN5mR7tY3w>>")', "Auth", False),
-    ],
-)
-def test_assess_a_keyword_argument_of_a_credential_named_call(
-    line: str, word: str, kept: bool
-) -> None:
-    text, start, end = unmark(line)
-    got = assess(text, text.index(word), start, path="src/app.py", value_end=end)
-    assert (got is not None) is kept
-    assert got is None or got.value == text[start:end]

@@ -9,6 +9,7 @@ import pytest
 
 from scanner import filters
 from scanner.matcher import Matcher
+from testing.cases import Cases, Predicate, predicate_cases
 from testing.scan import scan_text, secrets_of
 
 
@@ -17,67 +18,62 @@ def matcher(builtin_matcher: Matcher) -> Matcher:
     return builtin_matcher
 
 
-@pytest.mark.parametrize(
-    ("value", "path"),
-    [
-        ("Fake::Widget::VERSION_2B", True),
-        (":SignatureFake::HMAC_SHA9", True),  # what a ``:`` read as the assignment leaves
-        (":keyguard_from_der_unchecked", True),
-        ("&kgfake::Prk", True),  # a Rust reference type
-        ("KG::Fake::CredentialStore-", True),  # ``KG::EC2::Security::CredentialCache->get()``
-        ("Kq7vTz2mPw9Xr4", False),
-        ("Zq9:mR4x:Lw2", False),  # colons, no path
-        (":Kq7#vTz2!mPw", False),  # a password that starts with a colon
-        ("fe80::1ff:fe23", False),  # an address: hex groups, not names
-    ],
-)
-def test_is_code_path(value: str, path: bool) -> None:
-    assert filters.is_code_path(value) is path
+PREDICATES: dict[Predicate, Cases] = {
+    filters.is_code_path: Cases(
+        yes=[
+            "Fake::Widget::VERSION_2B",
+            ":SignatureFake::HMAC_SHA9",  # what a ``:`` read as the assignment leaves
+            ":keyguard_from_der_unchecked",
+            "&kgfake::Prk",  # a Rust reference type
+            "KG::Fake::CredentialStore-",  # ``KG::EC2::Security::CredentialCache->get()``
+        ],
+        no=[
+            "Kq7vTz2mPw9Xr4",
+            "Zq9:mR4x:Lw2",  # colons, no path
+            ":Kq7#vTz2!mPw",  # a password that starts with a colon
+            "fe80::1ff:fe23",  # an address: hex groups, not names
+        ],
+    ),
+    filters.is_binary: Cases(
+        yes=[
+            "\x9b\xbeCk\xa9@\xf0\x17",
+            "Kq\x05vTz2mPw9",
+            "\\x00c\\x0f\\xeaC\\xe1L\\x1c",  # the bytes literal as written
+        ],
+        no=[
+            "Kq7vTz2mPw9Xr4",
+            "Kq7vTz2mPw9\u00e9Xr4",  # an accented letter is text
+            "Kq7v\\x41Tz2m\\x42Pw9",  # escaped printable letters
+        ],
+    ),
+    # a variable next to escapes is a template
+    filters.is_template: Cases(
+        yes=[
+            "\\0$kgsecret",  # PHP "\0$secret": a NUL byte, then the variable
+            "$kgself\\-",  # troff's escaped hyphen after a Perl variable
+            "$kgsecret",
+        ],
+        no=[
+            "my$ecretKgPw9",  # a dollar inside a password
+            "\\$Kq7vTz2mPw9",  # an escaped dollar, then letters and digits: a literal
+        ],
+    ),
+    filters.has_counting_bytes: Cases(
+        yes=[
+            "000102030405060708090a0b0c0d0e0f",
+            "7F808182838485868788898A",
+            "a0a1a2a3a4a5a6a7a8",
+            "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff0001",  # wraps at 0xff
+            "c1" + "000102030405060708",  # odd phase
+        ],
+        no=["9d23bd4149cb979ccf3c5c94dd217e98", "00010203040506"],  # the second: seven bytes
+    ),
+}
 
 
-@pytest.mark.parametrize(
-    ("value", "binary"),
-    [
-        ("\x9b\xbeCk\xa9@\xf0\x17", True),
-        ("Kq\x05vTz2mPw9", True),
-        ("Kq7vTz2mPw9Xr4", False),
-        ("Kq7vTz2mPw9\u00e9Xr4", False),  # an accented letter is text
-        ("\\x00c\\x0f\\xeaC\\xe1L\\x1c", True),  # the bytes literal as written
-        ("Kq7v\\x41Tz2m\\x42Pw9", False),  # escaped printable letters
-    ],
-)
-def test_is_binary(value: str, binary: bool) -> None:
-    assert filters.is_binary(value) is binary
-
-
-@pytest.mark.parametrize(
-    ("value", "template"),
-    [
-        ("\\0$kgsecret", True),  # PHP "\0$secret": a NUL byte, then the variable
-        ("$kgself\\-", True),  # troff's escaped hyphen after a Perl variable
-        ("$kgsecret", True),
-        ("my$ecretKgPw9", False),  # a dollar inside a password
-        ("\\$Kq7vTz2mPw9", False),  # an escaped dollar, then letters and digits: a literal
-    ],
-)
-def test_escaped_variables_are_templates(value: str, template: bool) -> None:
-    assert filters.is_template(value) is template
-
-
-@pytest.mark.parametrize(
-    ("value", "counting"),
-    [
-        ("000102030405060708090a0b0c0d0e0f", True),
-        ("7F808182838485868788898A", True),
-        ("a0a1a2a3a4a5a6a7a8", True),
-        ("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff0001", True),  # wraps at 0xff
-        ("c1" + "000102030405060708", True),  # odd phase
-        ("9d23bd4149cb979ccf3c5c94dd217e98", False),
-        ("00010203040506", False),  # seven bytes
-    ],
-)
-def test_has_counting_bytes(value: str, counting: bool) -> None:
-    assert filters.has_counting_bytes(value) is counting
+@pytest.mark.parametrize(("predicate", "value", "expected"), predicate_cases(PREDICATES))
+def test_predicates(predicate: Predicate, value: str, expected: bool) -> None:
+    assert bool(predicate(value)) is expected
 
 
 @pytest.mark.parametrize("value", ["string", "[]byte", "String", "&str", "string``"])

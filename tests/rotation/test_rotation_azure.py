@@ -24,21 +24,9 @@ from scanner.rotation.azure import (  # noqa: E402
     AzureKeyVaultProvider,
 )
 from scanner.secret import Secret  # noqa: E402
+from testing import rotationcli as rc
 from testing.contract.azure_keyvault import TOKEN, KeyVaultContractServer, tls_pair  # noqa: E402
 from testing.contract.server import Reply  # noqa: E402
-from testing.rotationcli import (
-    assert_field_rotated,
-    assert_not_revealed,
-    keyguard,
-    plan_changes_nothing,
-    plant_holders,
-    read_audit,
-    rerun_skipped,
-    retry_errors,
-    rotated,
-    rotation_failed,
-    rotation_project,
-)
 from testing.servers import rotation_token  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -88,7 +76,7 @@ def kv(tls: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[KeyVaultContractSe
 def project(tmp_path: Path, leaks: list[str], url: str, **keys: Any) -> list[str]:
     files = {"app.env": "".join(f"TOKEN_{i}={leak}\n" for i, leak in enumerate(leaks))}
     settings = {"vault_url": url, "retries": 2, "backoff": 0, "timeout": 5}
-    return rotation_project(tmp_path, files, provider="azure-keyvault", **settings, **keys)
+    return rc.rotation_project(tmp_path, files, provider="azure-keyvault", **settings, **keys)
 
 
 def test_azure_plan_rotate_rerun(tmp_path: Path, kv: KeyVaultContractServer) -> None:
@@ -97,17 +85,17 @@ def test_azure_plan_rotate_rerun(tmp_path: Path, kv: KeyVaultContractServer) -> 
     args = project(tmp_path, [leak], kv.url, secret_name="api-token", disable_old=True)
 
     action = "set a new version with a generated value, disable the previous version"
-    plan_changes_nothing(args, tmp_path, f"azure-keyvault api-token: {action}")
+    rc.plan_changes_nothing(args, tmp_path, f"azure-keyvault api-token: {action}")
     assert kv.writes() == [] and len(kv.versions("api-token")) == 1
 
-    done = rotated(args)
+    done = rc.rotated(args)
     old, new = kv.versions("api-token")
     assert old.id == first.id and not old.enabled and old.tags[TAG_LEAKED]
     assert new.enabled and new.value != leak and len(new.value) == 40
     assert new.content_type == "text/plain" and new.tags["owner"] == "team-a"
     assert new.tags[TAG_FINGERPRINT] == Secret(leak).fingerprint() == old.tags[TAG_LEAKED]
     assert new.tags[TAG_RULE] == "kgtest.rotation-token" and new.tags[TAG_ROTATED_AT].endswith("Z")
-    _, records = read_audit(tmp_path)
+    _, records = rc.read_audit(tmp_path)
     assert [(r["event"], r.get("status")) for r in records] == [("attempt", None), ("result", "ok")]
     assert records[1]["details"] == {
         "secret": "api-token",
@@ -115,23 +103,23 @@ def test_azure_plan_rotate_rerun(tmp_path: Path, kv: KeyVaultContractServer) -> 
         "previous_version": old.id,
         "previous_enabled": "false",
     }
-    assert_not_revealed(tmp_path, done, leak, new.value)
+    rc.assert_not_revealed(tmp_path, done, leak, new.value)
 
     writes = len(kv.writes())
-    rerun_skipped(args)
+    rc.rerun_skipped(args)
     assert len(kv.writes()) == writes and len(kv.versions("api-token")) == 2
 
 
 def test_azure_discovery_finds_exactly_the_holders(
     tmp_path: Path, kv: KeyVaultContractServer
 ) -> None:
-    leak = plant_holders(kv.put, "azure")
+    leak = rc.plant_holders(kv.put, "azure")
     kv.put("f-disabled", leak, enabled=False)
     kv.put("g-unreadable", leak)
     kv.deny("g-unreadable", "get")  # 403 while reading: skipped, not a failure
     args = project(tmp_path, [leak], kv.url, discover=True)
 
-    plan = keyguard(args)
+    plan = rc.keyguard(args)
     assert plan.exit_code == 1, plan.output
     planned = [line for line in plan.stderr.splitlines() if "→ azure-keyvault" in line]
     assert len(planned) == 2, plan.stderr
@@ -140,9 +128,9 @@ def test_azure_discovery_finds_exactly_the_holders(
     assert len(kv.seen("GET", "^/secrets$")) >= 4  # 7 secrets, 2 a page: nextLink followed
     assert kv.writes() == []
 
-    rotated(args, 2)
+    rc.rotated(args, 2)
     assert kv.latest("a-plain").value != leak
-    assert_field_rotated(kv.latest("c-json").value, leak)
+    rc.assert_field_rotated(kv.latest("c-json").value, leak)
     for untouched in ("b-decoy", "d-decoy", "f-disabled", "g-unreadable"):
         assert len(kv.versions(untouched)) == 1
     assert len(kv.versions("e-old")) == 2
@@ -161,13 +149,13 @@ def test_azure_throttling_and_conflict_are_retried(
     kv.fail("PATCH", "^/secrets/api-token/", Reply(409, conflict))  # after the new version
     args = project(tmp_path, [leak], kv.url, secret_name="api-token", disable_old=True)
 
-    rotated(args)
+    rc.rotated(args)
     # 429: the SDK's retry policy (honouring Retry-After); 409: the engine, which re-reads first
     assert [r.status for r in kv.seen("PUT") if r.status != 401] == [429, 409, 200]
     assert [r.status for r in kv.seen("PATCH") if r.status != 401] == [409, 200]
     old, new = kv.versions("api-token")  # the retry after the PATCH conflict resumed: one new
     assert not old.enabled and new.enabled and new.value != leak
-    assert retry_errors(tmp_path) == [
+    assert rc.retry_errors(tmp_path) == [
         "set api-token: 409 Conflict",
         f"disable api-token/{old.id}: 409 Conflict",
     ]
@@ -182,12 +170,12 @@ def test_azure_permission_error_fails_that_target_only(
     kv.deny("locked", "set")
     args = project(tmp_path, [leak], kv.url, discover=True)
 
-    done = rotation_failed(args)
+    done = rc.rotation_failed(args)
     assert "rotation failed:" in done.stderr and "locked: set locked: 403 Forbidden" in done.stderr
     assert "azure-keyvault open: done" in done.stderr
     assert kv.latest("open").value != leak and len(kv.versions("locked")) == 1
     assert not (tmp_path / "state.json").exists()  # not every target done: tried again later
 
     kv.denied.clear()  # permission granted: the next run rotates what is left, once
-    rotated(args)
+    rc.rotated(args)
     assert len(kv.versions("open")) == 2 and len(kv.versions("locked")) == 2

@@ -24,21 +24,9 @@ from scanner.rotation.gcp import (  # noqa: E402
     ANNOTATION_VERSION,
 )
 from scanner.secret import Secret  # noqa: E402
+from testing import rotationcli as rc
 from testing.contract.gcp_secretmanager import SecretManagerContractServer  # noqa: E402
 from testing.contract.server import Reply  # noqa: E402
-from testing.rotationcli import (
-    assert_field_rotated,
-    assert_not_revealed,
-    keyguard,
-    plan_changes_nothing,
-    plant_holders,
-    read_audit,
-    rerun_skipped,
-    retry_errors,
-    rotated,
-    rotation_failed,
-    rotation_project,
-)
 from testing.servers import rotation_token  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -57,7 +45,9 @@ def sm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretManage
 def project(tmp_path: Path, leak: str, url: str, **keys: Any) -> list[str]:
     files = {"app.env": f"SERVICE_TOKEN={leak}\n"}
     settings = {"project": PROJECT, "endpoint": url, "retries": 2, "backoff": 0, "timeout": 5}
-    return rotation_project(tmp_path, files, provider="gcp-secretmanager", **{**settings, **keys})
+    return rc.rotation_project(
+        tmp_path, files, provider="gcp-secretmanager", **{**settings, **keys}
+    )
 
 
 def states(sm: SecretManagerContractServer, secret_id: str) -> list[str]:
@@ -72,10 +62,10 @@ def test_gcp_plan_rotate_rerun(tmp_path: Path, sm: SecretManagerContractServer) 
     name = f"projects/{PROJECT}/secrets/api-token"
 
     action = "add a new version with a generated value, disable the previous version"
-    plan_changes_nothing(args, tmp_path, f"gcp-secretmanager {name}: {action}")
+    rc.plan_changes_nothing(args, tmp_path, f"gcp-secretmanager {name}: {action}")
     assert sm.writes() == [] and states(sm, "api-token") == ["ENABLED"]
 
-    done = rotated(args)
+    done = rc.rotated(args)
     assert states(sm, "api-token") == ["DISABLED", "ENABLED"]
     new = sm.value("api-token")
     assert new != leak and len(new) == 40 and sm.value("api-token", 1) == leak
@@ -86,30 +76,30 @@ def test_gcp_plan_rotate_rerun(tmp_path: Path, sm: SecretManagerContractServer) 
     assert annotations[ANNOTATION_FINGERPRINT] == Secret(leak).fingerprint()
     assert annotations[ANNOTATION_RULE] == "kgtest.rotation-token"
     assert annotations[ANNOTATION_VERSION] == "2" and annotations[ANNOTATION_ROTATED_AT]
-    _, records = read_audit(tmp_path)
+    _, records = rc.read_audit(tmp_path)
     assert records[-1]["details"] == {
         "secret": name,
         "version": "2",
         "previous_version": "1",
         "previous_state": "disabled",
     }
-    assert_not_revealed(tmp_path, done, leak, new)
+    rc.assert_not_revealed(tmp_path, done, leak, new)
 
     writes = len(sm.writes())
-    rerun_skipped(args)
+    rc.rerun_skipped(args)
     assert len(sm.writes()) == writes and len(states(sm, "api-token")) == 2
 
 
 def test_gcp_discovery_finds_exactly_the_holders(
     tmp_path: Path, sm: SecretManagerContractServer
 ) -> None:
-    leak = plant_holders(sm.create, "gcp")
+    leak = rc.plant_holders(sm.create, "gcp")
     sm.create("f-binary", b"\xff\xfe" + leak.encode())
     sm.create("g-unreadable", leak)
     sm.deny("g-unreadable", "access")  # 403 while reading: skipped, not a failure
     args = project(tmp_path, leak, sm.url, discover=True, old_version="destroy")
 
-    plan = keyguard(args)
+    plan = rc.keyguard(args)
     planned = [line for line in plan.stderr.splitlines() if "→ gcp-secretmanager" in line]
     assert len(planned) == 2, plan.stderr
     assert "secrets/a-plain: add a new version with a generated value, destroy" in planned[0]
@@ -118,10 +108,10 @@ def test_gcp_discovery_finds_exactly_the_holders(
     assert tokens == [None, "2", "4", "6"]  # 7 secrets, 2 a page: nextPageToken followed
     assert sm.writes() == []
 
-    rotated(args, 2)
+    rc.rotated(args, 2)
     assert states(sm, "a-plain") == ["DESTROYED", "ENABLED"] and sm.value("a-plain") != leak
     assert states(sm, "c-json") == ["DESTROYED", "ENABLED"]
-    assert_field_rotated(sm.value("c-json"), leak)
+    rc.assert_field_rotated(sm.value("c-json"), leak)
     for untouched in ("b-decoy", "d-decoy", "f-binary", "g-unreadable"):
         assert states(sm, untouched) == ["ENABLED"]
     assert states(sm, "e-old") == ["ENABLED", "ENABLED"]
@@ -143,13 +133,13 @@ def test_gcp_throttling_and_etag_conflict_are_retried(
     sm.before("PATCH", "/secrets/api-token$", concurrent_writer)
     args = project(tmp_path, leak, sm.url, secret="api-token")
 
-    rotated(args)
+    rc.rotated(args)
     assert [r.status for r in sm.seen("POST", ":addVersion")] == [429, 200]
     assert [r.status for r in sm.seen("PATCH")] == [409, 200]  # stale etag, then re-read
     assert states(sm, "api-token") == ["DISABLED", "ENABLED"]  # one version added, not two
     annotations = sm.secret("api-token").annotations
     assert annotations["owner"] == "team-b" and ANNOTATION_FINGERPRINT in annotations
-    errors = retry_errors(tmp_path)
+    errors = rc.retry_errors(tmp_path)
     assert len(errors) == 2
     assert errors[0].endswith(": 429 TooManyRequests") and errors[1].endswith(": 409 Conflict")
 
@@ -162,13 +152,13 @@ def test_gcp_timed_out_add_that_landed_is_adopted_not_repeated(
     sm.slow("POST", ":addVersion$", delay=1.0)  # stored at once, answered after the timeout
     args = project(tmp_path, leak, sm.url, secret="api-token", timeout=0.4)
 
-    rotated(args)
+    rc.rotated(args)
     assert len(sm.seen("POST", ":addVersion")) == 1  # the retry found it and did not add again
     assert states(sm, "api-token") == ["DISABLED", "ENABLED"] and sm.value("api-token") != leak
-    assert retry_errors(tmp_path) == [
+    assert rc.retry_errors(tmp_path) == [
         f"add version to projects/{PROJECT}/secrets/api-token: ReadTimeout"
     ]
-    _, records = read_audit(tmp_path)
+    _, records = rc.read_audit(tmp_path)
     assert records[-1]["details"]["version"] == "2"
 
 
@@ -181,7 +171,7 @@ def test_gcp_permission_error_fails_that_target_only(
     sm.deny("locked", "add")
     args = project(tmp_path, leak, sm.url, discover=True, old_version="keep")
 
-    done = rotation_failed(args)
+    done = rc.rotation_failed(args)
     assert "secrets/locked: add version to" in done.stderr and "403 Forbidden" in done.stderr
     assert f"gcp-secretmanager projects/{PROJECT}/secrets/open: done" in done.stderr
     assert states(sm, "open") == ["ENABLED", "ENABLED"] and states(sm, "locked") == ["ENABLED"]
@@ -195,7 +185,7 @@ def test_gcp_without_credentials_fails_the_rotation_not_the_scan(
     sm.create("api-token", leak)
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
     args = project(tmp_path, leak, sm.url, secret="api-token")
-    done = keyguard(args, "--rotate", "--format", "json")
+    done = rc.keyguard(args, "--rotate", "--format", "json")
     assert done.exit_code == 1, done.output
     assert "rotation failed:" in done.stderr and "no usable Google credentials" in done.stderr
     assert json.loads(done.stdout)["findings"][0]["rule_id"] == "kgtest.rotation-token"
