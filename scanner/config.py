@@ -13,13 +13,14 @@ Keys::
     paths = ["^tests/fixtures/"]          # regexes on the reported path: findings dropped
     [[rotation]]                       # see docs/rotation.md
 
-Trust boundary (docs/security.md): a config *discovered* in the scanned target or the current
-directory (``.keyguard.toml``, ``keyguard.toml``, ``[tool.keyguard]`` in ``pyproject.toml``) is
-part of the data being scanned. Only ``DATA_KEYS`` are honoured from it; every other key (those
-that run commands, open connections or pick where credentials go: ``rotation`` and anything added
-later) is dropped with a one-line note naming the file and the keys. Such keys are honoured only
-from a *trusted* config: ``--config FILE``, ``$KEYGUARD_CONFIG``, or the user's own file
-(``$XDG_CONFIG_HOME/keyguard/config.toml``, default ``~/.config/keyguard/config.toml``).
+Trust boundary (docs/security.md): a config *discovered* in the scanned target or a parent of it up
+to its repository root or the current directory (``config_dirs``): ``.keyguard.toml``,
+``keyguard.toml``, ``[tool.keyguard]`` in ``pyproject.toml``. It is part of the data being scanned.
+Only ``DATA_KEYS`` are honoured from it; every other key (those that run commands, open connections
+or pick where credentials go: ``rotation`` and anything added later) is dropped with a one-line
+note naming the file and the keys. Such keys are honoured only from a *trusted* config: ``--config
+FILE``, ``$KEYGUARD_CONFIG``, or the user's own file (``$XDG_CONFIG_HOME/keyguard/config.toml``,
+default ``~/.config/keyguard/config.toml``).
 """
 
 from __future__ import annotations
@@ -77,6 +78,25 @@ class Config:
 
 
 # --- discovery --------------------------------------------------------------------------------
+
+
+def config_dirs(targets: Sequence[Path], cwd: Path) -> list[Path]:
+    """Where a project config is looked for, nearest first: each scanned directory, then its
+    parents up to the repository root that holds it, or up to ``cwd`` when that comes first. A
+    directory in no repository and outside ``cwd`` is searched alone, so scanning another tree
+    from inside a project never applies the project's excludes to it. With no directory to scan
+    (files named on the command line, a log stream, an image), ``cwd`` alone."""
+    if not targets:
+        return [cwd]
+    here = cwd.resolve()
+    out: list[Path] = []
+    for target in targets:
+        chain = [target.resolve(), *target.resolve().parents]
+        ends = [i for i, d in enumerate(chain) if d == here or (d / ".git").exists()]
+        for directory in chain[: ends[0] + 1] if ends else chain[:1]:
+            if directory not in out:
+                out.append(directory)
+    return out
 
 
 def find_config(start_dirs: Sequence[Path]) -> Path | None:

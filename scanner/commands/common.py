@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from scanner.__about__ import __version__
-from scanner.config import Config, layered_config
+from scanner.config import Config, config_dirs, layered_config
 from scanner.engine.results import FindingFilter
 from scanner.errors import ExitCode, UserError
 from scanner.extractors import Limits
@@ -63,9 +63,10 @@ class Settings:
 
 def resolve_config(settings: Settings) -> Config:
     """``--config`` (trusted), else the user's config plus the data keys of a project config
-    found in the cwd or the scan target (see ``scanner.config`` and docs/security.md). The
+    found in the scan target or its parents (``config_dirs``; docs/security.md). The
     caller prints ``config.notes`` as warnings."""
-    config = layered_config(settings.config_path, [Path.cwd(), *settings.search_dirs])
+    dirs = config_dirs(settings.search_dirs, Path.cwd())
+    config = layered_config(settings.config_path, dirs)
     return _vet_tree_rules(settings, config) if config.tree_rule_paths else config
 
 
