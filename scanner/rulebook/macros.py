@@ -42,6 +42,20 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
   whose keys are written in many shapes (``acme: {"key": "..."}``, ``acme key ...``, a
   Terraform ``variable "acme_key" {`` block's ``default = "..."``), and
   like ``{{between}}`` a credential-named setting further down the provider's section.
+- ``{{gap}}``: a loose gap of up to 40 characters between a provider word and its value
+  (the rest of a setting name, quotes, brackets, a ``:`` or ``=``, a line break, a Rust
+  ``&str`` type), for rules
+  whose keys have a distinctive body; rules write it before ``{{loose_assign}}``:
+  ``(?i:acme){{gap}}{{loose_assign}}(BODY)``.
+- ``{{loose_assign}}``: the operator that ends ``{{gap}}`` (``=>``, ``::=``, ``:=``, ``?=``,
+  ``||``, ``:``, ``=``, a blank, ``(``, ``,``, ``>``), up to five blanks, quotes or ``=``, and an
+  optional ``Bearer ``/``token `` scheme.
+- ``{{header}}``: after a provider's API host, the rest of the line up to an auth header or
+  parameter and its value: ``api.acme.io ... -H "Authorization: Bearer ``, ``X-Api-Key: ``,
+  ``"apikey": "``.
+- ``{{query}}``: the rest of a URL up to a credential-named query parameter: ``acme.io/v1/
+  items?format=json&api_key=``; rules write it as an alternative to ``{{near}}``:
+  ``(?i:acme)(?:{{near}}|{{query}})(BODY)``.
 - ``{{host}}``: the host of a URL after its userinfo ``@`` (an IPv6 literal or DNS labels, an
   optional port, then the character that ends the host). No label may be ``example``
   (``example.com``, ``db.example.org``), so documentation URLs do not match.
@@ -152,6 +166,17 @@ MACROS: dict[str, str] = {
         + _LABEL
         + r""")(?::[0-9]{1,5})?\.?(?:[/?#,;"'`\s\\)\]}>|]|$)"""
     ),
+    "gap": r"""[\w.\-\s:'"{(,\[\]/@;&]{0,40}""",
+    "loose_assign": (
+        r"""["'\]]{0,2}\s{0,4}(?:=>|::=|:=|\?=|\|\||[:=\s(,>])[\s"'`=]{0,5}"""
+        r"""(?:(?i:bearer|token)\s{1,3})?"""
+    ),
+    "header": (
+        r"""[^\r\n]{0,160}?(?i:authorization|x-api-key|x-api-token|api-key|apikey|x-access-token"""
+        r"""|x-auth-token|token|key)[\"']?\s{0,3}[:=,]\s{0,3}[\"']?"""
+        r"""(?:(?i:bearer|token|basic)\s{1,3})?"""
+    ),
+    "query": r"""[\w./?&=%:-]{0,160}?[?&][A-Za-z_-]{0,12}(?i:key|token|secret)=""",
     "hex32": r"\b([a-fA-F0-9]{32})\b",
     "hex40": r"\b([a-fA-F0-9]{40})\b",
     "hex64": r"\b([a-fA-F0-9]{64})\b",

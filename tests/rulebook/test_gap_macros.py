@@ -1,0 +1,149 @@
+"""The loose-context macros ``{{gap}}``, ``{{loose_assign}}``, ``{{header}}`` and ``{{query}}``:
+what each accepts and rejects, that no rule pastes them instead of naming them, and the
+built-in rules that take camelCase setting names (``ddApiKey``, ``cfApiToken``) on both engines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import regex
+
+from scanner.matcher import Matcher
+from scanner.rulebook.compile import Ruleset
+from scanner.rulebook.loader import builtin_rules_dir, load_ruleset
+from scanner.rulebook.macros import MACROS, expand
+from testing.scan import ENGINES, build, scan_text, secrets_of
+
+VALUE = "9c41e07b2fd5a386e1b0c47d5f29a3e8"  # 32 hex, varied
+GAP = regex.compile(expand(r"(?i:acme){{gap}}{{loose_assign}}([a-f0-9]{32})\b"))
+HEADER = regex.compile(expand(r"(?i:api\.acme\.io){{header}}([a-f0-9]{32})\b"))
+QUERY = regex.compile(expand(r"(?i:api\.acme\.io){{query}}([a-f0-9]{32})\b"))
+
+
+def captured(pattern: regex.Pattern[str], text: str) -> str | None:
+    m = pattern.search(text)
+    return None if m is None else m.group(1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"ACME_API_KEY={VALUE}",
+        f'acme:\n  "api_key": "{VALUE}"',
+        f"$acme['key'] => '{VALUE}'",
+        f'pub const ACME_API_KEY: &str = "{VALUE}";',  # Rust: the gap crosses `&str`
+        f'static ACME_KEY: &\'static str = "{VALUE}";',
+        f"acme.auth(token {VALUE})",  # a `token ` scheme before the value
+        f"acme_key ||= {VALUE}",
+    ],
+)
+def test_gap_and_loose_assign_accept_the_common_shapes(text: str) -> None:
+    assert captured(GAP, text) == VALUE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"acme {'x' * 45} = {VALUE}",  # the gap is at most 40 characters
+        f"acme_key = foo{VALUE}",  # the value must follow the operator
+        f"acme_key = {VALUE}ab",  # and end there
+    ],
+)
+def test_gap_and_loose_assign_reject_near_misses(text: str) -> None:
+    assert captured(GAP, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'curl https://api.acme.io/v1/items -H "Authorization: Bearer {VALUE}"',
+        f'requests.get("https://api.acme.io/v1", headers={{"X-Api-Key": "{VALUE}"}})',
+        f"https://api.acme.io/v1 apikey={VALUE}",
+    ],
+)
+def test_header_accepts_an_auth_header_on_the_host_line(text: str) -> None:
+    assert captured(HEADER, text) == VALUE
+
+
+def test_header_stays_on_the_host_line() -> None:
+    assert captured(HEADER, f"https://api.acme.io/v1\nAuthorization: Bearer {VALUE}") is None
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        (f"https://api.acme.io/v1/items?format=json&api_key={VALUE}", True),
+        (f"https://api.acme.io/v1/items?access_token={VALUE}&page=2", True),
+        (f"https://api.acme.io/v1/items?format=json&callback_id={VALUE}", False),
+    ],
+)
+def test_query_needs_a_credential_named_parameter(text: str, found: bool) -> None:
+    assert (captured(QUERY, text) == VALUE) is found
+
+
+@pytest.mark.parametrize("name", ["gap", "loose_assign", "header", "query"])
+def test_no_rule_pastes_a_macro_instead_of_naming_it(name: str) -> None:
+    pasted = [
+        f.name for f in sorted(builtin_rules_dir().glob("*.toml")) if MACROS[name] in f.read_text()
+    ]
+    assert pasted == []
+
+
+# --- built-in rules, on both engines --------------------------------------------------------
+
+RULESET: Ruleset = load_ruleset()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
+    return build(RULESET, request.param, session_cache)
+
+
+def _example(rule_id: str) -> str:
+    rule = RULESET.get(rule_id)
+    assert rule is not None
+    secret = next(e.secret for e in rule.spec.examples if e.secret)
+    assert secret is not None
+    return secret
+
+
+@pytest.mark.parametrize(
+    "rule_id, path, form",
+    [
+        ("datadog.api-key", "config.ts", 'export const ddApiKey = "{s}";'),
+        ("datadog.app-key", "Config.cs", 'public const string DdAppKey = "{s}";'),
+        ("cloudflare.api-token-legacy", "config.yaml", 'cfApiToken: "{s}"'),
+        ("cloudflare.access-service-token-secret", "app.js", 'const cfAccessClientSecret = "{s}";'),
+        ("launchdarkly.sdk-key", "main.go", 'ldSdkKey := "{s}"'),
+        ("wise.api-token", "App.java", 'String wiseApiToken = "{s}";'),
+        ("exa.api-key", "index.js", "const exaApiKey = '{s}';"),
+        ("hex.api-key", "config.exs", 'hexApiKey = "{s}"'),
+        ("gradle.plugin-portal-key", "build.gradle.kts", 'val gradlePublishSecret = "{s}"'),
+        ("codeclimate.reporter-id", "ci.js", 'const ccTestReporterId = "{s}";'),
+        ("readthedocs.api-token", "settings.ts", 'const rtdApiToken = "{s}";'),
+        ("vmware.api-token", "main.go", 'vmcApiToken := "{s}"'),
+        ("binance.api-secret", "src/config.rs", 'pub const BINANCE_API_SECRET: &str = "{s}";'),
+    ],
+)
+def test_rules_take_camel_case_and_typed_names(
+    matcher: Matcher, rule_id: str, path: str, form: str
+) -> None:
+    secret = _example(rule_id)
+    assert secret in secrets_of(scan_text(matcher, form.format(s=secret), path), rule_id)
+
+
+@pytest.mark.parametrize(
+    "rule_id, form",
+    [
+        ("datadog.api-key", 'ddosApiKey = "{s}"'),  # a word that merely starts with `dd`
+        ("cloudflare.api-token-legacy", 'cfgApiToken = "{s}"'),
+        ("wise.api-token", 'otherwiseToken = "{s}"'),
+        ("launchdarkly.sdk-key", 'oldSdkKey = "{s}"'),
+    ],
+)
+def test_camel_case_branches_need_the_abbreviation_as_a_word(
+    matcher: Matcher, rule_id: str, form: str
+) -> None:
+    secret = _example(rule_id)
+    assert secret not in secrets_of(scan_text(matcher, form.format(s=secret), "app.js"), rule_id)
