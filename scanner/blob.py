@@ -41,6 +41,11 @@ class Blob:
         path = os.fspath(path)
         return cls(origin=origin, name=os.path.basename(path), size=size, path=path)
 
+    def with_data(self, data: bytes) -> Blob:
+        """This blob with its content read (``dataclasses.replace`` without its per-call
+        field introspection: every small file of a scan goes through here)."""
+        return Blob(self.origin, self.name, self.size, data, self.path, self.depth, self.key)
+
     def open(self) -> BinaryIO:
         if self.data is not None:
             return io.BytesIO(self.data)

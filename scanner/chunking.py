@@ -37,6 +37,8 @@ def sniff_encoding(head: bytes) -> str | None:
         if even > 0.4 * half and odd < 0.05 * half:
             return "utf-16-be"
         return None
+    if sample.isascii():  # most source files: valid UTF-8 without decoding the sample
+        return "utf-8"
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -105,11 +107,10 @@ def iter_text_chunks(
             if eof:  # the last chunk: no position to carry forward
                 buffer = ""
                 break
-            consumed = buffer[:size]
-            newlines = consumed.count("\n")
+            newlines = buffer.count("\n", 0, size)  # in what this chunk consumed
             if newlines:
                 line += newlines
-                column = size - consumed.rfind("\n")
+                column = size - buffer.rfind("\n", 0, size)
             else:
                 column += size
             base_offset += size

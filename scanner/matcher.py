@@ -17,7 +17,7 @@ from scanner.confirm import _NAME_MEMO as _NAME_MEMO
 from scanner.confirm import MatchPolicy as MatchPolicy
 from scanner.confirm import _Candidate as _Candidate
 from scanner.confirm import _confirm as _confirm
-from scanner.confirm import _dedupe
+from scanner.confirm import _context_mode, _dedupe
 from scanner.confirm import _is_code_reference as _is_code_reference
 from scanner.confirm import is_valid_secret as is_valid_secret
 from scanner.decoders import encoded_triggers, find_encoded
@@ -132,6 +132,15 @@ class Matcher:
     def engine(self) -> str:
         return self.prefilter.name
 
+    def warm(self) -> None:
+        """Load now what the first candidate rule of a chunk loads (the confirm stage's modules,
+        the locator database): worker processes forked after this share it rather than each
+        loading its own."""
+        from scanner import assignment, assignsyntax, filekind, nameshape  # noqa: F401
+
+        if self.prefilter.located:
+            self.prefilter.locate("")  # loads the locator (on first use) and finds nothing
+
     def scan(self, chunk: Chunk, problems: list[SourceProblem] | None = None) -> list[Finding]:
         """Findings in ``chunk`` and in what decodes from it (up to the policy's depth)."""
         text = chunk.text
@@ -179,6 +188,8 @@ class Matcher:
 
         path = chunk.path_for_rules or chunk.origin.path
         file = filekind.file_context(path)
+        if file.skip:  # ``_confirm`` finds nothing for these here: do not locate for them
+            candidates = [i for i in candidates if not _context_mode(self.ruleset.rules[i])]
         # lowercased on demand; a few characters lowercase to two and shift offsets: then
         # rules search without keywords
         lowered = _Lowered(text)

@@ -75,9 +75,13 @@ def _inside(positions: list[int], regions: list[tuple[int, int]]) -> list[int]:
     return out
 
 
+_SHIFTS_OFFSETS = "\u0130"
+"""The one character ``str.lower`` turns into two (``İ`` → ``i̇``); others keep their length."""
+
+
 class _Lowered:
     """A chunk's text lowercased for keyword search, computed only when needed: rules located
-    by Hyperscan lowercase just their regions of ASCII text."""
+    by Hyperscan lowercase just their regions."""
 
     __slots__ = ("_done", "_text", "_value")
 
@@ -98,9 +102,17 @@ class _Lowered:
     def positions_in(
         self, keywords: tuple[str, ...], regions: list[tuple[int, int]]
     ) -> list[int] | None:
-        """Keyword positions inside ``regions``; None when lowercasing shifts offsets."""
+        """Keyword positions inside ``regions``; None when lowercasing shifts offsets.
+
+        Only the regions are lowercased when that finds what lowercasing the whole text would:
+        ASCII text, or text without ``İ`` (every other character lowercases to one, in place)
+        searched for ASCII keywords (the one character whose lowercase depends on its
+        neighbours, ``Σ``, lowercases to non-ASCII either way)."""
         text = self._text
-        if self._done or not text.isascii():
+        by_region = text.isascii() or (
+            _SHIFTS_OFFSETS not in text and all(kw.isascii() for kw in keywords)
+        )
+        if self._done or not by_region:
             lowered = self.get()
             return None if lowered is None else _keyword_positions_in(lowered, keywords, regions)
         positions: list[int] = []

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from scanner.matcher import Matcher, MatchPolicy, _is_code_reference
 from scanner.models import Chunk, Origin
+from scanner.prefilter import hyperscan_available
 from scanner.rulebook.loader import load_ruleset
+from testing.scan import build, scan_text, secrets_of
 
 VALUE = "AcmeKeyGuardFakeValue"
 
@@ -100,3 +104,33 @@ def test_lines_locate_and_line_text_agree_with_a_newline_listing(first_column: i
         if line > 1:  # the line before a located one (where an inline-allow marker may be)
             assert lines.line_text(line - 1) == text.split("\n")[line - 2]
     assert _Lines(chunk).line_text(4) == "delta"  # a line never located
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="the locator is Hyperscan's")
+def test_a_minified_bundle_is_not_located_for_rules_that_skip_it(
+    session_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Generic assignment rules find nothing in lock files and bundles: the locator, which only
+    serves them, does not run there (and the findings are those of a scan that located)."""
+    matcher = build(load_ruleset(only=["generic.api-key"]), "hyperscan", session_cache)
+    calls: list[str] = []
+    real = matcher.prefilter.locate
+
+    def counting(text: str) -> dict[int, list[tuple[int, int]]] | None:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(matcher.prefilter, "locate", counting)
+    text = 'config = {"service_api_key": "Qm7Rt2Vx9Lp4Wz8Nk3Hs6Jd"}\n'
+    assert scan_text(matcher, text, "static/app.min.js") == []
+    assert calls == []
+    assert secrets_of(scan_text(matcher, text, "app/config.py")) == {"Qm7Rt2Vx9Lp4Wz8Nk3Hs6Jd"}
+    assert calls == [text]
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="the locator is Hyperscan's")
+def test_warm_loads_the_locator_before_workers_fork(session_cache: Path) -> None:
+    matcher = build(load_ruleset(only=["generic.api-key"]), "hyperscan", session_cache)
+    assert matcher.prefilter.located
+    matcher.warm()
+    assert matcher.prefilter._loc is not None  # type: ignore[attr-defined]

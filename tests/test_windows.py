@@ -181,6 +181,35 @@ def test_lowered_ascii_and_offset_shifting_text() -> None:
     assert _Lowered(shifting).positions_in(("x",), [(0, 2)]) is None
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="aKk_\u212a\u0130\u03a3\u00c4\u00df x", max_size=40),
+    st.lists(st.integers(0, 40), max_size=6),
+)
+def test_lowered_regions_find_what_the_whole_text_lowercased_finds(
+    text: str, cuts: list[int]
+) -> None:
+    # Kelvin sign (lowercases to ASCII k), dotted I (lowercases to two), final sigma
+    ends = sorted(min(c, len(text)) for c in cuts)
+    regions = _merge(list(zip(ends[0::2], ends[1::2], strict=False)))
+    keywords = ("kk", "k_", "a")
+    whole = text.lower()
+    expected = _keyword_positions_in(whole, keywords, regions) if len(whole) == len(text) else None
+    assert _Lowered(text).positions_in(keywords, regions) == expected
+
+
+def test_lowered_non_ascii_text_is_lowercased_only_in_its_regions() -> None:
+    text = "caf\u00e9 " * 1000 + "KW=1 " + "\u00e9t\u00e9 " * 1000
+    start = text.index("KW")
+    lowered = _Lowered(text)
+    assert lowered.positions_in(("kw",), [(start - 3, start + 6)]) == [start]
+    assert lowered._done is False  # the whole text was never lowercased
+    # a non-ASCII keyword is searched in the whole text lowercased, as before
+    other = _Lowered("\u00c9T\u00c9 kw")
+    assert other.positions_in(("\u00e9t\u00e9",), [(0, 6)]) == [0]
+    assert other._done is True
+
+
 def test_lowered_positions_in_matches_the_full_lowercase_search() -> None:
     text = "x KW y kw z Kw"
     regions = [(0, 5), (9, 14)]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from scanner.blob import Blob
 from scanner.engine.results import BlobResult, rebase
 from scanner.engine.unit import scan_blob
-from scanner.extractors import Limits
+from scanner.extractors import Limits, default_extractors
 from scanner.matcher import Matcher
 from scanner.models import SourceProblem
 
@@ -204,6 +204,9 @@ class BlobPool:
 
     def _start(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
+            # what every worker would load on its first blobs, loaded once before they fork
+            self.matcher.warm()
+            default_extractors()
             self._pool = process_pool(
                 self.jobs, _worker_init, (self.matcher, self.limits, self.loader)
             )

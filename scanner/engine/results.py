@@ -32,6 +32,13 @@ class BlobResult:
         self.chunks += other.chunks
         self.skipped += other.skipped
 
+    def __reduce__(
+        self,
+    ) -> tuple[type[BlobResult], tuple[list[Finding], list[SourceProblem], int, int, int]]:
+        # the fields in order: a worker's results cross to the parent about four times
+        # cheaper than through the slots dataclass's generic state
+        return BlobResult, (self.findings, self.problems, self.bytes, self.chunks, self.skipped)
+
     def problem(self, item: SourceProblem) -> None:
         self.problems.append(item)
         if item.kind == "skip":

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from scanner.blob import Blob
+from scanner.chunking import WINDOW
 from scanner.engine.results import BlobResult
 from scanner.extractors import Budget, Extractor, Limits, expand
 from scanner.matcher import Matcher
@@ -48,9 +48,10 @@ def scan_blob(
     return result
 
 
-SMALL_FILE = 256 << 10
-"""Files up to this size are read into memory at once: ``expand`` reads a file's head to choose
-an extractor and then the whole file, two opens and reads for what is one here."""
+SMALL_FILE = WINDOW
+"""Files up to this size (one chunk's worth) are read into memory at once: ``expand`` reads a
+file's head to choose an extractor and then the whole file, two opens and reads for what is one
+here, and decodes text it holds in one call rather than through a stream."""
 
 
 def _read_small(blob: Blob) -> Blob:
@@ -60,7 +61,7 @@ def _read_small(blob: Blob) -> Blob:
     data = read_up_to(blob.path, SMALL_FILE, follow_symlinks=True)
     if len(data) > SMALL_FILE:
         return blob  # it grew since the walk: read as a stream, as any large file
-    return replace(blob, data=data)
+    return blob.with_data(data)
 
 
 def scan_chunk(chunk: Chunk, matcher: Matcher) -> BlobResult:

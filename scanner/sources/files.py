@@ -155,9 +155,10 @@ def _walk_dir(
             yield problem
         if matcher:
             local = [*ignores, (rel_dir, matcher)]
+    base = os.path.join(given, "")  # + rel: ``os.path.join(given, rel)`` without a call
     for entry in entries:
         rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-        display = os.path.join(given, rel)
+        display = base + rel
         try:
             if entry.is_symlink():
                 continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 from scanner.engine.results import (
     BlobResult,
     ScanResult,
@@ -11,7 +13,15 @@ from scanner.engine.results import (
     merge_results,
     rebase,
 )
-from scanner.models import Confidence, Finding, Origin, Position, ScanStats, Severity
+from scanner.models import (
+    Confidence,
+    Finding,
+    Origin,
+    Position,
+    ScanStats,
+    Severity,
+    SourceProblem,
+)
 from scanner.secret import Secret
 
 
@@ -80,3 +90,16 @@ def test_merge_without_findings_for_sources_that_attribute_them() -> None:
     total = BlobResult()
     total.merge(BlobResult(findings=[finding("a")], bytes=3), findings=False)
     assert total.findings == [] and total.bytes == 3
+
+
+def test_a_blob_result_crosses_processes_whole() -> None:
+    result = BlobResult(
+        findings=[finding("a.py", line=3)],
+        problems=[SourceProblem("b.bin", "binary content skipped", kind="skip")],
+        bytes=120,
+        chunks=2,
+        skipped=1,
+    )
+    back = pickle.loads(pickle.dumps(result))
+    assert back == result
+    assert back is not result and back.findings == result.findings
