@@ -5,11 +5,16 @@ Each ``is_*``/``has_*`` function answers one question and is tested on its own.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterator
+from urllib.parse import unquote
 
 from scanner.assignsyntax import lines_ahead, lines_back
+from scanner.valuekinds import is_placeholder_value
 from scanner.valuemeasure import char_classes
+from scanner.valuewords import DOCUMENTATION_VALUES
 
 ALLOW_MARKER = "keyguard:allow"
 ALLOW_NEXT_LINE_MARKER = "keyguard:allow-next-line"
@@ -190,10 +195,15 @@ def has_sequence(value: str, length: int = 8) -> bool:
     return next(_sequence_runs(value, length), None) is not None
 
 
+# punctuation in ASCII order and the shifted digit row of a keyboard: the filler of escaping
+# tests (``pass!@#$%^&*()_+``, `` !"#$%&'()*+,-.``), not a password anyone chose
+_SYMBOL_SEQUENCES = ("!\"#$%&'()*+,-./", "!@#$%^&*()")
+
+
 def _sequence_runs(value: str, length: int = 8) -> Iterator[str]:
     """The ``length``-character sequences found in ``value``, lazily (the first one answers
     ``has_sequence``)."""
-    for seq in _SEQUENCES:
+    for seq in (*_SEQUENCES, *_SYMBOL_SEQUENCES):
         for start in range(len(seq) - length + 1):
             if seq[start : start + length] in value:
                 yield seq[start : start + length]
@@ -214,7 +224,71 @@ def is_composed_password(value: str) -> bool:
 
 
 def is_known_example(value: str) -> bool:
-    return value in KNOWN_EXAMPLES or any(v in value for v in KNOWN_EXAMPLES)
+    """A value published as a non-working example: a provider's documentation key, or a
+    standard's example credential (RFC 6749's client ``s6BhdRkqt3:gX1fBat3bV``), for every
+    rule (a Basic header in a docstring as much as a generic assignment)."""
+    if value in KNOWN_EXAMPLES or value in DOCUMENTATION_VALUES:
+        return True
+    return any(v in value for v in KNOWN_EXAMPLES)
+
+
+# what only stands in for a value: metasyntactic words (``foobar``, ``foo:bar``, ``baz_qux``),
+# and a credential word after a determiner (``some_pass``, ``the-secret``, ``our_token``)
+_METASYNTACTIC = re.compile(
+    r"^(?:(?:foo|bar|baz|qux|quux|corge|grault|garply|waldo|plugh|xyzzy|thud)[-_.:]?)+\d{0,3}$",
+    re.IGNORECASE,
+)
+_DETERMINED_WORD = re.compile(
+    r"^(?:my|your|some|the|our|their|any|this|a|an)[-_.]?"
+    r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|key|api[-_]?key|credential)s?$",
+    re.IGNORECASE,
+)
+
+
+def is_stand_in_word(value: str) -> bool:
+    """``foobar``, ``foo:bar``, ``some_pass``: words that stand for a value, not a value."""
+    return bool(_METASYNTACTIC.match(value) or _DETERMINED_WORD.match(value))
+
+
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]{4,}={0,2}$")
+
+
+def _base64_text(value: str) -> str | None:
+    """The printable text that a base64 ``value`` encodes, or None."""
+    if len(value) > SHAPE_CHECK_MAX or not _BASE64.match(value):
+        return None
+    try:
+        text = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    text = text.rstrip("\r\n")
+    return text if text and text.isprintable() else None
+
+
+def _is_stand_in_text(text: str) -> bool:
+    return is_placeholder_value(text) or is_stand_in_word(text)
+
+
+ENCODED_MAX = 64
+"""The longest value URL-decoded to judge what it encodes (a password, a URL's userinfo)."""
+
+
+def is_encoded_stand_in(value: str, strict_words: bool = True) -> bool:
+    """A stand-in once decoded: URL-encoding of a placeholder, of fewer than four characters
+    (``%3A%40c``, an emoji), of raw bytes (``pass%5B%7F``) or of a symbol sequence
+    (``pass%21%40%23%24%25%5E%26%2A%28%29``, a URL parser's escaping test); base64 of a
+    placeholder (``cGFzc3dvcmQ=``) or of Basic ``user:password`` whose password is one
+    (``login:pass``, ``ім'я:пароль``). Only a value of typed length is URL-decoded: a long
+    token may hold a ``%`` of its own (Budibase's ``<hex32>%<hex64>``)."""
+    if "%" in value and len(value) <= ENCODED_MAX:
+        decoded = unquote(value)
+        if decoded != value and (len(decoded) < 4 or is_placeholder(decoded, strict_words)):
+            return True
+    text = _base64_text(value)
+    if text is None:
+        return False
+    _user, sep, password = text.partition(":")
+    return _is_stand_in_text(password if sep else text)
 
 
 def has_placeholder_word(value: str, include_weak: bool) -> bool:
@@ -267,6 +341,8 @@ def is_placeholder(value: str, strict_words: bool = True) -> bool:
     if len(value) > SHAPE_CHECK_MAX:
         return False
     if is_masked(value) or has_placeholder_word(value, strict_words):
+        return True
+    if is_stand_in_word(value) or is_encoded_stand_in(value, strict_words):
         return True
     if has_counting_bytes(value):
         return True

@@ -8,6 +8,11 @@ from __future__ import annotations
 # primary_key, next_page_token, public_key, csrf_token, session_key, sort_key, forgot_password.
 NEGATIVE_BEFORE = frozenset(
     [
+        # a value that was put through a cipher or a hash: ``JWE_Encrypted_Key`` (a JWE's
+        # wrapped content key), ``wrapped_key``, ``hashed_token``: ciphertext or a digest
+        "encrypted",
+        "wrapped",
+        "hashed",
         "cache",
         "result",
         "results",

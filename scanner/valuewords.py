@@ -138,6 +138,28 @@ PLACEHOLDER_VALUES = frozenset(
         "userpassword",
         "db_password",
         "dbpassword",
+        # the word "password" in other languages (``ім'я:пароль`` in a Basic header test)
+        "пароль",
+        "passwort",
+        "kennwort",
+        "contraseña",
+        "contrasena",
+        "mot_de_passe",
+        "motdepasse",
+        "senha",
+        "wachtwoord",
+        "hasło",
+        "haslo",
+        "lösenord",
+        "salasana",
+        "heslo",
+        "jelszó",
+        "şifre",
+        "κωδικός",
+        "密码",
+        "密碼",
+        "パスワード",
+        "비밀번호",
     ]
 )
 

@@ -82,3 +82,100 @@ def test_runs_and_sequences_alone_are_still_placeholders(
     builtin_matcher: Matcher, text: str
 ) -> None:
     assert scan_text(builtin_matcher, text, "src/app.js") == []
+
+
+@pytest.mark.parametrize(
+    ("value", "stand_in"),
+    [
+        ("foobar", True),
+        ("foo:bar", True),
+        ("Baz_Qux2", True),
+        ("some_pass", True),
+        ("the-secret", True),
+        ("our_api_key", True),
+        ("barbara", False),  # a name, not foo + bar
+        ("foobarKq7vTz2m", False),
+        ("some_pass_Kq7vTz2m", False),
+    ],
+)
+def test_is_stand_in_word(value: str, stand_in: bool) -> None:
+    assert filters.is_stand_in_word(value) is stand_in
+
+
+@pytest.mark.parametrize(
+    ("value", "stand_in"),
+    [
+        ("%3A%40c", True),  # three characters once decoded
+        ("%F0%9F%92%A9", True),  # one emoji
+        ("pass%5B%7F", True),  # a DEL byte
+        ("pass%00word", True),
+        ("pass%21%40%23%24%25%5E%26%2A%28%29_%2B", True),  # pass!@#$%^&*()_+
+        ("%20!%22$%&'()*+,-.%3A%3B%3C%3D%3E%40%5B", True),  # punctuation in ASCII order
+        ("%7B%7Bdb_password%7D%7D", True),  # {{db_password}}
+        ("bG9naW46cGFzcw==", True),  # login:pass
+        ("0ZbQvCfRjzrQv9Cw0YDQvtC70Yw=", True),  # ім'я:пароль
+        ("cGFzc3dvcmQ=", True),  # password
+        ("kx%40jj5%2Fg", False),  # kx@jj5/g: a password, URL-encoded
+        ("2%23um25%21M%23JZ", False),
+        ("a2dib3Q6Rms5UXpYMkxtN3ZQNHJU", False),  # kgbot:Fk9QzX2Lm7vP4rT
+        ("Kq7vTz2mPw9Xr4", False),
+        # a token with a % of its own is not URL-decoded (here %0f would be a control byte)
+        ("c2dc534946d3497f02a70eb7b23d284e%0f607b3b93db0af7a1547f496d9cec13336fec2d34", False),
+    ],
+)
+def test_is_encoded_stand_in(value: str, stand_in: bool) -> None:
+    assert filters.is_encoded_stand_in(value) is stand_in
+    assert filters.is_placeholder(value, strict_words=False) is stand_in
+
+
+@pytest.mark.parametrize(
+    ("value", "generic", "placeholder"),
+    [
+        ("pass!@#$%^&*()_+", True, True),  # the shifted digit row: an escaping test
+        ("Passw0rd!@#$%^&*", True, False),  # a composed password keeps it
+        ("Passw0rd!@#$%^&*", False, True),
+        (" !\"#$%&'()*+,-.", True, True),
+    ],
+)
+def test_symbol_sequences(value: str, generic: bool, placeholder: bool) -> None:
+    assert filters.is_placeholder(value, strict_words=generic) is placeholder
+
+
+def test_a_standards_example_credential_is_known_to_every_rule() -> None:
+    # RFC 6749's example client (s6BhdRkqt3:gX1fBat3bV), as a Basic header's base64
+    assert filters.is_known_example("czZCaGRSa3F0MzpnWDFmQmF0M2JW")
+    assert not filters.is_known_example("a2dib3Q6Rms5UXpYMkxtN3ZQNHJU")
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("docs/client.rst", 'headers={"Authorization": "Basic bG9naW46cGFzcw=="}\n'),
+        ("src/auth.py", "# Authorization: Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW\n"),
+        ("tests/uri.py", 'parse_uri("mongodb://fred:foobar@localhost")\n'),
+        ("tests/uri.json", '{"uri": "mongodb://user:pass%00word@localhost/"}\n'),
+        ("docs/engines.rst", '"mysql+pymysql://some_user:some_pass@some_host/test"\n'),
+        ("tests/cookbook.py", 'JWE_Encrypted_Key_5_8_3 = "CBI6oDw8MydIx1IBntf_lQcw2MmJKIQx"\n'),
+    ],
+)
+def test_stand_ins_are_not_reported(builtin_matcher: Matcher, path: str, text: str) -> None:
+    assert scan_text(builtin_matcher, text, path) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "secret"),
+    [
+        (
+            "src/client.py",
+            'headers = {"Authorization": "Basic a2dib3Q6Rms5UXpYMkxtN3ZQNHJU"}\n',
+            "a2dib3Q6Rms5UXpYMkxtN3ZQNHJU",
+        ),
+        ("src/db.py", 'DSN = "postgresql://dbuser:kx%40jj5%2Fg@pghost10/appdb"\n', "kx%40jj5%2Fg"),
+        ("src/crypto.py", 'ENCRYPTION_KEY = "CBI6oDw8MydIx1IBntf_lQcw2MmJKIQx"\n', None),
+    ],
+)
+def test_real_values_beside_stand_ins_are_kept(
+    builtin_matcher: Matcher, path: str, text: str, secret: str | None
+) -> None:
+    found = secrets_of(scan_text(builtin_matcher, text, path))
+    assert (secret in found) if secret else found

@@ -304,6 +304,12 @@ def test_is_encoded_word(value: str, expected: bool) -> None:
         "publicKeyToken",
         "session_key",
         "sessionkey",
+        # ciphertext or a digest of a credential, not the credential
+        "JWE_Encrypted_Key_5_7_3",
+        "encryptedKey",
+        "wrapped_key",
+        "hashed_token",
+        "encrypted_secret",
     ],
 )
 def test_names_about_something_else(name: str) -> None:
@@ -322,6 +328,9 @@ STAY_CREDENTIALS = {
     "session_secret": Kind.SECRET,
     "authkey": Kind.KEY,
     "bottoken": Kind.TOKEN,
+    "encryption_key": Kind.KEY,  # the key that encrypts, not an encrypted one
+    "ENCRYPT_KEY": Kind.KEY,
+    "wrapping_key": Kind.KEY,
 }
 
 

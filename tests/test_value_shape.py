@@ -211,6 +211,8 @@ PREDICATES = {
             "xxxxxxxx",
             "<password>",
             "mypassword",
+            "пароль",  # "password", in another language
+            "Passwort",
         ],
         # weak, but real values: not placeholders
         no=["admin", "changeit", "P@ssw0rd", "root", "Tr0ub4dor&3"],
