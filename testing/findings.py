@@ -11,6 +11,7 @@ def make_finding(
     secret: str,
     *,
     path: str = "app.env",
+    members: tuple[str, ...] = (),
     line: int = 1,
     column: int = 1,
     detail: tuple[tuple[str, str], ...] = (),
@@ -19,14 +20,15 @@ def make_finding(
     entropy: float = 4.0,
 ) -> Finding:
     """A high-severity, high-confidence finding of ``secret`` at ``path:line:column`` (ending
-    on the same line). ``detail`` is the origin's provenance (``lease_id``, ...), ``parts`` the
+    on the same line). ``members`` is the chain of containers inside ``path`` (archive members,
+    image layers), ``detail`` the origin's provenance (``lease_id``, ...), ``parts`` the
     match's named groups."""
     return Finding(
         rule_id=rule_id,
         description=description,
         severity=Severity.HIGH,
         confidence=Confidence.HIGH,
-        origin=Origin(path, detail=detail),
+        origin=Origin(path, members, detail),
         position=Position(line, column, line, column + len(secret), line),
         secret=Secret(secret),
         entropy=entropy,

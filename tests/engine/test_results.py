@@ -13,44 +13,23 @@ from scanner.engine.results import (
     merge_results,
     rebase,
 )
-from scanner.models import (
-    Confidence,
-    Finding,
-    Origin,
-    Position,
-    ScanStats,
-    Severity,
-    SourceProblem,
-)
-from scanner.secret import Secret
+from scanner.models import Finding, Origin, ScanStats, SourceProblem
+from testing.findings import make_finding
 
 
-def finding(path: str, line: int = 1, members: tuple[str, ...] = (), rule: str = "x.y") -> Finding:
-    return Finding(
-        rule,
-        "X",
-        Severity.HIGH,
-        Confidence.HIGH,
-        Origin(path, members),
-        Position(line, 1, line, 5, line),
-        Secret("s3cr3t-value"),
-        4.0,
-    )
+def finding(path: str, line: int = 1) -> Finding:
+    return make_finding("x.y", "s3cr3t-value", path=path, line=line)
 
 
 def test_rebase_keeps_the_inner_members_and_takes_the_new_place() -> None:
     old = Origin("img.tar", ("layer1",), (("layer", "1"),))
     new = Origin("img.tar", ("layer7",), (("layer", "7"),))
-    f = finding("img.tar", members=("layer1", "app/model.zip", "cfg.env"))
-    f = Finding(
-        f.rule_id,
-        f.description,
-        f.severity,
-        f.confidence,
-        Origin("img.tar", ("layer1", "app/model.zip", "cfg.env"), (("layer", "1"), ("cell", "3"))),
-        f.position,
-        f.secret,
-        f.entropy,
+    f = make_finding(
+        "x.y",
+        "s3cr3t-value",
+        path="img.tar",
+        members=("layer1", "app/model.zip", "cfg.env"),
+        detail=(("layer", "1"), ("cell", "3")),
     )
     moved = rebase(f, old, new)
     assert moved.origin.members == ("layer7", "app/model.zip", "cfg.env")
