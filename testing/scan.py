@@ -22,3 +22,23 @@ def scan_text(matcher: Matcher, text: str, path: str = "sample.txt") -> list[Fin
 
 def secrets_of(findings: list[Finding], rule_id: str | None = None) -> set[str]:
     return {f.secret.reveal() for f in findings if rule_id is None or f.rule_id == rule_id}
+
+
+def example_secret(ruleset: Ruleset, rule_id: str) -> str:
+    """The first example secret of rule ``rule_id`` in ``ruleset``."""
+    rule = ruleset.get(rule_id)
+    assert rule is not None, rule_id
+    secret = next(e.secret for e in rule.spec.examples if e.secret)
+    assert secret is not None
+    return secret
+
+
+def scan_example(
+    matcher: Matcher, rule_id: str, form: str, path: str, word: str = ""
+) -> tuple[str, set[str]]:
+    """Rule ``rule_id``'s own example secret, and the secrets ``matcher`` reports as ``rule_id``
+    in ``form`` at ``path`` with ``{s}`` the secret and ``{p}``, ``{P}``, ``{U}`` the provider
+    ``word`` as written, capitalised and upper-case."""
+    secret = example_secret(matcher.ruleset, rule_id)
+    text = form.format(s=secret, p=word, P=word.capitalize(), U=word.upper())
+    return secret, secrets_of(scan_text(matcher, text, path), rule_id)

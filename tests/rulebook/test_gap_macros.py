@@ -13,7 +13,7 @@ from scanner.matcher import Matcher
 from scanner.rulebook.compile import Ruleset
 from scanner.rulebook.loader import builtin_rules_dir, load_ruleset
 from scanner.rulebook.macros import MACROS, expand
-from testing.scan import ENGINES, build, scan_text, secrets_of
+from testing.scan import ENGINES, build, scan_example
 
 VALUE = "9c41e07b2fd5a386e1b0c47d5f29a3e8"  # 32 hex, varied
 GAP = regex.compile(expand(r"(?i:acme){{gap}}{{loose_assign}}([a-f0-9]{32})\b"))
@@ -100,14 +100,6 @@ def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
     return build(RULESET, request.param, session_cache)
 
 
-def _example(rule_id: str) -> str:
-    rule = RULESET.get(rule_id)
-    assert rule is not None
-    secret = next(e.secret for e in rule.spec.examples if e.secret)
-    assert secret is not None
-    return secret
-
-
 @pytest.mark.parametrize(
     "rule_id, path, form",
     [
@@ -129,8 +121,8 @@ def _example(rule_id: str) -> str:
 def test_rules_take_camel_case_and_typed_names(
     matcher: Matcher, rule_id: str, path: str, form: str
 ) -> None:
-    secret = _example(rule_id)
-    assert secret in secrets_of(scan_text(matcher, form.format(s=secret), path), rule_id)
+    secret, found = scan_example(matcher, rule_id, form, path)
+    assert secret in found
 
 
 @pytest.mark.parametrize(
@@ -145,5 +137,5 @@ def test_rules_take_camel_case_and_typed_names(
 def test_camel_case_branches_need_the_abbreviation_as_a_word(
     matcher: Matcher, rule_id: str, form: str
 ) -> None:
-    secret = _example(rule_id)
-    assert secret not in secrets_of(scan_text(matcher, form.format(s=secret), "app.js"), rule_id)
+    secret, found = scan_example(matcher, rule_id, form, "app.js")
+    assert secret not in found

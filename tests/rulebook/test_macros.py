@@ -13,7 +13,7 @@ from scanner.matcher import Matcher
 from scanner.rulebook.compile import Ruleset
 from scanner.rulebook.loader import load_ruleset
 from scanner.rulebook.macros import MACROS, expand, unknown_macros
-from testing.scan import ENGINES, build, scan_text, secrets_of
+from testing.scan import ENGINES, build, scan_example, scan_text
 
 VALUE = "4be1f0c3a9d27e68b05f1c3d9a7e2b64"  # 32 hex, varied
 # the shape of a provider rule: provider word, name, credential word, operator, key body
@@ -172,13 +172,6 @@ def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
     return build(RULESET, request.param, session_cache)
 
 
-def _example(rule_id: str) -> str:
-    rule = next(r for r in RULESET if r.id == rule_id)
-    secret = next(e.secret for e in rule.spec.examples if e.secret)
-    assert secret is not None
-    return secret
-
-
 # (rule id, provider word as users write it)
 RULES = [
     ("airbrake.project-key", "airbrake"),  # provider, {{between}}, key word, {{assign}}
@@ -240,9 +233,8 @@ FOUND_CASES = [(r, w, p, f) for r, w in RULES for p, f in FORMS] + [
 def test_provider_rules_find_their_key_in_each_form(
     matcher: Matcher, rule_id: str, word: str, path: str, form: str
 ) -> None:
-    secret = _example(rule_id)
-    text = form.format(p=word, P=word.capitalize(), U=word.upper(), s=secret)
-    assert secret in secrets_of(scan_text(matcher, text, path), rule_id)
+    secret, found = scan_example(matcher, rule_id, form, path, word)
+    assert secret in found
 
 
 @pytest.mark.parametrize(
@@ -259,9 +251,8 @@ def test_provider_rules_find_their_key_in_each_form(
 def test_section_forms_need_a_credential_name_close_by(
     matcher: Matcher, rule_id: str, word: str, form: str
 ) -> None:
-    secret = _example(rule_id)
-    text = form.format(p=word, P=word.capitalize(), s=secret)
-    assert secret not in secrets_of(scan_text(matcher, text, "config.yaml"), rule_id)
+    secret, found = scan_example(matcher, rule_id, form, "config.yaml", word)
+    assert secret not in found
 
 
 PLACEHOLDERS = [
@@ -275,13 +266,6 @@ PLACEHOLDERS = [
     "var.{p}_key",
     "xxxxxxxx",
 ]
-
-
-def _assert_found_in_form(matcher: Matcher, rule_id: str, word: str, path: str, form: str) -> None:
-    """The rule's own example secret, written into ``form`` for provider ``word``, is found."""
-    secret = _example(rule_id)
-    text = form.format(p=word, P=word.capitalize(), U=word.upper(), s=secret)
-    assert secret in secrets_of(scan_text(matcher, text, path), rule_id)
 
 
 @pytest.mark.parametrize("rule_id, word", RULES)
