@@ -99,6 +99,26 @@ def rotation_failed(args: list[str]) -> Result:
     return result
 
 
+def one_target_failed(args: list[str], tmp_path: Path, *in_stderr: str) -> Result:
+    """A ``--rotate --fail-on-rotation-error`` run in which one target fails while the others
+    rotate (asserted: exit status 4, each of ``in_stderr`` in its stderr, and no state file,
+    since not every target is done and the next run tries again)."""
+    result = rotation_failed(args)
+    for text in in_stderr:
+        assert text in result.stderr, result.stderr
+    assert not (tmp_path / "state.json").exists()
+    return result
+
+
+def plant_locked_and_open(put: Callable[[str, str], object], tag: str) -> str:
+    """Store, through ``put(name, value)``, one leaked value in both ``locked`` and ``open`` (a
+    permission test then denies writes to ``locked``), and return it."""
+    leak = rotation_token(tag)
+    put("locked", leak)
+    put("open", leak)
+    return leak
+
+
 def plant_holders(put: Callable[[str, str], object], tag: str) -> str:
     """Store, through ``put(name, value)``, the secrets a discovery test starts from, and
     return the leaked value: ``a-plain`` holds it, ``c-json`` holds it in field ``api_key``

@@ -165,17 +165,18 @@ def test_gcp_timed_out_add_that_landed_is_adopted_not_repeated(
 def test_gcp_permission_error_fails_that_target_only(
     tmp_path: Path, sm: SecretManagerContractServer
 ) -> None:
-    leak = rotation_token("gcp-403")
-    sm.create("locked", leak)
-    sm.create("open", leak)
+    leak = rc.plant_locked_and_open(sm.create, "gcp-403")
     sm.deny("locked", "add")
     args = project(tmp_path, leak, sm.url, discover=True, old_version="keep")
 
-    done = rc.rotation_failed(args)
-    assert "secrets/locked: add version to" in done.stderr and "403 Forbidden" in done.stderr
-    assert f"gcp-secretmanager projects/{PROJECT}/secrets/open: done" in done.stderr
+    rc.one_target_failed(
+        args,
+        tmp_path,
+        "secrets/locked: add version to",
+        "403 Forbidden",
+        f"gcp-secretmanager projects/{PROJECT}/secrets/open: done",
+    )
     assert states(sm, "open") == ["ENABLED", "ENABLED"] and states(sm, "locked") == ["ENABLED"]
-    assert not (tmp_path / "state.json").exists()
 
 
 def test_gcp_without_credentials_fails_the_rotation_not_the_scan(

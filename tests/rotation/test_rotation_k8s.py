@@ -14,7 +14,7 @@ import pytest
 from scanner.secret import Secret
 from testing.contract.k8s_api import TOKEN, KubeApi, status
 from testing.contract.server import Reply
-from testing.rotationcli import config_error, keyguard, rotation_failed, rotation_project
+from testing.rotationcli import config_error, keyguard, one_target_failed, rotation_project
 from testing.servers import rotation_token
 
 pytest.importorskip("kubernetes", reason="the kubernetes extra is needed: keyguard[k8s]")
@@ -155,9 +155,7 @@ def test_k8s_permission_error_fails_that_target_only(tmp_path: Path, kube: KubeA
     kube.add_secret("team-b", "creds", {"token": leak})
     kube.deny("update", "secrets", "team-b", "creds")
     args = project(tmp_path, kube, leak, discover=True, namespaces=["team-a", "team-b"])
-    result = rotation_failed(args)
-    assert "rotation failed" in result.stderr and "team-b/creds" in result.stderr
-    assert "HTTP 403" in result.stderr
+    one_target_failed(args, tmp_path, "rotation failed", "team-b/creds", "HTTP 403")
     assert kube.value("team-a", "creds", "token") != leak
     assert kube.value("team-b", "creds", "token") == leak
 
