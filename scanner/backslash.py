@@ -88,7 +88,7 @@ def unescape_near_escapes(text: str, radius: int = ESCAPE_RADIUS) -> Unescaped:
     near: list[tuple[int, int]] = []  # escapes +- radius, merged
     lo = hi = -1
     for pos in [m.start() for m in _HIDING_ESCAPE.finditer(text)]:
-        if pos - radius <= hi:
+        if hi >= 0 and pos - radius <= hi:  # (no window yet: ``lo`` would stay -1)
             hi = pos + radius
             continue
         if hi >= 0:

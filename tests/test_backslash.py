@@ -32,6 +32,18 @@ def test_sparse_escapes_are_unescaped_in_windows_that_map_back() -> None:
     assert [w[1] for w in result.windows] == sorted(w[1] for w in result.windows)
 
 
+def test_an_escape_near_the_start_of_a_large_text_is_unescaped_from_the_start() -> None:
+    # the first window once kept the "no window yet" start (-1): widened to a line edge from
+    # there it began at the text's last line, and the escaped pair was never unescaped
+    text = "cfg = " + _ESCAPED_PAIR + "\n" + "var a = 1;\n" * 5000
+    result = unescape_near_escapes(text)
+    assert len(result.text) < len(text) // 2
+    assert result.windows[0][1] == 0
+    assert '{"api_key": "sk-KeyGuardFake"}' in result.text
+    found = result.text.find("sk-Key")
+    assert text[result.original(found) : result.original(found) + 6] == "sk-Key"
+
+
 def test_windows_start_at_a_line_edge_when_one_is_near() -> None:
     lines = [f"plain line number {i:04d} with words" for i in range(200)]
     lines[100] = 'config = "{\\"password\\": \\"KeyGuardFake-7Qz\\"}"'
