@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from scanner.assessment_repeats import REPEATED, collapse_repeats
 from scanner.models import Finding, Origin, ScanStats, SourceProblem
 
 FindingFilter = Callable[[Finding], str | None]
@@ -114,6 +115,9 @@ def finish(
     filters: Sequence[FindingFilter],
 ) -> ScanResult:
     findings, by_source = suppress(dedupe(total.findings), filters)
+    findings, repeats = collapse_repeats(findings)
+    if repeats:
+        by_source[REPEATED] = repeats
     suppressed = sum(by_source.values())
     findings.sort(key=Finding.sort_key)
     stats = ScanStats(
