@@ -12,7 +12,7 @@ from scanner.models import Confidence
 from scanner.nameshape import Kind, NameInfo
 from scanner.valueforms import names_itself
 from scanner.valuekinds import is_hex_digest, is_uuid, is_weak_value, weak_words
-from scanner.valueshape import value_verdict
+from scanner.valueshape import is_described_password, value_verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +133,8 @@ def finish(
         return None
     if info.tokens == ("key",) and is_uuid(a.value):
         return None  # <key>52bdb99d-...</key>, "key": "<uuid>": a record's id
+    if fc.test and is_described_password(a.value):
+        return None  # password = "secret_password_123" in a test: a stand-in
     vs = value_score(a.value, info, quoted, code, fc.kind == "config")
     if vs is None:
         return None

@@ -32,7 +32,12 @@ from scanner.valuekinds import (
     url_reason,
 )
 from scanner.valuemeasure import camel_words, char_classes, shannon, word_coverage
-from scanner.valuewords import DOCUMENTATION_VALUES, EMPTY_DIGESTS
+from scanner.valuewords import (
+    DESCRIBED_WORDS,
+    DESCRIBING_WORDS,
+    DOCUMENTATION_VALUES,
+    EMPTY_DIGESTS,
+)
 
 _HTMLISH = re.compile(r"^(?:&[a-z]+;|&#\d+;|[a-z-]+:[a-z-]+;?|\d+(?:px|em|rem|vh|vw|%))$")
 
@@ -159,3 +164,51 @@ def value_verdict(
         char_classes(value),
         word_coverage(value),
     )
+
+
+_LEET = {"@": "a", "4": "a", "3": "e", "0": "o", "1": "i", "$": "s", "5": "s"}
+_LETTER_RUN = re.compile(r"[a-z]+")
+_LONGEST_WORD = max(map(len, DESCRIBING_WORDS))
+
+
+def _unleet(low: str) -> str:
+    """``p@$$w0rd`` -> ``password``: a digit or symbol that stands for a letter right after a
+    letter (``2024`` and ``123`` stay digits)."""
+    out: list[str] = []
+    for c in low:
+        out.append(_LEET[c] if c in _LEET and out and out[-1].isalpha() else c)
+    return "".join(out)
+
+
+def _split_words(run: str) -> list[str] | None:
+    """``run`` split into ``DESCRIBING_WORDS`` (``verystrongpassword``), or None."""
+    splits: list[list[str] | None] = [[]] + [None] * len(run)
+    for i in range(len(run)):
+        done = splits[i]
+        if done is None:
+            continue
+        for j in range(i + 2, min(len(run), i + _LONGEST_WORD) + 1):
+            if splits[j] is None and run[i:j] in DESCRIBING_WORDS:
+                splits[j] = [*done, run[i:j]]
+    return splits[len(run)]
+
+
+def _spelled_words(low: str) -> list[str]:
+    words: list[str] = []
+    for run in _LETTER_RUN.findall(low):
+        split = _split_words(run)
+        if split is None:
+            return []
+        words += split
+    return words
+
+
+def is_described_password(value: str) -> bool:
+    """``secret_password_123``, ``Password123!``, ``VeryStrongPasswordHere!``, ``test1111``,
+    ``p@ssw0rd``, ``s3krit``: a value spelled only from words that describe a password or a test
+    (``DESCRIBING_WORDS``, one of them saying what it is), with digits and symbols around them.
+    In a test or a tutorial that is the stand-in for a password, not one someone chose."""
+    if len(value) > 40 or not value.isascii():
+        return False
+    low = value.lower()
+    return any(not DESCRIBED_WORDS.isdisjoint(_spelled_words(text)) for text in (low, _unleet(low)))

@@ -197,6 +197,10 @@ NOISE = [
         "tests/session.yaml",
         "<returnval><key>52bdb99d-0a1b-2c3d-4e5f-60718293a4b5</key><userName>kg\n",
     ),
+    # a password spelled from the words that describe one, in a test or a tutorial
+    ("tests/test_pool.py", '    pool = Pool(host="db", password="admin_password_42")\n'),
+    ("docs/setup.rst", '    DATABASES["default"]["PASSWORD"] = "NewStr0ngPassw0rd!"\n'),
+    ("tests/fixtures/users.json", '{"name": "kg", "password": "T3st-Secret#9"}\n'),
 ]
 
 
@@ -265,6 +269,10 @@ KEPT = [
         '{"key_id": "1234567", "key": "<<q8Vw2Lk9Tz4Rb7Nn3HcXp6Md1Sf5Gj0Ye+Ua/Wo2Ki8Pl==>>"}\n',
     ),
     ("src/cfg.py", 'license_key = "<<5c1f9a2e-8b7d-4e3a-9f06-2d4b8c7e1a93>>"\n'),
+    # the same spelling outside tests is a weak but real password; a chosen one in a test too
+    ("deploy/app.env", "DB_PASSWORD=<<admin_password_42>>\n"),
+    ("src/settings.py", 'PASSWORD = "<<NewStr0ngPassw0rd!>>"\n'),
+    ("tests/test_pool.py", 'pool = Pool(host="db", password="<<Kq7$vTz2!mPw>>")\n'),
 ]
 
 

@@ -19,7 +19,7 @@ from scanner.valuekinds import (
     is_weak_value,
 )
 from scanner.valuemeasure import camel_words, is_random_part
-from scanner.valueshape import reject_reason
+from scanner.valueshape import is_described_password, reject_reason
 from testing.cases import Cases, Predicate, predicate_cases
 
 
@@ -73,6 +73,32 @@ def code_or_rejected(value: str) -> bool:
 
 
 PREDICATES = {
+    is_described_password: Cases(
+        yes=[
+            "admin_password_42",
+            "Secret#2023",
+            "MyTestPassw0rd!",
+            "t3stp4ss",
+            "wrong-token-9",
+            "NewStrongPassword1",
+            "passwdpasswd",
+            "hello_world_7",
+            "S3kr1t",
+            "some-kind-of-secret",
+        ],
+        no=[
+            "Kq7#vTz2!mPw9x",
+            "Summer2024!",
+            "Tr0ub4dor&3",
+            "pass9f3kq2",
+            "MyCompanyPass1",
+            "passage77",
+            "keyboard42",
+            "testimony1",
+            "my_new_home_7",
+            "ключ-пароль-1",
+        ],
+    ),
     describes_something_else: Cases(
         yes=[
             "password_hash",
