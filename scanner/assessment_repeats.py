@@ -1,10 +1,12 @@
 """One value copied over and over in test, example or documentation files is one shared
 fixture (a test module's password on every other line, a specification's test key in every case
-file, a vendor's public demo credentials in every example script), not as many leaks.
+file of a directory, a vendor's public demo credentials in every example script), not as many
+leaks.
 
-In such files a value is reported at its first line only, and when it is in ``REPEAT_FILES`` of
-them or more, in the first of those files only. Occurrences anywhere else are all kept: a real
-credential pasted into a config file and its tests is still reported in the config file. Pure
+In such files a value is reported at its first line only, and when it is in ``REPEAT_FILES`` or
+more such files of one directory, in the first of those files only. Occurrences anywhere else
+are all kept: a real credential pasted into a config file and its tests is still reported in
+the config file, and the same value in files of different directories in each of them. Pure
 (``tests/test_assessment_repeats.py``).
 """
 
@@ -16,10 +18,15 @@ from scanner.filekind import file_context
 from scanner.models import Finding
 
 REPEAT_FILES = 3
-"""In how many test, example or documentation files a value is a fixture shared among them."""
+"""In how many test, example or documentation files of one directory a value is a fixture
+shared among them."""
 
 REPEATED = "repeated fixture"
 """The suppression source that counts the copies left out (``ScanStats.suppressed_by``)."""
+
+
+def _directory(display: str) -> str:
+    return display.replace("\\", "/").rpartition("/")[0]
 
 
 def collapse_repeats(findings: Sequence[Finding]) -> tuple[list[Finding], int]:
@@ -34,15 +41,15 @@ def collapse_repeats(findings: Sequence[Finding]) -> tuple[list[Finding], int]:
     first_line: dict[tuple[str, str], int] = {}
     for f in sorted((f for f in findings if fixture[f.origin.display]), key=Finding.sort_key):
         first_line.setdefault((f.secret.digest(), f.origin.display), f.position.line)
-    files: dict[str, list[str]] = {}
+    files: dict[tuple[str, str], list[str]] = {}
     for digest, display in first_line:
-        files.setdefault(digest, []).append(display)
+        files.setdefault((digest, _directory(display)), []).append(display)
     kept: list[Finding] = []
     for f in findings:
         display = f.origin.display
         if fixture[display]:
             digest = f.secret.digest()
-            shared = files[digest]
+            shared = files[digest, _directory(display)]
             if len(shared) >= REPEAT_FILES and display != shared[0]:
                 continue
             if f.position.line != first_line[digest, display]:

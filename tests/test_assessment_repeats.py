@@ -65,6 +65,13 @@ def test_a_value_in_fewer_fixture_files_is_reported_in_each() -> None:
     assert dropped == REPEAT_FILES - 1
 
 
+def test_copies_in_fixture_files_of_different_directories_are_kept_in_each() -> None:
+    spread = [_at(f"examples/s{i:02d}/c0001/snippet.env") for i in range(REPEAT_FILES + 1)]
+    kept, dropped = collapse_repeats(spread)
+    assert _places(kept) == _places(spread)
+    assert dropped == 0
+
+
 def test_finish_counts_the_copies_left_out() -> None:
     copies = [_at(f"spec/cases/case_{i}.yaml") for i in range(REPEAT_FILES + 1)]
     result = finish(BlobResult(findings=copies), len(copies), "aho-corasick", 0.0, [])
