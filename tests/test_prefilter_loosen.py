@@ -7,7 +7,7 @@ import re
 import pytest
 
 from scanner import prefilter
-from scanner.prefilter import KEEP_LOW, hyperscan_form, loosen
+from scanner.prefilter import KEEP_LOW, LINE_GAP_KEPT, UTF8_MAX, hyperscan_form, loosen
 from scanner.rulebook.loader import load_ruleset
 from scanner.rulebook.macros import PREFILTER_FORMS
 
@@ -33,6 +33,47 @@ def test_every_original_match_matches_the_loose_form() -> None:
     original = re.search(pattern, text)
     assert original is not None
     assert re.search(loosen(pattern), text) is not None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "loose"),
+    [
+        (r"acme[^\r\n]{0,40}?key", r"acme[^\r\n]{0,160}?key"),  # bounded in bytes
+        (r"a[^\r\n]{0,30}\r?\n[^\r\n]{2,40}b", r"a[^\r\n]{0,120}\r?\n[^\r\n]{2,160}b"),
+        (r"a[^\r\n]{0,160}?b", r"a[^\r\n]{0,}?b"),  # longer than LINE_GAP_KEPT: opened
+        (r"a[^\n]{0,40}b", r"a[^\n]{0,}b"),  # only the one-line gap class
+        (r"a\\[^\r\n]{0,40}", r"a\\[^\r\n]{0,}"),  # after a backslash: opened (safe)
+        (r"[^\r\n]{0,40}[a-f0-9]{40}", r"[^\r\n]{0,160}[a-f0-9]{24,}"),
+    ],
+)
+def test_loosen_keeps_short_line_gaps_bounded(pattern: str, loose: str) -> None:
+    assert loosen(pattern, line_gaps=True) == loose
+    assert loosen(pattern) == re.sub(r"\{(\d+),\d+\}", lambda m: "{" + m.group(1) + ",}", loose)
+
+
+def test_a_bounded_line_gap_still_matches_non_ascii_text_in_hyperscan() -> None:
+    """Hyperscan counts bytes: a gap of ``LINE_GAP_KEPT`` characters of four bytes each still
+    fits the bounded form, and one character more than the rule allows does not."""
+    hyperscan = pytest.importorskip("hyperscan", reason="the fast extra is not installed")
+    pattern = rf"acme[^\r\n]{{0,{LINE_GAP_KEPT}}}?token=([a-f0-9]{{8}})"
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(
+        expressions=[loosen(pattern, line_gaps=True).encode()],
+        ids=[0],
+        flags=[hyperscan.HS_FLAG_SINGLEMATCH],
+    )
+    wide = "\U0001f511"  # four bytes in UTF-8
+    assert len(wide.encode()) == UTF8_MAX
+
+    def found(gap: str) -> bool:
+        hits: list[int] = []
+        text = f"acme{gap}token=0123abcd".encode()
+        db.scan(text, match_event_handler=lambda i, *_: hits.append(i))
+        return bool(hits)
+
+    assert re.search(pattern, f"acme{wide * LINE_GAP_KEPT}token=0123abcd")
+    assert found(wide * LINE_GAP_KEPT)
+    assert not found("x" * (LINE_GAP_KEPT * UTF8_MAX + 1))
 
 
 # what the macros' repeated groups match: Terraform attributes, inline map entries
