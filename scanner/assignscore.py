@@ -134,7 +134,7 @@ def finish(
     if info.tokens == ("key",) and is_uuid(a.value):
         return None  # <key>52bdb99d-...</key>, "key": "<uuid>": a record's id
     if fc.test and is_described_password(a.value):
-        return None  # password = "secret_password_123" in a test: a stand-in
+        return None  # a test spelling its password from describing words: a stand-in
     vs = value_score(a.value, info, quoted, code, fc.kind == "config")
     if vs is None:
         return None
