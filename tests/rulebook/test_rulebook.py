@@ -222,3 +222,30 @@ def test_hyperscan_runs_the_prefilter_instead_of_the_pattern(tmp_path: Path) -> 
 
 def test_builtin_rules_directory_is_the_shipped_one() -> None:
     assert (builtin_rules_dir() / "github.toml").is_file()
+
+
+# A pattern that compiles alone only in Hyperscan's approximate mode: two line gaps after the
+# provider word, each kept bounded by the prefilter, then the whole assignment syntax.
+TOO_LARGE = (Path(__file__).parent / "too_large_pattern.txt").read_text().strip()
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="the `fast` extra is not installed")
+def test_rules_check_warns_of_a_pattern_too_large_for_hyperscan(tmp_path: Path) -> None:
+    """Such a pattern makes the whole database compile rule by rule (several times slower, on
+    every first run): the checker says so, and a `prefilter` silences it."""
+    rule = (
+        "[[rules]]\nid = 'acme.api-token'\nname = 'Acme API token'\nseverity = 'high'\n"
+        "description = 'An Acme token.'\nconfidence = 'high'\n"
+        "keywords = ['acme']\npattern = '''" + TOO_LARGE.replace("snyk", "acme") + "'''\n"
+        "examples = [{ text = 'ACME_TOKEN=5c0e9a71-d3f2-4b86-a1e4-7f29c08b3d56',"
+        " secret = '5c0e9a71-d3f2-4b86-a1e4-7f29c08b3d56' }]\n"
+        "negative_examples = ['ACME_TOKEN=not-a-uuid']\n"
+    )
+    plain, bounded = tmp_path / "plain.toml", tmp_path / "bounded.toml"
+    plain.write_text(rule)
+    prefilter = "prefilter = '''(?i:acme)[\\s\\S]{0,}?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-'''\n"
+    bounded.write_text(rule.replace("examples = [", prefilter + "examples = [", 1))
+    warned = CliRunner().invoke(main, ["rules", "check", str(plain)])
+    assert "does not compile in Hyperscan as it is" in warned.output, warned.output
+    quiet = CliRunner().invoke(main, ["rules", "check", "--warnings-as-errors", str(bounded)])
+    assert quiet.exit_code == 0, quiet.output
