@@ -56,4 +56,5 @@ def scan_source(
         done += 1
         if progress is not None:
             progress(done, expected)
-    return finish(total, done, ctx.matcher.engine, started, ctx.filters)
+    copies = ctx.settings.all_copies
+    return finish(total, done, ctx.matcher.engine, started, ctx.filters, all_copies=copies)

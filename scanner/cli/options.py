@@ -118,6 +118,11 @@ def scan_options(func: F) -> F:
             "--ignore-inline-allow",
             help="Report findings even on lines marked keyguard:allow (audits).",
         ),
+        flag(
+            "--all-copies",
+            help="Report every copy of a value repeated in test, example or documentation"
+            " files (by default: once per directory, at its first line).",
+        ),
         click.option(
             "--jobs",
             "-j",

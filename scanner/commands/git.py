@@ -115,7 +115,11 @@ class BlobFindings:
         total.findings.extend(findings)
         total.skipped += self.stats.skipped
         total.problems.extend(self.stats.problems(where))
-        return finish(total, self.scanned, self.ctx.matcher.engine, started, self.ctx.filters)
+        ctx = self.ctx
+        copies = ctx.settings.all_copies
+        return finish(
+            total, self.scanned, ctx.matcher.engine, started, ctx.filters, all_copies=copies
+        )
 
 
 # --- shared with org.attribute ------------------------------------------------------------

@@ -113,9 +113,13 @@ def finish(
     engine: str,
     started: float,
     filters: Sequence[FindingFilter],
+    *,
+    all_copies: bool = False,
 ) -> ScanResult:
+    """The scan's result: findings deduplicated and suppressed, copies of a fixture value
+    collapsed unless ``all_copies`` (``--all-copies``), sorted, with the counts."""
     findings, by_source = suppress(dedupe(total.findings), filters)
-    findings, repeats = collapse_repeats(findings)
+    findings, repeats = (findings, 0) if all_copies else collapse_repeats(findings)
     if repeats:
         by_source[REPEATED] = repeats
     suppressed = sum(by_source.values())

@@ -95,7 +95,8 @@ def run_org(
     findings = _attribute(run, runner, state, ctx, progress)
     run.total.findings.extend(findings)
     files = run.stats.scanned + run.stats.rescanned
-    result = finish(run.total, files, ctx.matcher.engine, started, ctx.filters)
+    copies = ctx.settings.all_copies
+    result = finish(run.total, files, ctx.matcher.engine, started, ctx.filters, all_copies=copies)
     return result, run.stats
 
 

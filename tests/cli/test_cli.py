@@ -159,3 +159,18 @@ def test_self_scan_config_excludes_test_material() -> None:
 def test_public_api_is_pinned() -> None:
     public = sorted(n for n in dir(scanner) if not n.startswith("_") and n[0].isupper())
     assert sorted(n for n in scanner.__all__ if n[0].isupper()) == public
+
+
+def test_repeated_fixture_value_is_reported_once_unless_all_copies(tmp_path: Path) -> None:
+    fixtures = tmp_path / "tests"
+    fixtures.mkdir()
+    token = github_token()
+    (fixtures / "test_client.py").write_text(f"A = '{token}'\nB = '{token}'\nC = '{token}'\n")
+    code, out, _ = run("scan", str(tmp_path), "-f", "json", "--engine", "aho-corasick")
+    assert code == 1
+    report = json.loads(out)
+    assert [f["line"] for f in report["findings"]] == [1]
+    code, out, _ = run(
+        "scan", str(tmp_path), "-f", "json", "--engine", "aho-corasick", "--all-copies"
+    )
+    assert [f["line"] for f in json.loads(out)["findings"]] == [1, 2, 3]
