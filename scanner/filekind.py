@@ -191,8 +191,12 @@ _MINIFIED = re.compile(
 _TEST_PATH = re.compile(
     r"(?:^|[/\\])(?:tests?|testing|spec|specs|__tests__|__mocks__|fixtures?|testdata|test_data"
     r"|examples?|samples?|demos?|mocks?|stubs?|e2e|integration_tests?|unit_tests?)(?:[/\\]|$)"
-    r"|(?:^|[/\\])(?:test_[^/\\]*|[^/\\]*_tests?\.[a-z]+|[^/\\]*\.(?:test|spec)\.[a-z]+"
-    r"|[^/\\]*Tests?\.(?:java|cs|kt|scala|php|swift)|conftest\.py)$",
+    # a file named test.py/tests.py, test_x.rb, x_test.go, x_spec.rb (RSpec; a Python
+    # ``v1_pod_spec.py`` is a model), x.test.ts, UserTest.java (``Test`` with its capital:
+    # ``Latest.java``, ``Contest.cs`` are no tests)
+    r"|(?:^|[/\\])(?:tests?\.[a-z]+|test_[^/\\]*|[^/\\]*_tests?\.[a-z]+|[^/\\]*_spec\.rb"
+    r"|[^/\\]*\.(?:test|spec)\.[a-z]+"
+    r"|[^/\\]*(?-i:Tests?)\.(?:java|cs|kt|scala|php|swift)|conftest\.py)$",
     re.IGNORECASE,
 )
 
