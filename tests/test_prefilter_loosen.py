@@ -76,9 +76,14 @@ def test_a_bounded_line_gap_still_matches_non_ascii_text_in_hyperscan() -> None:
     assert not found("x" * (LINE_GAP_KEPT * UTF8_MAX + 1))
 
 
-# what the macros' repeated groups match: Terraform attributes, inline map entries
+# what the macros' repeated groups match: Terraform attributes, inline map entries, an XML
+# element's attributes and the line break before its text
 GROUP_SAMPLES = [
     "",
+    ">",
+    " type=\"string\" encrypted='false'>\n      ",
+    '" serializeAs="String">\r\n\t\t<value>',
+    '  xml:space = "preserve">  <![CDATA[',
     '  type        = string\n  description = "Acme = CI"\n  sensitive   = true\n  ',
     'type = string\n  sensitive = true\n  a = 1\n  b = "x"\n  ',
     '"url": "https://x.invalid", "region": "eu", ',

@@ -102,14 +102,30 @@ _TYPED = (
     r"""|[ \t]{1,3}string)[ \t]{0,3}=[ \t]{0,3}(?:["'`]|&quot;)?"""
 )
 
+# An XML element named by the setting, up to its text: up to three attributes
+# (``<acmeKey type="string" encrypted="false">``), the ``>``, then the value on the same line or
+# alone on the next line under its indentation (never further: a line break and blanks only),
+# optionally in a ``<![CDATA[`` section or the ``<value>`` child of a .NET ``<setting
+# name="AcmeKey" serializeAs="String">``.
+_XML_ATTRIBUTES = (
+    r"""(?:[ \t]{1,3}[\w:.-]{1,24}[ \t]{0,2}=[ \t]{0,2}["'][^"'<>\r\n]{0,40}["']){0,3}"""
+)
+_XML_TEXT = (
+    r"""["']?"""
+    + _XML_ATTRIBUTES
+    + r"""[ \t]{0,3}>[ \t]{0,3}(?:\r?\n[ \t]{0,16})?(?:<!\[CDATA\[|<value>)?"""
+)
+
 _ASSIGN = (
     r"""(?:"""
     + _HCL_DEFAULT
     + r"""|"""
+    + _XML_TEXT
+    + r"""|"""
     + _NAME_VALUE
     + r"""|"""
     + _TYPED
-    + r"""|(?:["'`\]]{0,2}\s{0,3}(?::{1,3}=|=>|\|\|=|\?\?=|\?=|<-|:|=|>|\|\||\?\?|\sis\s)"""
+    + r"""|(?:["'`\]]{0,2}\s{0,3}(?::{1,3}=|=>|\|\|=|\?\?=|\?=|\.=|<-|:|=|>|\|\||\?\?|\sis\s)"""
     r"""|["']\s{1,3}value\s{0,2}=|["']?\)?\(\s{0,2})\s{0,3}(?:["'`]|&quot;)?"""
     r"""|["'][ \t]{0,2},[ \t]{0,3}["'`]"""  # "NAME", "value" on one line, never "a",\n"b"
     r"""|["'`]?[ \t]{1,3}(?:\||to)[ \t]{1,3}["'`]"""
@@ -187,11 +203,18 @@ MACROS: dict[str, str] = {
 PREFILTER_FORMS: dict[str, str] = {
     _HCL_ATTRIBUTES: r"[^{}]{0,}",
     _MAP_ENTRIES: r"[^{}\r\n]{0,}",
+    # any number of attributes, any blanks and line breaks after the ``>``
+    _XML_TEXT: (
+        r"""["']?(?:[ \t][\w:.= \t-]{0,}["'][^"'<>\r\n]{0,}["']){0,}[ \t]{0,3}>\s{0,}"""
+        r"""(?:<!\[CDATA\[|<value>)?"""
+    ),
 }
 """Cheaper stand-ins, for the Hyperscan prefilter only, of the repeated groups that make
-macro-heavy patterns too large for Hyperscan to compile (a group of up to four lines or entries,
-each with bounded repeats): each stand-in matches everything its group matches, so the
-prefilter still names every rule whose pattern matches."""
+macro-heavy patterns too large for Hyperscan to compile (a group of up to four lines, entries
+or XML attributes, each with bounded repeats): each stand-in matches everything its group
+matches, so the prefilter still names every rule whose pattern matches. The XML stand-in keeps
+the attributes' shape (``name="..."``), so that its possible matches end where the text stops
+looking like attributes rather than at the end of the line."""
 
 _MACRO_RE = re.compile(r"\{\{([a-z0-9_]+)\}\}")
 

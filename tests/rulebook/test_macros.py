@@ -120,6 +120,18 @@ CALL_PATTERN = regex.compile(
         f'var acmeSecret string = "{VALUE}"',
         f'ACME_API_KEY ::= "{VALUE}"',  # make's other assignment operators
         f"acme_token :::= {VALUE}",
+        # an XML element: the value alone on the next line under its indentation, attributes,
+        # a CDATA section, a .NET setting's <value> child
+        f"<acmeApiKey>\n    {VALUE}\n</acmeApiKey>",
+        f"<acmeApiKey>\r\n\t\t\t{VALUE}\r\n\t</acmeApiKey>",
+        f'<acmeApiKey type="string">{VALUE}</acmeApiKey>',
+        f"<acme-token xml:space=\"preserve\" encrypted='false'>\n      {VALUE}\n</acme-token>",
+        f"<acmeSecret><![CDATA[{VALUE}]]></acmeSecret>",
+        f'<setting name="AcmeApiKey" serializeAs="String">\n  <value>{VALUE}</value>',
+        f'<add key="AcmeApiKey" value="{VALUE}" />',
+        # PHP string append
+        f"$config['acme_key'] .= '{VALUE}';",
+        f'$acmeToken .= "{VALUE}";',
     ],
 )
 def test_cred_call_and_blocks_accept_the_forms_users_write(text: str) -> None:
@@ -156,6 +168,14 @@ def test_cred_call_and_blocks_accept_the_forms_users_write(text: str) -> None:
         f"- name: ACME_API_KEY\n  image: x\n  value: {VALUE}",
         f'var acmeKey int = "{VALUE}"',  # a Go type other than string
         f'acme_key: "region" = "{VALUE}"',  # a type is a name, not a string
+        # an XML element's value: one line break and indentation at most, then the value
+        f"<acmeApiKey>\n\n    {VALUE}\n</acmeApiKey>",
+        f"<acmeApiKey>\n    see below\n    {VALUE}\n</acmeApiKey>",
+        f"<acmeApiKey>\n    <other>{VALUE}</other>",
+        f"<acmeApiKey>\n{' ' * 20}{VALUE}\n</acmeApiKey>",  # more than 16 blanks
+        f'<acmeApiKey a="1" b="2" c="3" d="4">{VALUE}</acmeApiKey>',  # more than 3 attributes
+        f"<acmeApiKey ref=vault>{VALUE}</acmeApiKey>",  # an attribute value is quoted
+        f"$acme_key .= $prefix . '{VALUE}';",  # appends something else first
     ],
 )
 def test_cred_call_and_blocks_reject_near_misses(text: str) -> None:
@@ -203,6 +223,9 @@ FORMS = [
     ("src/config.ts", 'export const {p}ApiKey: string = "{s}";'),
     ("settings.py", '    {p}_api_key: Optional[str] = "{s}"'),
     ("Config.kt", 'val {p}ApiKey: String = "{s}"'),
+    ("settings.xml", "<settings>\n  <{p}ApiKey>\n    {s}\n  </{p}ApiKey>\n</settings>"),
+    ("settings.xml", '<{p}Token type="string" encrypted="false">\n  {s}\n</{p}Token>'),
+    ("config.php", "<?php\n$config['{p}_api_key'] .= '{s}';"),
 ]
 
 # further down a section than one line: sibling settings, then a credential-named setting
