@@ -5,8 +5,10 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
 (``hex32``, ``hex40``, ``hex64``, ``uuid``) hold a capture group: the secret; the others hold none.
 
 - ``{{assign}}``: an assignment operator between a name and its value, with optional quotes
-  (``=``, ``:``, ``:=``, ``::=``, ``=>``, ``||=``, ``?=``, ``<-``, ``||``, ``??``, ``"key": "``,
-  ``KEY='``, an XML element ``<acmeKey>``, a .NET ``<add key="AcmeKey" value="``, prose
+  (``=``, ``:``, ``:=``, ``::=``, ``=>``, ``||=``, ``?=``, ``.=``, ``<-``, ``||``, ``??``,
+  ``"key": "``, ``KEY='``, an XML element ``<acmeKey>`` with up to three quoted attributes and
+  its text on the same line or alone on the next (a line break and indentation only), in
+  ``<![CDATA[`` or a .NET setting's ``<value>``, a .NET ``<add key="AcmeKey" value="``, prose
   ``acme key is ...``, a name and its value as two string arguments:
   ``getenv("ACME_KEY", "...")``, a setter call ``setApiKey("...")``, a Markdown table cell or
   ``to`` between a quoted or `code` name and value, and a bare blank on the same line: a CLI
