@@ -84,6 +84,8 @@ GROUP_SAMPLES = [
     " type=\"string\" encrypted='false'>\n      ",
     '" serializeAs="String">\r\n\t\t<value>',
     '  xml:space = "preserve">  <![CDATA[',
+    "  <url>https://x.invalid</url>\n  <region>eu</region>\n",
+    "  region: eu\n  timeout = 30\n",
     '  type        = string\n  description = "Acme = CI"\n  sensitive   = true\n  ',
     'type = string\n  sensitive = true\n  a = 1\n  b = "x"\n  ',
     '"url": "https://x.invalid", "region": "eu", ',

@@ -36,8 +36,10 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
   the end of a section or parent key and up to four sibling settings (``[acme]`` then
   ``token = ...``; ``acme:`` then ``  api_key: ...``; ``"acme": {`` then ``"token": ...``;
   a Terraform block ``provider "acme" {`` or ``resource "acme_app" "main" {`` then
-  ``token = ...``; a comment header ``# Acme`` or ``# Acme API credentials`` then
-  ``API_KEY=...``), or an inline map on the same line (``{"acme": {"url": "...", "key": ...``).
+  ``token = ...``; an XML element ``<acme>`` or ``<service name="acme">`` then child elements
+  ``<url>...</url>`` and ``<apiKey>``; a comment header ``# Acme`` or ``# Acme API
+  credentials`` then ``API_KEY=...``), or an inline map on the same line
+  (``{"acme": {"url": "...", "key": ...``).
   Rules write it as an alternative to their own name gap: ``(?:[\\w.-]{0,30}|{{between}})``.
 - ``{{near}}``: a short gap between a provider word and its key (a setting name and an
   assignment, up to 40 characters on the line, or a line break and indentation), for providers
@@ -140,14 +142,17 @@ _CRED = r"(?:key|token|secret|credentials?|auth(?:\b|[_.-]|token|key)|pat\b|pat[
 
 # The end of a section, parent key or comment header naming the provider, then up to four
 # sibling settings, then the start of the credential's own setting name: ``[acme]``,
-# ``acme:``, ``"acme": {``, ``provider "acme" {``, or a line that ends in the provider and
-# at most three more words (``# Acme``, ``# Acme API credentials``, ``## Acme``).
+# ``acme:``, ``"acme": {``, ``provider "acme" {``, an XML element ``<acme>`` or ``<service
+# name="acme">`` (its children ``<url>...</url>`` as siblings, then ``<apiKey>``), or a line
+# that ends in the provider and at most three more words (``# Acme``, ``# Acme API
+# credentials``, ``## Acme``).
+_SIBLINGS = r"""(?:[ \t]{0,12}<?["']?[\w.-]{1,30}["']?[ \t]{0,16}[=:>][^\r\n]{0,80}\r?\n){0,4}"""
 _SECTION = (
     r"""[\w.-]{0,20}(?:\]|["']?[ \t]{0,3}[:=][ \t]{0,3}[{\[]?"""
-    r"""|["'](?:[ \t]{1,3}["'][\w.-]{0,40}["'])?[ \t]{0,3}\{"""
+    r"""|["'](?:[ \t]{1,3}["'][\w.-]{0,40}["'])?[ \t]{0,3}\{|["']?>"""
     r"""|(?:[ \t]{1,2}[A-Za-z][\w-]{0,15}){0,3}[ \t]{0,2}(?:\*/|-->|#{1,3})?)[ \t]{0,3}\r?\n"""
-    r"""(?:[ \t]{0,12}["']?[\w.-]{1,30}["']?[ \t]{0,16}[=:][^\r\n]{0,80}\r?\n){0,4}"""
-    r"""[ \t]{0,12}(?:export[ \t]{1,3})?["']?[\w.-]{0,12}"""
+    + _SIBLINGS
+    + r"""[ \t]{0,12}(?:export[ \t]{1,3}|<)?["']?[\w.-]{0,12}"""
 )
 
 MACROS: dict[str, str] = {
@@ -205,6 +210,8 @@ MACROS: dict[str, str] = {
 PREFILTER_FORMS: dict[str, str] = {
     _HCL_ATTRIBUTES: r"[^{}]{0,}",
     _MAP_ENTRIES: r"[^{}\r\n]{0,}",
+    # up to four lines that start like a setting or an element
+    _SIBLINGS: r"""(?:[ \t]{0,}[<"'\w.-][^\r\n]{0,}\r?\n){0,4}""",
     # any number of attributes, any blanks and line breaks after the ``>``
     _XML_TEXT: (
         r"""["']?(?:[ \t][\w:.= \t-]{0,}["'][^"'<>\r\n]{0,}["']){0,}[ \t]{0,3}>\s{0,}"""

@@ -129,6 +129,10 @@ CALL_PATTERN = regex.compile(
         f"<acmeSecret><![CDATA[{VALUE}]]></acmeSecret>",
         f'<setting name="AcmeApiKey" serializeAs="String">\n  <value>{VALUE}</value>',
         f'<add key="AcmeApiKey" value="{VALUE}" />',
+        # an XML element named after the provider, its credential child below a few siblings
+        f"<acme>\n  <apiKey>{VALUE}</apiKey>\n</acme>",
+        f"<acme>\n  <url>https://x</url>\n  <region>eu</region>\n  <token>\n    {VALUE}\n",
+        f'<service name="acme">\n  <secret>{VALUE}</secret>',
         # PHP string append
         f"$config['acme_key'] .= '{VALUE}';",
         f'$acmeToken .= "{VALUE}";',
@@ -176,6 +180,10 @@ def test_cred_call_and_blocks_accept_the_forms_users_write(text: str) -> None:
         f'<acmeApiKey a="1" b="2" c="3" d="4">{VALUE}</acmeApiKey>',  # more than 3 attributes
         f"<acmeApiKey ref=vault>{VALUE}</acmeApiKey>",  # an attribute value is quoted
         f"$acme_key .= $prefix . '{VALUE}';",  # appends something else first
+        # under an XML element named after the provider: a credential child, close by
+        f"<acme>\n  <region>{VALUE}</region>",
+        f"<acme>\n\n  <apiKey>{VALUE}</apiKey>",
+        f"<acme>\n  <a>1</a>\n  <b>2</b>\n  <c>3</c>\n  <d>4</d>\n  <e>5</e>\n  <key>{VALUE}</key>",
     ],
 )
 def test_cred_call_and_blocks_reject_near_misses(text: str) -> None:
@@ -235,6 +243,7 @@ SECTION_FORMS = [
     ("settings.py", '{U}_SETTINGS = {{\n    "region": "eu",\n    "api_key": "{s}",\n}}'),
     (".env", "# {P} credentials\n{U}_REGION=eu\nTOKEN={s}"),
     ("variables.tf", 'variable "{p}_token" {{\n  sensitive = true\n  default   = "{s}"\n}}'),
+    ("app.config", "<{p}>\n  <endpoint>https://api.{p}.io</endpoint>\n  <apiKey>\n    {s}\n"),
 ]
 
 
