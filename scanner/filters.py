@@ -67,6 +67,11 @@ _TEMPLATE = re.compile(
     r"|^%[A-Za-z_]+%$|^\[[A-Za-z_ -]+\]$"
 )
 _RUN4 = re.compile(r"([^0-9])\1{3,}|([0-9])\2{5,}")
+_RUN5 = re.compile(r"([^0-9])\1{4,}|([0-9])\2{5,}")
+# one letter case only (hex, base32, lower-case alphanumerics): 16 to 36 symbols, so four equal
+# letters in a row turn up by chance in 0.2 % (32 hex digits) to 0.5 % (64) of random keys
+_ONE_CASE = re.compile(r"[0-9a-z]+|[0-9A-Z]+")
+LONG_ONE_CASE = 32
 _MASKED = re.compile(r"[*•]{3,}|x{4,}|X{4,}|\.{3,}|#{4,}")
 _SEQUENCES = (
     "0123456789",
@@ -186,7 +191,11 @@ def is_masked(value: str) -> bool:
 
 def has_long_run(value: str) -> bool:
     """Four identical letters or symbols in a row (``aaaa``, ``----``), or six identical
-    digits (``000000``): random numeric ids contain four equal digits often enough."""
+    digits (``000000``): random numeric ids contain four equal digits often enough. A key of
+    ``LONG_ONE_CASE`` or more characters in one letter case (hex, base32) needs five equal
+    letters: from its smaller alphabet four come by chance (about 1 key in 200 of 64 hex)."""
+    if len(value) >= LONG_ONE_CASE and _ONE_CASE.fullmatch(value):
+        return bool(_RUN5.search(value))
     return bool(_RUN4.search(value))
 
 

@@ -85,6 +85,24 @@ def test_runs_and_sequences_alone_are_still_placeholders(
 
 
 @pytest.mark.parametrize(
+    ("value", "placeholder"),
+    [
+        # a long key in one letter case: four equal letters come by chance (1 key in 200 of 64 hex)
+        ("9c3e1ffff07a4b52d86e0c3a9b7d15e2", False),
+        ("7F2B9EEEE4C1D08A3B6F5E7D9C2A41B0E3D5F7A9C1B3D5E7F9A1C3E5D7B9F1A3", False),
+        ("MZXW6YTBOJWXGZLUNFXGOIDBEEEEGRLTOBRGS3DJNZRXIYLUMU", False),
+        # five in a row, or shorter values, still read as filler
+        ("9c3e1fffff7a4b52d86e0c3a9b7d15e2", True),
+        ("ab12ffff", True),
+        # mixed case keeps the four-letter rule: 62 symbols make such a run rare by chance
+        ("Kq7vTzzzz2mPw9xFk3gQ9zLm2pWqRtZk", True),
+    ],
+)
+def test_runs_in_long_one_case_keys(value: str, placeholder: bool) -> None:
+    assert filters.has_long_run(value) is placeholder
+
+
+@pytest.mark.parametrize(
     ("value", "stand_in"),
     [
         ("foobar", True),
