@@ -11,11 +11,21 @@ from dataclasses import dataclass
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 QUOTES = "\"'`"
 _BARE_STOP = re.compile(r"[;,)\]}<>|]|&(?=[A-Za-z_][\w.-]*=)|&(?:amp|quot);|&$")
-_OPERATORS = frozenset(", = : := => == != === !== ?= ||= ??= -> > ( || ??".split())  # noqa: SIM905
+_OPERATORS = frozenset(", = : := => == != === !== ?= ||= ??= .= -> > ( || ??".split())  # noqa: SIM905
 # a type annotation between the name and ``=``: ``apiKey: string =``, ``token: str =``,
 # ``password: String =`` (TypeScript, Python, Kotlin, Swift), ``KEY: &'static str =`` (Rust),
 # or a Go ``var`` type: ``apiKey string =``
 _TYPED = re.compile(r":\s*&?(?:'static\s+)?[A-Za-z_][\w.\[\]<>|?]*\s*=|string\s*=")
+# an XML element's start tag from its name to its text, when more than ``>`` stands between:
+# up to three quoted attributes (``<apiKey type="string">``), the text alone on the next line
+# under its indentation (group 1: a line break and blanks only), a CDATA section (group 2)
+_XML_OPEN = re.compile(
+    r"""(?:[ \t]{1,3}[\w:.-]{1,24}[ \t]{0,2}=[ \t]{0,2}["'][^"'<>\r\n]{0,40}["']){0,3}"""
+    r"""[ \t]{0,3}>[ \t]{0,3}(\r?\n[ \t]{0,16})?(<!\[CDATA\[)?"""
+)
+# the end of an element's text: a CDATA section's end (group 1), a line break and blanks (group
+# 2: the text was on its own line), the closing tag (group 3: its name)
+_XML_CLOSE = re.compile(r"(\]\]>)?([ \t]{0,3}\r?\n[ \t]{0,16})?</([\w.-]{1,64})[ \t]{0,3}>")
 # the form of an assignment by its operator (any other operator assigns)
 _FORM_OF_OP = {
     "(": "call",
@@ -71,6 +81,9 @@ def parse_assignment(
         return None
     name = text[lo:hi]
     between = text[hi:value_pos]
+    xml = _XML_OPEN.fullmatch(between) if between != ">" else None
+    if xml is not None and lo > 0 and text[lo - 1] == "<":
+        return _xml_text(text, name, value_pos, value_end, xml)
     quote = ""
     rest = between
     if rest.endswith("&quot;"):
@@ -97,13 +110,7 @@ def parse_assignment(
         else:
             return None
     # the value: a literal ends at its closing quote; a bare value at a delimiter
-    if value_end is None:
-        end = value_pos
-        n = len(text)
-        while end < n and not text[end].isspace() and text[end] not in QUOTES:
-            end += 1
-    else:
-        end = value_end
+    end = _bare_end(text, value_pos) if value_end is None else value_end
     value = text[value_pos:end]
     if quote and between.endswith("&quot;"):
         cut = value.find("&quot;")
@@ -130,6 +137,38 @@ def parse_assignment(
     if form == "xml" and (lo == 0 or text[lo - 1] != "<" or not text.startswith("</", end)):
         return None
     return Assignment(name, op, quote, value, value_pos, end, form)
+
+
+def _bare_end(text: str, value_pos: int) -> int:
+    """The end of a bare value's run: the next blank or quote."""
+    end = value_pos
+    n = len(text)
+    while end < n and not text[end].isspace() and text[end] not in QUOTES:
+        end += 1
+    return end
+
+
+def _xml_text(
+    text: str, name: str, value_pos: int, value_end: int | None, tag: re.Match[str]
+) -> Assignment | None:
+    """The text of the element ``<name ...>`` whose start tag ``tag`` ends at ``value_pos``:
+    all of it up to its own ``</name>`` (after the ``]]>`` of a CDATA section it opened; on
+    the text's own line, then a line break and the closing tag's indentation), or None."""
+    end = _bare_end(text, value_pos) if value_end is None else value_end
+    value = text[value_pos:end]
+    m = _BARE_STOP.search(value)
+    if m is not None:
+        value = value[: m.start()]
+        end = value_pos + len(value)
+    close = _XML_CLOSE.match(text, end)
+    if (
+        close is None
+        or close.group(3) != name
+        or bool(close.group(1)) != bool(tag.group(2))
+        or (close.group(2) is None) != (tag.group(1) is None)
+    ):
+        return None
+    return Assignment(name, ">", "", value, value_pos, end, "xml")
 
 
 # a keyword argument or options member between a callee and its value: ``AuthClient(token="``,

@@ -257,6 +257,7 @@ def _assess(
         return assignment.assess(text, m.start(), start, file=fc, want=want, value_end=end)
     if mode == "named-value":
         quote = text[start - 1 : start] if start else ""
+        quote = "" if quote == ">" else quote  # <value>...</value>: an element's text, bare
         return assignment.assess_named(text, m.group(1), start, end, quote, file=fc)
     return assignment.assess_cli_password(text, start, end, file=fc)
 
