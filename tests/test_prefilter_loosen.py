@@ -90,6 +90,14 @@ GROUP_SAMPLES = [
     'type = string\n  sensitive = true\n  a = 1\n  b = "x"\n  ',
     '"url": "https://x.invalid", "region": "eu", ',
     "timeout: 30, retries: 2, ",
+    # PHP array entries and Ruby symbol keys: siblings on their own lines, or inline entries
+    "  :region => 'eu',\n    'url' => 'https://x.invalid',\n",
+    ":region => 'eu', 'timeout' => 30, ",
+    # the end of a section's first line: a PHP array, a Terraform label, a comment header
+    "' => [\n",
+    "'] = array(\n",
+    '" "main" {\r\n',
+    " API credentials -->\n",
 ]
 
 
@@ -103,7 +111,13 @@ def test_prefilter_forms_match_everything_their_group_matches(group: str) -> Non
     assert not cheaper.fullmatch("{"), "a brace ends the group in both forms"
 
 
-HEAVY = ["discord.bot-token", "webex.bot-token", "infobip.api-key", "ably.api-key"]
+HEAVY = [
+    "discord.bot-token",
+    "webex.bot-token",
+    "infobip.api-key",
+    "ably.api-key",
+    "viber.auth-token",
+]
 
 
 @pytest.mark.parametrize("rule_id", HEAVY)

@@ -35,11 +35,14 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
   two words in prose (``Acme API key``, ``acme personal access token``, ``Acme API-key``), or
   the end of a section or parent key and up to four sibling settings (``[acme]`` then
   ``token = ...``; ``acme:`` then ``  api_key: ...``; ``"acme": {`` then ``"token": ...``;
+  a PHP array ``'acme' => [`` or ``'acme' => array(`` or ``$config['acme'] = [`` then
+  ``'api_key' => ...``; a Ruby hash ``:acme => {`` then ``:api_key => ...``;
   a Terraform block ``provider "acme" {`` or ``resource "acme_app" "main" {`` then
   ``token = ...``; an XML element ``<acme>`` or ``<service name="acme">`` then child elements
   ``<url>...</url>`` and ``<apiKey>``; a comment header ``# Acme`` or ``# Acme API
   credentials`` then ``API_KEY=...``), or an inline map on the same line
-  (``{"acme": {"url": "...", "key": ...``).
+  (``{"acme": {"url": "...", "key": ...``, ``acme: { api_key: ...``, a PHP array
+  ``'acme' => ['url' => '...', 'api_key' => ...`` or ``array(``, ``:acme => { :api_key =>``).
   Rules write it as an alternative to their own name gap: ``(?:[\\w.-]{0,30}|{{between}})``.
 - ``{{near}}``: a short gap between a provider word and its key (a setting name and an
   assignment, up to 40 characters on the line, or a line break and indentation), for providers
@@ -52,8 +55,9 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
   whose keys have a distinctive body; rules write it before ``{{loose_assign}}``:
   ``(?i:acme){{gap}}{{loose_assign}}(BODY)``.
 - ``{{loose_assign}}``: the operator that ends ``{{gap}}`` (``=>``, ``::=``, ``:=``, ``?=``,
-  ``||``, ``:``, ``=``, a blank, ``(``, ``,``, ``>``), up to five blanks, quotes or ``=``, and an
-  optional ``Bearer ``/``token `` scheme.
+  PHP ``.=``, R ``<-``, ``||``, ``:``, ``=``, a blank, ``(``, ``,``, ``>``; an XML element's
+  ``>`` also with its text alone on the next line under up to 16 blanks of indentation), up to
+  five blanks, quotes or ``=``, and an optional ``Bearer ``/``token `` scheme.
 - ``{{header}}``: after a provider's API host, the rest of the line up to an auth header or
   parameter and its value: ``api.acme.io ... -H "Authorization: Bearer ``, ``X-Api-Key: ``,
   ``"apikey": "``.
@@ -137,23 +141,24 @@ _ASSIGN = (
     r"""|["'`]?[ \t]{1,3}(?:["'`]|&quot;)?)"""
 )
 # up to four sibling entries of an inline map before the credential's: ``"url": "...", ``
-_MAP_ENTRIES = r"""(?:["']?[\w.-]{1,30}["']?[ \t]{0,3}[:=][^,{}\r\n]{0,80},[ \t]{0,3}){0,4}"""
+_MAP_ENTRIES = r"""(?::?["']?[\w.-]{1,30}["']?[ \t]{0,3}[:=][^,{}\r\n]{0,80},[ \t]{0,3}){0,4}"""
 _CRED = r"(?:key|token|secret|credentials?|auth(?:\b|[_.-]|token|key)|pat\b|pat[_.-])"
 
 # The end of a section, parent key or comment header naming the provider, then up to four
 # sibling settings, then the start of the credential's own setting name: ``[acme]``,
-# ``acme:``, ``"acme": {``, ``provider "acme" {``, an XML element ``<acme>`` or ``<service
-# name="acme">`` (its children ``<url>...</url>`` as siblings, then ``<apiKey>``), or a line
-# that ends in the provider and at most three more words (``# Acme``, ``# Acme API
-# credentials``, ``## Acme``).
-_SIBLINGS = r"""(?:[ \t]{0,12}<?["']?[\w.-]{1,30}["']?[ \t]{0,16}[=:>][^\r\n]{0,80}\r?\n){0,4}"""
-_SECTION = (
-    r"""[\w.-]{0,20}(?:\]|["']?[ \t]{0,3}[:=][ \t]{0,3}[{\[]?"""
+# ``acme:``, ``"acme": {``, PHP ``'acme' => [`` / ``=> array(`` / ``$cfg['acme'] = [``, Ruby
+# ``:acme => {`` (its entries may start with ``:``), ``provider "acme" {``, an XML element
+# ``<acme>`` or ``<service name="acme">`` (its children ``<url>...</url>`` as siblings, then
+# ``<apiKey>``), or a line that ends in the provider and at most three more words (``# Acme``,
+# ``# Acme API credentials``, ``## Acme``).
+_SIBLINGS = r"""(?:[ \t]{0,12}[<:]?["']?[\w.-]{1,30}["']?[ \t]{0,16}[=:>][^\r\n]{0,80}\r?\n){0,4}"""
+# the rest of the provider's line: the section or parent key's end, or the header's words
+_SECTION_HEAD = (
+    r"""[\w.-]{0,20}(?:\]|["']?\]?[ \t]{0,3}(?:[:=]|=>)[ \t]{0,3}(?:[{\[]|array\()?"""
     r"""|["'](?:[ \t]{1,3}["'][\w.-]{0,40}["'])?[ \t]{0,3}\{|["']?>"""
     r"""|(?:[ \t]{1,2}[A-Za-z][\w-]{0,15}){0,3}[ \t]{0,2}(?:\*/|-->|#{1,3})?)[ \t]{0,3}\r?\n"""
-    + _SIBLINGS
-    + r"""[ \t]{0,12}(?:export[ \t]{1,3}|<)?["']?[\w.-]{0,12}"""
 )
+_SECTION = _SECTION_HEAD + _SIBLINGS + r"""[ \t]{0,12}(?:export[ \t]{1,3}|<|:)?["']?[\w.-]{0,12}"""
 
 MACROS: dict[str, str] = {
     "assign": _ASSIGN,
@@ -171,9 +176,10 @@ MACROS: dict[str, str] = {
     "between": (
         r"""(?:(?:[ \t]{1,2}[A-Za-z][A-Za-z0-9]{1,11}){0,2}[ \t_.-]{1,2}|"""
         + _SECTION
-        + r"""|[\w.-]{0,20}["']?[ \t]{0,3}[:=][ \t]{0,3}\{[ \t]{0,3}"""
+        + r"""|[\w.-]{0,20}["']?[ \t]{0,3}(?:[:=][ \t]{0,3}\{|=>[ \t]{0,3}(?:[{\[]|array\())"""
+        + r"""[ \t]{0,3}"""
         + _MAP_ENTRIES
-        + r"""["']?[\w.-]{0,12})"""
+        + r""":?["']?[\w.-]{0,12})"""
     ),
     "near": (
         r"""(?:[\w.-]{0,30}["'\]]{0,2}\s{0,3}(?::{1,3}=|=>|\|\|=|\?=|<-|:|=|>|\s)\s{0,3}(?:["'`]|&quot;)?"""
@@ -191,7 +197,8 @@ MACROS: dict[str, str] = {
     ),
     "gap": r"""[\w.\-\s:'"{(,\[\]/@;&]{0,40}""",
     "loose_assign": (
-        r"""["'\]]{0,2}\s{0,4}(?:=>|::=|:=|\?=|\|\||[:=\s(,>])[\s"'`=]{0,5}"""
+        r"""["'\]]{0,2}\s{0,4}(?:=>|::=|:=|\?=|\.=|<-|\|\||>[ \t]{0,3}\r?\n[ \t]{0,16}"""
+        r"""|[:=\s(,>])[\s"'`=]{0,5}"""
         r"""(?:(?i:bearer|token)\s{1,3})?"""
     ),
     "header": (
@@ -210,8 +217,11 @@ MACROS: dict[str, str] = {
 PREFILTER_FORMS: dict[str, str] = {
     _HCL_ATTRIBUTES: r"[^{}]{0,}",
     _MAP_ENTRIES: r"[^{}\r\n]{0,}",
+    # the rest of the provider's line before a section: any run of the characters its endings
+    # use (names, quotes, brackets, ``:``, ``=>``, ``array(``, comment marks), then the break
+    _SECTION_HEAD: r"""[\w.\-\]"'\[{(:=> \t*/#]{0,}\r?\n""",
     # up to four lines that start like a setting or an element
-    _SIBLINGS: r"""(?:[ \t]{0,}[<"'\w.-][^\r\n]{0,}\r?\n){0,4}""",
+    _SIBLINGS: r"""(?:[ \t]{0,}[<:"'\w.-][^\r\n]{0,}\r?\n){0,4}""",
     # any number of attributes, any blanks and line breaks after the ``>``
     _XML_TEXT: (
         r"""["']?(?:[ \t][\w:.= \t-]{0,}["'][^"'<>\r\n]{0,}["']){0,}[ \t]{0,3}>\s{0,}"""
@@ -220,7 +230,8 @@ PREFILTER_FORMS: dict[str, str] = {
 }
 """Cheaper stand-ins, for the Hyperscan prefilter only, of the repeated groups that make
 macro-heavy patterns too large for Hyperscan to compile (a group of up to four lines, entries
-or XML attributes, each with bounded repeats): each stand-in matches everything its group
+or XML attributes, each with bounded repeats, and the many ways a section's first line ends):
+each stand-in matches everything its group
 matches, so the prefilter still names every rule whose pattern matches. The XML stand-in keeps
 the attributes' shape (``name="..."``), so that its possible matches end where the text stops
 looking like attributes rather than at the end of the line."""

@@ -36,6 +36,11 @@ def captured(pattern: regex.Pattern[str], text: str) -> str | None:
         f'static ACME_KEY: &\'static str = "{VALUE}";',
         f"acme.auth(token {VALUE})",  # a `token ` scheme before the value
         f"acme_key ||= {VALUE}",
+        f"$acme_key .= '{VALUE}';",  # PHP append
+        f'acme_key <- "{VALUE}"',  # R
+        # an XML element's text alone on the next line, under its indentation
+        f"<acmeApiKey>\n        {VALUE}\n</acmeApiKey>",
+        f"<acmeToken>\r\n\t\t\t{VALUE}\r\n\t</acmeToken>",
     ],
 )
 def test_gap_and_loose_assign_accept_the_common_shapes(text: str) -> None:
@@ -48,6 +53,9 @@ def test_gap_and_loose_assign_accept_the_common_shapes(text: str) -> None:
         f"acme {'x' * 45} = {VALUE}",  # the gap is at most 40 characters
         f"acme_key = foo{VALUE}",  # the value must follow the operator
         f"acme_key = {VALUE}ab",  # and end there
+        f"$acme_key .= $prefix . '{VALUE}';",  # appends something else first
+        f"<acmeApiKey>\n{' ' * 24}{VALUE}\n</acmeApiKey>",  # indented too deep
+        f"<acmeApiKey>\n    see below\n    {VALUE}\n</acmeApiKey>",  # not the element's text
     ],
 )
 def test_gap_and_loose_assign_reject_near_misses(text: str) -> None:

@@ -133,6 +133,18 @@ CALL_PATTERN = regex.compile(
         f"<acme>\n  <apiKey>{VALUE}</apiKey>\n</acme>",
         f"<acme>\n  <url>https://x</url>\n  <region>eu</region>\n  <token>\n    {VALUE}\n",
         f'<service name="acme">\n  <secret>{VALUE}</secret>',
+        # a PHP array or Ruby hash named after the provider, inline or over several lines
+        f"'acme' => ['api_key' => '{VALUE}'],",
+        f"'acme' => ['url' => 'https://x', 'region' => 'eu', 'token' => '{VALUE}'],",
+        f"'acme' => array('secret' => '{VALUE}'),",
+        f"'acme' => [\n    'api_key' => '{VALUE}',",
+        f"'acme' => [\n    'url' => 'https://x',\n    'region' => env('R', 'eu'),\n"
+        f"    'api_key' => '{VALUE}',",
+        f'"acme" => array(\n    "token" => "{VALUE}",',
+        f"$config['acme'] = [\n    'api_key' => '{VALUE}',\n];",
+        f"acme: {{ region: 'eu', api_key: '{VALUE}' }}",
+        f":acme => {{ :api_key => '{VALUE}' }}",
+        f":acme => {{\n  :region => 'eu',\n  :api_key => '{VALUE}'\n}}",
         # PHP string append
         f"$config['acme_key'] .= '{VALUE}';",
         f'$acmeToken .= "{VALUE}";',
@@ -184,6 +196,16 @@ def test_cred_call_and_blocks_accept_the_forms_users_write(text: str) -> None:
         f"<acme>\n  <region>{VALUE}</region>",
         f"<acme>\n\n  <apiKey>{VALUE}</apiKey>",
         f"<acme>\n  <a>1</a>\n  <b>2</b>\n  <c>3</c>\n  <d>4</d>\n  <e>5</e>\n  <key>{VALUE}</key>",
+        # under a PHP array or Ruby hash named after the provider: a credential entry, close by
+        f"'acme' => [\n    'region' => '{VALUE}',",
+        f"'acme' => ['region' => '{VALUE}'],",
+        f"'acme' => [\n\n    'api_key' => '{VALUE}',",
+        f"'acme' => [\n  'a' => 1,\n  'b' => 2,\n  'c' => 3,\n  'd' => 4,\n  'e' => 5,\n"
+        f"  'api_key' => '{VALUE}',",
+        f"'acme' => [], 'api_key' => '{VALUE}'",  # a closed array: the key is not in it
+        f'"acme": [], "key": "{VALUE}"',
+        f"'acme' => ['a' => 1, 'b' => 2, 'c' => 3, 'd' => 4, 'e' => 5, 'key' => '{VALUE}']",
+        f":acme => {{ :region => '{VALUE}' }}",
     ],
 )
 def test_cred_call_and_blocks_reject_near_misses(text: str) -> None:
@@ -234,6 +256,8 @@ FORMS = [
     ("settings.xml", "<settings>\n  <{p}ApiKey>\n    {s}\n  </{p}ApiKey>\n</settings>"),
     ("settings.xml", '<{p}Token type="string" encrypted="false">\n  {s}\n</{p}Token>'),
     ("config.php", "<?php\n$config['{p}_api_key'] .= '{s}';"),
+    ("config.php", "<?php\nreturn ['{p}' => ['region' => 'eu', 'api_key' => '{s}']];"),
+    ("config.rb", "PROVIDERS = {{ {p}: {{ api_key: '{s}' }} }}"),
 ]
 
 # further down a section than one line: sibling settings, then a credential-named setting
@@ -244,6 +268,13 @@ SECTION_FORMS = [
     (".env", "# {P} credentials\n{U}_REGION=eu\nTOKEN={s}"),
     ("variables.tf", 'variable "{p}_token" {{\n  sensitive = true\n  default   = "{s}"\n}}'),
     ("app.config", "<{p}>\n  <endpoint>https://api.{p}.io</endpoint>\n  <apiKey>\n    {s}\n"),
+    (
+        "config/services.php",
+        "<?php\nreturn [\n    '{p}' => [\n        'region' => env('R', 'eu'),\n"
+        "        'api_key' => '{s}',\n    ],\n];",
+    ),
+    ("config/services.php", "<?php\n$config['{p}'] = array(\n    'token' => '{s}',\n);"),
+    ("config.rb", "CONFIG = {{\n  :{p} => {{\n    :region => 'eu',\n    :api_key => '{s}'\n  }}"),
 ]
 
 
