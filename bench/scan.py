@@ -6,11 +6,13 @@ Usage::
     python3 bench/scan.py DEST [--peers /opt/peers/bin] [--runs 3] [--results bench/RESULTS.md]
 
 DEST is the corpus from ``python3 ../shared/bench/make_corpus.py DEST``; peers come from
-``../shared/peers/setup.sh``. All tools scan ``DEST/tree`` in the same run, sequentially, with
-their default worker counts on this machine. For each: median wall time, MB/s and the ratio to
-keyguard; peak memory; how many of the tree needles in ``planted.jsonl`` were found (a finding
-on the needle's file and line); and how many findings are elsewhere in the tree (real
-third-party code: nearly all false alarms).
+``../shared/peers/setup.sh``. All tools scan ``DEST/tree`` in the same run, with their default
+worker counts on this machine, after one warm-up run each, in paired rounds (each round runs
+every tool once, in turn, so that a machine whose speed drifts slows them alike). For each:
+median wall time, MB/s and the ratio to keyguard; median CPU time (user + system, worker
+processes included) and its ratio; peak memory of the largest run; how many of the tree
+needles in ``planted.jsonl`` were found (a finding on the needle's file and line); and how many
+findings are elsewhere in the tree (real third-party code: nearly all false alarms).
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -38,23 +39,25 @@ Location = tuple[str, int]
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_timed(cmd: list[str]) -> tuple[float, int, int]:
-    """Wall seconds, exit code and peak RSS (KiB) of one child process, started in a neutral
-    directory (this project's .keyguard.toml, which excludes tests/ and docs/, must not apply
-    to the scanned tree) with this checkout first on the import path."""
+def run_timed(cmd: list[str]) -> tuple[float, int, int, float]:
+    """Wall seconds, exit code, peak RSS (KiB) and CPU seconds (user + system, its worker
+    processes included) of one child process, started in a neutral directory (this project's
+    .keyguard.toml, which excludes tests/ and docs/, must not apply to the scanned tree) with
+    this checkout first on the import path. ``wait4`` gives this child's own figures (the
+    process-wide ``RUSAGE_CHILDREN`` peak would carry an earlier tool's over)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         cmd,
         cwd=tempfile.gettempdir(),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, proc.returncode, max(peak, before)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, proc.returncode, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def keyguard(tree: Path, out: Path) -> tuple[list[str], Callable[[], set[Location]]]:
@@ -150,26 +153,32 @@ def main() -> int:
         "kingfisher": kingfisher(args.peers, tree, work / "kf.json"),
         "detect-secrets": detect_secrets(args.peers, tree, work / "ds.json"),
     }
+    chosen = {name: tool for name, tool in tools.items() if name not in args.skip}
+    fast = [name for name in chosen if name != "detect-secrets"]  # minutes per run: one run
+    for name in fast:
+        run_timed(chosen[name][0])  # warm-up: page cache, keyguard's Hyperscan cache, kingfisher's
+    measured: dict[str, list[tuple[float, int, float]]] = {name: [] for name in chosen}
+    for _ in range(args.runs):  # paired: each round runs every tool once, in turn
+        for name in fast:
+            wall, _code, peak, cpu = run_timed(chosen[name][0])
+            measured[name].append((wall, peak, cpu))
+    if "detect-secrets" in chosen:
+        wall, _code, peak, cpu = run_timed(chosen["detect-secrets"][0])
+        measured["detect-secrets"].append((wall, peak, cpu))
     rows = []
-    for name, (cmd, parse) in tools.items():
-        if name in args.skip:
-            continue
-        slow = name == "detect-secrets"  # minutes per run: one timed run, no warm-up
-        if not slow:
-            run_timed(cmd)  # warm-up: page cache, keyguard's Hyperscan cache, kingfisher's cache
-        times, peak = [], 0
-        runs = 1 if slow else args.runs
-        for _ in range(runs):
-            wall, _code, peak = run_timed(cmd)
-            times.append(wall)
+    for name, (_cmd, parse) in chosen.items():
+        runs = measured[name]
+        wall = statistics.median(r[0] for r in runs)
+        cpu = statistics.median(r[2] for r in runs)
+        peak = max(r[1] for r in runs)
         hits, elsewhere = score(parse(), planted)
-        rows.append((name, statistics.median(times), peak, hits, elsewhere))
+        rows.append((name, wall, cpu, peak, hits, elsewhere))
         print(
-            f"{name}: {statistics.median(times):.2f}s, needles {hits}/{len(planted)}, "
+            f"{name}: {wall:.2f}s wall, {cpu:.2f}s CPU, needles {hits}/{len(planted)}, "
             f"elsewhere {elsewhere}",
             flush=True,
         )
-    kg_time = rows[0][1]
+    kg_time, kg_cpu = rows[0][1], rows[0][2]
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = os.getloadavg()[0]
     lines = [
@@ -178,14 +187,15 @@ def main() -> int:
         f"Python {platform.python_version()}; DEST/tree {size / 1e6:.0f} MB, "
         f"{len(planted)} needle lines)",
         "",
-        "| tool | median wall | MB/s | keyguard speed-up | peak RSS | needles found "
-        "| findings elsewhere |",
-        "|---|---|---|---|---|---|---|",
+        "| tool | median wall | MB/s | keyguard speed-up | median CPU | keyguard CPU ratio "
+        "| peak RSS | needles found | findings elsewhere |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, wall, peak, hits, elsewhere in rows:
+    for name, wall, cpu, peak, hits, elsewhere in rows:
         lines.append(
             f"| {name} | {wall:.2f} s | {size / 1e6 / wall:.0f} | {wall / kg_time:.2f}x | "
-            f"{peak / 1024:.0f} MB | {hits}/{len(planted)} | {elsewhere} |"
+            f"{cpu:.2f} s | {cpu / kg_cpu:.2f}x | {peak / 1024:.0f} MB | {hits}/{len(planted)} "
+            f"| {elsewhere} |"
         )
     text = "\n".join(lines) + "\n"
     print(text)
