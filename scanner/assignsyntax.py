@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from scanner.rulebook.macros import XML_ATTRIBUTES
+
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 QUOTES = "\"'`"
 _BARE_STOP = re.compile(r"[;,)\]}<>|]|&(?=[A-Za-z_][\w.-]*=)|&(?:amp|quot);|&$")
@@ -17,11 +19,11 @@ _OPERATORS = frozenset(", = : := => == != === !== ?= ||= ??= .= -> > ( || ??".sp
 # or a Go ``var`` type: ``apiKey string =``
 _TYPED = re.compile(r":\s*&?(?:'static\s+)?[A-Za-z_][\w.\[\]<>|?]*\s*=|string\s*=")
 # an XML element's start tag from its name to its text, when more than ``>`` stands between:
-# up to three quoted attributes (``<apiKey type="string">``), the text alone on the next line
-# under its indentation (group 1: a line break and blanks only), a CDATA section (group 2)
+# up to three quoted attributes (``<apiKey type="string">``; the macros' shape), the text alone
+# on the next line under its indentation (group 1: a line break and blanks only), a CDATA
+# section (group 2)
 _XML_OPEN = re.compile(
-    r"""(?:[ \t]{1,3}[\w:.-]{1,24}[ \t]{0,2}=[ \t]{0,2}["'][^"'<>\r\n]{0,40}["']){0,3}"""
-    r"""[ \t]{0,3}>[ \t]{0,3}(\r?\n[ \t]{0,16})?(<!\[CDATA\[)?"""
+    XML_ATTRIBUTES + r"""[ \t]{0,3}>[ \t]{0,3}(\r?\n[ \t]{0,16})?(<!\[CDATA\[)?"""
 )
 # the end of an element's text: a CDATA section's end (group 1), a line break and blanks (group
 # 2: the text was on its own line), the closing tag (group 3: its name)

@@ -115,12 +115,12 @@ _TYPED = (
 # alone on the next line under its indentation (never further: a line break and blanks only),
 # optionally in a ``<![CDATA[`` section or the ``<value>`` child of a .NET ``<setting
 # name="AcmeKey" serializeAs="String">``.
-_XML_ATTRIBUTES = (
+XML_ATTRIBUTES = (
     r"""(?:[ \t]{1,3}[\w:.-]{1,24}[ \t]{0,2}=[ \t]{0,2}["'][^"'<>\r\n]{0,40}["']){0,3}"""
 )
 _XML_TEXT = (
     r"""["']?"""
-    + _XML_ATTRIBUTES
+    + XML_ATTRIBUTES
     + r"""[ \t]{0,3}>[ \t]{0,3}(?:\r?\n[ \t]{0,16})?(?:<!\[CDATA\[|<value>)?"""
 )
 
