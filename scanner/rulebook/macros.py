@@ -231,10 +231,10 @@ PREFILTER_FORMS: dict[str, str] = {
 """Cheaper stand-ins, for the Hyperscan prefilter only, of the repeated groups that make
 macro-heavy patterns too large for Hyperscan to compile (a group of up to four lines, entries
 or XML attributes, each with bounded repeats, and the many ways a section's first line ends):
-each stand-in matches everything its group
-matches, so the prefilter still names every rule whose pattern matches. The XML stand-in keeps
-the attributes' shape (``name="..."``), so that its possible matches end where the text stops
-looking like attributes rather than at the end of the line."""
+each stand-in matches everything its group matches, so the prefilter still names every rule
+whose pattern matches. The XML stand-in keeps the attributes' shape (``name="..."``), so that
+its possible matches end where the text stops looking like attributes rather than at the end
+of the line."""
 
 _MACRO_RE = re.compile(r"\{\{([a-z0-9_]+)\}\}")
 
