@@ -18,7 +18,7 @@ text.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -172,7 +172,7 @@ class HyperscanPrefilter:
         # Triggers derived from the rule set (a callable) are keyed by the rule set alone and
         # computed only to compile: a start with a cached database never needs them.
         named = "derived" if callable(triggers) else "\0".join(triggers)
-        key = cache_key(ruleset.digest, named, "hs-v10", version)
+        key = cache_key(ruleset.digest, named, "hs-v11", version)
         # The locator database is read (or built) on the first ``locate``: a scan whose chunks
         # never name a located rule (most staged checks) does not load it.
         self._ruleset: Ruleset | None = ruleset
@@ -182,10 +182,9 @@ class HyperscanPrefilter:
         cached = _cache_load(cache_dir, _CACHE_KIND, key, _CACHE_PARTS)
         if cached is None:
             self._triggers = tuple(triggers() if callable(triggers) else triggers)
-            full = self._compile(ruleset)
+            full, approximated = self._compile(ruleset)
             loc, located = self._compile_locator(ruleset)
-            ids = ",".join(map(str, sorted(located))).encode()
-            cached = (hyperscan.dumpb(full), ids)
+            cached = (hyperscan.dumpb(full), _id_list(located), _id_list(approximated))
             self._loc_blob = hyperscan.dumpb(loc)
             _cache_store(cache_dir, _CACHE_KIND, key, cached)
             _cache_store(cache_dir, _LOCATOR_KIND, key, (self._loc_blob,))
@@ -196,8 +195,8 @@ class HyperscanPrefilter:
         hs = self._hs
         self._full = hs.loadb(self._blobs[0], hs.HS_MODE_BLOCK)
         self._full.scratch = hs.Scratch(self._full)
-        ids = self._blobs[1].decode()
-        self._located = frozenset(int(i) for i in ids.split(",") if i)
+        self._located = _parse_id_list(self._blobs[1])
+        self._approximated = _parse_id_list(self._blobs[2])
 
     def _locator(self) -> Any:
         """The start-of-match database, loaded (from the cache, else compiled) on first use."""
@@ -240,6 +239,12 @@ class HyperscanPrefilter:
     @property
     def located(self) -> frozenset[int]:
         return self._located
+
+    @property
+    def approximated(self) -> frozenset[int]:
+        """Rules the database holds in another form than their own pattern (Hyperscan's
+        approximation, or their keywords): their pattern does not compile as it is."""
+        return self._approximated
 
     def trigger_texts(self, indices: Sequence[int]) -> list[str] | None:
         triggers = self._all_triggers()
@@ -309,7 +314,7 @@ class HyperscanPrefilter:
             regions = _to_char_offsets(data, regions)
         return regions
 
-    def _compile(self, ruleset: Ruleset) -> Any:
+    def _compile(self, ruleset: Ruleset) -> tuple[Any, frozenset[int]]:
         hs = self._hs
         single = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_ALLOWEMPTY
         caseless = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_CASELESS
@@ -323,6 +328,7 @@ class HyperscanPrefilter:
             full.compile(expressions=exprs, ids=ids, flags=flags)
         except Exception:  # hyperscan.error: some pattern is unsupported; find which
             exprs, ids, flags = [], [], []
+            approximated: set[int] = set()
             for index, expr in patterns:
                 # too large or unsupported as it is: Hyperscan's own approximation (a superset
                 # of the matches) still beats running the rule wherever its keyword appears
@@ -331,8 +337,11 @@ class HyperscanPrefilter:
                         exprs.append(expr)
                         ids.append(index)
                         flags.append(flag)
+                        if flag != single:
+                            approximated.add(index)
                         break
                 else:
+                    approximated.add(index)
                     for kw in ruleset.rules[index].spec.keywords:
                         exprs.append(_hs_literal(kw))
                         ids.append(index)
@@ -342,7 +351,8 @@ class HyperscanPrefilter:
             flags += [caseless] * len(extra)
             full = hs.Database(mode=hs.HS_MODE_BLOCK)
             full.compile(expressions=exprs, ids=ids, flags=flags)
-        return full
+            return full, frozenset(approximated)
+        return full, frozenset()
 
     def candidates(self, text: str) -> frozenset[int]:
         found: set[int] = set()
@@ -382,8 +392,16 @@ def _compiles(hs: Any, expr: bytes, flags: int) -> bool:
 
 
 _CACHE_KIND = "hyperscan"
-_CACHE_PARTS = 2  # the full database, the located rule ids
+_CACHE_PARTS = 3  # the full database, the located rule ids, the approximated rule ids
 _LOCATOR_KIND = "hs-locator"  # the start-of-match database: its own entry, read lazily
+
+
+def _id_list(ids: Iterable[int]) -> bytes:
+    return ",".join(map(str, sorted(ids))).encode()
+
+
+def _parse_id_list(blob: bytes) -> frozenset[int]:
+    return frozenset(int(i) for i in blob.decode().split(",") if i)
 
 
 def _cache_load(

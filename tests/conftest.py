@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from scanner.matcher import Matcher
+from scanner.matcher import Matcher, MatchPolicy
 from scanner.rulebook.loader import load_ruleset
 from testing.scan import build
 
@@ -31,6 +33,39 @@ def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def builtin_matcher(session_cache: Path) -> Matcher:
     """The built-in rule set on the Aho-Corasick engine, built once for the whole session."""
     return build(load_ruleset(), "aho-corasick", session_cache)
+
+
+# Cache entries that depend on the rule set alone (compiled databases, parsed rules), never on
+# what a test did: a test's own cache directory may start with the session's copies of them.
+RULE_SET_KINDS = ("hyperscan", "hs-locator", "triggers", "rulespecs", "ruletable")
+
+
+@pytest.fixture(scope="session")
+def auto_matcher(session_cache: Path) -> Matcher:
+    """The built-in rule set on the default engine (Hyperscan when installed), compiled once
+    for the whole session into the session cache."""
+    return Matcher.build(load_ruleset(), MatchPolicy(), "auto", cache_dir=session_cache)
+
+
+@pytest.fixture(scope="session")
+def builtin_compiled(session_cache: Path, auto_matcher: Matcher) -> Path:
+    """The session cache, holding the built-in rule set's compiled prefilter."""
+    return session_cache
+
+
+@pytest.fixture
+def own_cache(tmp_path: Path, builtin_compiled: Path) -> Path:
+    """A cache directory of this test's own (verification answers stay its own) that starts
+    with the session's compiled built-in rules: a full Hyperscan compile costs a minute."""
+    own = tmp_path / "cache"
+    own.mkdir(mode=0o700)
+    for entry in builtin_compiled.glob("*.kgc"):
+        if entry.name.rsplit("-", 1)[0] in RULE_SET_KINDS:
+            try:
+                os.link(entry, own / entry.name)
+            except OSError:
+                shutil.copy2(entry, own / entry.name)
+    return own
 
 
 @pytest.fixture(autouse=True)

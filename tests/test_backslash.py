@@ -5,9 +5,8 @@ from __future__ import annotations
 import random
 
 from scanner.backslash import ESCAPE_RADIUS, unescape_backslashes, unescape_near_escapes
-from scanner.matcher import Matcher, MatchPolicy
+from scanner.matcher import Matcher
 from scanner.models import Chunk, Origin
-from scanner.rulebook.loader import load_ruleset
 
 _ESCAPED_PAIR = '{\\"api_key\\": \\"sk-KeyGuardFake\\"}'
 
@@ -65,8 +64,10 @@ def test_every_unescaped_character_maps_to_the_same_character() -> None:
                 assert text[result.original(i)] == ch, (text, i)
 
 
-def test_a_key_hidden_by_an_escape_in_a_large_minified_file_is_found_where_it_is() -> None:
-    matcher = Matcher.build(load_ruleset(), MatchPolicy(), "auto")
+def test_a_key_hidden_by_an_escape_in_a_large_minified_file_is_found_where_it_is(
+    auto_matcher: Matcher,
+) -> None:
+    matcher = auto_matcher
     key = "AKIAKEYGUARDFAKE2345"
     hidden = "\\u0041" + key[1:]  # the first letter written as a JSON escape
     body = "var a=1;" * 4000

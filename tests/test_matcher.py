@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.matcher import Matcher, MatchPolicy, _is_code_reference
+from scanner.matcher import Matcher, _is_code_reference
 from scanner.models import Chunk, Origin
 from scanner.prefilter import hyperscan_available
 from scanner.rulebook.loader import load_ruleset
@@ -32,8 +32,8 @@ def test_code_references_and_sentence_ends(text: str, expected: bool) -> None:
     assert _is_code_reference(text, start, start + len(VALUE), VALUE) is expected
 
 
-def test_a_percent_encoded_secret_is_reported_once() -> None:
-    matcher = Matcher.build(load_ruleset(), MatchPolicy(), "auto")
+def test_a_percent_encoded_secret_is_reported_once(auto_matcher: Matcher) -> None:
+    matcher = auto_matcher
     text = "DATABASE_URL=postgres://app:Kq7%21vTz2%23mPw9xKg@db.internal:5432/app\n"
     found = matcher.scan(Chunk(text=text, origin=Origin(path=".env")))
     assert [(f.rule_id, f.secret.reveal()) for f in found] == [
@@ -51,7 +51,7 @@ def _fake_rsa_body() -> str:
 
 
 @pytest.mark.parametrize("escaped", [False, True])
-def test_a_private_key_is_shown_at_its_begin_line(escaped: bool) -> None:
+def test_a_private_key_is_shown_at_its_begin_line(escaped: bool, auto_matcher: Matcher) -> None:
     """The secret is the key body; the finding's place is the ``-----BEGIN`` line (where a
     reader, a line-labelled data set and other scanners put it), also in an escaped string."""
     body = _fake_rsa_body()
@@ -60,7 +60,7 @@ def test_a_private_key_is_shown_at_its_begin_line(escaped: bool) -> None:
         text = 'x = 1\n{"key": "' + block.replace("\n", "\\n") + '"}\n'
     else:
         text = f'x = 1\nKEY = """\n{block}\n"""\n'
-    matcher = Matcher.build(load_ruleset(), MatchPolicy(), "auto")
+    matcher = auto_matcher
     found = [
         f
         for f in matcher.scan(Chunk(text=text, origin=Origin(path="k.py")))
@@ -74,12 +74,14 @@ def test_a_private_key_is_shown_at_its_begin_line(escaped: bool) -> None:
     assert found[0].position.end_line >= begin_line
 
 
-def test_an_allow_marker_on_the_begin_line_suppresses_a_private_key() -> None:
+def test_an_allow_marker_on_the_begin_line_suppresses_a_private_key(
+    auto_matcher: Matcher,
+) -> None:
     body = _fake_rsa_body()
     text = (
         f"-----BEGIN RSA PRIVATE KEY----- # keyguard:allow\n{body}\n-----END RSA PRIVATE KEY-----\n"
     )
-    matcher = Matcher.build(load_ruleset(), MatchPolicy(), "auto")
+    matcher = auto_matcher
     assert not [
         f
         for f in matcher.scan(Chunk(text=text, origin=Origin(path="k.pem")))

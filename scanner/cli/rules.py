@@ -54,11 +54,11 @@ def rules_list(rule_files: tuple[Path, ...], fmt: str) -> None:
 @click.option("--warnings-as-errors", is_flag=True, help="Fail on warnings too.")
 def rules_check(files: tuple[Path, ...], warnings_as_errors: bool) -> None:
     """Check rule files (default: the built-in rules): patterns compile, examples behave."""
-    from scanner.rulebook.check import check_specs, check_syntaxes
+    from scanner.rulebook.check import check_pack
     from scanner.rulebook.loader import builtin_rules_dir, load_specs
 
     specs = load_specs(list(files) or [builtin_rules_dir()])
-    issues = check_specs(specs) + check_syntaxes(specs)
+    issues = check_pack(specs)
     for issue in issues:
         click.echo(str(issue), err=True)
     errors = sum(1 for i in issues if i.level == "error")

@@ -109,18 +109,40 @@ def _outside_prefilter(spec: RuleSpec, pattern: Pattern[str]) -> list[int] | Non
     return missed
 
 
-def check_specs(specs: Sequence[RuleSpec]) -> list[CheckIssue]:
+def check_pack(specs: Sequence[RuleSpec]) -> list[CheckIssue]:
+    """Every check of ``keyguard rules check``: rule by rule, then the syntax variants. The
+    pack's prefilter is built (or read from the cache) once: it also tells which patterns
+    Hyperscan did not take as they are, so the pack is not compiled a second time for that."""
+    try:
+        ruleset = Ruleset.from_specs(specs)
+    except RuleError:
+        return check_specs(specs)  # reported rule by rule; the syntax check needs the pack
+    matcher = Matcher.build(ruleset, MatchPolicy(), "auto", cache_dir=default_cache_dir())
+    approximated = getattr(matcher.prefilter, "approximated", None)
+    rejected = None
+    if approximated is not None:
+        rejected = {ruleset.rules[i].id for i in approximated}
+    return check_specs(specs, rejected) + check_syntaxes(specs, matcher)
+
+
+def check_specs(
+    specs: Sequence[RuleSpec], rejected_ids: set[str] | None = None
+) -> list[CheckIssue]:
+    """Rule by rule. ``rejected_ids``: the rules whose pattern the pack's Hyperscan database
+    did not take as it is (found by compiling the pack here when not given)."""
     issues: list[CheckIssue] = []
     seen: dict[str, str] = {}
-    rejected = _hyperscan_rejects([hyperscan_form(s).decode("utf-8") for s in specs])
-    for index, spec in enumerate(specs):
+    if rejected_ids is None:
+        forms = [hyperscan_form(s).decode("utf-8") for s in specs]
+        rejected_ids = {specs[i].id for i in _hyperscan_rejects(forms)}
+    for spec in specs:
         if spec.id in seen:
             issues.append(
                 CheckIssue("error", spec.source, spec.id, f"duplicate id (also in {seen[spec.id]})")
             )
         seen.setdefault(spec.id, spec.source)
         # only the patterns the whole-pack compile singled out are compiled alone
-        issues.extend(check_spec(spec, hyperscan_ok=None if index in rejected else True))
+        issues.extend(check_spec(spec, hyperscan_ok=None if spec.id in rejected_ids else True))
     return issues
 
 
@@ -165,13 +187,15 @@ def syntax_misses(specs: Sequence[RuleSpec], matcher: Matcher) -> dict[str, tupl
     return out
 
 
-def check_syntaxes(specs: Sequence[RuleSpec]) -> list[CheckIssue]:
-    """An error per syntax in which fewer than ``MIN_SYNTAX_RECALL`` of the examples survive."""
-    try:
-        ruleset = Ruleset.from_specs(specs)
-    except RuleError:
-        return []  # reported rule by rule by check_specs
-    matcher = Matcher.build(ruleset, MatchPolicy(), "auto", cache_dir=default_cache_dir())
+def check_syntaxes(specs: Sequence[RuleSpec], matcher: Matcher | None = None) -> list[CheckIssue]:
+    """An error per syntax in which fewer than ``MIN_SYNTAX_RECALL`` of the examples survive
+    (``matcher``: the pack's own, else built here)."""
+    if matcher is None:
+        try:
+            ruleset = Ruleset.from_specs(specs)
+        except RuleError:
+            return []  # reported rule by rule by check_specs
+        matcher = Matcher.build(ruleset, MatchPolicy(), "auto", cache_dir=default_cache_dir())
     issues: list[CheckIssue] = []
     for syntax, (total, missed) in syntax_misses(specs, matcher).items():
         if total and len(missed) > (1 - MIN_SYNTAX_RECALL) * total:

@@ -249,3 +249,51 @@ def test_rules_check_warns_of_a_pattern_too_large_for_hyperscan(tmp_path: Path) 
     assert "does not compile in Hyperscan as it is" in warned.output, warned.output
     quiet = CliRunner().invoke(main, ["rules", "check", "--warnings-as-errors", str(bounded)])
     assert quiet.exit_code == 0, quiet.output
+
+
+APPROXIMATED_PACK = """
+[[rules]]
+id = 'acme.big'
+name = 'Acme big'
+severity = 'high'
+description = 'A pattern too large for Hyperscan as it is.'
+confidence = 'high'
+keywords = ['acme']
+pattern = '''BIG'''
+examples = [{ text = 'ACME_TOKEN=UUID', secret = 'UUID' }]
+negative_examples = ['ACME_TOKEN=not-a-uuid']
+
+[[rules]]
+id = 'acme.small'
+name = 'Acme small'
+severity = 'high'
+description = 'A pattern Hyperscan takes as it is.'
+confidence = 'high'
+keywords = ['acme_']
+pattern = '''acme_([a-z0-9]{24})'''
+examples = [{ text = 'acme_q7w2e9r4t1y8u3i6o5p0a2s4', secret = 'q7w2e9r4t1y8u3i6o5p0a2s4' }]
+negative_examples = ['acme_short']
+"""
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="the `fast` extra is not installed")
+def test_the_prefilter_names_the_rules_it_approximates_and_its_cache_keeps_them(
+    tmp_path: Path,
+) -> None:
+    """`rules check` reads from the pack's prefilter which patterns Hyperscan did not take as
+    they are (no second compile of the pack): the prefilter must name exactly those, also when
+    it starts from its cache."""
+    from scanner.prefilter import HyperscanPrefilter
+
+    rules = tmp_path / "pack.toml"
+    pack = APPROXIMATED_PACK.replace("UUID", "5c0e9a71-d3f2-4b86-a1e4-7f29c08b3d56")
+    rules.write_text(pack.replace("BIG", TOO_LARGE.replace("snyk", "acme")))
+    specs = load_specs([rules])
+    ruleset = Ruleset.from_specs(specs)
+    big = next(r.index for r in ruleset if r.id == "acme.big")
+    cache = tmp_path / "cache"
+    assert HyperscanPrefilter(ruleset, (), cache).approximated == {big}
+    assert any(cache.glob("hyperscan-*.kgc"))
+    assert HyperscanPrefilter(ruleset, (), cache).approximated == {big}  # from the cache
+    small = Ruleset.from_specs([s for s in specs if s.id == "acme.small"])
+    assert HyperscanPrefilter(small, (), cache).approximated == frozenset()

@@ -56,12 +56,13 @@ def demo(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     specs: dict[str, RuleSpec],
+    own_cache: Path,
 ) -> Callable[..., list[dict[str, Any]]]:
     """Run ``scan demo --verify [extra...]``; the findings of its JSON report."""
     target = tmp_path / "demo"
     shutil.copytree(root / "fixtures" / "demo", target)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("KEYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("KEYGUARD_CACHE_DIR", str(own_cache))  # answers of this test only
     pinned = {s.verify.host for s in specs.values() if s.verify is not None}
     contract.fallback = lambda _s: reply_json(401, {"message": "Bad credentials"})
 

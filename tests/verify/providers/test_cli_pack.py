@@ -31,7 +31,7 @@ def example_lines() -> dict[str, tuple[str, str]]:
 
 
 def test_scan_verify_marks_each_finding(
-    server: VerifyServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: VerifyServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_cache: Path
 ) -> None:
     examples = example_lines()
     assert len(examples) >= 40
@@ -46,7 +46,7 @@ def test_scan_verify_marks_each_finding(
         file_rule[f"f{index:03d}.txt"] = rid
         server.register(secret, "live" if secret in live else "invalid")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("KEYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("KEYGUARD_CACHE_DIR", str(own_cache))  # answers of this test only
     monkeypatch.setenv(ROUTES_ENV, server.routes())
     monkeypatch.setenv(CA_ENV, str(server.ca_file))
 
