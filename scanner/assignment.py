@@ -11,6 +11,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from scanner.assignscore import Assessment, finish
 from scanner.assignsyntax import (
@@ -203,7 +204,17 @@ def assess_named(
     value = text[value_start:value_end]
     a = Assignment(name, "=", quote, value, value_start, value_end, "xml")
     line_start, line_end = line_bounds(text, value_start, value_end)
-    return finish(a, info, fc, False, False, line_end - line_start)
+    line_len = line_end - line_start
+    if "&" in value:
+        import html
+
+        plain = html.unescape(value)  # &lt;password&gt; is the placeholder <password>
+        if (
+            plain != value
+            and finish(replace(a, value=plain), info, fc, False, False, line_len) is None
+        ):
+            return None
+    return finish(a, info, fc, False, False, line_len)
 
 
 def assess_cli_password(

@@ -151,8 +151,14 @@ def _confirm(
 
     out: list[_Candidate] = []
     keywords = rule.spec.keywords
-    defer = bool(providers) and "generic" in rule.spec.tags and rule.spec.anchor_keyword
     mode = _context_mode(rule)
+    # the rules that know where the setting's name is: at the match (anchored on its keyword)
+    # or in capture group 1 (an XML <add key="NAME" value="..."/>)
+    defer = (
+        bool(providers)
+        and "generic" in rule.spec.tags
+        and (rule.spec.anchor_keyword or mode == "named-value")
+    )
     if mode and file is not None and file.skip:
         return out  # lock files, translation catalogs, minified bundles: no generic findings
     want = _wanted_kinds(rule) if mode else ()
@@ -200,7 +206,7 @@ def _confirm(
             defer_here = defer and assessment.kind is not Kind.PASSWORD
         else:
             defer_here = defer
-        if defer_here and _names_provider(assignment_name(text, m.start()), providers):
+        if defer_here and _names_provider(_setting_name(mode, text, m), providers):
             continue  # a provider we know: its specific rules decide, not the generic one
         if defer_here and secret.lower().startswith(prefixes):
             continue  # shaped like a known provider's token that its own rule rejected
@@ -231,6 +237,13 @@ def _confirm(
             _Candidate(rule, start, end, secret, entropy, checksum, confidence, parts, shown)
         )
     return out
+
+
+def _setting_name(mode: str, text: str, m: Match[str]) -> str:
+    """The name of the setting a generic rule's match assigns."""
+    if mode == "named-value":
+        return m.group(1) or ""
+    return assignment_name(text, m.start())
 
 
 def _verify_parts(rule: CompiledRule, m: Match[str]) -> tuple[tuple[str, str], ...]:

@@ -206,6 +206,8 @@ NOISE = [
     ),
     ("site.css", ".password-field { color: #333; }"),
     ("index.html", '<input type="password" name="password" autocomplete="current-password">'),
+    ("Web.config", '<add key="DbPassword" value="&lt;password&gt;" />'),  # XML-escaped <password>
+    ("pom.xml", '<property name="db.password" value="&lt;your-password-here&gt;"/>'),
     ("model.py", "token_type_ids = torch.zeros(input_shape, dtype=torch.long)"),
     ("model.py", "past_key_values = DynamicCache(config=self.config)"),
     ("k8s.py", "'secret': 'V1SecretVolumeSource',"),
@@ -282,6 +284,27 @@ def test_provider_named_password_is_still_reported(matcher: Matcher) -> None:
     """Passwords have no provider format to defer to: ``MYSQL_PASSWORD`` is reported even
     though ``mysql`` names a provider with rules of its own."""
     found = generic(scan_text(matcher, f"MYSQL_PASSWORD={PASSWORD}\n", ".env"))
+    assert PASSWORD in found
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "{name}={value}\n",
+        '<add key="{name}" value="{value}" />\n',
+        '<property name="{name}">\n  <value>{value}</value>\n</property>\n',
+    ],
+)
+def test_a_provider_named_setting_defers_to_the_provider_rules_in_every_syntax(
+    matcher: Matcher, form: str
+) -> None:
+    """A key under a setting named after a provider with rules of its own is theirs to judge
+    (its format decides), written as an environment line or an XML setting alike; the same
+    value under a neutral name, or a password under the provider's name, is reported."""
+    value = "215f6987cf8551c6e2f2944f2963412e496f9c5331b536efe9c05"
+    assert not generic(scan_text(matcher, form.format(name="ABUSEIPDB_API_KEY", value=value)))
+    assert value in generic(scan_text(matcher, form.format(name="SERVICE_API_KEY", value=value)))
+    found = generic(scan_text(matcher, form.format(name="MYSQL_PASSWORD", value=PASSWORD)))
     assert PASSWORD in found
 
 
