@@ -7,6 +7,7 @@ Backs the CLI command (users check their own rule files with it) and the test su
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -180,11 +181,21 @@ def syntax_misses(specs: Sequence[RuleSpec], matcher: Matcher) -> dict[str, tupl
                 if example.secret is None:
                     continue
                 total += 1
-                found = {f.secret.reveal() for f in scan_text(matcher, wrap(example.text))}
-                if not any(example.secret in s or s in example.secret for s in found):
+                found = {_bare(f.secret.reveal()) for f in scan_text(matcher, wrap(example.text))}
+                expected = _bare(example.secret)
+                if not any(expected in s or s in expected for s in found):
                     missed.append(spec.id)
         out[syntax] = (total, missed)
     return out
+
+
+_LAYOUT = re.compile(r"\\[nrt]|\s")
+
+
+def _bare(secret: str) -> str:
+    """``secret`` without its layout: a multi-line key keeps the indentation of a YAML block or
+    the ``\\n`` escapes of a JSON string it is written in."""
+    return _LAYOUT.sub("", secret)
 
 
 def check_syntaxes(specs: Sequence[RuleSpec], matcher: Matcher | None = None) -> list[CheckIssue]:

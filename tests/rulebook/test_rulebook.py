@@ -297,3 +297,13 @@ def test_the_prefilter_names_the_rules_it_approximates_and_its_cache_keeps_them(
     assert HyperscanPrefilter(ruleset, (), cache).approximated == {big}  # from the cache
     small = Ruleset.from_specs([s for s in specs if s.id == "acme.small"])
     assert HyperscanPrefilter(small, (), cache).approximated == frozenset()
+
+
+def test_a_multi_line_key_written_in_a_json_or_python_string_counts_as_found() -> None:
+    """The syntax check compares secrets without their layout: a PEM body found inside a JSON
+    or Python string keeps its ``\\n`` escapes, and is still the example's key."""
+    specs = [s for s in load_specs([builtin_rules_dir()]) if s.id == "privatekey.rsa"]
+    matcher = build(Ruleset.from_specs(specs), "aho-corasick")
+    misses = syntax_misses(specs, matcher)
+    assert misses["json"][1] == [] and misses["python"][1] == []
+    assert misses["json"][0] >= 2
