@@ -13,7 +13,16 @@ from scanner.rulebook.macros import XML_ATTRIBUTES
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 QUOTES = "\"'`"
 _BARE_STOP = re.compile(r"[;,)\]}<>|]|&(?=[A-Za-z_][\w.-]*=)|&(?:amp|quot);|&$")
-_OPERATORS = frozenset(", = : := => == != === !== ?= ||= ??= .= -> > ( || ??".split())  # noqa: SIM905
+_OPERATORS = frozenset(", = : := => == != === !== ?= ||= ??= .= <- -> > ( || ??".split())  # noqa: SIM905
+# a conversion call around a literal, between the operator and the quote: Go ``[]byte("...")``,
+# Python ``bytes.fromhex("...")``, ``b64decode("...")``, ``SecretStr("...")``, Node
+# ``Buffer.from("...")``, .NET ``Encoding.UTF8.GetBytes("...")``
+_WRAPPER = (
+    r"(?:\[\]byte|bytes(?:\.fromhex)?|bytearray|Buffer\.from|(?:base64\.)?b64decode"
+    r"|(?:binascii\.)?unhexlify|hex\.DecodeString|base64\.StdEncoding\.DecodeString"
+    r"|Encoding\.(?:UTF8|ASCII|Default)\.GetBytes|Secret(?:Str|Bytes))\("
+)
+_WRAPPER_TAIL = re.compile(_WRAPPER + r"[ \t]{0,2}$")
 # a type annotation between the name and ``=``: ``apiKey: string =``, ``token: str =``,
 # ``password: String =`` (TypeScript, Python, Kotlin, Swift), ``KEY: &'static str =`` (Rust),
 # or a Go ``var`` type: ``apiKey string =``
@@ -96,6 +105,10 @@ def parse_assignment(
         quote, rest = rest[-1], rest[:-1]
         if rest and rest[-1] in "rbufRBUF@$" and (len(rest) == 1 or not rest[-2].isalnum()):
             rest = rest[:-1]  # r"..." b'...' f"..." @"..." $"..."
+    if quote:
+        wrapper = _WRAPPER_TAIL.search(rest)
+        if wrapper is not None:
+            rest = rest[: wrapper.start()]  # key = []byte("..."): the literal is the value
     core = rest.strip()
     core = core.lstrip("\"']").rstrip()  # closing quote/bracket of a quoted key: "password":
     core = core.strip()
