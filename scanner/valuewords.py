@@ -286,6 +286,9 @@ DOCUMENTATION_VALUES = frozenset(
         "s6BhdRkqt3",
         "gX1fBat3bV",
         "czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+        "A3ddj3w",  # RFC 6749's resource owner password (johndoe)
+        "h480djs93hd8",  # the OAuth MAC token draft's id and key
+        "489dks293j39",
         "dpf43f3p2l4k3l03",
         "kd94hf93k423kf44",
         "hh5s93j4hdidpola",
@@ -380,6 +383,18 @@ DESCRIBING_WORDS = frozenset(
         "user",
         "admin",
         "root",
+        "prompt",
+        "vault",
+        "current",
+        "initial",
+        "temp",
+        "default",
+        "first",
+        "second",
+        "third",
+        "one",
+        "two",
+        "three",
     ]
 )
 """Each at least two letters long, so that no run of letters splits into them by accident."""

@@ -85,6 +85,9 @@ PREDICATES = {
             "hello_world_7",
             "S3kr1t",
             "some-kind-of-secret",
+            "prompt1_password",
+            "vault_secret_2",
+            "secondTestPassword",
         ],
         no=[
             "Kq7#vTz2!mPw9x",
@@ -97,6 +100,8 @@ PREDICATES = {
             "testimony1",
             "my_new_home_7",
             "ключ-пароль-1",
+            "one2three",
+            "Zk8mP2vLq9Tx",
         ],
     ),
     describes_something_else: Cases(
@@ -301,6 +306,8 @@ def test_camel_words(value: str, words: int) -> None:
         ("@ESXI_KEYGUARD_PASSWORD", Kind.PASSWORD, False, False, "template"),
         ("KEYGUARD-FAKE-COOKIE-2", Kind.AUTH, True, True, "identifier"),
         ("2YotnFZFEjr1zCsicMWpAA", Kind.TOKEN, True, True, "documentation"),
+        ("A3ddj3w", Kind.PASSWORD, True, True, "documentation"),
+        ("h480djs93hd8", Kind.TOKEN, True, True, "documentation"),
         ("keyguardKeySha256", Kind.KEY, True, True, "identifier"),
         # forms measured on a fresh real-code set (sdists of cloud, auth and ORM libraries)
         ("py:class:", Kind.PASSWORD, False, False, "label"),
