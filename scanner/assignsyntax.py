@@ -16,11 +16,12 @@ _BARE_STOP = re.compile(r"[;,)\]}<>|]|&(?=[A-Za-z_][\w.-]*=)|&(?:amp|quot);|&$")
 _OPERATORS = frozenset(", = : := => == != === !== ?= ||= ??= .= <- -> > ( || ??".split())  # noqa: SIM905
 # a conversion call around a literal, between the operator and the quote: Go ``[]byte("...")``,
 # Python ``bytes.fromhex("...")``, ``b64decode("...")``, ``SecretStr("...")``, Node
-# ``Buffer.from("...")``, .NET ``Encoding.UTF8.GetBytes("...")``
+# ``Buffer.from("...")``, .NET ``Encoding.UTF8.GetBytes("...")``. The generic rules' patterns
+# hold the same list, and no longer: generic.api-key must still compile as a start-of-match
+# (located) Hyperscan pattern, and a longer list (hex.DecodeString) breaks that.
 _WRAPPER = (
-    r"(?:\[\]byte|bytes(?:\.fromhex)?|bytearray|Buffer\.from|(?:base64\.)?b64decode"
-    r"|(?:binascii\.)?unhexlify|hex\.DecodeString|base64\.StdEncoding\.DecodeString"
-    r"|Encoding\.(?:UTF8|ASCII|Default)\.GetBytes|Secret(?:Str|Bytes))\("
+    r"(?:\[\]byte|bytes\.fromhex|bytes|(?:base64\.)?b64decode|(?:binascii\.)?unhexlify"
+    r"|Buffer\.from|Encoding\.UTF8\.GetBytes|SecretStr)\("
 )
 _WRAPPER_TAIL = re.compile(_WRAPPER + r"[ \t]{0,2}$")
 # a type annotation between the name and ``=``: ``apiKey: string =``, ``token: str =``,

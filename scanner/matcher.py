@@ -231,19 +231,26 @@ class Matcher:
     def _to_findings(self, chunk: Chunk, cands: list[_Candidate]) -> list[Finding]:
         lines = _Lines(chunk)
         out: list[Finding] = []
+        marks: dict[tuple[int, bool], bool] = {}  # (line, with the line before): allowed
+
+        def marked(line: int, with_previous: bool) -> bool:
+            key = (line, with_previous)
+            hit = marks.get(key)
+            if hit is None:
+                prev = lines.line_text(line - 1) if with_previous and line > 1 else ""
+                hit = marks[key] = filters.has_allow_marker(lines.line_text(line), prev)
+            return hit
+
         for cand in cands:
             rel_line, column = lines.locate(cand.start)
             shown_line, shown_column = rel_line, column
             if cand.shown_from is not None:
                 shown_line, shown_column = lines.locate(cand.shown_from)
             rel_end_line, end_column = lines.locate(cand.end)
-            if not self.policy.ignore_inline_allow:
-                prev = lines.line_text(shown_line - 1) if shown_line > 1 else ""
-                if filters.has_allow_marker(lines.line_text(shown_line), prev) or (
-                    shown_line != rel_line
-                    and filters.has_allow_marker(lines.line_text(rel_line), "")
-                ):
-                    continue
+            if not self.policy.ignore_inline_allow and (
+                marked(shown_line, True) or (shown_line != rel_line and marked(rel_line, False))
+            ):
+                continue
             confidence = cand.confidence or cand.rule.spec.confidence
             if cand.checksum == "invalid":
                 confidence = Confidence.LOW

@@ -63,6 +63,13 @@ def check_spec(spec: RuleSpec, hyperscan_ok: bool | None = None) -> list[CheckIs
             "pattern does not compile in Hyperscan as it is (too large or unsupported): the"
             " database then compiles rule by rule, several times slower; give it a `prefilter`",
         )
+    if spec.anchor_keyword and not _locatable(spec.pattern):
+        add(
+            "warning",
+            "pattern starts at its keyword but does not compile as a start-of-match Hyperscan"
+            " pattern (too large): its matches are not located, and each keyword is tried"
+            " with the regex instead; shorten its alternations",
+        )
     for i, example in enumerate(spec.examples):
         found = [f for f in scan_text(matcher, example.text) if f.rule_id == spec.id]
         if not found:
@@ -247,6 +254,21 @@ def _hyperscan_rejects(patterns: Sequence[str]) -> set[int]:
         return rejects(indexes[:half]) | rejects(indexes[half:])
 
     return rejects(list(range(len(patterns))))
+
+
+def _locatable(pattern: str) -> bool:
+    """The pattern compiles in the prefilter's start-of-match (locator) database."""
+    try:
+        import hyperscan
+    except ImportError:
+        return True
+    try:
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        flags = [hyperscan.HS_FLAG_SOM_LEFTMOST]
+        db.compile(expressions=[loosen(pattern).encode()], ids=[0], flags=flags)
+    except Exception:  # hyperscan.error
+        return False
+    return True
 
 
 def _hyperscan_ok(pattern: str) -> bool:

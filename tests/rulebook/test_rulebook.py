@@ -307,3 +307,27 @@ def test_a_multi_line_key_written_in_a_json_or_python_string_counts_as_found() -
     misses = syntax_misses(specs, matcher)
     assert misses["json"][1] == [] and misses["python"][1] == []
     assert misses["json"][0] >= 2
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="the `fast` extra is not installed")
+def test_rules_check_warns_when_a_keyword_anchored_rule_cannot_be_located() -> None:
+    """generic.api-key starts at its keyword and is located by a start-of-match database; a
+    longer alternation in it (a list of conversion calls) made that compile fail, and the rule
+    silently lost its locator: the checker says so."""
+    from dataclasses import replace
+
+    from scanner.rulebook.check import check_spec
+
+    spec = next(s for s in load_specs([builtin_rules_dir()]) if s.id == "generic.api-key")
+    assert spec.anchor_keyword
+    warned = "does not compile as a start-of-match"
+    assert not any(warned in i.message for i in check_spec(spec, hyperscan_ok=True))
+    calls = (
+        r"(?:\[\]byte|bytes(?:\.fromhex)?|bytearray|Buffer\.from|(?:base64\.)?b64decode"
+        r"|(?:binascii\.)?unhexlify|hex\.DecodeString|base64\.StdEncoding\.DecodeString"
+        r"|Encoding\.(?:UTF8|ASCII|Default)\.GetBytes|Secret(?:Str|Bytes))\([ \t]{0,2}"
+    )
+    start = spec.pattern.index("(?:(?:\\[\\]byte")
+    end = spec.pattern.index(")?", spec.pattern.index("SecretStr", start)) + 2
+    longer = replace(spec, pattern=spec.pattern[:start] + "(?:" + calls + ")?" + spec.pattern[end:])
+    assert any(warned in i.message for i in check_spec(longer, hyperscan_ok=True))
