@@ -4,6 +4,7 @@ regions Hyperscan located, and the rule regex run only there."""
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -136,18 +137,24 @@ def _anchored_matches(
     rule: CompiledRule, text: str, positions: list[int], refused: Refused | None = None
 ) -> Iterator[Match[str]]:
     """Matches of a keyword-anchored rule starting at ``positions``, without overlaps (a
-    position inside the last match is not tried: its match would start inside it)."""
+    position inside the last match is not tried: its match would start inside it). All the
+    tries together get ``REGEX_TIMEOUT``, like one search of the whole text: a hostile line of
+    300,000 keywords must not cost 300,000 separate time limits."""
     last_end = -1
     window = rule.spec.window
     regex = rule.regex
     size = len(text)
+    deadline = time.monotonic() + REGEX_TIMEOUT
     for i, pos in enumerate(positions):
         if pos < last_end:
             continue
         turned_down = refused is not None and refused(pos)
         if turned_down and (i + 1 == len(positions) or positions[i + 1] >= pos + window):
             continue  # the match would be turned down and could hide no later keyword
-        m = regex.match(text, pos, min(size, pos + window), timeout=REGEX_TIMEOUT)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"rule {rule.id} ran out of time")
+        m = regex.match(text, pos, min(size, pos + window), timeout=left)
         if m is not None and m.start() >= last_end:
             last_end = m.end()  # a turned-down match still hides the keywords inside it
             if not turned_down:

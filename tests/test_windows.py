@@ -284,3 +284,23 @@ def test_window_search_equals_whole_text_search(parts: list[str]) -> None:
     if expected:  # regions as the Hyperscan locator reports them: each match's span
         regions = [(s, e) for s, e in expected]
         assert spans(TOKEN_RULE, text, regions) == expected
+
+
+def test_an_anchored_rule_shares_one_time_limit_over_all_its_keywords(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each try at a keyword once had its own ``REGEX_TIMEOUT``: a hostile line of 300,000
+    keywords took minutes. All tries on a text now share one limit: with a clock that moves a
+    second per reading, a 10-second limit stops the rule within a dozen keywords."""
+    import scanner.windows as windows
+
+    clock = iter(range(1_000_000))
+    monkeypatch.setattr(windows.time, "monotonic", lambda: float(next(clock)))
+    monkeypatch.setattr(windows, "REGEX_TIMEOUT", 10.0)
+    text = "kgw_x " * 1000  # a thousand keywords, no match at any
+    tried = []
+    with pytest.raises(TimeoutError):
+        for m in windows._anchored_matches(ANCHORED_RULE, text, [i * 6 for i in range(1000)]):
+            tried.append(m)
+    assert next(clock) < 30  # stopped early, not after a thousand tries
+    assert tried == []
