@@ -18,7 +18,7 @@ from scanner.rulebook.check import SYNTAXES, check_specs, syntax_misses
 from scanner.rulebook.compile import CompiledRule, Ruleset
 from scanner.rulebook.loader import builtin_rules_dir, load_ruleset, load_specs
 from scanner.rulebook.schema import RuleSpec, load_rule_file
-from testing.rules import token_rule
+from testing.rules import rule_toml, token_rule
 from testing.scan import ENGINES, build, scan_text, secrets_of
 
 RULESET = load_ruleset()
@@ -251,31 +251,6 @@ def test_rules_check_warns_of_a_pattern_too_large_for_hyperscan(tmp_path: Path) 
     assert quiet.exit_code == 0, quiet.output
 
 
-APPROXIMATED_PACK = """
-[[rules]]
-id = 'acme.big'
-name = 'Acme big'
-severity = 'high'
-description = 'A pattern too large for Hyperscan as it is.'
-confidence = 'high'
-keywords = ['acme']
-pattern = '''BIG'''
-examples = [{ text = 'ACME_TOKEN=UUID', secret = 'UUID' }]
-negative_examples = ['ACME_TOKEN=not-a-uuid']
-
-[[rules]]
-id = 'acme.small'
-name = 'Acme small'
-severity = 'high'
-description = 'A pattern Hyperscan takes as it is.'
-confidence = 'high'
-keywords = ['acme_']
-pattern = '''acme_([a-z0-9]{24})'''
-examples = [{ text = 'acme_q7w2e9r4t1y8u3i6o5p0a2s4', secret = 'q7w2e9r4t1y8u3i6o5p0a2s4' }]
-negative_examples = ['acme_short']
-"""
-
-
 @pytest.mark.skipif(not hyperscan_available(), reason="the `fast` extra is not installed")
 def test_the_prefilter_names_the_rules_it_approximates_and_its_cache_keeps_them(
     tmp_path: Path,
@@ -286,8 +261,22 @@ def test_the_prefilter_names_the_rules_it_approximates_and_its_cache_keeps_them(
     from scanner.prefilter import HyperscanPrefilter
 
     rules = tmp_path / "pack.toml"
-    pack = APPROXIMATED_PACK.replace("UUID", "5c0e9a71-d3f2-4b86-a1e4-7f29c08b3d56")
-    rules.write_text(pack.replace("BIG", TOO_LARGE.replace("snyk", "acme")))
+    uuid = "5c0e9a71-d3f2-4b86-a1e4-7f29c08b3d56"
+    big_rule = rule_toml(
+        "acme.big",
+        TOO_LARGE.replace("snyk", "acme"),
+        keywords=["acme"],
+        examples=[f"ACME_TOKEN={uuid}"],
+        negatives=["ACME_TOKEN=not-a-uuid"],
+    )
+    small_rule = rule_toml(
+        "acme.small",
+        "acme_([a-z0-9]{24})",
+        keywords=["acme_"],
+        examples=["acme_q7w2e9r4t1y8u3i6o5p0a2s4"],
+        negatives=["acme_short"],
+    )
+    rules.write_text(big_rule + "\n" + small_rule)
     specs = load_specs([rules])
     ruleset = Ruleset.from_specs(specs)
     big = next(r.index for r in ruleset if r.id == "acme.big")
