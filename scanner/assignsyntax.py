@@ -8,22 +8,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scanner.rulebook.macros import XML_ATTRIBUTES
+from scanner.rulebook.macros import CONVERSION_CALL, XML_ATTRIBUTES
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 QUOTES = "\"'`"
 _BARE_STOP = re.compile(r"[;,)\]}<>|]|&(?=[A-Za-z_][\w.-]*=)|&(?:amp|quot);|&$")
 _OPERATORS = frozenset(", = : := => == != === !== ?= ||= ??= .= <- -> > ( || ??".split())  # noqa: SIM905
-# a conversion call around a literal, between the operator and the quote: Go ``[]byte("...")``,
-# Python ``bytes.fromhex("...")``, ``b64decode("...")``, ``SecretStr("...")``, Node
-# ``Buffer.from("...")``, .NET ``Encoding.UTF8.GetBytes("...")``. The generic rules' patterns
-# hold the same list, and no longer: generic.api-key must still compile as a start-of-match
-# (located) Hyperscan pattern, and a longer list (hex.DecodeString) breaks that.
-_WRAPPER = (
-    r"(?:\[\]byte|bytes\.fromhex|bytes|(?:base64\.)?b64decode|(?:binascii\.)?unhexlify"
-    r"|Buffer\.from|Encoding\.UTF8\.GetBytes|SecretStr)\("
-)
-_WRAPPER_TAIL = re.compile(_WRAPPER + r"[ \t]{0,2}$")
+# a conversion call around a literal (``key = []byte("...")``): the literal is the value
+_WRAPPER_TAIL = re.compile(CONVERSION_CALL + r"[ \t]{0,2}$")
 # a type annotation between the name and ``=``: ``apiKey: string =``, ``token: str =``,
 # ``password: String =`` (TypeScript, Python, Kotlin, Swift), ``KEY: &'static str =`` (Rust),
 # or a Go ``var`` type: ``apiKey string =``

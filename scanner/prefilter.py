@@ -180,6 +180,13 @@ class HyperscanPrefilter:
         self._loc: Any = None
         self._loc_blob: bytes | None = None
         cached = _cache_load(cache_dir, _CACHE_KIND, key, _CACHE_PARTS)
+        if cached is not None:
+            try:
+                self._blobs = cached
+                self._load()
+                return
+            except (ValueError, hyperscan.error):
+                cached = None  # an entry that passed its checksum but does not load: compile
         if cached is None:
             self._triggers = tuple(triggers() if callable(triggers) else triggers)
             full, approximated = self._compile(ruleset)
@@ -276,7 +283,7 @@ class HyperscanPrefilter:
         for rule in ruleset:
             if rule.spec.anchor_keyword:
                 expr = loosen(rule.spec.pattern).encode("utf-8")
-                if _compiles(hs, expr, flags):
+                if compiles_with(hs, expr, flags):
                     chosen.append((rule.index, expr))
         db = hs.Database(mode=hs.HS_MODE_BLOCK)
         if not chosen:  # an empty database is not allowed: one pattern that never matches
@@ -333,7 +340,7 @@ class HyperscanPrefilter:
                 # too large or unsupported as it is: Hyperscan's own approximation (a superset
                 # of the matches) still beats running the rule wherever its keyword appears
                 for flag in (single, single | hs.HS_FLAG_PREFILTER):
-                    if _compiles(hs, expr, flag):
+                    if compiles_with(hs, expr, flag):
                         exprs.append(expr)
                         ids.append(index)
                         flags.append(flag)
@@ -382,7 +389,8 @@ def _to_char_offsets(
     return {rid: [(mapping[a], mapping[b]) for a, b in spans] for rid, spans in regions.items()}
 
 
-def _compiles(hs: Any, expr: bytes, flags: int) -> bool:
+def compiles_with(hs: Any, expr: bytes, flags: int) -> bool:
+    """``expr`` compiles alone in Hyperscan with ``flags``."""
     try:
         db = hs.Database(mode=hs.HS_MODE_BLOCK)
         db.compile(expressions=[expr], ids=[0], flags=[flags])

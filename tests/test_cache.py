@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from scanner.cache import Cache, cache_key
+from scanner.prefilter import hyperscan_available
 from scanner.rulebook.loader import SPEC_CACHE_KIND, load_ruleset, spec_from_record, spec_record
 from testing.gitrepo import write_test_rules
 
@@ -199,3 +200,32 @@ def test_spec_key_follows_the_macro_code(tmp_path: Path, monkeypatch: pytest.Mon
     assert loader._dir_key(loader.rule_files(rules_dir)) == before
     fake_macros.write_text("A = 22\n")
     assert loader._dir_key(loader.rule_files(rules_dir)) != before
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="the `fast` extra is not installed")
+def test_a_prefilter_entry_that_passes_its_checksum_but_does_not_load_is_compiled_anew(
+    tmp_path: Path,
+) -> None:
+    """The cache verifies what it stored, not that it makes sense: a damaged id list (or
+    database) behind a valid header and CRC must cost a compile, never the scan."""
+    from scanner.prefilter import HyperscanPrefilter
+    from scanner.rulebook.compile import Ruleset
+    from scanner.rulebook.loader import load_specs
+    from testing.rules import token_rule
+
+    rules = tmp_path / "kg.toml"
+    rules.write_text(token_rule("kgc.token", "kgc_", "[a-z0-9]{20}", "kgc_" + "q7" * 10))
+    ruleset = Ruleset.from_specs(load_specs([rules]))
+    cache = tmp_path / "cache"
+    first = HyperscanPrefilter(ruleset, (), cache)
+    (entry,) = cache.glob("hyperscan-*.kgc")
+    key = entry.name.removeprefix("hyperscan-").removesuffix(".kgc")
+    store = Cache(cache)
+    parts = store.load_parts("hyperscan", key)
+    assert parts is not None
+    store.store_parts("hyperscan", key, [parts[0], b"not,a,number", parts[2]])
+    again = HyperscanPrefilter(ruleset, (), cache)
+    assert again.located == first.located
+    assert again.candidates("x kgc_" + "q7" * 10) == first.candidates("x kgc_" + "q7" * 10)
+    store.store_parts("hyperscan", key, [b"not a database", parts[1], parts[2]])
+    assert HyperscanPrefilter(ruleset, (), cache).candidates("kgc_" + "q7" * 10)

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 from scanner.errors import RuleError
 from scanner.matcher import Matcher, MatchPolicy
 from scanner.models import Chunk, Finding, Origin
-from scanner.prefilter import AhoCorasickPrefilter, default_cache_dir, hyperscan_form, loosen
+from scanner.prefilter import (
+    AhoCorasickPrefilter,
+    HyperscanPrefilter,
+    compiles_with,
+    default_cache_dir,
+    hyperscan_form,
+    loosen,
+)
 from scanner.rulebook.compile import Ruleset, compile_rule
 from scanner.rulebook.schema import RuleSpec
 
@@ -126,10 +133,9 @@ def check_pack(specs: Sequence[RuleSpec]) -> list[CheckIssue]:
     except RuleError:
         return check_specs(specs)  # reported rule by rule; the syntax check needs the pack
     matcher = Matcher.build(ruleset, MatchPolicy(), "auto", cache_dir=default_cache_dir())
-    approximated = getattr(matcher.prefilter, "approximated", None)
-    rejected = None
-    if approximated is not None:
-        rejected = {ruleset.rules[i].id for i in approximated}
+    rejected = None  # the Aho-Corasick engine compiles nothing: check_specs asks Hyperscan
+    if isinstance(matcher.prefilter, HyperscanPrefilter):
+        rejected = {ruleset.rules[i].id for i in matcher.prefilter.approximated}
     return check_specs(specs, rejected) + check_syntaxes(specs, matcher)
 
 
@@ -258,28 +264,22 @@ def _hyperscan_rejects(patterns: Sequence[str]) -> set[int]:
 
 def _locatable(pattern: str) -> bool:
     """The pattern compiles in the prefilter's start-of-match (locator) database."""
-    try:
-        import hyperscan
-    except ImportError:
-        return True
-    try:
-        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        flags = [hyperscan.HS_FLAG_SOM_LEFTMOST]
-        db.compile(expressions=[loosen(pattern).encode()], ids=[0], flags=flags)
-    except Exception:  # hyperscan.error
-        return False
-    return True
+    return _compiles_alone(pattern, som=True)
 
 
 def _hyperscan_ok(pattern: str) -> bool:
+    return _compiles_alone(pattern)
+
+
+def _compiles_alone(pattern: str, som: bool = False) -> bool:
+    """``pattern``, loosened as the prefilter does, compiles alone in Hyperscan (with
+    start-of-match tracking when ``som``); True where Hyperscan is not installed."""
     try:
         import hyperscan
     except ImportError:
         return True
-    flags = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY
-    try:
-        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        db.compile(expressions=[loosen(pattern).encode()], ids=[0], flags=[flags])
-    except Exception:  # hyperscan.error
-        return False
-    return True
+    if som:
+        flags = hyperscan.HS_FLAG_SOM_LEFTMOST
+    else:
+        flags = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY
+    return compiles_with(hyperscan, loosen(pattern).encode(), flags)

@@ -160,7 +160,18 @@ _SECTION_HEAD = (
 )
 _SECTION = _SECTION_HEAD + _SIBLINGS + r"""[ \t]{0,12}(?:export[ \t]{1,3}|<|:)?["']?[\w.-]{0,12}"""
 
+# a conversion call around a literal, between the operator and the quote: Go ``[]byte("...")``,
+# Python ``bytes.fromhex("...")``, ``b64decode("...")``, ``SecretStr("...")``, Node
+# ``Buffer.from("...")``, .NET ``Encoding.UTF8.GetBytes("...")``. No longer than this: with
+# generic.api-key, a longer list (``hex.DecodeString``) no longer compiles for the start-of-match
+# locator (`keyguard rules check` warns).
+CONVERSION_CALL = (
+    r"(?:\[\]byte|bytes\.fromhex|bytes|(?:base64\.)?b64decode|(?:binascii\.)?unhexlify"
+    r"|Buffer\.from|Encoding\.UTF8\.GetBytes|SecretStr)\("
+)
+
 MACROS: dict[str, str] = {
+    "convert": r"(?:" + CONVERSION_CALL + r"[ \t]{0,2})?",
     "assign": _ASSIGN,
     "name": r"[\w.-]{0,30}",
     "call": (
