@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scanner.errors import RuleError
+from scanner.hsform import hyperscan_form, loosen
 from scanner.matcher import Matcher, MatchPolicy
 from scanner.models import Chunk, Finding, Origin
 from scanner.prefilter import (
@@ -20,8 +21,6 @@ from scanner.prefilter import (
     HyperscanPrefilter,
     compiles_with,
     default_cache_dir,
-    hyperscan_form,
-    loosen,
 )
 from scanner.rulebook.compile import Ruleset, compile_rule
 from scanner.rulebook.schema import RuleSpec

@@ -208,7 +208,8 @@ def test_rules_check_holds_examples_to_the_prefilter(
 def test_hyperscan_runs_the_prefilter_instead_of_the_pattern(tmp_path: Path) -> None:
     # the prefilter (the token's tail) decides what Hyperscan hands to the pattern: a text
     # with the keyword but without the tail is never confirmed
-    from scanner.prefilter import HyperscanPrefilter, hyperscan_form
+    from scanner.hsform import hyperscan_form
+    from scanner.prefilter import HyperscanPrefilter
 
     path = tmp_path / "mine.toml"
     path.write_text(BAD_RULE.replace("secret_group = 2", 'prefilter = "[a-z]{6}vb"'))

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from scanner import prefilter
-from scanner.prefilter import KEEP_LOW, LINE_GAP_KEPT, UTF8_MAX, hyperscan_form, loosen
+from scanner import hsform, prefilter
+from scanner.hsform import KEEP_LOW, LINE_GAP_KEPT, UTF8_MAX, hyperscan_form, loosen
 from scanner.rulebook.loader import load_ruleset
 from scanner.rulebook.macros import PREFILTER_FORMS
 
@@ -137,7 +137,7 @@ def test_a_pattern_too_large_as_it_is_keeps_an_approximation(
     """Hyperscan's prefilter mode, not the rule's keywords, stands in for a pattern it cannot
     compile as written: a chunk with the keyword but nothing like the pattern names no rule."""
     pytest.importorskip("hyperscan", reason="the fast extra is not installed")
-    monkeypatch.setattr(prefilter, "PREFILTER_FORMS", {})  # the groups as written: too large
+    monkeypatch.setattr(hsform, "PREFILTER_FORMS", {})  # the groups as written: too large
     ruleset = load_ruleset(only=["discord.bot-token"])
     found = prefilter.HyperscanPrefilter(ruleset).candidates("the robot arm moved")
     assert found == frozenset()
