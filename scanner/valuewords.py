@@ -301,6 +301,7 @@ DOCUMENTATION_VALUES = frozenset(
         "ad180jjd733klru7",
         "550e8400-e29b-41d4-a716-446655440000",  # the UUID of textbook and API examples
         "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",  # RFC 6455's WebSocket accept GUID
+        "android",  # the Android SDK's debug keystore password (storePassword/keyPassword)
         "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     ]
 )

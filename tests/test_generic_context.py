@@ -293,6 +293,7 @@ def test_provider_named_password_is_still_reported(matcher: Matcher) -> None:
         "{name}={value}\n",
         '<add key="{name}" value="{value}" />\n',
         '<property name="{name}">\n  <value>{value}</value>\n</property>\n',
+        "exec worker --{name} '{value}' --verbose\n",
     ],
 )
 def test_a_provider_named_setting_defers_to_the_provider_rules_in_every_syntax(

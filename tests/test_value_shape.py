@@ -308,6 +308,7 @@ def test_camel_words(value: str, words: int) -> None:
         ("2YotnFZFEjr1zCsicMWpAA", Kind.TOKEN, True, True, "documentation"),
         ("A3ddj3w", Kind.PASSWORD, True, True, "documentation"),
         ("h480djs93hd8", Kind.TOKEN, True, True, "documentation"),
+        ("android", Kind.PASSWORD, True, False, "documentation"),
         ("keyguardKeySha256", Kind.KEY, True, True, "identifier"),
         # forms measured on a fresh real-code set (sdists of cloud, auth and ORM libraries)
         ("py:class:", Kind.PASSWORD, False, False, "label"),

@@ -104,7 +104,14 @@ def jwt_structure(token: str) -> bool:
         return False
     if not any(k in JWT_CLAIMS for k in payload):
         return False
-    return payload not in EXAMPLE_PAYLOADS
+    return payload not in EXAMPLE_PAYLOADS and not _public_client_key(payload)
+
+
+def _public_client_key(payload: dict[str, Any]) -> bool:
+    """Supabase's ``anon`` key: a JWT meant to ship in browser and mobile code (Row Level
+    Security decides what it may do), unlike the ``service_role`` key, which bypasses it."""
+    issuer = payload.get("iss")
+    return payload.get("role") == "anon" and isinstance(issuer, str) and "supabase" in issuer
 
 
 STRUCTURE_CHECKS: dict[str, Callable[[str], bool]] = {

@@ -31,6 +31,9 @@ HS256 = {"alg": "HS256", "typ": "JWT"}
 def test_jwt_with_usual_claims_is_plausible() -> None:
     assert jwt_structure(_jwt(HS256, {"sub": "svc-keyguard", "iat": 1718000000, "exp": 1718003600}))
     assert jwt_structure(_jwt({"alg": "RS256", "kid": "k1"}, {"iss": "https://id.kg.invalid"}))
+    # Supabase's service_role key bypasses row-level security: a secret, unlike the anon key
+    service = {"iss": "supabase", "ref": "kgfakeproject", "role": "service_role", "iat": 1718000000}
+    assert jwt_structure(_jwt(HS256, service))
 
 
 @pytest.mark.parametrize(
@@ -44,6 +47,7 @@ def test_jwt_with_usual_claims_is_plausible() -> None:
         _jwt(HS256, {"sub": "1234567890", "name": "John Doe", "iat": 1516239022}),
         "eyJhbGciOiJIUzI1NiJ9.eyJub3QganNvbiBhdCBhbGwgaGVyZQ." + SIG,
         _jwt(HS256, {"sub": "x"}, ""),
+        _jwt(HS256, {"iss": "supabase", "ref": "kgfakeproject", "role": "anon", "iat": 1718000000}),
     ],
 )
 def test_implausible_jwts(token: str) -> None:
