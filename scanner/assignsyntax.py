@@ -12,6 +12,8 @@ from scanner.rulebook.macros import CONVERSION_CALL, XML_ATTRIBUTES
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 QUOTES = "\"'`"
+# letters that open a literal with the quote after them: r"..." b'...' f"..." @"..." $"..." N'...'
+STRING_PREFIXES = "rbufRBUFN@$"
 _BARE_STOP = re.compile(r"[;,)\]}<>|]|&(?=[A-Za-z_][\w.-]*=)|&(?:amp|quot);|&$")
 _OPERATORS = frozenset(", = : := => == != === !== ?= ||= ??= .= <- -> > ( || ??".split())  # noqa: SIM905
 # a conversion call around a literal (``key = []byte("...")``): the literal is the value
@@ -20,6 +22,8 @@ _WRAPPER_TAIL = re.compile(CONVERSION_CALL + r"[ \t]{0,2}$")
 # ``password: String =`` (TypeScript, Python, Kotlin, Swift), ``KEY: &'static str =`` (Rust),
 # or a Go ``var`` type: ``apiKey string =``
 _TYPED = re.compile(r":\s*&?(?:'static\s+)?[A-Za-z_][\w.\[\]<>|?]*\s*=|string\s*=")
+# a PL/SQL declaration: ``c_api_pass CONSTANT VARCHAR2(50) := '...'``
+_SQL_TYPED = re.compile(r"(?i)(?:constant\s+)?(?:n?varchar2?|n?char)(?:\(\s*\d{1,5}\s*\))?\s*:=")
 # an XML element's start tag from its name to its text, when more than ``>`` stands between:
 # up to three quoted attributes (``<apiKey type="string">``; the macros' shape), the text alone
 # on the next line under its indentation (group 1: a line break and blanks only), a CDATA
@@ -96,8 +100,8 @@ def parse_assignment(
         quote, rest = rest[-1], rest[:-2]
     elif rest and rest[-1] in QUOTES:
         quote, rest = rest[-1], rest[:-1]
-        if rest and rest[-1] in "rbufRBUF@$" and (len(rest) == 1 or not rest[-2].isalnum()):
-            rest = rest[:-1]  # r"..." b'...' f"..." @"..." $"..."
+        if rest and rest[-1] in STRING_PREFIXES and (len(rest) == 1 or not rest[-2].isalnum()):
+            rest = rest[:-1]
     if quote:
         wrapper = _WRAPPER_TAIL.search(rest)
         if wrapper is not None:
@@ -110,7 +114,7 @@ def parse_assignment(
     op = core
     if op == "" and rest and rest.strip() == "":
         op = " "
-    elif _TYPED.fullmatch(op):
+    elif _TYPED.fullmatch(op) or _SQL_TYPED.fullmatch(op):
         op = "="
     elif op not in _OPERATORS:
         if op.endswith("(") and op.rstrip("(").strip() in ("", ")"):
@@ -218,7 +222,7 @@ def opener_length(text: str, pos: int) -> int:
     if c in QUOTES:
         return 1
     nxt = text[pos + 1 : pos + 2]
-    if nxt and nxt in QUOTES and (c in "rbufRBUF@$" or c == "\\"):
+    if nxt and nxt in QUOTES and (c in STRING_PREFIXES or c == "\\"):
         return 2
     if text.startswith("&quot;", pos):
         return 6

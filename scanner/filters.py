@@ -33,6 +33,9 @@ KNOWN_EXAMPLES = frozenset(
         "d-FL95Q19q7MQmFpd7hHD0Ty",
         # the storage emulator's fixed account key (devstoreaccount1), the same in every copy
         "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+        # the sample test keys printed in Stripe's API reference for every reader
+        "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+        "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
     }
 )
 _PLACEHOLDER_WORDS = (

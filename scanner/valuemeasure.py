@@ -46,6 +46,7 @@ def word_coverage(value: str) -> float:
 
 
 _CAMEL_PART = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|[0-9]+")
+_VOWEL = re.compile(r"[aeiouyAEIOUY]")
 
 
 def camel_words(value: str) -> int:
@@ -68,6 +69,8 @@ def camel_words(value: str) -> int:
         fragments += 1
     if fragments > len(words):
         return 0  # jF7HW0PnylGtmZdonOicGfTIFw: more stray letters and digits than words
+    if fragments and sum(1 for w in words if _VOWEL.search(w)) < 2:
+        return 0  # ZWbkmADcjHyh: stray capitals between "words" without vowels (Wbkm, Dcj)
     # a leading lower-case word counts (``encryptionKeySha256``) unless other lower-case runs
     # stand alone after digits or capitals, as in random strings (``hruJbvG8ajxEgMpyQoqd``)
     stray = any(p.islower() for p in parts[1:])

@@ -107,3 +107,26 @@ def test_php_append(text: str, name: str, quote: str, value: str) -> None:
 def test_php_append_needs_the_operator_whole() -> None:
     text = "$apiKey . 'Tn4Wq8Lz2Kx9Rv6Mb3Pc';"  # a concatenation, not an assignment
     assert parse_assignment(text, text.index("apiKey"), text.index("Tn4")) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "value"),
+    [
+        # a T-SQL national string: N'...'
+        ("@rmtpassword = N'NimbusKg-9893';", "rmtpassword", "NimbusKg-9893"),
+        ("PASSWORD = N'Rp4*summitKg7',", "PASSWORD", "Rp4*summitKg7"),
+        # a PL/SQL declaration with its type between the name and ':='
+        ("c_api_pass    CONSTANT VARCHAR2(50)  := 'Vx4-hollow-Kg';", "c_api_pass", "Vx4-hollow-Kg"),
+        ("l_pwd varchar2(30) := 'Hv7!metaKg2q';", "l_pwd", "Hv7!metaKg2q"),
+    ],
+)
+def test_sql_literals_and_declarations(text: str, name: str, value: str) -> None:
+    start = text.index(value)
+    a = parse_assignment(text, text.index(name), start, start + len(value))
+    assert a is not None
+    assert (a.name, a.value, a.op) == (name, value, "=")
+
+
+def test_a_sql_type_name_alone_is_no_operator() -> None:
+    text = "c_api_pass VARCHAR2(50) 'Vx4-hollow-Kg'"
+    assert parse_assignment(text, 0, text.index("Vx4"), text.index("Vx4") + 13) is None

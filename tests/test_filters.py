@@ -165,6 +165,17 @@ def test_a_standards_example_credential_is_known_to_every_rule() -> None:
     assert not filters.is_known_example("a2dib3Q6Rms5UXpYMkxtN3ZQNHJU")
 
 
+def test_stripes_documentation_test_key_is_known_but_another_test_key_is_not(
+    builtin_matcher: Matcher,
+) -> None:
+    documented = 'stripe.api_key = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"\n'
+    assert not scan_text(builtin_matcher, documented, "app/billing.py")
+    own = 'stripe.api_key = "sk_test_Kg7vFakeQ2mX9pL4tR8zN3bF"\n'
+    assert "stripe.secret-key-test" in {
+        f.rule_id for f in scan_text(builtin_matcher, own, "app/billing.py")
+    }
+
+
 @pytest.mark.parametrize(
     ("path", "text"),
     [

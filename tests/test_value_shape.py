@@ -268,6 +268,9 @@ def test_predicates(predicate: Predicate, value: str, expected: bool) -> None:
         ("Mh57CEnSlMwMpTZfIF5nsyrG", 0),
         ("Summer2024", 0),
         ("hruJbvG8ajxEgMpyQoqd", 0),
+        ("ZWbkmADcjHyh", 0),  # stray capitals between vowel-less runs: random letters
+        ("XmlHttpRequest", 3),  # vowel-less acronym words, but no stray letters: a name
+        ("AvgPool2d", 2),
     ],
 )
 def test_camel_words(value: str, words: int) -> None:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mnemonic import Mnemonic
 
 # Claims that real tokens carry (RFC 7519 registered claims and the common private ones).
 JWT_CLAIMS = frozenset(
@@ -114,7 +118,26 @@ def _public_client_key(payload: dict[str, Any]) -> bool:
     return payload.get("role") == "anon" and isinstance(issuer, str) and "supabase" in issuer
 
 
+BIP39_LENGTHS = (12, 15, 18, 21, 24)
+
+
+@functools.cache
+def _bip39_english() -> Mnemonic:
+    from mnemonic import Mnemonic  # the reference implementation (Trezor); read once, lazily
+
+    return Mnemonic("english")
+
+
+def bip39_phrase(phrase: str) -> bool:
+    """A BIP-39 seed phrase: 12 to 24 words of the English list whose last bits are the
+    SHA-256 checksum of the entropy the other words spell (one random word sequence in 16 to
+    256 passes by chance; ordinary prose almost never uses only list words)."""
+    words = phrase.lower().split()
+    return len(words) in BIP39_LENGTHS and bool(_bip39_english().check(" ".join(words)))
+
+
 STRUCTURE_CHECKS: dict[str, Callable[[str], bool]] = {
     "jwt-structure": jwt_structure,
+    "bip39": bip39_phrase,
 }
 """Structural checks by the name a rule gives in ``checksum``."""

@@ -10,7 +10,7 @@ import pytest
 
 from scanner.matcher import Matcher
 from scanner.rulebook.loader import load_ruleset
-from scanner.validators.structure import jwt_structure
+from scanner.validators.structure import bip39_phrase, jwt_structure
 from testing.scan import ENGINES, build, scan_text, secrets_of
 
 SIG = "Xk7Qm2Lz9Vw4Rt8Pn3Bc6Hs1Fd5Gy0Ja"
@@ -89,3 +89,18 @@ GCP = "AIzaSyKeyGuard7wGxV6oDeuTossQQshfZvtqM1"
 def test_gcp_api_key_shape(matcher: Matcher, text: str, found: bool) -> None:
     assert len(GCP) == 39
     assert bool(secrets_of(scan_text(matcher, text), "gcp.api-key")) is found
+
+
+@pytest.mark.parametrize(
+    ("phrase", "valid"),
+    [
+        ("ball voyage supreme power spoon rabbit cycle stay before shove citizen crash", True),
+        ("Ball Voyage Supreme Power Spoon Rabbit Cycle Stay Before Shove Citizen Crash", True),
+        ("ball voyage supreme power spoon rabbit cycle stay before shove citizen canal", False),
+        ("ball voyage supreme power spoon rabbit cycle stay before shove citizen", False),
+        ("ball voyage supreme power spoon rabbit cycle stay before shove citizen keyguard", False),
+        ("write down the twelve words of your recovery phrase on paper and keep them", False),
+    ],
+)
+def test_bip39_phrase_checks_the_word_list_and_checksum(phrase: str, valid: bool) -> None:
+    assert bip39_phrase(phrase) is valid
