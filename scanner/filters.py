@@ -36,6 +36,9 @@ KNOWN_EXAMPLES = frozenset(
         # the sample test keys printed in Stripe's API reference for every reader
         "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
         "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+        # Hardhat's (and Anvil's) development accounts #0 and #1, printed by every local node
+        "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+        "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
     }
 )
 _PLACEHOLDER_WORDS = (

@@ -72,6 +72,11 @@ _SYMBOL = re.compile(r"[^A-Za-z0-9_.:-]")
 _CAMEL_WORDS = re.compile(r"^(?:[A-Z][a-z]+){2,}$|^[a-z]+(?:[A-Z][a-z]+)+$")
 
 
+# words with digits inside them, joined by a dot (``Mapl3.r0cket5``): a password, where a
+# dotted name's parts are words (``settings.password2``, ``v1.Secret``)
+_DOTTED_PASSWORD = re.compile(
+    r"[A-Za-z]*[0-9]+[A-Za-z]+[0-9]*(?:\.[A-Za-z0-9]+){1,2}|[A-Za-z0-9]+\.[A-Za-z]*[0-9]+[A-Za-z]+[0-9]*"
+)
 _CALLISH = re.compile(r"[A-Za-z_]\w*\(")
 
 
@@ -126,7 +131,11 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
             return "expression"
         if code and any(c in value for c in "()[]{}"):
             return "expression"
-    elif is_code_reference(value) and ("." in value or "(" in value):
+    elif (
+        is_code_reference(value)
+        and ("." in value or "(" in value)
+        and not (kind is Kind.PASSWORD and _DOTTED_PASSWORD.fullmatch(value))
+    ):
         return "identifier"
     if is_placeholder_value(value):
         return "placeholder"

@@ -369,3 +369,16 @@ def test_reject_reason(value: str, kind: Kind, quoted: bool, code: bool, reason:
 )
 def test_is_random_part(part: str, expected: bool) -> None:
     assert is_random_part(part) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("Mapl3.r0cket5", ""),  # words with digits inside, joined by a dot: a password
+        ("p4ss.w0rd", ""),
+        ("form.password2", "identifier"),  # a dotted name: its parts are words
+        ("extensions.v1beta1.Ingress", "identifier"),
+    ],
+)
+def test_a_dotted_password_is_not_a_code_reference(value: str, reason: str) -> None:
+    assert reject_reason(value, Kind.PASSWORD, True, True) == reason
