@@ -135,6 +135,8 @@ def finish(
         return None  # <key>52bdb99d-...</key>, "key": "<uuid>": a record's id
     if fc.test and is_described_password(a.value):
         return None  # a test spelling its password from describing words: a stand-in
+    if fc.test and info.kind is Kind.PASSWORD and weak_words(a.value):
+        return None  # P@ssw0rd-for-tests, Test123!: a test's password that says it is one
     vs = value_score(a.value, info, quoted, code, fc.kind == "config")
     if vs is None:
         return None

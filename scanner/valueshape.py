@@ -77,6 +77,7 @@ _CAMEL_WORDS = re.compile(r"^(?:[A-Z][a-z]+){2,}$|^[a-z]+(?:[A-Z][a-z]+)+$")
 _DOTTED_PASSWORD = re.compile(
     r"[A-Za-z]*[0-9]+[A-Za-z]+[0-9]*(?:\.[A-Za-z0-9]+){1,2}|[A-Za-z0-9]+\.[A-Za-z]*[0-9]+[A-Za-z]+[0-9]*"
 )
+_GRAPHQL_TYPE = re.compile(r"\[?(?:String|ID|Int|Float|Boolean)!?\]?!?")
 _CALLISH = re.compile(r"[A-Za-z_]\w*\(")
 
 
@@ -117,6 +118,8 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
         return "data"
     if _HTMLISH.match(value):
         return "css"
+    if _GRAPHQL_TYPE.fullmatch(value):
+        return "type"  # password: String! in a GraphQL schema
     form = form_reason(value, quoted, kind is Kind.PASSWORD)
     if form:
         return form  # an ARN, a MIME type, an option string, a cmdlet, a flag constant, ...

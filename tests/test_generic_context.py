@@ -343,3 +343,14 @@ def test_keyword_argument_after_a_credential_named_callee_stays_silent(
     matcher: Matcher, line: str
 ) -> None:
     assert generic(scan_text(matcher, line, "src/client.py")) == {}
+
+
+@pytest.mark.parametrize("value", ["P@ssw0rd-for-tests", "Test123!kg", "Fake#Pass99"])
+def test_a_test_files_password_that_says_it_is_a_test_value_is_not_reported(
+    matcher: Matcher, value: str
+) -> None:
+    """In a test a password spelled with test, fake, demo, mock... is a stand-in; the same
+    line in application code is reported."""
+    line = f'password = "{value}"\n'
+    assert not generic(scan_text(matcher, line, "tests/test_login.py"))
+    assert value in generic(scan_text(matcher, line, "app/settings.py"))

@@ -382,3 +382,8 @@ def test_is_random_part(part: str, expected: bool) -> None:
 )
 def test_a_dotted_password_is_not_a_code_reference(value: str, reason: str) -> None:
     assert reject_reason(value, Kind.PASSWORD, True, True) == reason
+
+
+@pytest.mark.parametrize("value", ["String!", "[String!]!", "ID!"])
+def test_a_graphql_type_is_not_a_password(value: str) -> None:
+    assert reject_reason(value, Kind.PASSWORD, False, False, True) == "type"
