@@ -220,6 +220,8 @@ def _confirm(
             continue  # a signature or KDF test vector's salt, published with the algorithm
         if confidence is None and _is_code_reference(text, start, end, secret):
             continue
+        if filters.is_local_echo_login(text, start, end):
+            continue  # postgres://app:app@localhost/app: a development default
         # a provider rule that recognises the key by a nearby provider word (no keyword inside
         # the secret itself): ``acme_request_id = <uuid>``, ``acme_commit: <sha>`` are not keys
         lowered_secret = secret.lower()

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from urllib.parse import unquote
 
 from scanner.assignsyntax import lines_ahead, lines_back
-from scanner.valuekinds import is_placeholder_value
+from scanner.valuekinds import has_closed_template, is_placeholder_value, is_symbol_soup
 from scanner.valuemeasure import char_classes
 from scanner.valuewords import DOCUMENTATION_VALUES
 
@@ -97,7 +97,7 @@ def is_template(value: str) -> bool:
     """``${VAR}``, ``{{ var }}``, ``%(name)s``, ``$(cmd)``, ``<your-key>``, ``$VAR``, and a
     variable next to escapes (``"\\0$name"`` interpolated in PHP or Perl, ``$name\\-`` in troff)."""
     if _TEMPLATE.search(value):
-        return True
+        return not is_symbol_soup(value) or has_closed_template(value)
     bare = _ESCAPED.sub("", value)
     return bare != value and bool(_VARIABLE.match(bare))
 
@@ -329,12 +329,37 @@ def looks_like_identifier(value: str) -> bool:
     return covered >= 0.7 * sum(c.isalpha() for c in value) and covered >= 0.6 * len(value)
 
 
-_ENUM_MEMBER = re.compile(r"^[A-Z][A-Za-z0-9]*\.[A-Z][A-Z0-9_]*$")
+# a class named in words (an acronym may lead: ``HTTPStatus``, ``OAuth2Scope``), an upper-case
+# member; a random token with one dot (``BUTG1K1DQmBvb.J1``) is neither
+_ENUM_MEMBER = re.compile(r"^[A-Z]{0,5}[A-Z][a-z]+(?:[A-Z]{0,5}[a-z]+|\d+)*\.[A-Z][A-Z0-9_]*$")
 
 
 def is_enum_member(value: str) -> bool:
     """``AxisOrder.AUTHORITY``, ``Mode.SECRET``: a class attribute, not a value."""
     return bool(_ENUM_MEMBER.match(value))
+
+
+# ``://user:user@host``: the host on this machine or a bare service name (``db``, ``postgres``
+# in docker-compose), then a port, path, query or the end of the URL
+_LOCAL_HOST = re.compile(
+    r"@(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|host\.docker\.internal|[a-z][a-z0-9_-]{0,30})"
+    r"(?:[:/?#\"'`\s,;)]|$)",
+    re.IGNORECASE,
+)
+
+
+def is_local_echo_login(text: str, start: int, end: int) -> bool:
+    """The password of a URL at ``text[start:end]`` is its user name (``billing:billing``) and
+    the host is local or a bare service name: a development default, not a leak."""
+    if text[end : end + 1] != "@" or text[start - 1 : start] != ":":
+        return False
+    secret = text[start:end]
+    user_start = start - 1 - len(secret)
+    if text[user_start - 3 : user_start] != "://":
+        return False
+    if text[user_start : start - 1].lower() != secret.lower():
+        return False
+    return _LOCAL_HOST.match(text, end) is not None
 
 
 SHAPE_CHECK_MAX = 100

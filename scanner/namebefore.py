@@ -39,6 +39,7 @@ NEGATIVE_BEFORE = frozenset(
         "websocket",
         "site",
         "publishable",
+        "instrumentation",  # Application Insights: an id that browsers send
         "idempotency",
         "natural",
         "composite",

@@ -157,6 +157,8 @@ def name_info(name: str) -> NameInfo:
             return NameInfo(kind, tokens, head, "qualifier:" + last)
         if kind is Kind.KEY and last in KEY_NEGATIVE_BEFORE:
             return NameInfo(kind, tokens, head, "qualifier:" + last)  # session_key: an id
+        if last == "signing" and before[-2:-1] in (("gpg",), ("pgp",), ("gnupg",)):
+            return NameInfo(kind, tokens, head, "qualifier:" + before[-2])  # a key's id
         if last == "key" and before[-2:-1] in (("public",), ("pub",)):
             return NameInfo(kind, tokens, head, "qualifier:public")  # .NET publicKeyToken
         if any(t in ID_WORDS for t in before[-1:]):

@@ -62,6 +62,13 @@ _FORMS: tuple[tuple[str, str], ...] = (
     # a qualified class name inside: ``key-vim.host.MultipathInfo.LogicalUnit-06bf39ae...``,
     # ``vSphereNFC.key-vim.host.VirtualNic-vmk0``
     ("identifier", r"^(?:[\w.]*[-.])?[a-z]{2,12}\.[a-z]{2,12}\.[A-Z][a-z]{2,}"),
+    # a key its provider publishes to clients: a Stripe PaymentIntent / SetupIntent client
+    # secret (handed to the browser to confirm one payment), a RevenueCat public SDK key
+    (
+        "public-key",
+        r"^(?:(?:pi|seti|src)_[A-Za-z0-9]{14,30}_secret_[A-Za-z0-9]{10,40}"
+        r"|(?:appl|goog|amzn|strp|rcb)_[A-Za-z0-9]{20,40})$",
+    ),
     # a description of the value: ``password: "password-for-30001"``, ``token_of_bob``
     (
         "placeholder",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from scanner.valuemeasure import is_random_part, looks_random, word_coverage
+from scanner.valuemeasure import char_classes, is_random_part, looks_random, word_coverage
 from scanner.valuewords import (
     NULLISH,
     PLACEHOLDER_PARTS,
@@ -80,8 +80,34 @@ def is_template(value: str) -> bool:
     """Template or format syntax: ``{{ x }}``, ``${X}``, ``%s``, ``%(name)s``, ``{}``,
     ``{0}``, ``{name}``, ``$VAR``, ``<placeholder>``, ``@VAR@``, ``@DB_PASSWORD``, ``#{x}``,
     ``:param``, PHP/Perl interpolation (``$value[0]``, ``$this->x``), a YAML tag
-    (``!encrypted/pkcs1-oaep``, ``!vault``)."""
-    return bool(_TEMPLATE.search(value))
+    (``!encrypted/pkcs1-oaep``, ``!vault``). In a generated string of many symbols only a
+    closed, named form counts (``is_symbol_soup``)."""
+    if _TEMPLATE.search(value) is None:
+        return False
+    return not is_symbol_soup(value) or has_closed_template(value)
+
+
+# Template syntax as written: the marker closed, a name or expression inside.
+_CLOSED_TEMPLATE = re.compile(
+    r"\$\{\{?\s*[A-Za-z_.][\w.:?=+/ -]{0,80}\}|\{\{-?\s*[\w.$\"'|()\[\] -]{1,80}\}\}"
+    r"|\{%-?\s*[\w.$\"'|()= -]{1,80}%\}|<%[=-]?\s*[\w.@$\"'()\[\] -]{1,80}%>"
+    r"|%\([A-Za-z_]\w*\)|\$\(\s*[\w./-][\w./$\"'=|+%:, -]{0,80}\)|#\{[\w.@ ]{1,60}\}"
+    r"|__[A-Z0-9_]{3,}__|^\$[A-Za-z_]\w*$"
+)
+
+
+def has_closed_template(value: str) -> bool:
+    """``${NAME}``, ``{{ x.y }}``, ``%(name)s``, ``$(cmd)``... closed, with a name inside."""
+    return _CLOSED_TEMPLATE.search(value) is not None
+
+
+def is_symbol_soup(value: str) -> bool:
+    """A long value of lower- and upper-case letters, digits and many different symbols, the
+    output of a generator (a WordPress salt, a password manager's password): an opener such as
+    ``${``, ``{{`` or ``%(`` turns up in it by chance."""
+    if len(value) < 24 or char_classes(value) < 4:
+        return False
+    return len({c for c in value if not c.isalnum()}) >= 5
 
 
 _ENV_LOOKUP = re.compile(

@@ -271,6 +271,7 @@ WEAK_PARTS = (
     "password",
     "passwd",
     "token",
+    "hunter2",
 )
 
 

@@ -218,3 +218,51 @@ def test_hardhats_development_key_is_known_to_every_rule(builtin_matcher: Matche
     for form in ('const wallet = new ethers.Wallet("{k}");\n', 'DEPLOYER_PRIVATE_KEY="{k}"\n'):
         assert not scan_text(builtin_matcher, form.format(k=known), "scripts/deploy.ts")
         assert scan_text(builtin_matcher, form.format(k=own), "scripts/deploy.ts")
+
+
+@pytest.mark.parametrize(
+    ("value", "template"),
+    [
+        # WordPress salts and generated passwords hold ``${`` or ``{{`` by chance
+        ('tw^H_Q8/yVh(J0jG^jn2Z]V8{{N7E1/+(GEL"jFP$TN9?f{;Ru^x74r`h!c<qV[4', False),
+        ('kP@Q+^a|SC"Pt#d/&c-b&![ANaQ-ruhpnR3.-pYf3L${J1~[z1e4YHN,_M9NjQaa', False),
+        # written templates, closed, stay templates however long and mixed the text around them
+        ("${DB_PASSWORD}", True),
+        ("{{ .Values.db.password }}", True),
+        ("pre-${SECRET_X}-Ab1!xyz#$%^&*()_+LongValue", True),
+        ("Xy7#kLm9!qR2$(date +%s)@zzT-more-Text-42", True),
+        ("{{", True),  # a short value cut at a blank: not random, still a template
+    ],
+)
+def test_template_needs_a_closed_form_inside_symbol_soup(value: str, template: bool) -> None:
+    assert filters.is_template(value) is template
+
+
+@pytest.mark.parametrize(
+    ("url", "local_default"),
+    [
+        ("postgres://billing:billing@localhost:5432/billing", True),
+        ("postgres://shopfront:shopfront@db:5432/shopfront", True),
+        ("mysql://App:app@127.0.0.1/app", True),
+        ("postgres://app:app@db.prod.kg-fake.invalid/app", False),  # a real host
+        ("postgres://app:Kq7vTz2mPw9@localhost/app", False),  # not the user name
+        ("postgres://xbilling:billing@localhost/app", False),
+    ],
+)
+def test_is_local_echo_login(url: str, local_default: bool) -> None:
+    start = url.index(":", url.index("://") + 3) + 1
+    end = url.index("@")
+    assert filters.is_local_echo_login(url, start, end) is local_default
+
+
+@pytest.mark.parametrize(
+    ("value", "member"),
+    [
+        ("AxisOrder.AUTHORITY", True),
+        ("HTTPStatus.OK", True),
+        ("OAuth2Scope.READ", True),
+        ("BUTG1K1DQmBvb.J1", False),  # a password with one dot
+    ],
+)
+def test_is_enum_member(value: str, member: bool) -> None:
+    assert filters.is_enum_member(value) is member

@@ -106,6 +106,8 @@ PREDICATES = {
     ),
     describes_something_else: Cases(
         yes=[
+            "GPG_SIGNING_KEY",  # a GPG key's id, not the key
+            "InstrumentationKey",  # Application Insights: sent by every browser
             "password_hash",
             "hashed_password",
             "password_min_length",
@@ -349,6 +351,9 @@ def test_camel_words(value: str, words: int) -> None:
         ("3306:3306", Kind.SECRET, True, True, "ports"),
         ("eyJhbGciOiJub25lIn0.e30.", Kind.SECRET, True, True, "jwt"),
         ("access_key%2F20170322%2Fus-west-2%2Fsts%2F", Kind.SECRET, True, True, "path"),
+        # keys their provider hands to clients: a PaymentIntent's client secret, RevenueCat
+        ("pi_3KgFakeQ7vLm2Xw9Tz_secret_Rk8Pn3Bc6Hj1Vy5Sd", Kind.SECRET, True, True, "public-key"),
+        ("appl_Kq7Lm2Xv9Tz4Rk8Wp3Nb6Hj1Vy", Kind.KEY, True, True, "public-key"),
         # random, though it spells a few words
         ("jF7HW0PnylKgGtmZdonOicGfTIFw", Kind.SECRET, True, True, ""),
         ("d8ZJUhe2xp+U3TnFoLuTW2k+L74Brz8HyxxRBPApO0w=", Kind.SECRET, True, True, ""),

@@ -108,6 +108,14 @@ def scan_options(func: F) -> F:
             help="Exit 1 only for findings at or above this severity.",
         ),
         shown(
+            "--min-severity",
+            default="low",
+            callback=_parsed(Severity.parse),
+            help="Report findings at or above this severity. Identifiers and keys their"
+            " providers publish to clients (Stripe pk_live_, Sentry DSNs, Mapbox pk.) are info:"
+            " --min-severity info reports them too.",
+        ),
+        shown(
             "--min-confidence",
             default="low",
             callback=_parsed(Confidence.parse),

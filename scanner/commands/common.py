@@ -53,6 +53,7 @@ class Settings:
     report_format: str = "text"
     output: Path | None = None
     fail_on: Severity = Severity.INFO
+    min_severity: Severity = Severity.LOW
     min_confidence: Confidence = Confidence.LOW
     jobs: int = 0
     max_file_size: int | None = None

@@ -10,7 +10,7 @@ from scanner.commands.common import exit_status, write_report
 from scanner.engine.context import ScanContext
 from scanner.engine.results import ScanResult
 from scanner.errors import ExitCode, SourceError, UserError
-from scanner.models import Finding, RotationStatus, VerifyStatus
+from scanner.models import Finding, RotationStatus, Severity, VerifyStatus
 
 if TYPE_CHECKING:
     from scanner.rotation import RotationOptions
@@ -62,6 +62,7 @@ def conclude(
         raise SourceError(f"{missing[0].where}: no such file or directory")
     if out.verify is not None:
         result = _verified(result, ctx, out.verify)
+    result = below_severity_dropped(result, ctx.settings.min_severity)
     if missing:
         code = int(ExitCode.USER_ERROR)
     elif out.verify is not None and out.verify.fail_on_verified:
@@ -103,6 +104,24 @@ def _verified(result: ScanResult, ctx: ScanContext, options: VerifyOptions) -> S
     if options.only_verified:
         findings = [f for f in findings if _is_live(f)]
     return replace(result, findings=tuple(findings))
+
+
+def below_severity_dropped(result: ScanResult, floor: Severity) -> ScanResult:
+    """``result`` without the findings below ``floor`` (``--min-severity``), counted as
+    suppressed by ``severity``. After verification: a hidden identifier (a Twilio Account SID)
+    still pairs with the secret it belongs to."""
+    kept = tuple(f for f in result.findings if f.severity >= floor)
+    hidden = len(result.findings) - len(kept)
+    if not hidden:
+        return result
+    by = dict(result.stats.suppressed_by)
+    by["severity"] = by.get("severity", 0) + hidden
+    stats = replace(
+        result.stats,
+        suppressed=result.stats.suppressed + hidden,
+        suppressed_by=tuple(sorted(by.items())),
+    )
+    return replace(result, findings=kept, stats=stats)
 
 
 def _with_rotation(result: ScanResult, by_fp: Mapping[str, RotationStatus]) -> ScanResult:

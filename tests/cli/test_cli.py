@@ -54,6 +54,17 @@ def test_fail_on_threshold(leaky: Path) -> None:
     assert run("scan", str(leaky), "--fail-on", "high")[0] == 1
 
 
+def test_public_identifiers_are_reported_only_with_min_severity_info(tmp_path: Path) -> None:
+    # a Stripe publishable key: info, the floor is low by default
+    key = "pk_live_51KgFakeQ7vLm2Xw9Tz4Rk8Pn3Bc6Hj1Vy5Sd0Fg"
+    (tmp_path / "web.env").write_text(f"STRIPE_PK={key}\n")
+    code, out, _ = run("scan", str(tmp_path), "-f", "json")
+    assert code == 0 and json.loads(out)["findings"] == []
+    code, out, _ = run("scan", str(tmp_path), "-f", "json", "--min-severity", "info")
+    assert code == 1
+    assert [f["rule_id"] for f in json.loads(out)["findings"]] == ["stripe.publishable-key-live"]
+
+
 def test_exit_2_for_missing_path(tmp_path: Path) -> None:
     code, _, err = run("scan", str(tmp_path / "nope"))
     assert code == 2
