@@ -103,6 +103,15 @@ def _sets(name: str, info: NameInfo) -> bool:
     return len(member) == 2 and member[0] == "set"
 
 
+_SETTINGS_OBJECTS = frozenset(["config", "settings", "setting", "conf", "cfg"])
+
+
+def _is_settings_member(name: str, last: str) -> bool:
+    """``config.secret``, ``settings.token``: a member of a settings object (the object's name
+    then a dot), not a key into configuration (``config_key``)."""
+    return last in _SETTINGS_OBJECTS and (last + ".") in name.lower()
+
+
 @lru_cache(maxsize=4096)
 def name_info(name: str) -> NameInfo:
     """Classify an assigned name: which credential word it ends in, and whether the words
@@ -151,7 +160,12 @@ def name_info(name: str) -> NameInfo:
         return NameInfo(kind, tokens, head, "qualifier:" + after[0])  # a tokenizer's token_bytes
     if before:
         last = before[-1]
-        if last in NEGATIVE_BEFORE and kind is not Kind.PASSWORD and not _sets(name, info):
+        if (
+            last in NEGATIVE_BEFORE
+            and kind is not Kind.PASSWORD
+            and not _sets(name, info)
+            and not _is_settings_member(name, last)
+        ):
             return NameInfo(kind, tokens, head, "qualifier:" + last)
         if kind is Kind.PASSWORD and last in PASSWORD_NEGATIVE_BEFORE:
             return NameInfo(kind, tokens, head, "qualifier:" + last)

@@ -48,7 +48,15 @@ NAME_KINDS = {
         "ldap_bind_password",
         "keystorePassword",
     ],
-    Kind.SECRET: ["client_secret", "SECRET_KEY", "api_key", "apiKey", "private_key", "auth_token"],
+    Kind.SECRET: [
+        "client_secret",
+        "SECRET_KEY",
+        "api_key",
+        "apiKey",
+        "private_key",
+        "auth_token",
+        "config.secret",  # a settings object's member (Kemal's session config)
+    ],
     Kind.TOKEN: ["access_token", "refreshToken"],
     Kind.KEY: ["encryption_key", "license_key"],
     Kind.AUTH: ["credentials"],
@@ -118,6 +126,7 @@ PREDICATES = {
             "secret_name",
             "token_url",
             "cache_key",
+            "config_key",  # a key into configuration
             "sort_key",
             "primary_key",
             "public_key",
@@ -338,6 +347,8 @@ def test_camel_words(value: str, words: int) -> None:
         ("0x4c0883a69102937d6231471b5dbb6204", Kind.SECRET, True, True, ""),
         ("Pa$word77x", Kind.PASSWORD, True, True, ""),
         ("Summer-Time7", Kind.PASSWORD, False, False, ""),
+        ("WillowLotus=2348", Kind.PASSWORD, True, False, ""),  # an option's shape, a password
+        ("StrictHostKeyChecking=no", Kind.SECRET, True, False, "option"),
         ("AB12-CD34-EF56", Kind.KEY, True, False, ""),
         ("A-1234-5678", Kind.KEY, True, False, ""),
         ("Kq7.Wm8Kq2Lx7Tz4Rb9Vn3HcQp", Kind.SECRET, True, True, ""),
