@@ -181,3 +181,5 @@ def _iter_escaped(text: str) -> Iterator[Decoded]:
             seg = text[lo:hi]
             if seg.count("%") >= 2:
                 yield Decoded(lo, hi, "percent", urllib.parse.unquote(seg))
+                if "+" in seg:  # a form-encoded query: ``+`` is a blank (``api_key%3A+%22...``)
+                    yield Decoded(lo, hi, "percent", urllib.parse.unquote_plus(seg))

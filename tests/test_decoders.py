@@ -128,3 +128,12 @@ def test_percent_segments_widen_over_url_characters_only() -> None:
     long_run = "a" * 2000 + "%2F%3A" + "b" * 2000
     (seg,) = list(find_encoded(long_run, base64_hex=False))
     assert (seg.start, seg.end) == (2000 - 512, 2003 + 512)  # at most 512 around the first escape
+
+
+def test_form_encoded_query_is_also_decoded_with_plus_as_a_blank() -> None:
+    text = "GET /v1/jobs?snippet=acme%3A%0A++api_key%3A+%22Kq7Lm2Xv9Tz4Rk8Wp3Nb%22"
+    decoded = [d.text for d in find_encoded(text, base64_hex=False) if d.kind == "percent"]
+    assert any('  api_key: "Kq7Lm2Xv9Tz4Rk8Wp3Nb"' in t for t in decoded)
+    assert any('++api_key:+"Kq7Lm2Xv9Tz4Rk8Wp3Nb"' in t for t in decoded)  # RFC 3986 reading
+    plain = "GET /v1/jobs?next=%2Fhome%3Fa%3D1"
+    assert len([d for d in find_encoded(plain, base64_hex=False)]) == 1  # no + : one reading

@@ -122,7 +122,14 @@ def percent_segments(text: str) -> list[Segment]:
         last_end = right.end() if right else end
         spans.append((lo, last_end))
     raw = [text[lo:hi] for lo, hi in spans]
-    return [Segment(lo, hi, t) for (lo, hi), t in zip(spans, _unquote_all(raw), strict=True)]
+    out = [Segment(lo, hi, t) for (lo, hi), t in zip(spans, _unquote_all(raw), strict=True)]
+    # a form-encoded query also as the matcher's decoder reads it: ``+`` a blank
+    out += [
+        Segment(lo, hi, urllib.parse.unquote_plus(t))
+        for (lo, hi), t in zip(spans, raw, strict=True)
+        if "+" in t
+    ]
+    return out
 
 
 _NEWLINE_ESCAPE = re.compile(r"%0[aA]")

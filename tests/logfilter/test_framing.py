@@ -82,6 +82,8 @@ def test_expired_control_turns_records_into_markers(rules_file: Path) -> None:
         ("one %41 only", []),
         ("a=%41%42 b=%43", [(0, 8, "a=AB")]),
         ("nl %0Ax%0a", [(3, 10, "\nx\n")]),
+        # a form-encoded query: as written and with ``+`` read as a blank
+        ("q=api_key%3A+%22kg%22", [(0, 21, 'q=api_key:+"kg"'), (0, 21, 'q=api_key: "kg"')]),
     ],
 )
 def test_percent_segments(text: str, segments: list[tuple[int, int, str]]) -> None:
