@@ -226,6 +226,9 @@ def assess_cli_password(
         return None
     value = text[value_start:value_end]
     info = NameInfo(Kind.PASSWORD, ("password",), 0)
-    a = Assignment("password", " ", "", value, value_start, value_end, "flag")
+    # a quoted argument is a literal (``ConvertTo-SecureString 'LanternWalrus535'``), not a name
+    before = text[value_start - 1 : value_start]
+    quote = before if before in ("'", '"') and text[value_end : value_end + 1] == before else ""
+    a = Assignment("password", " ", quote, value, value_start, value_end, "flag")
     line_start, line_end = line_bounds(text, value_start, value_end)
     return finish(a, info, fc, False, True, line_end - line_start)

@@ -12,11 +12,14 @@ import re
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\"'/bfnrt\\])")
+# first a POSIX shell's quote inside a single-quoted string: ' then \' then ' (close, an
+# escaped quote, reopen) stands for one quote, so sh -c 'x='\''v'\''' holds x='v'
+_ESCAPE = re.compile(r"'\\''|\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\"'/bfnrt\\])")
 _SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "/": "/"}
 _SIMPLE["\\"] = "\\"
 _ESCAPE_SPLIT = re.compile(f"({_ESCAPE.pattern})")
 _DECODED = {"\\" + kind: char for kind, char in _SIMPLE.items()}  # escape text -> character
+_DECODED["'\\''"] = "'"
 
 
 _HIDING_ESCAPE = re.compile(r"""\\["'ux]|\\[ntr](?=[A-Za-z0-9])""")

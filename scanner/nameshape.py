@@ -214,6 +214,12 @@ _NAME_TAIL = re.compile(r"([A-Za-z][A-Za-z0-9_.-]{0,63})[\s\"'`]*(?::=|=>|[=:(,]
 
 
 _IN_URL_AUTHORITY = re.compile(r"://[^/\s@]*$")
+_ALGORITHMS = frozenset({"md5", "sha", "sha1", "sha224", "sha256", "sha384", "sha512"})
+# a key, password, authentication or user option (and its number or name) right before the
+# algorithm's name
+_KEY_FOR_ALGORITHM = re.compile(
+    r"(?i)(?:key|auth|password|secret|user)[\w-]*[ \t]+(?:[\w.-]{1,64}[ \t]+)?$"
+)
 
 
 def names_non_secret(text_before: str) -> bool:
@@ -228,6 +234,12 @@ def names_non_secret(text_before: str) -> bool:
     tokens = split_name(m.group(1))
     if not tokens or tokens[-1] not in NON_SECRET_TAILS:
         return False
+    if (
+        tokens[-1] in _ALGORITHMS
+        and not m.group(0)[len(m.group(1)) :].strip(" \t\"'")
+        and _KEY_FOR_ALGORITHM.search(before, 0, m.start(1)) is not None
+    ):
+        return False  # ``md5-key 1 md5 KEY``, ``auth sha PASS``: the algorithm the key is for
     # ``secret_id``, ``api_hash``, ``access_id``, ``dappId``: ids and hashes that are credentials
     return len(tokens) < 2 or tokens[-2] not in CREDENTIAL_QUALIFIERS
 

@@ -74,8 +74,10 @@ _CAMEL_WORDS = re.compile(r"^(?:[A-Z][a-z]+){2,}$|^[a-z]+(?:[A-Z][a-z]+)+$")
 
 # words with digits inside them, joined by a dot (``Mapl3.r0cket5``): a password, where a
 # dotted name's parts are words (``settings.password2``, ``v1.Secret``)
+# or a word, a dot and a capitalised word ending in two or more digits (``freya.Horse56``)
 _DOTTED_PASSWORD = re.compile(
     r"[A-Za-z]*[0-9]+[A-Za-z]+[0-9]*(?:\.[A-Za-z0-9]+){1,2}|[A-Za-z0-9]+\.[A-Za-z]*[0-9]+[A-Za-z]+[0-9]*"
+    r"|[A-Za-z]{2,}\.[A-Z][a-z]{2,}[0-9]{2,}"
 )
 _GRAPHQL_TYPE = re.compile(r"\[?(?:String|ID|Int|Float|Boolean)!?\]?!?")
 _CALLISH = re.compile(r"[A-Za-z_]\w*\(")
@@ -137,7 +139,7 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
     elif (
         is_code_reference(value)
         and ("." in value or "(" in value)
-        and not (kind is Kind.PASSWORD and _DOTTED_PASSWORD.fullmatch(value))
+        and not (kind in (Kind.PASSWORD, Kind.SECRET) and _DOTTED_PASSWORD.fullmatch(value))
     ):
         return "identifier"
     if is_placeholder_value(value):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from scanner.backslash import ESCAPE_RADIUS, unescape_backslashes, unescape_near_escapes
+from scanner.backslash import ESCAPE_RADIUS, map_offset, unescape_backslashes, unescape_near_escapes
 from scanner.matcher import Matcher
 from scanner.models import Chunk, Origin
 
@@ -78,3 +78,11 @@ def test_a_key_hidden_by_an_escape_in_a_large_minified_file_is_found_where_it_is
     offset = int(dict(found[0].extra)["offset"])
     assert text[offset : offset + len(hidden)] == hidden
     assert found[0].position.column == len(body) + len('x.cfg="') + 1
+
+
+def test_shell_quote_inside_single_quotes_is_one_quote() -> None:
+    text = "sh -c 'tok='\\''Kq7Lm2Xv9Tz4'\\''' x"
+    out, anchors = unescape_backslashes(text)
+    assert out == "sh -c 'tok='Kq7Lm2Xv9Tz4'' x"
+    start = out.index("Kq7")
+    assert text[map_offset(anchors, start) : map_offset(anchors, start + 12)] == "Kq7Lm2Xv9Tz4"

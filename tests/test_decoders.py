@@ -54,7 +54,8 @@ def _unescape_reference(text: str) -> tuple[str, list[tuple[int, int]]]:
     """One escape at a time (the straightforward form the fast version must equal)."""
     simple = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "/": "/"}
     simple.update({'"': '"', "'": "'", "\\": "\\"})
-    pattern = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\"'/bfnrt\\])")
+    # a shell's quote inside single quotes first: the four characters ' \ ' ' are one quote
+    pattern = re.compile(r"'\\''|\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\"'/bfnrt\\])")
     pieces: list[str] = []
     anchors = [(0, 0)]
     last = out_len = 0
@@ -62,7 +63,10 @@ def _unescape_reference(text: str) -> tuple[str, list[tuple[int, int]]]:
         pieces.append(text[last : m.start()])
         out_len += m.start() - last
         esc = m.group(0)
-        pieces.append(chr(int(esc[2:], 16)) if esc[1] in "ux" else simple[esc[1]])
+        if esc[0] == "'":
+            pieces.append("'")
+        else:
+            pieces.append(chr(int(esc[2:], 16)) if esc[1] in "ux" else simple[esc[1]])
         out_len += 1
         anchors.append((out_len, m.end()))
         last = m.end()

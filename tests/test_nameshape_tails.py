@@ -28,6 +28,12 @@ from scanner.nameshape import names_non_secret
         ("VAULT_SECRET_ID=", False),  # a secret id is a credential
         ("TELEGRAM_API_HASH=", False),  # so is an API hash
         ("https://build:", False),  # a user name in a URL, not a setting name
+        # the algorithm a key is for, after a key or user option: not a digest's name
+        ("ntp authentication-key 1 md5 ", False),
+        ("snmp-server user monitor MONGRP v3 auth sha ", False),
+        ('createUser pollster SHA "', False),
+        ("file md5 ", True),  # a file's checksum
+        ("acme release md5 ", True),
         ("", False),
     ],
 )

@@ -348,6 +348,7 @@ def test_camel_words(value: str, words: int) -> None:
         ("Pa$word77x", Kind.PASSWORD, True, True, ""),
         ("Summer-Time7", Kind.PASSWORD, False, False, ""),
         ("WillowLotus=2348", Kind.PASSWORD, True, False, ""),  # an option's shape, a password
+        ("freya.Horse56", Kind.PASSWORD, True, True, ""),  # a word, a dot, a word and digits
         ("StrictHostKeyChecking=no", Kind.SECRET, True, False, "option"),
         ("AB12-CD34-EF56", Kind.KEY, True, False, ""),
         ("A-1234-5678", Kind.KEY, True, False, ""),
