@@ -179,7 +179,7 @@ def form_reason(value: str, quoted: bool, password: bool = False) -> str:
     assigned to a password name, where dashed words are a passphrase (``tulip-kayak-ember-7``)."""
     form = _first_form(_ANY_FORM, _FORMS, value)
     if form == "option" and password:
-        form = ""  # password: "WillowLotus=2348": a passphrase with an equals sign
+        form = ""  # a passphrase with an equals sign (WillowLotus=2348), not an option
     if form:
         return form
     if not password and _DASHED_WORDS.match(value):
