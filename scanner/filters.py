@@ -330,8 +330,9 @@ def looks_like_identifier(value: str) -> bool:
 
 
 # a class named in words (an acronym may lead: ``HTTPStatus``, ``OAuth2Scope``), an upper-case
-# member; a random token with one dot (``BUTG1K1DQmBvb.J1``) is neither
-_ENUM_MEMBER = re.compile(r"^[A-Z]{0,5}[A-Z][a-z]+(?:[A-Z]{0,5}[a-z]+|\d+)*\.[A-Z][A-Z0-9_]*$")
+# member; a random token with one dot (``BUTG1K1DQmBvb.J1``) is neither (possessive: no
+# backtracking through a long run of letters and digits)
+_ENUM_MEMBER = re.compile(r"^[A-Z]{1,6}[a-z]++(?:[A-Z]{1,5}[a-z]++|[0-9]++)*+\.[A-Z][A-Z0-9_]*$")
 
 
 def is_enum_member(value: str) -> bool:
