@@ -189,8 +189,7 @@ def _confirm(
     for m in _iter_rule_matches(rule, text, lowered, regions, early):
         if memo is not None and early is None and refused(m.start()):
             continue
-        whole = m.group(0).lower()
-        if not any(kw in whole for kw in keywords):
+        if keywords and not any(kw in m.group(0).lower() for kw in keywords):
             continue
         secret = m.group(rule.secret_group)
         if not secret:

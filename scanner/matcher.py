@@ -113,6 +113,16 @@ class Matcher:
         self.policy = policy
         # assigned names the context assessment turns down by name alone (a bounded memo)
         self._names: dict[tuple[str, tuple[Kind, ...]], bool] = {}
+        # rules for files known by their path; those without keywords run on every such file
+        self._scoped = tuple(r for r in ruleset if r.paths)
+        self._keywordless = tuple(r.index for r in self._scoped if not r.keywords)
+
+    def scope_key(self, path: str) -> str:
+        """Which path-scoped rules run on a file at ``path`` ("" for none): two blobs with the
+        same content are scanned alike only when this is the same for both."""
+        if not self._scoped:
+            return ""
+        return ",".join(str(r.index) for r in self._scoped if r.runs_on(path))
 
     @classmethod
     def build(
@@ -181,12 +191,14 @@ class Matcher:
         problems: list[SourceProblem] | None,
     ) -> list[_Candidate]:
         n = len(self.ruleset)
+        path = chunk.path_for_rules or chunk.origin.path
+        if self._keywordless:
+            found_ids = found_ids.union(self._keywordless)
         candidates = sorted(i for i in found_ids if i < n)
         if not candidates:
             return []
         from scanner import filekind
 
-        path = chunk.path_for_rules or chunk.origin.path
         file = filekind.file_context(path)
         if file.skip:  # ``_confirm`` finds nothing for these here: do not locate for them
             candidates = [i for i in candidates if not _context_mode(self.ruleset.rules[i])]
@@ -200,6 +212,8 @@ class Matcher:
         found: list[_Candidate] = []
         for index in candidates:
             rule = self.ruleset.rules[index]
+            if rule.paths and not rule.runs_on(path):
+                continue
             if rule.allow_paths and any(p.search(path) for p in rule.allow_paths):
                 continue
             spans = None

@@ -66,14 +66,19 @@ class AhoCorasickPrefilter:
     def __init__(self, ruleset: Ruleset, triggers: Sequence[str] = ()) -> None:
         import ahocorasick
 
+        table = _keyword_table(ruleset, triggers)
         self._automaton = ahocorasick.Automaton()
-        for kw, ids in _keyword_table(ruleset, triggers).items():
+        for kw, ids in table.items():
             self._automaton.add_word(kw, tuple(ids))
-        self._automaton.make_automaton()
+        self._empty = not table  # only path-scoped rules without keywords: nothing to find
+        if not self._empty:
+            self._automaton.make_automaton()
         self._triggers = tuple(triggers)
 
     def candidates(self, text: str) -> frozenset[int]:
         found: set[int] = set()
+        if self._empty:
+            return frozenset(found)
         for _, ids in self._automaton.iter(text.lower()):
             found.update(ids)
         return frozenset(found)

@@ -77,7 +77,7 @@ _CAMEL_WORDS = re.compile(r"^(?:[A-Z][a-z]+){2,}$|^[a-z]+(?:[A-Z][a-z]+)+$")
 # or a word, a dot and a capitalised word ending in two or more digits (``freya.Horse56``)
 _DOTTED_PASSWORD = re.compile(
     r"[A-Za-z]*[0-9]+[A-Za-z]+[0-9]*(?:\.[A-Za-z0-9]+){1,2}|[A-Za-z0-9]+\.[A-Za-z]*[0-9]+[A-Za-z]+[0-9]*"
-    r"|[A-Za-z]{2,}\.[A-Z][a-z]{2,}[0-9]{2,}"
+    r"|[A-Za-z]{2,}\.[A-Z][a-z]{2,}[0-9]{2,}|[A-Z][a-z]{2,}(?:\.[A-Z][a-z]{2,}){2}[0-9]{1,4}"
 )
 _GRAPHQL_TYPE = re.compile(r"\[?(?:String|ID|Int|Float|Boolean)!?\]?!?")
 _CALLISH = re.compile(r"[A-Za-z_]\w*\(")
@@ -125,22 +125,21 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
     form = form_reason(value, quoted, kind is Kind.PASSWORD)
     if form:
         return form  # an ARN, a MIME type, an option string, a cmdlet, a flag constant, ...
+    dotted_password = kind in (Kind.PASSWORD, Kind.SECRET) and bool(
+        _DOTTED_PASSWORD.fullmatch(value)
+    )
     if not quoted:
         if code and (is_bare_identifier(value) or is_code_reference(value)):
             return "identifier"
-        if is_code_reference(value):
-            return "identifier"
+        if is_code_reference(value) and not dotted_password:
+            return "identifier"  # in a config file a bare ``Quartz.Mill77`` is a literal
         if value[0] in "([{=<>" or value.endswith(("(", "{", "[")):
             return "expression"
         if code and value[0] in "!&|+*?@\\":
             return "expression"
         if code and any(c in value for c in "()[]{}"):
             return "expression"
-    elif (
-        is_code_reference(value)
-        and ("." in value or "(" in value)
-        and not (kind in (Kind.PASSWORD, Kind.SECRET) and _DOTTED_PASSWORD.fullmatch(value))
-    ):
+    elif is_code_reference(value) and ("." in value or "(" in value) and not dotted_password:
         return "identifier"
     if is_placeholder_value(value):
         return "placeholder"
@@ -154,9 +153,13 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
         return "expression"
     if kind is not Kind.PASSWORD and _NAMESPACED.match(value):
         return "identifier"  # aws:ResourceTag/x, ec2:DescribeInstances, urn:x:y
-    if _CAMEL_WORDS.match(value) or camel_words(value) >= (3 if kind is Kind.PASSWORD else 2):
+    if not dotted_password and (
+        _CAMEL_WORDS.match(value) or camel_words(value) >= (3 if kind is Kind.PASSWORD else 2)
+    ):
         return "identifier"  # CorrectHorseStaple, V1SecretVolumeSource: a name, not a secret
-    if kind is Kind.PASSWORD and (any(c.isdigit() for c in value) or _SYMBOL.search(value)):
+    if dotted_password or (
+        kind is Kind.PASSWORD and (any(c.isdigit() for c in value) or _SYMBOL.search(value))
+    ):
         return ""  # Summer-Time1, my.pass99: a password may look like a name with digits
     if is_identifier_like(value):
         return "identifier"

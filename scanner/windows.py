@@ -177,6 +177,9 @@ def _iter_rule_matches(
     The result depends only on the text, never on which prefilter engine ran.
     """
     spec = rule.spec
+    if not spec.keywords:  # a rule for files known by their path: the whole (small) text
+        yield from rule.regex.finditer(text, timeout=REGEX_TIMEOUT)
+        return
     merged = _merge(regions) if regions is not None else None
     if isinstance(lowered, _Lowered):
         if spec.anchor_keyword and merged is not None:

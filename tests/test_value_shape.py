@@ -404,3 +404,20 @@ def test_a_dotted_password_is_not_a_code_reference(value: str, reason: str) -> N
 @pytest.mark.parametrize("value", ["String!", "[String!]!", "ID!"])
 def test_a_graphql_type_is_not_a_password(value: str) -> None:
     assert reject_reason(value, Kind.PASSWORD, False, False, True) == "type"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "quoted", "reason"),
+    [
+        ("Hornet.Lake42", Kind.SECRET, True, ""),  # FreeRADIUS ``secret = "Hornet.Lake42"``
+        ("Quartz.Mill77", Kind.PASSWORD, False, ""),  # a bare value in a config file
+        ("Maple.Orbit.Tide9", Kind.PASSWORD, False, ""),  # three capitalised words, digits
+        ("Settings.MqttPassword", Kind.PASSWORD, False, "identifier"),
+        ("Crypto.Cipher.AES", Kind.SECRET, False, "identifier"),
+        ("Hornet.Lake42", Kind.TOKEN, True, "identifier"),  # only passwords and secrets
+    ],
+)
+def test_a_dotted_password_in_a_config_file(
+    value: str, kind: Kind, quoted: bool, reason: str
+) -> None:
+    assert reject_reason(value, kind, quoted, False, True) == reason

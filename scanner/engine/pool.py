@@ -84,13 +84,22 @@ def batches(blobs: Iterable[Blob], max_blobs: int, max_bytes: int) -> Iterator[l
 class _Seen:
     """Content keys already scanned (with where and what was found) or being scanned."""
 
+    scope: Callable[[str], str] = lambda path: ""  # noqa: E731 (``Matcher.scope_key``)
     done: dict[str, tuple[Blob, BlobResult]] = field(default_factory=dict)
     waiting: dict[str, list[Blob]] = field(default_factory=dict)
+
+    def _key(self, blob: Blob) -> str | None:
+        """The content key, plus which path-scoped rules run at the blob's path: the same
+        bytes as ``userlist.txt`` and as ``notes.txt`` are not scanned alike."""
+        if blob.key is None:
+            return None
+        scope = self.scope(blob.origin.path)
+        return f"{blob.key}\0{scope}" if scope else blob.key
 
     def known(self, blob: Blob) -> Scanned | bool:
         """The result for ``blob`` if its content was scanned; True when the content is being
         scanned (``blob`` is reported when that copy is done); False when it must be scanned."""
-        key = blob.key
+        key = self._key(blob)
         if key is None:
             return False
         hit = self.done.get(key)
@@ -104,10 +113,11 @@ class _Seen:
 
     def record(self, blob: Blob, result: BlobResult) -> Iterator[Scanned]:
         yield blob, result
-        if blob.key is None:
+        key = self._key(blob)
+        if key is None:
             return
-        self.done[blob.key] = (_light(blob), BlobResult(findings=list(result.findings)))
-        for other in self.waiting.pop(blob.key, []):
+        self.done[key] = (_light(blob), BlobResult(findings=list(result.findings)))
+        for other in self.waiting.pop(key, []):
             yield other, _moved(result, blob, other)
 
 
@@ -126,7 +136,7 @@ class BlobPool:
         self.jobs = jobs or os.cpu_count() or 1
         self.loader = loader
         self._pool: cf.ProcessPoolExecutor | None = None
-        self._seen = _Seen()
+        self._seen = _Seen(matcher.scope_key)
 
     def __enter__(self) -> BlobPool:
         return self

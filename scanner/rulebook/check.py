@@ -23,7 +23,7 @@ from scanner.prefilter import (
     default_cache_dir,
 )
 from scanner.rulebook.compile import Ruleset, compile_rule
-from scanner.rulebook.schema import RuleSpec
+from scanner.rulebook.schema import Example, RuleSpec
 
 if TYPE_CHECKING:
     from regex import Pattern
@@ -42,6 +42,11 @@ class CheckIssue:
 
 def scan_text(matcher: Matcher, text: str, path: str = "example.txt") -> list[Finding]:
     return matcher.scan(Chunk(text=text, origin=Origin(path=path), path_for_rules=path))
+
+
+def example_path(example: Example) -> str:
+    """Where an example is scanned: its own ``path`` (path-scoped rules), else a neutral name."""
+    return example.path or "example.txt"
 
 
 def single_rule_matcher(spec: RuleSpec) -> Matcher:
@@ -77,7 +82,18 @@ def check_spec(spec: RuleSpec, hyperscan_ok: bool | None = None) -> list[CheckIs
             " with the regex instead; shorten its alternations",
         )
     for i, example in enumerate(spec.examples):
-        found = [f for f in scan_text(matcher, example.text) if f.rule_id == spec.id]
+        if spec.paths and example.path is None:
+            add("error", f"example {i + 1} has no `path` (the rule runs only at its `paths`)")
+            continue
+        found = [
+            f
+            for f in scan_text(matcher, example.text, example_path(example))
+            if f.rule_id == spec.id
+        ]
+        if spec.paths and any(
+            f.rule_id == spec.id for f in scan_text(matcher, example.text, "elsewhere/notes.txt")
+        ):
+            add("error", f"example {i + 1} matches outside the rule's `paths`")
         if not found:
             add("error", f"example {i + 1} does not match")
         elif example.secret is not None and example.secret not in {
@@ -89,15 +105,22 @@ def check_spec(spec: RuleSpec, hyperscan_ok: bool | None = None) -> list[CheckIs
         add("error", "prefilter does not compile")
     for i in outside or ():
         add("error", f"example {i + 1}: its match does not contain a match of `prefilter`")
+    # a path-scoped rule's negatives are files at its first example's path
+    negative_path = example_path(spec.examples[0]) if spec.examples else "example.txt"
     for i, negative in enumerate(spec.negative_examples):
-        if any(f.rule_id == spec.id for f in scan_text(matcher, negative)):
+        if any(f.rule_id == spec.id for f in scan_text(matcher, negative, negative_path)):
             add("error", f"negative example {i + 1} matches")
     if len(spec.negative_examples) == 0:
         add("warning", "no negative examples")
     if spec.verify is not None:
         from scanner.verify.checks import verifier_issues
 
-        own = [f for e in spec.examples for f in scan_text(matcher, e.text) if f.rule_id == spec.id]
+        own = [
+            f
+            for e in spec.examples
+            for f in scan_text(matcher, e.text, example_path(e))
+            if f.rule_id == spec.id
+        ]
         for message in verifier_issues(spec, own):
             add("error", message)
     return issues
@@ -190,8 +213,8 @@ def syntax_misses(specs: Sequence[RuleSpec], matcher: Matcher) -> dict[str, tupl
         total, missed = 0, []
         for spec in specs:
             for example in spec.examples:
-                if example.secret is None:
-                    continue
+                if example.secret is None or example.path is not None:
+                    continue  # a file format known by its path is not written in syntaxes
                 total += 1
                 found = {_bare(f.secret.reveal()) for f in scan_text(matcher, wrap(example.text))}
                 expected = _bare(example.secret)

@@ -32,8 +32,10 @@ class CompiledRule:
         "id",
         "index",
         "keywords",
+        "paths",
         "secret_group",
         "tags",
+        "_scope",
     )
 
     def __init__(self, spec: RuleSpec, index: int, secret_group: int) -> None:
@@ -42,6 +44,8 @@ class CompiledRule:
         self.id = spec.id
         self.keywords = spec.keywords
         self.tags = spec.tags
+        self.paths = spec.paths
+        self._scope: tuple[Pattern[str], ...] | None = None
         self.fingerprint = spec_fingerprint(spec)
         self.index = index
         self.secret_group = secret_group
@@ -58,6 +62,8 @@ class CompiledRule:
         rule.id = entry.id
         rule.keywords = entry.keywords
         rule.tags = entry.tags
+        rule.paths = entry.paths
+        rule._scope = None
         rule.fingerprint = entry.fingerprint
         rule.index = index
         rule.secret_group = entry.secret_group
@@ -92,6 +98,15 @@ class CompiledRule:
             )
         return self._allow_patterns
 
+    def runs_on(self, path: str) -> bool:
+        """Whether the rule applies to a file at ``path`` (a rule with ``paths`` runs only on
+        files whose path matches one of them)."""
+        if not self.paths:
+            return True
+        if self._scope is None:
+            self._scope = _compile_aux(self.spec, "paths", self.paths)
+        return any(p.search(path) for p in self._scope)
+
     @property
     def allow_paths(self) -> tuple[Pattern[str], ...]:
         if self._allow_paths is None:
@@ -110,6 +125,8 @@ class DeferredSpec(Protocol):
     def keywords(self) -> tuple[str, ...]: ...
     @property
     def tags(self) -> tuple[str, ...]: ...
+    @property
+    def paths(self) -> tuple[str, ...]: ...
     @property
     def secret_group(self) -> int: ...
     @property

@@ -38,7 +38,7 @@ def rule_files(directory: Path) -> list[Path]:
     return [Path(name) for name in _toml_names(directory)]
 
 
-SPEC_CACHE_VERSION = "specs-5"  # bump when RuleSpec's fields change
+SPEC_CACHE_VERSION = "specs-6"  # bump when RuleSpec's fields change
 SPEC_CACHE_KIND = "rulespecs"
 
 
@@ -93,7 +93,7 @@ def spec_from_record(record: Any) -> RuleSpec:
     if not isinstance(record, dict):
         raise TypeError("not a rule spec record")
     r = dict(record)
-    strs = ("keywords", "references", "tags", "negative_examples")
+    strs = ("keywords", "references", "tags", "negative_examples", "paths")
     for key in strs:
         r[key] = _str_tuple(r[key])
     r["severity"] = Severity(r["severity"])

@@ -42,6 +42,7 @@ _RULE_KEYS = frozenset(
         "rotation",
         "anchor",
         "verify",
+        "paths",
     }
 )
 _REQUIREMENT_KEYS = frozenset(
@@ -55,6 +56,7 @@ DEFAULT_WINDOW = 512
 class Example:
     text: str
     secret: str | None = None
+    path: str | None = None  # where the text is a file's content (rules with ``paths``)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,9 @@ class RuleSpec:
     # what Hyperscan runs for this rule instead of ``pattern``: a looser regex found inside
     # every match of ``pattern`` (``rules check`` holds the examples to it)
     prefilter: str | None = None
+    # regexes on the path: the rule runs only on files whose path matches one (a file format
+    # known by its name: pgbouncer's userlist.txt, a Zabbix .psk file)
+    paths: tuple[str, ...] = ()
 
     @property
     def is_generic(self) -> bool:
@@ -178,9 +183,12 @@ def parse_rule(entry: Any, source: str, index: int) -> RuleSpec:
     unknown = set(entry) - _RULE_KEYS
     if unknown:
         raise RuleError(source, rid, sorted(unknown)[0], "unknown key")
-    keywords = tuple(k.lower() for k in r.str_list("keywords", required=True))
+    paths = _parse_paths(r.str_list("paths"), source, rid)
+    keywords = tuple(k.lower() for k in r.str_list("keywords", required=not paths))
     if any(len(k) < 2 for k in keywords):
         raise RuleError(source, rid, "keywords", "keywords must be at least 2 characters")
+    if not keywords and not paths:
+        raise RuleError(source, rid, "keywords", "needs at least one keyword (or `paths`)")
     examples = tuple(_parse_example(e, source, rid) for e in r.seq("examples", required=True))
     negatives = tuple(r.str_list("negative_examples", required=True))
     secret_group = entry.get("secret_group")
@@ -222,7 +230,19 @@ def parse_rule(entry: Any, source: str, index: int) -> RuleSpec:
         groups=count_groups(pattern),
         verify=_parse_verify(entry, source, rid, pattern),
         prefilter=_parse_prefilter(entry.get("prefilter"), source, rid, anchored),
+        paths=paths,
     )
+
+
+def _parse_paths(values: list[str], source: str, rid: str) -> tuple[str, ...]:
+    import regex
+
+    for value in values:
+        try:
+            regex.compile(value)
+        except regex.error as exc:
+            raise RuleError(source, rid, "paths", f"{value!r} does not compile: {exc}") from None
+    return tuple(values)
 
 
 def _parse_verify(
@@ -257,11 +277,13 @@ def _parse_example(value: Any, source: str, rid: str) -> Example:
     if isinstance(value, str):
         return Example(value)
     if isinstance(value, dict) and isinstance(value.get("text"), str):
-        secret = value.get("secret")
+        secret, path = value.get("secret"), value.get("path")
         if secret is not None and not isinstance(secret, str):
             raise RuleError(source, rid, "examples", "`secret` must be a string")
-        return Example(value["text"], secret)
-    raise RuleError(source, rid, "examples", "each example is a string or {text, secret}")
+        if path is not None and not isinstance(path, str):
+            raise RuleError(source, rid, "examples", "`path` must be a string")
+        return Example(value["text"], secret, path)
+    raise RuleError(source, rid, "examples", "each example is a string or {text, secret, path}")
 
 
 def _parse_requirements(table: Mapping[str, Any], source: str, rid: str) -> Requirements:

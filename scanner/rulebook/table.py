@@ -28,8 +28,8 @@ from scanner.rulebook.compile import make_rule, spec_fingerprint
 from scanner.rulebook.schema import RuleSpec
 
 TABLE_KIND = "ruletable"
-TABLE_VERSION = "table-1"  # bump when the row layout changes
-_ROW = 6  # id, source, keywords, tags, secret group, fingerprint
+TABLE_VERSION = "table-2"  # bump when the row layout changes
+_ROW = 7  # id, source, keywords, tags, secret group, fingerprint, paths
 
 
 class RuleEntry(NamedTuple):
@@ -42,6 +42,7 @@ class RuleEntry(NamedTuple):
     tags: tuple[str, ...]
     secret_group: int
     fingerprint: str
+    paths: tuple[str, ...]
     body: bytes
     start: int
     end: int
@@ -79,7 +80,7 @@ def build_table(specs: Sequence[RuleSpec]) -> tuple[bytes, bytes]:
         data = record.encode("utf-8", "surrogatepass")
         rows.append(
             [spec.id, spec.source, list(spec.keywords), list(spec.tags), group]
-            + [spec_fingerprint(spec), pos, pos + len(data)]
+            + [spec_fingerprint(spec), list(spec.paths), pos, pos + len(data)]
         )
         body.append(data)
         pos += len(data)
@@ -104,7 +105,7 @@ def parse_table(head: bytes, body: bytes) -> list[RuleEntry]:
     for row in rows:
         if type(row) is not list or len(row) != _ROW + 2:
             raise TypeError("not a rule table row")
-        rid, source, keywords, tags, group, fingerprint, start, end = row
+        rid, source, keywords, tags, group, fingerprint, paths, start, end = row
         if not (type(rid) is str and type(source) is str and type(fingerprint) is str):
             raise TypeError("not a rule table row")
         if not (type(group) is int and type(start) is int and type(end) is int):
@@ -113,7 +114,16 @@ def parse_table(head: bytes, body: bytes) -> list[RuleEntry]:
             raise ValueError("not a rule table row")
         out.append(
             RuleEntry(
-                rid, source, _strs(keywords), _strs(tags), group, fingerprint, body, start, end
+                rid,
+                source,
+                _strs(keywords),
+                _strs(tags),
+                group,
+                fingerprint,
+                _strs(paths),
+                body,
+                start,
+                end,
             )
         )
     return out

@@ -15,7 +15,7 @@ from scanner.errors import RuleError
 from scanner.matcher import Matcher
 from scanner.models import Finding
 from scanner.prefilter import hyperscan_available
-from scanner.rulebook.check import SYNTAXES, check_specs, syntax_misses
+from scanner.rulebook.check import SYNTAXES, check_specs, example_path, syntax_misses
 from scanner.rulebook.compile import CompiledRule, Ruleset
 from scanner.rulebook.loader import builtin_rules_dir, load_ruleset, load_specs
 from scanner.rulebook.schema import RuleSpec, load_rule_file
@@ -54,7 +54,7 @@ def test_rule_examples(rule: CompiledRule, matcher: Matcher) -> None:
     specific rules cover the same secret, the other may win the span; a generic rule never
     may. Negatives never yield the rule."""
     for i, example in enumerate(rule.spec.examples):
-        found = scan_text(matcher, example.text)
+        found = scan_text(matcher, example.text, example_path(example))
         expected = example.secret
         if expected is None:
             specific = [
@@ -67,8 +67,10 @@ def test_rule_examples(rule: CompiledRule, matcher: Matcher) -> None:
         if rule.id not in owners:
             stolen_by_generic = [o for o in owners if o.startswith("generic.")]
             assert not stolen_by_generic, f"{rule.id}-pos-{i} claimed by {owners}"
+    where = example_path(rule.spec.examples[0])
     for i, negative in enumerate(rule.spec.negative_examples):
-        assert not secrets_of(scan_text(matcher, negative), rule.id), f"{rule.id}-neg-{i}"
+        found = scan_text(matcher, negative, where)
+        assert not secrets_of(found, rule.id), f"{rule.id}-neg-{i}"
 
 
 @pytest.fixture(scope="module")
@@ -111,9 +113,11 @@ def test_both_engines_agree_on_all_examples(session_cache: Path) -> None:
         pytest.skip("the `fast` extra (hyperscan) is not installed on this platform")
     a, b = (build(RULESET, e, session_cache) for e in ENGINES)
     for rule in RULES:
-        for text in [e.text for e in rule.spec.examples] + list(rule.spec.negative_examples):
-            fa = sorted(map(_where, scan_text(a, text)))
-            fb = sorted(map(_where, scan_text(b, text)))
+        where = example_path(rule.spec.examples[0])
+        texts = [(e.text, example_path(e)) for e in rule.spec.examples]
+        for text, path in texts + [(n, where) for n in rule.spec.negative_examples]:
+            fa = sorted(map(_where, scan_text(a, text, path)))
+            fb = sorted(map(_where, scan_text(b, text, path)))
             assert fa == fb, f"engines differ on an example of {rule.id}"
 
 
