@@ -21,7 +21,6 @@ from scanner.assignsyntax import (
     keyword_argument,
     line_bounds,
     lines_back,
-    name_span,
     opener_length,
     parse_assignment,
 )
@@ -29,6 +28,7 @@ from scanner.filekind import FileContext, file_context
 from scanner.filters import is_test_vector
 from scanner.namebefore import CALL_NOT_GIVEN
 from scanner.nameshape import Kind, NameInfo, name_info
+from scanner.namespan import name_span
 from scanner.valueforms import is_doc_field, is_prose
 
 __all__ = [

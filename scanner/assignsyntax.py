@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from scanner.namespan import name_span
 from scanner.rulebook.macros import CONVERSION_CALL, XML_ATTRIBUTES
 
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 QUOTES = "\"'`"
 # letters that open a literal with the quote after them: r"..." b'...' f"..." @"..." $"..." N'...'
 STRING_PREFIXES = "rbufRBUFN@$"
@@ -44,21 +44,6 @@ _FORM_OF_OP = {
     "===": "compare",
     "!==": "compare",
 }
-
-
-def name_span(text: str, pos: int, limit: int = 64) -> tuple[int, int]:
-    """The span of the setting name around ``pos`` (``db_password``, ``--db-password``)."""
-    lo = pos
-    while lo > 0 and pos - lo < limit and text[lo - 1] in _NAME_CHARS:
-        lo -= 1
-    hi = pos
-    n = len(text)
-    while hi < n and hi - pos < limit and text[hi] in _NAME_CHARS:
-        hi += 1
-    # a trailing dot or dash belongs to the syntax, not the name (``password.`` / ``key-``)
-    while hi > pos and text[hi - 1] in ".-":
-        hi -= 1
-    return lo, hi
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,9 @@ from scanner import filters
 from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
 from scanner.models import Confidence
 from scanner.rulebook.compile import CompiledRule
-from scanner.validators.offline import CHECKSUMS, meets_requirements, shannon_entropy
+from scanner.validators.offline import CHECKSUMS, meets_requirements
 from scanner.validators.structure import STRUCTURE_CHECKS
+from scanner.valuemeasure import shannon_entropy
 from scanner.windows import _iter_rule_matches, _Lowered
 
 if TYPE_CHECKING:

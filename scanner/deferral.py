@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from scanner.namespan import name_bounds
 from scanner.rulebook.compile import GENERIC_WORDS
 
 _NOT_A_PROVIDER = frozenset(
@@ -84,7 +85,9 @@ _CREDENTIAL_WORDS = GENERIC_WORDS | frozenset(
 
 
 def _names_provider(name: str, providers: frozenset[str]) -> bool:
-    """``names_known_provider`` without joining a credential word to its neighbour."""
+    """Whether ``name`` names one of ``providers``: one of its tokens, or two neighbouring
+    tokens joined (``new`` + ``relic``) when neither is a credential word (``license`` +
+    ``key`` is not a provider's name)."""
     tokens = name_tokens(name)
     for i, token in enumerate(tokens):
         if token in providers:
@@ -98,20 +101,12 @@ def _names_provider(name: str, providers: frozenset[str]) -> bool:
     return False
 
 
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-
-
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def assignment_name(text: str, start: int, limit: int = 64) -> str:
     """The identifier around ``start`` (``MISTRAL_API_KEY``, ``acme.apiToken``)."""
-    lo = start
-    while lo > 0 and start - lo < limit and text[lo - 1] in _NAME_CHARS:
-        lo -= 1
-    hi = start
-    while hi < len(text) and hi - start < limit and text[hi] in _NAME_CHARS:
-        hi += 1
+    lo, hi = name_bounds(text, start, limit)
     return text[lo:hi]
 
 
@@ -119,13 +114,3 @@ def name_tokens(name: str) -> list[str]:
     """``MISTRAL_API_KEY`` → mistral, api, key; ``newRelicKey`` → new, relic, key."""
     spaced = _CAMEL.sub("_", name)
     return [t for t in re.split(r"[_.\-]+", spaced.lower()) if t]
-
-
-def names_known_provider(name: str, providers: frozenset[str]) -> bool:
-    tokens = name_tokens(name)
-    for i, token in enumerate(tokens):
-        if token in providers:
-            return True
-        if i + 1 < len(tokens) and token + tokens[i + 1] in providers:
-            return True
-    return False

@@ -9,7 +9,8 @@ import re
 from collections import Counter
 
 
-def shannon(value: str) -> float:
+def shannon_entropy(value: str) -> float:
+    """Shannon entropy of ``value`` in bits per character."""
     if not value:
         return 0.0
     n = len(value)
@@ -99,4 +100,6 @@ def is_random_part(part: str) -> bool:
 
 def looks_random(segment: str) -> bool:
     """A path segment or file stem that looks like key material rather than a name."""
-    return len(segment) >= 12 and _mixes_case_and_digits(segment) and shannon(segment) >= 3.5
+    return (
+        len(segment) >= 12 and _mixes_case_and_digits(segment) and shannon_entropy(segment) >= 3.5
+    )

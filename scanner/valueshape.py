@@ -31,7 +31,7 @@ from scanner.valuekinds import (
     is_uuid,
     url_reason,
 )
-from scanner.valuemeasure import camel_words, char_classes, shannon, word_coverage
+from scanner.valuemeasure import camel_words, char_classes, shannon_entropy, word_coverage
 from scanner.valuewords import (
     DESCRIBED_WORDS,
     DESCRIBING_WORDS,
@@ -177,7 +177,7 @@ def value_verdict(
     return ValueVerdict(
         "",
         len(value),
-        shannon(value),
+        shannon_entropy(value),
         char_classes(value),
         word_coverage(value),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from scanner.rulebook.compile import CompiledRule
@@ -44,26 +44,24 @@ def _keyword_positions_in(
     return positions
 
 
-def _windows(positions: list[int], back: int, forward: int, size: int) -> list[tuple[int, int]]:
-    """Merged ``[pos - back, pos + forward)`` windows around keyword positions."""
+def _merge_in_order(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` (in order of their starts) with overlapping or touching ones joined."""
     merged: list[tuple[int, int]] = []
-    for pos in positions:
-        start, end = max(0, pos - back), min(size, pos + forward)
+    for start, end in spans:
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
     return merged
+
+
+def _windows(positions: list[int], back: int, forward: int, size: int) -> list[tuple[int, int]]:
+    """Merged ``[pos - back, pos + forward)`` windows around keyword positions (sorted)."""
+    return _merge_in_order((max(0, pos - back), min(size, pos + forward)) for pos in positions)
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+    return _merge_in_order(sorted(spans))
 
 
 def _inside(positions: list[int], regions: list[tuple[int, int]]) -> list[int]:

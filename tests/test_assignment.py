@@ -14,6 +14,7 @@ from scanner.assignsyntax import (
 )
 from scanner.nameshape import name_info
 from testing.cases import unmark
+from tests.casedata import table
 
 
 @pytest.mark.parametrize(
@@ -62,28 +63,7 @@ def test_other_text_between_name_and_value_is_not_an_assignment(marked: str, nam
     assert parse_assignment(text, text.index(name), start) is None
 
 
-@pytest.mark.parametrize(
-    ("line", "word", "kept"),
-    [
-        # a dictionary key or a field name compared, a call in code
-        ('elif key == "<<oauth2Credential>>":', "key", False),
-        ('if token_kind == "<<refresh_token_v2>>":', "token", False),
-        ("        private_key = <<Ed25519PrivateKey.generate>>()", "key", False),
-        # a compared literal secret is still assessed
-        ('if api_token == "<<Hv3Kz9Qm2Xw7Lp4Tn8Rb>>":', "token", True),
-        # a few escaped characters are not a password; one inside a long password is kept
-        ('client = connect(username="u", password="<<\\u2163>>")', "password", False),
-        ('client = connect(username="u", password="<<I\\u00adX>>")', "password", False),
-        ('client = connect(username="u", password="<<\\x41\\x42>>")', "password", False),
-        ('password = "<<Kq7\\u00e9vTz2!mPw9x>>"', "password", True),
-        # the callee holds a credential word; the argument's name decides
-        ('client = AuthClient(token="<<Kd8sQ2vN5mR7tY3w>>", timeout=10)', "Auth", True),
-        ('c = SecretClient(api_key="<<Kd8sQ2vN5mR7tY3w>>")', "Secret", True),
-        ('c = new TokenAuth({ secret: "<<Kd8sQ2vN5mR7tY3w>>" });', "Token", True),
-        ('client = AuthClient(timeout="<<Kd8sQ2vN5mR7tY3w>>")', "Auth", False),
-        ('client = AuthClient(region="<<Kd8sQ2vN5mR7tY3w>>")', "Auth", False),
-    ],
-)
+@pytest.mark.parametrize(("line", "word", "kept"), table("assignment", "assess_in_code"))
 def test_assess_in_code(line: str, word: str, kept: bool) -> None:
     text, start, end = unmark(line)
     got = assess(text, text.index(word), start, path="mod.py", value_end=end)
@@ -91,40 +71,14 @@ def test_assess_in_code(line: str, word: str, kept: bool) -> None:
     assert got is None or got.value == text[start:end]
 
 
-@pytest.mark.parametrize(
-    ("path", "line", "word"),
-    [
-        ("cmd/node.go", 'conn.NodeAuthPassword("<<Xq9vR2mT7pL4>>")', "Password"),
-        ("src/main/java/Db.java", 'client.setPassword("<<Xq9vR2mT7pL4>>");', "Password"),
-        ("src/client.ts", 'builder.withApiKey("<<Kd8sQ2vN5mR7tY3w>>");', "Key"),
-        ("app/config.py", "cfg.set_secret_key('<<Kd8sQ2vN5mR7tY3w>>')", "key"),
-        ("Auth/Client.cs", 'c.SetToken("<<Kd8sQ2vN5mR7tY3w>>");', "Token"),
-        ("src/vault.js", 'store.setSecret("<<Kd8sQ2vN5mR7tY3w>>")', "Secret"),
-        ("app/Client.kt", 'val c = Client.ApiKey("<<Kd8sQ2vN5mR7tY3w>>")', "Key"),
-        ("lib/api.rb", "client.set_token('<<Kd8sQ2vN5mR7tY3w>>')", "token"),
-        ("src/Db.php", '$conn->setPassword("<<Xq9vR2mT7pL4>>");', "Password"),
-    ],
-)
+@pytest.mark.parametrize(("path", "line", "word"), table("assignment", "setter_calls"))
 def test_setter_calls_take_a_credential(path: str, line: str, word: str) -> None:
     text, start, end = unmark(line)
     got = assess(text, text.index(word), start, path=path, value_end=end)
     assert got is not None and got.value == text[start:end]
 
 
-@pytest.mark.parametrize(
-    ("line", "word"),
-    [
-        # the call looks up, derives or checks a secret: its argument is not one
-        ('vault.getToken("<<Kd8sQ2vN5mR7tY3w>>")', "Token"),
-        ('kms.loadSecret("<<Kd8sQ2vN5mR7tY3w>>")', "Secret"),
-        ('bcrypt.hashPassword("<<Xq9vR2mT7pL4>>")', "Password"),
-        ('auth.encryptPassword("<<Xq9vR2mT7pL4>>")', "Password"),
-        ('crypto.decryptApiKey("<<Kd8sQ2vN5mR7tY3w>>")', "Key"),
-        ('form.ConfirmPassword("<<Xq9vR2mT7pL4>>")', "Password"),
-        # a map's or a keyboard's setKey, not a credential setter
-        ('m.setKey("<<Kd8sQ2vN5mR7tY3w>>")', "Key"),
-    ],
-)
+@pytest.mark.parametrize(("line", "word"), table("assignment", "other_calls"))
 def test_calls_that_do_not_take_a_credential(line: str, word: str) -> None:
     text, start, end = unmark(line)
     assert assess(text, text.index(word), start, path="src/app.js", value_end=end) is None

@@ -12,6 +12,7 @@ from scanner.assignsyntax import (
     lines_back,
     parse_assignment,
 )
+from tests.casedata import table
 
 TEXT = "a = 1\nb = 2\nc = 3\nd = 4\ne = 5\n"
 
@@ -37,30 +38,7 @@ def test_lines_ahead_ends_lines_after_the_current_one() -> None:
     assert lines_ahead(TEXT, b, 10, limit=4) == b + 4
 
 
-@pytest.mark.parametrize(
-    ("text", "name", "value"),
-    [
-        # the text alone on the line after the start tag, under its indentation
-        ("<dbPassword>\n    Kq7#vTz2!mPw\n</dbPassword>", "dbPassword", "Kq7#vTz2!mPw"),
-        ("<dbPassword>\r\n\t\tKq7#vTz2!mPw\r\n\t</dbPassword>", "dbPassword", "Kq7#vTz2!mPw"),
-        ("<password>  \n  Kq7#vTz2!mPw  \n  </password>", "password", "Kq7#vTz2!mPw"),
-        # attributes before the '>'
-        ('<apiKey type="string">Tn4Wq8Lz2Kx9Rv6Mb3Pc</apiKey>', "apiKey", "Tn4Wq8Lz2Kx9Rv6Mb3Pc"),
-        (
-            "<password encrypted='false' a:b=\"c\">Kq7#vTz2!mPw</password>",
-            "password",
-            "Kq7#vTz2!mPw",
-        ),
-        (
-            '<token scope="read write">\n  Tn4Wq8Lz2Kx9Rv6Mb3Pc\n</token>',
-            "token",
-            "Tn4Wq8Lz2Kx9Rv6Mb3Pc",
-        ),
-        # a CDATA section, on the same line or its own
-        ("<password><![CDATA[Kq7#vTz2!mPw]]></password>", "password", "Kq7#vTz2!mPw"),
-        ("<password>\n  <![CDATA[Kq7#vTz2!mPw]]>\n</password>", "password", "Kq7#vTz2!mPw"),
-    ],
-)
+@pytest.mark.parametrize(("text", "name", "value"), table("assignsyntax", "xml_element_text"))
 def test_xml_element_text(text: str, name: str, value: str) -> None:
     start = text.index(value)
     for value_end in (None, start + len(value)):
@@ -69,21 +47,7 @@ def test_xml_element_text(text: str, name: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "name", "value"),
-    [
-        ("<password>\n    Enter your password\n</password>", "password", "Enter"),  # prose
-        ("<password>\n\n    Kq7#vTz2!mPw\n</password>", "password", "Kq7#vTz2!mPw"),  # blank line
-        ("<password>\n    Kq7#vTz2!mPw\n\n</password>", "password", "Kq7#vTz2!mPw"),
-        ("<password>\n    Kq7#vTz2!mPw\n</passwordHint>", "password", "Kq7#vTz2!mPw"),  # other tag
-        ("<password>\n    Kq7#vTz2!mPw</password>", "password", "Kq7#vTz2!mPw"),  # half own line
-        ("<password>Kq7#vTz2!mPw\n</password>", "password", "Kq7#vTz2!mPw"),
-        ("<password>\n    Kq7#vTz2!mPw\n    <hint/>\n</password>", "password", "Kq7#vTz2!mPw"),
-        ('<password type="string">Kq7#vTz2!mPw', "password", "Kq7#vTz2!mPw"),  # never closed
-        ("<password><![CDATA[Kq7#vTz2!mPw</password>", "password", "Kq7#vTz2!mPw"),
-        ("<password>Kq7#vTz2!mPw]]></password>", "password", "Kq7#vTz2!mPw"),  # no CDATA opened
-        ('"password" type="x">\n    Kq7#vTz2!mPw\n</password>', "password", "Kq7#vTz2!mPw"),
-        ('<password type="a" b="c" d="e" f="g">Kq7#vTz2!mPw</password>', "password", "Kq7#"),
-    ],
+    ("text", "name", "value"), table("assignsyntax", "xml_element_text_near_misses")
 )
 def test_xml_element_text_near_misses(text: str, name: str, value: str) -> None:
     start = text.index(value)

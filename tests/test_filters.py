@@ -8,6 +8,7 @@ import pytest
 from scanner import filters
 from scanner.matcher import Matcher
 from testing.scan import scan_text, secrets_of
+from tests.casedata import table
 
 
 @pytest.mark.parametrize(
@@ -46,24 +47,7 @@ def test_runs_do_not_make_a_composed_password_a_placeholder(
     assert filters.is_placeholder(value, strict_words=generic) is placeholder
 
 
-@pytest.mark.parametrize(
-    ("path", "text", "secret"),
-    [
-        ("src/settings.py", 'DB_PASSWORD = "Aa12345678910!!!!"\n', "Aa12345678910!!!!"),
-        ("src/db.js", 'const dbPassword = "Summer2024!!!!aaaa";\n', "Summer2024!!!!aaaa"),
-        ("cmd/db.go", 'dbPassword := "Kx9!!!!mTq2Lw"\n', "Kx9!!!!mTq2Lw"),
-        (
-            "src/main/java/Db.java",
-            'private static final String DB_PASSWORD = "Winter#2023zzzz";\n',
-            "Winter#2023zzzz",
-        ),
-        ("deploy/values.yaml", "db_password: Aa12345678910!!!!\n", "Aa12345678910!!!!"),
-        (".env", 'DB_PASSWORD="Summer2024!!!!aaaa"\n', "Summer2024!!!!aaaa"),
-        ("scripts/run.sh", "export DB_PASSWORD='Qwerty!!!!2024Xy'\n", "Qwerty!!!!2024Xy"),
-        ("conf/db.xml", "<password>Qwerty!!!!2024Xy</password>\n", "Qwerty!!!!2024Xy"),
-        ("conf/db.json", '{"password": "Aa12345678910!!!!"}\n', "Aa12345678910!!!!"),
-    ],
-)
+@pytest.mark.parametrize(("path", "text", "secret"), table("filters", "composed_passwords"))
 def test_composed_passwords_are_reported(
     builtin_matcher: Matcher, path: str, text: str, secret: str
 ) -> None:
@@ -84,63 +68,17 @@ def test_runs_and_sequences_alone_are_still_placeholders(
     assert scan_text(builtin_matcher, text, "src/app.js") == []
 
 
-@pytest.mark.parametrize(
-    ("value", "placeholder"),
-    [
-        # a long key in one letter case: four equal letters come by chance (1 key in 200 of 64 hex)
-        ("9c3e1ffff07a4b52d86e0c3a9b7d15e2", False),
-        ("7F2B9EEEE4C1D08A3B6F5E7D9C2A41B0E3D5F7A9C1B3D5E7F9A1C3E5D7B9F1A3", False),
-        ("MZXW6YTBOJWXGZLUNFXGOIDBEEEEGRLTOBRGS3DJNZRXIYLUMU", False),
-        # five in a row, or shorter values, still read as filler
-        ("9c3e1fffff7a4b52d86e0c3a9b7d15e2", True),
-        ("ab12ffff", True),
-        # mixed case keeps the four-letter rule: 62 symbols make such a run rare by chance
-        ("Kq7vTzzzz2mPw9xFk3gQ9zLm2pWqRtZk", True),
-    ],
-)
+@pytest.mark.parametrize(("value", "placeholder"), table("filters", "long_runs"))
 def test_runs_in_long_one_case_keys(value: str, placeholder: bool) -> None:
     assert filters.has_long_run(value) is placeholder
 
 
-@pytest.mark.parametrize(
-    ("value", "stand_in"),
-    [
-        ("foobar", True),
-        ("foo:bar", True),
-        ("Baz_Qux2", True),
-        ("some_pass", True),
-        ("the-secret", True),
-        ("our_api_key", True),
-        ("barbara", False),  # a name, not foo + bar
-        ("foobarKq7vTz2m", False),
-        ("some_pass_Kq7vTz2m", False),
-    ],
-)
+@pytest.mark.parametrize(("value", "stand_in"), table("filters", "stand_in_words"))
 def test_is_stand_in_word(value: str, stand_in: bool) -> None:
     assert filters.is_stand_in_word(value) is stand_in
 
 
-@pytest.mark.parametrize(
-    ("value", "stand_in"),
-    [
-        ("%3A%40c", True),  # three characters once decoded
-        ("%F0%9F%92%A9", True),  # one emoji
-        ("pass%5B%7F", True),  # a DEL byte
-        ("pass%00word", True),
-        ("pass%21%40%23%24%25%5E%26%2A%28%29_%2B", True),  # pass!@#$%^&*()_+
-        ("%20!%22$%&'()*+,-.%3A%3B%3C%3D%3E%40%5B", True),  # punctuation in ASCII order
-        ("%7B%7Bdb_password%7D%7D", True),  # {{db_password}}
-        ("bG9naW46cGFzcw==", True),  # login:pass
-        ("0ZbQvCfRjzrQv9Cw0YDQvtC70Yw=", True),  # ім'я:пароль
-        ("cGFzc3dvcmQ=", True),  # password
-        ("kx%40jj5%2Fg", False),  # kx@jj5/g: a password, URL-encoded
-        ("2%23um25%21M%23JZ", False),
-        ("a2dib3Q6Rms5UXpYMkxtN3ZQNHJU", False),  # kgbot:Fk9QzX2Lm7vP4rT
-        ("Kq7vTz2mPw9Xr4", False),
-        # a token with a % of its own is not URL-decoded (here %0f would be a control byte)
-        ("c2dc534946d3497f02a70eb7b23d284e%0f607b3b93db0af7a1547f496d9cec13336fec2d34", False),
-    ],
-)
+@pytest.mark.parametrize(("value", "stand_in"), table("filters", "encoded_stand_ins"))
 def test_is_encoded_stand_in(value: str, stand_in: bool) -> None:
     assert filters.is_encoded_stand_in(value) is stand_in
     assert filters.is_placeholder(value, strict_words=False) is stand_in
@@ -176,17 +114,7 @@ def test_stripes_documentation_test_key_is_known_but_another_test_key_is_not(
     }
 
 
-@pytest.mark.parametrize(
-    ("path", "text"),
-    [
-        ("docs/client.rst", 'headers={"Authorization": "Basic bG9naW46cGFzcw=="}\n'),
-        ("src/auth.py", "# Authorization: Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW\n"),
-        ("tests/uri.py", 'parse_uri("mongodb://fred:foobar@localhost")\n'),
-        ("tests/uri.json", '{"uri": "mongodb://user:pass%00word@localhost/"}\n'),
-        ("docs/engines.rst", '"mysql+pymysql://some_user:some_pass@some_host/test"\n'),
-        ("tests/cookbook.py", 'JWE_Encrypted_Key_5_8_3 = "CBI6oDw8MydIx1IBntf_lQcw2MmJKIQx"\n'),
-    ],
-)
+@pytest.mark.parametrize(("path", "text"), table("filters", "stand_ins"))
 def test_stand_ins_are_not_reported(builtin_matcher: Matcher, path: str, text: str) -> None:
     assert scan_text(builtin_matcher, text, path) == []
 

@@ -11,6 +11,7 @@ from scanner import filters
 from scanner.matcher import Matcher
 from testing.cases import Cases, Predicate, predicate_cases
 from testing.scan import scan_text, secrets_of
+from tests.casedata import table
 
 
 @pytest.fixture
@@ -161,27 +162,7 @@ def test_code_shapes_are_not_findings(matcher: Matcher, path: str, text: str) ->
     assert scan_text(matcher, text, path) == []
 
 
-FOUND = [
-    ("lib/KG/Conf.pm", "my $api_secret = 'Kq7vTz2mPw9Xr4Lw2Zq9';\n", "Kq7vTz2mPw9Xr4Lw2Zq9"),
-    ("src/conf.rs", 'let client_secret = "Tn3Wq8Lz5Kx2Rv9Mb6Pc";\n', "Tn3Wq8Lz5Kx2Rv9Mb6Pc"),
-    ("config/kg.rb", "hmac_secret = 'my$ecretKgPw9'\n", "my$ecretKgPw9"),
-    ("pkg/kg/conf.go", 'EncryptionKey: "r7K-Gf9q_t3st$Wz",\n', "r7K-Gf9q_t3st$Wz"),
-    (
-        "config/app.yml",
-        "encryption:\n  key: 8a3f1e6c92b75d04e8a1c3f79b2d6e05f4a8c1e7d3b90a6f2c5e8d1b7a4f3c96\n",
-        "8a3f1e6c92b75d04e8a1c3f79b2d6e05f4a8c1e7d3b90a6f2c5e8d1b7a4f3c96",
-    ),
-    ("src/Kg.php", "$db_password = 'Wq8#zLm3Tk';\n", "Wq8#zLm3Tk"),
-    ("kg/testing/fixtures.go", '      "auth_password": "x7Q4kLm2Tz9WpR5v",\n', "x7Q4kLm2Tz9WpR5v"),
-    (
-        "config/kg.py",
-        'SECURITY_PASSWORD_SALT = "7e2b9d4f1a6c3e8b5d0f7a2c9e4b1d6f"\n',
-        "7e2b9d4f1a6c3e8b5d0f7a2c9e4b1d6f",
-    ),
-]
-
-
-@pytest.mark.parametrize(("path", "text", "secret"), FOUND)
+@pytest.mark.parametrize(("path", "text", "secret"), table("filters_code_shapes", "found"))
 def test_credentials_beside_them_are_found(
     matcher: Matcher, path: str, text: str, secret: str
 ) -> None:

@@ -17,6 +17,7 @@ from scanner.windows import (
     _keyword_positions_in,
     _Lowered,
     _merge,
+    _merge_in_order,
     _windows,
 )
 
@@ -90,6 +91,12 @@ def test_keyword_positions_in_is_filtering_by_regions(text: str, cuts: list[int]
 
 
 # --- windows and merging ------------------------------------------------------------------------
+
+
+def test_merge_in_order_joins_overlapping_and_touching_spans_only() -> None:
+    assert _merge_in_order([]) == []
+    assert _merge_in_order(iter([(0, 5), (3, 8), (8, 9), (10, 12)])) == [(0, 9), (10, 12)]
+    assert _merge_in_order([(0, 10), (2, 4)]) == [(0, 10)]  # a span inside the last one
 
 
 def test_windows_empty() -> None:

@@ -28,12 +28,7 @@ from scanner.sources.gitobjects import ReachableBlobs, excludes_commits, introdu
 def _check_revs(repo: Repo, target: GitTarget) -> None:
     wanted = [target.since, target.branch] if not target.revs else []
     for rev in wanted:
-        if rev is None:
-            continue
-        proc = repo.run(
-            ["rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}"], check=False
-        )
-        if proc.returncode != 0:
+        if rev is not None and gitsrc.resolve_commit(repo, rev) is None:
             raise SourceError(
                 f"{repo.given}: unknown revision {rev!r} (not a branch, tag or commit)"
             )

@@ -14,8 +14,8 @@ from typing import IO, Any, BinaryIO, cast
 
 from scanner.blob import Blob
 from scanner.compression import DECOMPRESS_ERRORS, STREAM_MAGICS, open_reader, sniff
-from scanner.extractors.base import Budget, Item
-from scanner.models import SourceProblem
+from scanner.extractors.base import Budget, Item, Limits
+from scanner.models import Origin, SourceProblem
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP = b"PK\x05\x06"
@@ -42,6 +42,18 @@ def read_bounded(stream: IO[bytes], limit: int, compressed: int, max_ratio: int)
             return None
         if compressed and len(out) > 1 << 20 and len(out) > compressed * max_ratio:
             return None
+
+
+def read_zip_member(
+    member: IO[bytes], info: zipfile.ZipInfo, parent: Blob, origin: Origin, limits: Limits
+) -> Item:
+    """The zip member ``info``, read from its open ``member`` within ``limits``, as a blob one
+    level below ``parent``; or the problem when it exceeds the size or ratio limit."""
+    data = read_bounded(member, limits.max_member_size, info.compress_size, limits.max_ratio)
+    if data is None:
+        return SourceProblem(origin.display, "member exceeds the size or ratio limit; skipped")
+    name = info.filename.rsplit("/", 1)[-1]
+    return Blob.from_bytes(data, origin, name, parent.depth + 1)
 
 
 def inflate(
@@ -116,17 +128,11 @@ class ZipExtractor:
             return
         try:
             with zf.open(info) as member:
-                data = read_bounded(
-                    member, limits.max_member_size, info.compress_size, limits.max_ratio
-                )
+                item = read_zip_member(member, info, blob, origin, limits)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
             yield SourceProblem(origin.display, f"unreadable member ({type(exc).__name__})")
             return
-        if data is None:
-            yield SourceProblem(origin.display, "member exceeds the size or ratio limit; skipped")
-            return
-        name = info.filename.rsplit("/", 1)[-1]
-        yield Blob.from_bytes(data, origin, name, blob.depth + 1)
+        yield item
 
 
 class TarExtractor:

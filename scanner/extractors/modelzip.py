@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator
-from typing import BinaryIO
 
 from scanner.blob import Blob
 from scanner.extractors.archives import (
@@ -14,7 +13,7 @@ from scanner.extractors.archives import (
     ZIP_MAGIC,
     ZipExtractor,
     iter_zip_members,
-    read_bounded,
+    read_zip_member,
 )
 from scanner.extractors.base import Budget, Item
 from scanner.extractors.fields import (
@@ -84,12 +83,5 @@ class ModelZipExtractor:
             yield SourceProblem(origin.display, "member larger than the size limit; skipped")
             return
         with zf.open(info) as member:
-            stream: BinaryIO = member  # type: ignore[assignment]
-            data = read_bounded(
-                stream, limits.max_member_size, info.compress_size, limits.max_ratio
-            )
-        if data is None:
-            yield SourceProblem(origin.display, "member exceeds the size or ratio limit; skipped")
-            return
-        name = info.filename.rsplit("/", 1)[-1]
-        yield Blob.from_bytes(data, origin, name, blob.depth + 1)
+            item = read_zip_member(member, info, blob, origin, limits)
+        yield item

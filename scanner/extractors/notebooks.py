@@ -148,13 +148,18 @@ def _cells(doc: Mapping[str, Any]) -> list[Any]:
     return cells
 
 
-def iter_notebook_chunks(doc: Mapping[str, Any], origin: Origin) -> Iterator[Chunk]:
-    """Chunks for every scanned part of a parsed notebook."""
-    meta = doc.get("metadata")
+def _metadata_chunks(node: Mapping[str, Any], where: Origin) -> Iterator[Chunk]:
+    """The ``metadata`` mapping of a notebook, cell or output, as one tree chunk."""
+    meta = node.get("metadata")
     if isinstance(meta, Mapping):
-        chunk = tree_chunk(meta, origin.with_detail(part="metadata"))
+        chunk = tree_chunk(meta, where.with_detail(part="metadata"))
         if chunk:
             yield chunk
+
+
+def iter_notebook_chunks(doc: Mapping[str, Any], origin: Origin) -> Iterator[Chunk]:
+    """Chunks for every scanned part of a parsed notebook."""
+    yield from _metadata_chunks(doc, origin)
     for index, cell in enumerate(_cells(doc), 1):
         if isinstance(cell, Mapping):
             yield from _cell_chunks(cell, index, origin)
@@ -168,11 +173,7 @@ def _cell_chunks(cell: Mapping[str, Any], index: int, origin: Origin) -> Iterato
             chunk = text_chunk(cell[key], where)
             if chunk:
                 yield chunk
-    meta = cell.get("metadata")
-    if isinstance(meta, Mapping):
-        chunk = tree_chunk(meta, where.with_detail(part="metadata"))
-        if chunk:
-            yield chunk
+    yield from _metadata_chunks(cell, where)
     attachments = cell.get("attachments")
     if isinstance(attachments, Mapping):
         for name, bundle in attachments.items():
@@ -227,11 +228,7 @@ def _output_chunks(output: Mapping[str, Any], out_index: int, cell: Origin) -> I
     elif out_type not in ("error", "pyerr", "stream"):
         v3 = {k: v for k, v in output.items() if k not in _V3_NOT_CONTENT and k not in _V3_BINARY}
         yield from _bundle_chunks(v3, where)
-    meta = output.get("metadata")
-    if isinstance(meta, Mapping):
-        chunk = tree_chunk(meta, where.with_detail(part="metadata"))
-        if chunk:
-            yield chunk
+    yield from _metadata_chunks(output, where)
 
 
 def _unescape(match: re.Match[str]) -> str:

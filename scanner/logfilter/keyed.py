@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from scanner import filters
 from scanner.deferral import name_tokens
+from scanner.namespan import NAME_CHARS
 
 DSN_RULE = "logfilter.dsn-password"
 KEYED_RULE = "logfilter.keyed-secret"
@@ -170,7 +171,6 @@ _DSN_CONTEXT = re.compile(
     r"(?i)(?<![\w.-])(?:host|hostaddr|port|dbname|user|sslmode|service|connect_timeout)[ \t]*="
 )
 _DSN_WORD = re.compile(r"(?:password|passwd|pwd)[ \t]*=")  # over lowered text
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
 def _word_starts(text: str) -> list[int]:
@@ -181,7 +181,7 @@ def _word_starts(text: str) -> list[int]:
     return [
         m.start()
         for m in _DSN_WORD.finditer(lowered)
-        if m.start() == 0 or text[m.start() - 1] not in _NAME_CHARS
+        if m.start() == 0 or text[m.start() - 1] not in NAME_CHARS
     ]
 
 

@@ -23,7 +23,7 @@ from scanner.matcher import Matcher
 from scanner.models import Chunk, Confidence, Finding, Origin, Position, Severity, SourceProblem
 from scanner.prefilter import Prefilter
 from scanner.secret import Secret
-from scanner.validators.offline import shannon_entropy
+from scanner.valuemeasure import shannon_entropy
 
 MAX_PASSES = 4
 

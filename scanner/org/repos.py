@@ -20,7 +20,14 @@ from pathlib import Path
 
 from scanner.errors import SourceError
 from scanner.org.manifest import RepoSpec
-from scanner.sources.git import Repo, _first_line, git_argv, git_env, open_repo
+from scanner.sources.git import (
+    Repo,
+    _first_line,
+    git_argv,
+    git_env,
+    open_repo,
+    resolve_commit,
+)
 
 FETCH_TIMEOUT = 600.0
 """Seconds a clone or fetch may take before the repository is reported unreachable."""
@@ -145,12 +152,10 @@ def tips(repo: Repo, spec: RepoSpec) -> tuple[str, ...]:
     for label, rev in (("ref", spec.ref or "HEAD"), ("since", spec.since)):
         if rev is None:
             continue
-        proc = repo.run(
-            ["rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}"], check=False
-        )
-        if proc.returncode != 0:
+        sha = resolve_commit(repo, rev)
+        if sha is None:
             raise SourceError(f"{spec.name}: unknown revision {rev!r} (`{label}`)")
-        out.append(f"{proc.stdout.decode('ascii', 'replace').strip()} {label}")
+        out.append(f"{sha} {label}")
     return tuple(sorted(out))
 
 

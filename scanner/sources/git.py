@@ -274,6 +274,15 @@ def has_any_ref(repo: Repo) -> bool:
     return bool(proc.stdout.strip()) or repo.head is not None
 
 
+def resolve_commit(repo: Repo, rev: str) -> str | None:
+    """The id of the commit ``rev`` names (a branch, tag, commit or revision expression), or
+    None when it names no commit. ``rev`` is never read as an option (``--end-of-options``)."""
+    proc = repo.run(
+        ["rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}"], check=False
+    )
+    return _text(proc.stdout).strip() if proc.returncode == 0 else None
+
+
 # --- records and streams -------------------------------------------------------------------
 
 

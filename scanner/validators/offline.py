@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import zlib
-from collections import Counter
 from collections.abc import Callable
 
 from scanner.rulebook.schema import Requirements
@@ -12,14 +10,6 @@ from scanner.validators.formats import basic_auth_b64, nkey_seed, otp_base32
 from scanner.validators.structure import STRUCTURE_CHECKS
 
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def shannon_entropy(value: str) -> float:
-    """Shannon entropy of ``value`` in bits per character."""
-    if not value:
-        return 0.0
-    n = len(value)
-    return -sum((c / n) * math.log2(c / n) for c in Counter(value).values())
 
 
 def meets_requirements(value: str, req: Requirements) -> bool:

@@ -204,3 +204,27 @@ def test_minified_notebook_still_names_cells(tmp_path: Path, rules: Path) -> Non
     assert all(f.position.line == 1 for f in found.values())
     assert found[keys["source"]].position.chunk_line == 3
     assert dict(found[keys["stream"]].origin.detail)["output"] == "1"
+
+
+def test_metadata_of_notebook_cell_and_output_each_a_chunk() -> None:
+    from scanner.extractors.notebooks import iter_notebook_chunks
+    from scanner.models import Origin
+
+    output = {"output_type": "stream", "name": "stdout", "text": "", "metadata": {"o": "3"}}
+    cell = {"cell_type": "code", "source": "", "metadata": {"c": "2"}, "outputs": [output]}
+    doc = {"metadata": {"n": "1"}, "cells": [cell, {"cell_type": "raw", "metadata": []}]}
+    chunks = [(c.text, c.origin.detail_dict()) for c in iter_notebook_chunks(doc, Origin("nb"))]
+    assert chunks == [
+        ("n: 1", {"part": "metadata"}),
+        ("c: 2", {"cell": "1", "cell_type": "code", "part": "metadata"}),
+        (
+            "o: 3",
+            {
+                "cell": "1",
+                "cell_type": "code",
+                "output": "1",
+                "output_type": "stream",
+                "part": "metadata",
+            },
+        ),
+    ]

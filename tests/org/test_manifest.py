@@ -8,6 +8,7 @@ import pytest
 
 from scanner.org.manifest import ManifestError, RepoSpec, default_name, load_manifest
 from testing.orgrepos import invoke, write_manifest
+from tests.casedata import table
 
 
 def test_plain_text_lines_paths_urls_and_comments(tmp_path: Path) -> None:
@@ -39,21 +40,10 @@ def test_toml_tables_with_per_repository_options(tmp_path: Path) -> None:
     assert b.name == "srv/b" and b.is_url and b.revs() == ["v1.0..release"]
 
 
-@pytest.mark.parametrize(
-    ("text", "where", "key"),
-    [
-        ('[[repo]]\npath = "a"\ncolour = "red"\n', "[[repo]] #1", "colour"),
-        ('[[repo]]\npath = "a"\n[[repo]]\nname = "x"\n', "[[repo]] #2", "path`/`url"),
-        ('[[repo]]\npath = "a"\nurl = "https://h.test/a"\n', "[[repo]] #1", "path`/`url"),
-        ('[[repo]]\nurl = "not a url"\n', "[[repo]] #1", "url"),
-        ('[[repo]]\nurl = "ftp://h.test/a.git"\n', "[[repo]] #1", "url"),
-        ('[[repo]]\npath = "a"\nbranch = 3\n', "[[repo]] #1", "branch"),
-        ('[[repo]]\npath = "a"\nbranch = "--upload-pack=x"\n', "[[repo]] #1", "branch"),
-        ('[[repo]]\npath = "a"\nname = "../up"\n', "[[repo]] #1", "name"),
-        ('[[repo]]\npath = "a"\n[[repo]]\npath = "b/a"\n', "[[repo]] #2", "name"),
-        ('repos = ["a"]\n', "org.toml", "repos"),
-    ],
-)
+ERROR_FIELDS = ("text", "where", "key")
+
+
+@pytest.mark.parametrize(ERROR_FIELDS, table("manifest", "errors", ERROR_FIELDS))
 def test_toml_errors_name_file_entry_and_key(
     tmp_path: Path, text: str, where: str, key: str
 ) -> None:

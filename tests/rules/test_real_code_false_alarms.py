@@ -9,6 +9,7 @@ import pytest
 
 from scanner.matcher import Matcher
 from testing.scan import scan_text
+from tests.casedata import table
 
 # the Cloud SDK's installed-app OAuth client, shipped with gcloud and google-auth
 GCLOUD_ID = "764086051850-6qr4p6gpi6hn506pt8ejuq83di341hur.apps.googleusercontent.com"
@@ -45,49 +46,12 @@ def test_odbc_password_stops_at_markup(builtin_matcher: Matcher) -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("text", "rule"),
-    [
-        ('ldap_password = "LDAP-PASSWORD"', "ldap.bind-password"),
-        ('os.environ["LDAP_PASSWORD"] = MockLdap.ldap_user_password', "ldap.bind-password"),
-        (
-            'endpoint = "ssh://687fb701029421ae5549d998@ssh.jobs.keyguard.internal"',
-            "url.token-as-user",
-        ),
-        (
-            '"uri": "mongodb://testuser:SENTINELpassword1234@localhost:27017/admin"',
-            "mongodb.url-password",
-        ),
-        ('new Redis("redis://:authpassword@127.0.0.1:6380/4");', "redis.url-password"),
-        (
-            'key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"  # aws_secret_access_key',
-            "aws.secret-access-key",
-        ),
-        ("auth = ['aws.auth#foo', 'aws.auth#bar']", "basicauth.client-credentials"),
-        ('data = f"machine h login {a.login} password {a.password}"', "netrc.password"),
-    ],
-)
+@pytest.mark.parametrize(("text", "rule"), table("real_code_false_alarms", "not_reported"))
 def test_real_code_shapes_are_not_reported(builtin_matcher: Matcher, text: str, rule: str) -> None:
     assert rule not in {r for r, _ in _found(builtin_matcher, text)}
 
 
-@pytest.mark.parametrize(
-    ("text", "rule", "secret"),
-    [
-        ('LDAP_BIND_PASSWORD = "Kg7.fake_Pw9x"', "ldap.bind-password", "Kg7.fake_Pw9x"),
-        (
-            "git clone https://Qm7vFakeKeyGuard2xT9pL4wZ8nR3@git.keyguard.internal/app.git",
-            "url.token-as-user",
-            "Qm7vFakeKeyGuard2xT9pL4wZ8nR3",
-        ),
-        (
-            'MONGO = "mongodb://svc:Kg7vQ2zFake9x@db.keyguard.internal/app"',
-            "mongodb.url-password",
-            "Kg7vQ2zFake9x",
-        ),
-        ('auth=("deploy", "Kq7vTz2mPw9Xr4")', "basicauth.client-credentials", "Kq7vTz2mPw9Xr4"),
-    ],
-)
+@pytest.mark.parametrize(("text", "rule", "secret"), table("real_code_false_alarms", "reported"))
 def test_the_same_shapes_with_credentials_are_reported(
     builtin_matcher: Matcher, text: str, rule: str, secret: str
 ) -> None:

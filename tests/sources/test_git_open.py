@@ -65,3 +65,17 @@ def test_not_a_repository_is_a_source_error(tmp_path: Path) -> None:
     plain.mkdir()
     with pytest.raises(SourceError, match="not a git repository"):
         gitsrc.open_repo(str(plain))
+
+
+def test_resolve_commit_names_the_commit_or_none(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path)
+    first = repo.commit("one", {"a.txt": "a\n"})
+    second = repo.commit("two", {"b.txt": "b\n"})
+    repo.git("tag", "v1", first)
+    opened = gitsrc.open_repo(str(repo.path))
+    assert gitsrc.resolve_commit(opened, "main") == second
+    assert gitsrc.resolve_commit(opened, "HEAD~1") == first
+    assert gitsrc.resolve_commit(opened, "v1") == first
+    assert gitsrc.resolve_commit(opened, "no-such-branch") is None
+    assert gitsrc.resolve_commit(opened, "HEAD:a.txt") is None  # a blob, not a commit
+    assert gitsrc.resolve_commit(opened, "--all") is None  # never read as an option

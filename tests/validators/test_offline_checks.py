@@ -11,8 +11,8 @@ from scanner.validators.offline import (
     github_crc32,
     grafana_crc32,
     meets_requirements,
-    shannon_entropy,
 )
+from scanner.valuemeasure import shannon_entropy
 from testing.tokens import github_token
 
 

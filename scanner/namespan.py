@@ -1,0 +1,31 @@
+"""The setting name around a position in a text (``db_password``, ``--db-password``,
+``acme.apiToken``): the characters a name is made of and the run of them around a position.
+Pure; no imports, so the modules loaded at startup can use it."""
+
+from __future__ import annotations
+
+NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+"""The characters of a setting name: letters, digits, ``_``, ``.`` and ``-``."""
+
+
+def name_bounds(text: str, pos: int, limit: int = 64) -> tuple[int, int]:
+    """The span of the run of ``NAME_CHARS`` around ``pos``, reaching at most ``limit``
+    characters to each side of it."""
+    lo = pos
+    while lo > 0 and pos - lo < limit and text[lo - 1] in NAME_CHARS:
+        lo -= 1
+    hi = pos
+    n = len(text)
+    while hi < n and hi - pos < limit and text[hi] in NAME_CHARS:
+        hi += 1
+    return lo, hi
+
+
+def name_span(text: str, pos: int, limit: int = 64) -> tuple[int, int]:
+    """The span of the setting name around ``pos`` (``db_password``, ``--db-password``): the
+    ``name_bounds`` without a trailing dot or dash, which belongs to the syntax, not the name
+    (``password.`` / ``key-``)."""
+    lo, hi = name_bounds(text, pos, limit)
+    while hi > pos and text[hi - 1] in ".-":
+        hi -= 1
+    return lo, hi
