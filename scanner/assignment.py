@@ -79,6 +79,7 @@ def _not_given(words: tuple[str, ...]) -> bool:
 # names that hold the name of something when compared: ``key == "fooBar"``, ``k == "token"``
 _LOOKUP_NAMES = frozenset(["key", "k", "name", "field", "attr", "prop", "param", "option"])
 # a camelCase or snake_case identifier: ``oauth2Credential``, ``s3Configurations``
+_CALLEE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,80}")  # a function's name, before its "("
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 _URL_USERINFO = re.compile(r"://[^/\s@:\"'`]*$")
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|N\{[^}]*\}|.)")
@@ -163,8 +164,8 @@ def assess(
         return None  # ``state !== 'ENFORCE'``: an enum constant
     if "\\" in a.value and len(_ESCAPE.sub("x", a.value)) < 6:
         return None  # ``password="\u2163"``: one or two escaped characters (a unicode test)
-    if code and not a.quote and text[a.end : a.end + 1] == "(":
-        return None  # ``private_key = Ed25519PrivateKey.generate()``: a call, not a literal
+    if not a.quote and text[a.end : a.end + 1] == "(" and (code or _CALLEE.fullmatch(a.value)):
+        return None  # ``private_key = Ed25519PrivateKey.generate()``, HCL ``jsondecode(...)``
     if a.op == "," and not (a.quote and text[span[1] : span[1] + 1] in QUOTES):
         return None  # only define('DB_PASSWORD', '...'): a quoted name, then a quoted value
     if a.op == "," and not _DEFINE.search(line_before):

@@ -156,9 +156,12 @@ def _confirm(
     mode = _context_mode(rule)
     # the rules that know where the setting's name is: at the match (anchored on its keyword)
     # or in capture group 1 (an XML <add key="NAME" value="..."/>)
+    # (a rule tagged ``no-deferral`` reads a form the provider rules do not: an env lookup's
+    # literal fallback, ``os.getenv("MISTRAL_API_KEY") or "..."``)
     defer = (
         bool(providers)
         and "generic" in rule.spec.tags
+        and "no-deferral" not in rule.spec.tags
         and (rule.spec.anchor_keyword or mode == "named-value")
     )
     if mode and file is not None and file.skip:
@@ -245,8 +248,14 @@ def _confirm(
 def _setting_name(mode: str, text: str, m: Match[str]) -> str:
     """The name of the setting a generic rule's match assigns."""
     if mode == "named-value":
-        return m.group(1) or ""
+        return _value_name(m)
     return assignment_name(text, m.start())
+
+
+def _value_name(m: Match[str]) -> str:
+    """A named-value rule's setting name: its first capture group that took part (rules with
+    several forms capture the name in one group per form, before the value's group)."""
+    return next((g for g in m.groups() if g), "")
 
 
 def _verify_parts(rule: CompiledRule, m: Match[str]) -> tuple[tuple[str, str], ...]:
@@ -274,7 +283,7 @@ def _assess(
     if mode == "named-value":
         quote = text[start - 1 : start] if start else ""
         quote = "" if quote == ">" else quote  # <value>...</value>: an element's text, bare
-        return assignment.assess_named(text, m.group(1), start, end, quote, file=fc)
+        return assignment.assess_named(text, _value_name(m), start, end, quote, file=fc)
     return assignment.assess_cli_password(text, start, end, file=fc)
 
 

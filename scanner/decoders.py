@@ -46,6 +46,9 @@ def encoded_triggers(keywords: Iterable[str]) -> list[str]:
     out: set[str] = set()
     for kw in keywords:
         raw = kw.encode("utf-8")
+        if len(raw) == 3:  # ``hf_``, ``sk-``: only a value that starts with it, encoded whole
+            out.add(base64.b64encode(raw).decode("ascii"))
+            continue
         if len(raw) < 4:
             continue
         for pad in range(3):

@@ -130,3 +130,25 @@ def test_no_keyword_argument_between_a_name_and_its_value(line: str) -> None:
     value_pos = line.index("Kd8s")
     name_end = line.index("(") if "(" in line else line.index(" ")
     assert keyword_argument(line, name_end, value_pos) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [
+        (
+            "main.tf",
+            "  password = jsondecode(data.aws_secretsmanager_secret_version.db.secret_string)",
+        ),
+        ("vars.hcl", "  api_token = base64decode(var.token_b64)"),
+        ("app.conf", "secret = lookup.value(name)"),
+    ],
+)
+def test_a_bare_function_call_in_a_config_file_is_not_a_value(path: str, line: str) -> None:
+    keyword = line.index("=") - 2
+    value = line.index("=") + 2
+    assert assess(line, keyword, value, path) is None
+
+
+def test_a_quoted_value_holding_a_parenthesis_is_still_judged() -> None:
+    line = 'password = "Kq7#vTz2(mPw9"'
+    assert assess(line, 2, line.index('"'), "app.conf") is not None

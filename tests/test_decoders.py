@@ -141,3 +141,10 @@ def test_form_encoded_query_is_also_decoded_with_plus_as_a_blank() -> None:
     assert any('++api_key:+"Kq7Lm2Xv9Tz4Rk8Wp3Nb"' in t for t in decoded)  # RFC 3986 reading
     plain = "GET /v1/jobs?next=%2Fhome%3Fa%3D1"
     assert len([d for d in find_encoded(plain, base64_hex=False)]) == 1  # no + : one reading
+
+
+def test_a_three_byte_keyword_triggers_on_a_value_that_starts_with_it() -> None:
+    triggers = encoded_triggers(["hf_"])
+    encoded = base64.b64encode(b"hf_" + b"Qz" * 17).decode()
+    assert any(encoded.startswith(t) for t in triggers)
+    assert encoded_triggers(["ab"]) == []
