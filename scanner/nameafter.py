@@ -13,6 +13,7 @@ NEGATIVE_AFTER = frozenset(
         "id",
         "ids",
         "uuid",
+        "accessor",  # Vault token_accessor: looks a token up or revokes it, cannot act as it
         "guid",
         "hash",
         "hashed",

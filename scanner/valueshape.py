@@ -79,6 +79,11 @@ _DOTTED_PASSWORD = re.compile(
     r"[A-Za-z]*[0-9]+[A-Za-z]+[0-9]*(?:\.[A-Za-z0-9]+){1,2}|[A-Za-z0-9]+\.[A-Za-z]*[0-9]+[A-Za-z]+[0-9]*"
     r"|[A-Za-z]{2,}\.[A-Z][a-z]{2,}[0-9]{2,}|[A-Z][a-z]{2,}(?:\.[A-Z][a-z]{2,}){2}[0-9]{1,4}"
 )
+# a name of hyphenated words ending in a digest: a CI cache key, an artifact or image tag
+# (``node-cache-Linux-x64-npm-<sha256>``), not a credential
+_HASH_SUFFIXED = re.compile(r"(?:[A-Za-z][A-Za-z0-9.]*-){3,}[0-9a-f]{40,128}")
+# a SAS macro variable (``password="&dbpass"``): resolved when the program runs
+_SAS_MACRO = re.compile(r"&[A-Za-z_][A-Za-z0-9_]{0,31}\.?")
 _GRAPHQL_TYPE = re.compile(r"\[?(?:String|ID|Int|Float|Boolean)!?\]?!?")
 _CALLISH = re.compile(r"[A-Za-z_]\w*\(")
 
@@ -105,8 +110,10 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
         return "template"  # token=%5BFiltered%5D: a redaction marker, URL-encoded
     if "%2F" in value.upper() and is_path_or_url(unquote(value)):
         return "path"  # X-Amz-Credential=access_key%2F20170322%2Fus-west-2%2Fsts%2F
-    if is_hash(value):
+    if is_hash(value) or _HASH_SUFFIXED.fullmatch(value):
         return "hash"
+    if _SAS_MACRO.fullmatch(value):
+        return "template"
     if is_nullish(value):
         return "nullish"
     if is_lookup(value):
