@@ -12,6 +12,9 @@ from scanner.namespan import name_span
 from scanner.rulebook.macros import CONVERSION_CALL, XML_ATTRIBUTES
 
 QUOTES = "\"'`"
+# a literal in three quotes: Python, and INI files that read it (Grafana's grafana.ini, for a
+# value that holds a comment character: ``# ;`` between three double quotes)
+TRIPLE_QUOTES = ('"""', "'''")
 # letters that open a literal with the quote after them: r"..." b'...' f"..." @"..." $"..." N'...'
 STRING_PREFIXES = "rbufRBUFN@$"
 _BARE_STOP = re.compile(r"[;,)\]}<>|]|&(?=[A-Za-z_][\w.-]*=)|&(?:amp|quot);|&$")
@@ -79,7 +82,9 @@ def parse_assignment(
         return _xml_text(text, name, value_pos, value_end, xml)
     quote = ""
     rest = between
-    if rest.endswith("&quot;"):
+    if rest.endswith(TRIPLE_QUOTES):  # a value in three quotes (INI, Python)
+        quote, rest = rest[-3:], rest[:-3]
+    elif rest.endswith("&quot;"):
         quote, rest = '"', rest[:-6]
     elif rest.endswith(('\\"', "\\'")):
         quote, rest = rest[-1], rest[:-2]
@@ -204,6 +209,8 @@ def opener_length(text: str, pos: int) -> int:
     c = text[pos : pos + 1]
     if not c:
         return 0
+    if text.startswith(TRIPLE_QUOTES, pos):
+        return 3
     if c in QUOTES:
         return 1
     nxt = text[pos + 1 : pos + 2]

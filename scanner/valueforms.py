@@ -63,11 +63,14 @@ _FORMS: tuple[tuple[str, str], ...] = (
     # ``vSphereNFC.key-vim.host.VirtualNic-vmk0``
     ("identifier", r"^(?:[\w.]*[-.])?[a-z]{2,12}\.[a-z]{2,12}\.[A-Z][a-z]{2,}"),
     # a key its provider publishes to clients: a Stripe PaymentIntent / SetupIntent client
-    # secret (handed to the browser to confirm one payment), a RevenueCat public SDK key
+    # secret (handed to the browser to confirm one payment), a RevenueCat public SDK key; a
+    # public key: an age recipient (``age1`` and 58 bech32 characters, or a plugin's
+    # ``age1yubikey1...``), what ``age-keygen`` prints as ``# public key: age1...``
     (
         "public-key",
         r"^(?:(?:pi|seti|src)_[A-Za-z0-9]{14,30}_secret_[A-Za-z0-9]{10,40}"
-        r"|(?:appl|goog|amzn|strp|rcb)_[A-Za-z0-9]{20,40})$",
+        r"|(?:appl|goog|amzn|strp|rcb)_[A-Za-z0-9]{20,40}"
+        r"|age1(?:[a-z0-9]{1,24}1)?[02-9ac-hj-np-z]{58,})$",
     ),
     # a description of the value: ``password: "password-for-30001"``, ``token_of_bob``
     (

@@ -88,6 +88,19 @@ _GRAPHQL_TYPE = re.compile(r"\[?(?:String|ID|Int|Float|Boolean)!?\]?!?")
 _CALLISH = re.compile(r"[A-Za-z_]\w*\(")
 
 
+_LIST_SEPARATOR = re.compile(r", ?")
+
+
+def _is_name_list(value: str, kind: Kind) -> bool:
+    """Two or more CamelCase names joined by commas (``AutoGenerate,IsolateApps``): each item
+    would be turned down as a name on its own."""
+    items = _LIST_SEPARATOR.split(value)
+    least = 3 if kind is Kind.PASSWORD else 2
+    return len(items) >= 2 and all(
+        _CAMEL_WORDS.match(item) or camel_words(item) >= least for item in items
+    )
+
+
 def _is_encoded_stand_in(decoded: str) -> bool:
     return is_template(decoded) or is_placeholder_value(decoded)
 
@@ -164,6 +177,8 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
         _CAMEL_WORDS.match(value) or camel_words(value) >= (3 if kind is Kind.PASSWORD else 2)
     ):
         return "identifier"  # CorrectHorseStaple, V1SecretVolumeSource: a name, not a secret
+    if "," in value and _is_name_list(value, kind):
+        return "list"  # AutoGenerate,IsolateApps: keyword settings (an ASP.NET <machineKey>)
     if dotted_password or (
         kind is Kind.PASSWORD and (any(c.isdigit() for c in value) or _SYMBOL.search(value))
     ):

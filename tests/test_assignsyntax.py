@@ -10,6 +10,7 @@ from scanner.assignsyntax import (
     line_bounds,
     lines_ahead,
     lines_back,
+    opener_length,
     parse_assignment,
 )
 from tests.casedata import table
@@ -66,6 +67,27 @@ def test_php_append(text: str, name: str, quote: str, value: str) -> None:
     start = text.index(value)
     a = parse_assignment(text, text.index(name), start)
     assert a == Assignment(name, ".=", quote, value, start, start + len(value), "assign")
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "quote", "value"),
+    [
+        # an INI value in three quotes, which may hold # or ; (grafana.ini)
+        ('password = """Gr4#fake;KgDb"""', "password", '"""', "Gr4#fake;KgDb"),
+        ("DB_PASSWORD = '''Kq7#vTz2!mPw'''", "DB_PASSWORD", "'''", "Kq7#vTz2!mPw"),
+    ],
+)
+def test_triple_quoted_literal(text: str, name: str, quote: str, value: str) -> None:
+    start = text.index(value)
+    assert opener_length(text, start - 3) == 3
+    a = parse_assignment(text, text.index(name), start)
+    assert a == Assignment(name, "=", quote, value, start, start + len(value), "assign")
+
+
+def test_triple_quoted_literal_must_close_with_its_quotes() -> None:
+    text = 'password = """Gr4#fake;KgDb\nmore"""'
+    start = text.index("Gr4")
+    assert parse_assignment(text, text.index("password"), start) is None
 
 
 def test_php_append_needs_the_operator_whole() -> None:

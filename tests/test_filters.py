@@ -154,6 +154,12 @@ def test_hardhats_development_key_is_known_to_every_rule(builtin_matcher: Matche
         # WordPress salts and generated passwords hold ``${`` or ``{{`` by chance
         ('tw^H_Q8/yVh(J0jG^jn2Z]V8{{N7E1/+(GEL"jFP$TN9?f{;Ru^x74r`h!c<qV[4', False),
         ('kP@Q+^a|SC"Pt#d/&c-b&![ANaQ-ruhpnR3.-pYf3L${J1~[z1e4YHN,_M9NjQaa', False),
+        # Django's generated keys: no upper case, 50 characters, ``%(`` by chance
+        ("m2w@k9%()e7r!x4&p1-q8z^t5+v3#c6*n0=h(u)j_ys8fd$lbq", False),
+        ("django-insecure-r4%(-zq8&v1m@x6!p0w#t7^k2+e9*n3=g5yh", False),
+        # a closed, named format in a long lower-case value stays one
+        ("x8%(name)s-q2&w7!p1@z9#k3^t6*r0=v5+m4_c(e)ufdl", True),
+        ("%(asctime)s %(levelname)-8s %(name)s: %(message)s", True),
         # written templates, closed, stay templates however long and mixed the text around them
         ("${DB_PASSWORD}", True),
         ("{{ .Values.db.password }}", True),

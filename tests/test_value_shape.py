@@ -350,6 +350,10 @@ def test_camel_words(value: str, words: int) -> None:
         ("WillowLotus=2348", Kind.PASSWORD, True, False, ""),  # an option's shape, a password
         ("freya.Horse56", Kind.PASSWORD, True, True, ""),  # a word, a dot, a word and digits
         ("StrictHostKeyChecking=no", Kind.SECRET, True, False, "option"),
+        # keyword settings: ASP.NET <machineKey validationKey="AutoGenerate,IsolateApps">
+        ("AutoGenerate,IsolateApps", Kind.KEY, True, False, "list"),
+        ("AutoGenerate, IsolateByAppId", Kind.KEY, True, False, "list"),
+        ("Kq7vTz2mPw9x,Rk8Pn3Bc6Hj1", Kind.KEY, True, False, ""),  # two keys, not names
         ("AB12-CD34-EF56", Kind.KEY, True, False, ""),
         ("A-1234-5678", Kind.KEY, True, False, ""),
         ("Kq7.Wm8Kq2Lx7Tz4Rb9Vn3HcQp", Kind.SECRET, True, True, ""),
@@ -366,6 +370,21 @@ def test_camel_words(value: str, words: int) -> None:
         # keys their provider hands to clients: a PaymentIntent's client secret, RevenueCat
         ("pi_3KgFakeQ7vLm2Xw9Tz_secret_Rk8Pn3Bc6Hj1Vy5Sd", Kind.SECRET, True, True, "public-key"),
         ("appl_Kq7Lm2Xv9Tz4Rk8Wp3Nb6Hj1Vy", Kind.KEY, True, True, "public-key"),
+        # an age recipient (a public key), also a plugin's
+        (
+            "age1fakekeyguardntagyawnkmguz8y9psgkhrnhu3jsns5g8v39gl0460h02f",
+            Kind.KEY,
+            False,
+            False,
+            "public-key",
+        ),
+        (
+            "age1yubikey1qfakekeyguardhcucfhv7ntl7muzy328eaa7t4vs5cazn5nm8x4wvpaztlw",
+            Kind.KEY,
+            True,
+            False,
+            "public-key",
+        ),
         # random, though it spells a few words
         ("jF7HW0PnylKgGtmZdonOicGfTIFw", Kind.SECRET, True, True, ""),
         ("d8ZJUhe2xp+U3TnFoLuTW2k+L74Brz8HyxxRBPApO0w=", Kind.SECRET, True, True, ""),

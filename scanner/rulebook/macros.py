@@ -10,11 +10,12 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
   its text on the same line or alone on the next (a line break and indentation only), in
   ``<![CDATA[`` or a .NET setting's ``<value>``, a .NET ``<add key="AcmeKey" value="``, prose
   ``acme key is ...``, a name and its value as two string arguments:
-  ``getenv("ACME_KEY", "...")``, a setter call ``setApiKey("...")``, a Markdown table cell or
-  ``to`` between a quoted or `code` name and value, and a bare blank on the same line: a CLI
-  flag ``--acme-key VALUE``, ``ENV ACME_KEY VALUE``) or a dash in prose (``Acme token - VALUE``),
-  a declared type before ``=`` (``apiKey: string = "``, ``API_KEY: &str = "``, Go ``apiKey
-  string = "``),
+  ``getenv("ACME_KEY", "...")`` (also quoted twice, as Gradle's ``buildConfigField("String",
+  "ACME_KEY", "\\"...\\"")`` writes it), a setter call ``setApiKey("...")``, a Markdown
+  table cell or ``to`` between a quoted or `code` name and value, and a bare blank on the same
+  line: a CLI flag ``--acme-key VALUE``, ``ENV ACME_KEY VALUE``) or a dash in prose (``Acme
+  token - VALUE``), a declared type before ``=`` (``apiKey: string = "``, ``API_KEY: &str =
+  "``, Go ``apiKey string = "``),
   or the rest of a Terraform variable block named by the setting, up to its ``default``:
   ``variable "acme_key" {`` then ``type = string`` then ``default = "...``, or the ``value``
   of a ``name``/``value`` pair: ``- name: ACME_KEY`` then ``value: ...`` (Kubernetes ``env``),
@@ -137,7 +138,9 @@ _ASSIGN = (
     + r"""|(?:["'`\]]{0,2}(?:[ \t]{4,40}|\s{0,3})"""
     r"""(?::{1,3}=|=>|\|\|=|\?\?=|\?=|\.=|<-|:|=|>|\|\||\?\?|\sis\s)"""
     r"""|["']\s{1,3}value\s{0,2}=|["']?\)?\(\s{0,2})\s{0,3}(?:["'`]|&quot;)?"""
-    r"""|["'][ \t]{0,2},[ \t]{0,3}["'`]"""  # "NAME", "value" on one line, never "a",\n"b"
+    # "NAME", "value" on one line, never "a",\n"b"; Gradle's buildConfigField("String", "NAME",
+    # "\"value\"") and buildConfigField "String", "NAME", '"value"' quote the value twice
+    r"""|["'][ \t]{0,2},[ \t]{0,3}["'`](?:\\?["'])?"""
     r"""|["'`]?[ \t]{1,3}(?:\||to)[ \t]{1,3}["'`]"""
     r"""|[ \t]{1,3}-{1,2}[ \t]{1,3}["'`]?"""  # prose: "Acme token - VALUE"
     r"""|["'`]?[ \t]{1,3}(?:["'`]|&quot;)?)"""

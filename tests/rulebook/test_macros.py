@@ -51,6 +51,9 @@ def test_expand_replaces_known_names_and_rejects_unknown_ones() -> None:
         f"the acme personal access token: {VALUE}",
         f"Acme API-key = {VALUE}",
         f'os.environ.setdefault("ACME_API_KEY", "{VALUE}")',  # a name and a value as arguments
+        # Gradle build fields: the value quoted twice (Kotlin DSL, Groovy)
+        f'buildConfigField("String", "ACME_API_KEY", "\\"{VALUE}\\"")',
+        f"buildConfigField 'String', 'ACME_API_KEY', '\"{VALUE}\"'",
     ],
 )
 def test_assign_and_words_accept_the_common_syntaxes(text: str) -> None:
