@@ -26,6 +26,7 @@ _CRYPT = re.compile(
     r"|\{(?:SSHA|SHA|SMD5|MD5|CRYPT|SSHA256|SSHA512|SHA256|SHA512|PBKDF2[-\w]*|ARGON2|BCRYPT)\}"
     r"|(?:sha1|sha256|sha384|sha512|md5|sha224|blake2b?|xxh64)[:=-][0-9a-fA-F+/=]{16,}$"
     r"|(?:sha256|sha384|sha512)-[A-Za-z0-9+/]{30,}={0,2}$"
+    r"|md5[0-9a-f]{32}$|SCRAM-SHA-256\$[0-9]{1,7}:"  # PostgreSQL's stored password forms
     r")",
     re.IGNORECASE,
 )

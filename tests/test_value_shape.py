@@ -160,6 +160,8 @@ PREDICATES = {
             "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d08f00a08",
             "sha512-Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg=",
             "$6$rounds=5000$saltsalt$Kq7vTz2mPw9x",
+            "md50d6dee96633d2c0eab6e3b0d6b89cdd9",  # PostgreSQL md5(password || user)
+            "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy",
         ],
         no=["Kq7#vTz2!mPw9x", "$ilv3rw1ll0w!", "s3cr3t$value", "abc$def"],
     ),
