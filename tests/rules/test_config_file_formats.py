@@ -18,21 +18,21 @@ BCRYPT = "$2y$10$FakeKeyGuardjmIpqPaOysX4GKsdtl8u8tHP9WQiNj2tt1kz2/YD."
     [
         # libpq escapes a colon (and a backslash) in a field with a backslash
         (
-            "home/kg/.pgpass",
+            "deploy/db-passwords.txt",
             "db.kg.invalid:5432:orders:orders_app:Kq7vR2mXz9Lp\n"
             "localhost:5432:postgres:postgres:Wednesday\\:Tea42\n",
             "postgres.pgpass-entry",
             {"Kq7vR2mXz9Lp", "Wednesday\\:Tea42"},
         ),
         (
-            "home/kg/.pgpass",
+            "deploy/db-passwords.txt",
             "# hostname:port:database:username:password\n"
             "pg.kg.invalid:15432:app:svc\\:etl:Lq5\\\\Wn8\\:Rz3\n",
             "postgres.pgpass-entry",
             {"Lq5\\\\Wn8\\:Rz3"},
         ),
         (
-            "home/kg/.pgpass",
+            "deploy/db-passwords.txt",
             "replica.kg.invalid:5433:orders:ro:Hv8Kq2Wm7Tz\n*:*:*:etl:Mx4Tk9Wq2Lz\n",
             "postgres.pgpass-entry",
             {"Hv8Kq2Wm7Tz", "Mx4Tk9Wq2Lz"},
@@ -94,3 +94,11 @@ def test_config_line_formats_near_misses_silent(
     builtin_matcher: Matcher, path: str, text: str
 ) -> None:
     assert scan_text(builtin_matcher, text, path) == []
+
+
+def test_a_pgpass_file_reports_any_port(builtin_matcher: Matcher) -> None:
+    """At its own path a password file's lines are entries whatever the port (the
+    path-scoped postgres.pgpass-file; elsewhere only the usual ports are)."""
+    text = "cache.kg.invalid:7000:billing:billing_rw:Kq7vR2mXz9Lp\n"
+    assert secrets_of(scan_text(builtin_matcher, text, "home/kg/.pgpass")) == {"Kq7vR2mXz9Lp"}
+    assert secrets_of(scan_text(builtin_matcher, text, "logs/app.log")) == set()
