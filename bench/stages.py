@@ -49,7 +49,7 @@ def main() -> None:
     timed(prefilter.HyperscanPrefilter, "locate", "hyperscan locator")
     timed(matcher.Matcher, "scan", "matcher (all)")
     timed(matcher.Matcher, "_scan_decoded", "decoded segments")
-    timed(matcher, "_confirm", "confirmation")
+    timed(confirm, "_confirm", "confirmation")
     timed(confirm, "_assess", "generic assessment")
     timed(matcher, "unescape_near_escapes", "unescaping")
     timed(pool, "scan_blob", "per blob (all)")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scanner.filekind import file_context
 from scanner.models import Finding
 
 REPEAT_FILES = 3
@@ -32,6 +31,10 @@ def _directory(display: str) -> str:
 def collapse_repeats(findings: Sequence[Finding]) -> tuple[list[Finding], int]:
     """``findings`` without the later copies of a value in test, example or documentation
     files, and how many were left out."""
+    if not findings:
+        return [], 0
+    from scanner.filekind import file_context  # the confirm stage's: loaded with a finding
+
     fixture: dict[str, bool] = {}
     for f in findings:
         display = f.origin.display

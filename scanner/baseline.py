@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,14 +35,12 @@ from scanner.safeio import (
     BASELINE_LIMIT,
     CONFIG_FILE_LIMIT,
     UnsafeFileError,
-    is_regular_file,
     read_bounded,
     read_user_file,
 )
 
 BASELINE_VERSION = 1
 DEFAULT_BASELINE = ".keyguard-baseline.json"
-IGNORE_FILE = ".keyguardignore"
 _HEX = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{64})$")
 
 
@@ -199,21 +197,6 @@ def load_ignore(path: Path) -> frozenset[str]:
     """An in-tree ``.keyguardignore``: a regular file (no symlink, FIFO or device), bounded."""
     text = _read_text(path, lambda p: read_bounded(p, CONFIG_FILE_LIMIT), "ignore file")
     return parse_ignore(text, str(path))
-
-
-def find_ignore_files(dirs: Sequence[Path]) -> list[Path]:
-    """``.keyguardignore`` in each directory (scan root, repo root, cwd), each file once."""
-    seen: set[Path] = set()
-    out: list[Path] = []
-    for directory in dirs:
-        candidate = directory / IGNORE_FILE
-        if not is_regular_file(candidate):  # a symlink or special file is never read
-            continue
-        key = candidate.resolve()
-        if key not in seen:
-            seen.add(key)
-            out.append(candidate)
-    return out
 
 
 def is_ignored(finding: Finding, fingerprints: frozenset[str]) -> bool:

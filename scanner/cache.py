@@ -11,8 +11,11 @@ a planted file must never run code:
   else (truncated, corrupt, other version) is ignored and the entry rebuilt. The checksum
   guards against damage, not against a forger: a digest in a header written by whoever wrote
   the payload authenticates nothing (the ownership check below keeps other users out), so a
-  CRC-32 (about 3x cheaper than SHA-256 over the 17 MB Hyperscan database read on every
-  start) does the same job.
+  CRC-32 (about 3x cheaper than SHA-256) does the same job. A part whose reader checks it
+  itself is left out of the CRC (its size still counts), when the caller says so on both
+  store and load (``reader_checked``): a Hyperscan database, which
+  ``hs_deserialize_database`` rejects unless its own CRC-32C matches, so the 26 MB database
+  read on every start is not checksummed twice.
 - **Keyed** by a digest of what it was built from (rule-set digest or rule-file contents) and
   the keyguard version.
 - **Atomic writes** (a private temporary file, then ``os.replace``) and **private permissions**:
@@ -30,9 +33,8 @@ import json
 import os
 import re
 import stat
-import tempfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +44,7 @@ from scanner.safeio import open_regular
 
 CACHE_ENV = "KEYGUARD_CACHE_DIR"
 FORMAT = "keyguard-cache"
-FORMAT_VERSION = 2  # 2: CRC-32 instead of SHA-256
+FORMAT_VERSION = 3  # 2: CRC-32 instead of SHA-256; 3: parts their reader checks left out
 MAX_ENTRY = 512 << 20
 MAX_HEADER = 4096
 _NAME = re.compile(r"^[a-z0-9-]{1,32}$")
@@ -96,8 +98,12 @@ class Cache:
 
     # --- raw parts ---------------------------------------------------------------------------
 
-    def load_parts(self, kind: str, key: str) -> tuple[bytes, ...] | None:
-        """The payload parts stored under (kind, key), or None when absent or not valid."""
+    def load_parts(
+        self, kind: str, key: str, reader_checked: Collection[int] = ()
+    ) -> tuple[bytes, ...] | None:
+        """The payload parts stored under (kind, key), or None when absent or not valid.
+        ``reader_checked``: the indices of parts the caller validates itself (as it stored
+        them); the CRC covers the others."""
         path = self._path(kind, key)
         if path is None or not self._usable_dir(create=False):
             return None
@@ -106,7 +112,7 @@ class Cache:
                 st = os.fstat(fh.fileno())
                 if not _private(st) or st.st_size > MAX_ENTRY + MAX_HEADER:
                     return None
-                header = _header(fh.readline(MAX_HEADER), kind, key)
+                header = _header(fh.readline(MAX_HEADER), kind, key, reader_checked)
                 if header is None:
                     return None
                 sizes, crc = header
@@ -116,11 +122,13 @@ class Cache:
                 parts = tuple(fh.read(n) for n in sizes)
         except OSError:
             return None
-        if [len(p) for p in parts] != sizes or _crc(parts) != crc:
+        if [len(p) for p in parts] != sizes or _crc(parts, reader_checked) != crc:
             return None
         return parts
 
-    def store_parts(self, kind: str, key: str, parts: Sequence[bytes]) -> None:
+    def store_parts(
+        self, kind: str, key: str, parts: Sequence[bytes], reader_checked: Collection[int] = ()
+    ) -> None:
         path = self._path(kind, key)
         if path is None or not self._usable_dir(create=True):
             return
@@ -134,9 +142,12 @@ class Cache:
             "kind": kind,
             "key": key,
             "parts": [len(p) for p in parts],
-            "crc32": _crc(parts),
+            "reader_checked": sorted(reader_checked),
+            "crc32": _crc(parts, reader_checked),
         }
         line = json.dumps(header, sort_keys=True).encode("ascii") + b"\n"
+        import tempfile  # only to write: a start that finds its entries never loads it
+
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=self.directory)
         except OSError:
@@ -152,8 +163,10 @@ class Cache:
 
     # --- typed helpers -----------------------------------------------------------------------
 
-    def load_bytes(self, kind: str, key: str, count: int) -> tuple[bytes, ...] | None:
-        parts = self.load_parts(kind, key)
+    def load_bytes(
+        self, kind: str, key: str, count: int, reader_checked: Collection[int] = ()
+    ) -> tuple[bytes, ...] | None:
+        parts = self.load_parts(kind, key, reader_checked)
         return parts if parts is not None and len(parts) == count else None
 
     def load_json(self, kind: str, key: str) -> Any | None:
@@ -173,8 +186,11 @@ class Cache:
         self.store_parts(kind, key, [text.encode("utf-8", "surrogatepass")])
 
 
-def _header(line: bytes, kind: str, key: str) -> tuple[list[int], int] | None:
-    """The part sizes and CRC-32 from an entry's header line, or None when it is not valid."""
+def _header(
+    line: bytes, kind: str, key: str, reader_checked: Collection[int]
+) -> tuple[list[int], int] | None:
+    """The part sizes and CRC-32 from an entry's header line, or None when it is not valid
+    (also when it leaves other parts than ``reader_checked`` out of the CRC)."""
     try:
         header = json.loads(line.decode("ascii"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -186,6 +202,8 @@ def _header(line: bytes, kind: str, key: str) -> tuple[list[int], int] | None:
         return None
     if header.get("kind") != kind or header.get("key") != key:
         return None
+    if header.get("reader_checked") != sorted(reader_checked):
+        return None
     sizes, crc = header.get("parts"), header.get("crc32")
     if not isinstance(sizes, list) or not all(_count(n) for n in sizes) or not _count(crc):
         return None
@@ -194,11 +212,13 @@ def _header(line: bytes, kind: str, key: str) -> tuple[list[int], int] | None:
     return [int(n) for n in sizes], crc
 
 
-def _crc(parts: Sequence[bytes]) -> int:
-    """CRC-32 of the parts and their sizes (a moved boundary between parts changes it too)."""
+def _crc(parts: Sequence[bytes], reader_checked: Collection[int] = ()) -> int:
+    """CRC-32 of the parts and their sizes (a moved boundary between parts changes it too),
+    but for the content of the parts ``reader_checked`` names."""
     check = zlib.crc32(",".join(str(len(p)) for p in parts).encode("ascii"))
-    for part in parts:
-        check = zlib.crc32(part, check)
+    for i, part in enumerate(parts):
+        if i not in reader_checked:
+            check = zlib.crc32(part, check)
     return check
 
 

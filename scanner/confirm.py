@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scanner import filters
@@ -22,25 +22,18 @@ from scanner.valuemeasure import shannon_entropy
 from scanner.windows import _iter_rule_matches, _Lowered
 
 if TYPE_CHECKING:
-    from regex import Match, Pattern
+    from regex import Match
 
     from scanner import assignment, filekind
+    from scanner.matcher import MatchPolicy
     from scanner.nameshape import Kind
 
-# The confirm stage (``assignment``, ``filekind``, ``nameshape`` and the value-shape tables) is
-# imported by the first chunk that has a candidate rule: a staged check whose change names no
-# rule never loads it.
+# This module (with ``filters`` and the value-shape tables it imports) and ``filekind`` are
+# imported by the first chunk that has a candidate rule (``matcher``), ``assignment`` and
+# ``nameshape`` by the first match that needs them: a staged check whose change names no rule
+# never loads them.
 
 _NAME_MEMO = 4096  # names remembered per matcher (``_confirm``'s ``names``)
-
-
-@dataclass(frozen=True, slots=True)
-class MatchPolicy:
-    """What the matcher drops or keeps; built once from flags and config."""
-
-    ignore_inline_allow: bool = False
-    decode_depth: int = 2
-    allow_values: tuple[Pattern[str], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,8 @@ from their escape sequences. Only segments that decode to mostly printable text 
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
-import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -43,6 +41,8 @@ class Decoded:
 
 def encoded_triggers(keywords: Iterable[str]) -> list[str]:
     """Literals that appear where a keyword is base64- or hex-encoded (any alignment)."""
+    import base64  # ``base64`` and ``urllib.parse`` load when something is to be decoded
+
     out: set[str] = set()
     for kw in keywords:
         raw = kw.encode("utf-8")
@@ -75,6 +75,8 @@ def _printable(data: bytes) -> str | None:
 
 
 def _b64(segment: bytes) -> bytes | None:
+    import base64
+
     body = segment.rstrip(b"=")
     if len(body) % 4 == 1:
         return None
@@ -183,6 +185,8 @@ def _iter_escaped(text: str) -> Iterator[Decoded]:
         for lo, hi in _segments(text, _PCT_ESCAPE):
             seg = text[lo:hi]
             if seg.count("%") >= 2:
-                yield Decoded(lo, hi, "percent", urllib.parse.unquote(seg))
+                from urllib.parse import unquote, unquote_plus
+
+                yield Decoded(lo, hi, "percent", unquote(seg))
                 if "+" in seg:  # a form-encoded query: ``+`` is a blank (``api_key%3A+%22...``)
-                    yield Decoded(lo, hi, "percent", urllib.parse.unquote_plus(seg))
+                    yield Decoded(lo, hi, "percent", unquote_plus(seg))

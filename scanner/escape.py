@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.parse
 from typing import Any
 
 _UNSAFE = re.compile(
@@ -59,6 +58,8 @@ def json_dumps(doc: Any, **kwargs: Any) -> str:
 
 def uri_path(path: str) -> str:
     """A relative path as a URI reference: the original bytes, percent-encoded."""
+    import urllib.parse  # SARIF only: not loaded by the other reports and messages
+
     text = path.replace("\\", "/").removeprefix("./")
     try:
         raw = text.encode("utf-8", "surrogateescape")

@@ -9,9 +9,12 @@ superset of the rules that match.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from scanner.rulebook.macros import PREFILTER_FORMS
-from scanner.rulebook.schema import RuleSpec
+
+if TYPE_CHECKING:
+    from scanner.rulebook.schema import RuleSpec
 
 _REPEAT = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")
 LOOSEN_ABOVE = 8

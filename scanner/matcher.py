@@ -6,29 +6,36 @@ verdicts that only saves work) and is handed to worker processes as it is.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanner import filters
 from scanner.backslash import has_escapes, unescape_near_escapes
 from scanner.cache import Cache, cache_key
-from scanner.confirm import _NAME_MEMO as _NAME_MEMO
-from scanner.confirm import MatchPolicy as MatchPolicy
-from scanner.confirm import _Candidate as _Candidate
-from scanner.confirm import _confirm as _confirm
-from scanner.confirm import _context_mode, _dedupe
-from scanner.confirm import _is_code_reference as _is_code_reference
-from scanner.confirm import is_valid_secret as is_valid_secret
 from scanner.decoders import encoded_triggers, find_encoded
 from scanner.models import Chunk, Confidence, Finding, Position, SourceProblem
 from scanner.prefilter import Prefilter, build_prefilter
 from scanner.rulebook.compile import Ruleset
 from scanner.secret import Secret
-from scanner.windows import _Lowered
 
 if TYPE_CHECKING:
+    from regex import Pattern
+
+    from scanner.confirm import _Candidate
     from scanner.nameshape import Kind
+
+# The confirm stage (``confirm`` and what it runs: ``filters``, the value-shape tables,
+# ``assignment``, ``filekind``, ``nameshape``) is imported by the first chunk that has a
+# candidate rule (or a finding): a staged check whose change names no rule never loads it.
+
+
+@dataclass(frozen=True, slots=True)
+class MatchPolicy:
+    """What the matcher drops or keeps; built once from flags and config."""
+
+    ignore_inline_allow: bool = False
+    decode_depth: int = 2
+    allow_values: tuple[Pattern[str], ...] = field(default=(), repr=False)
 
 
 class _Lines:
@@ -106,6 +113,13 @@ def keyword_forms(ruleset: Ruleset) -> list[str]:
     return sorted(forms)
 
 
+def _has_allow_marker(line: str, previous_line: str = "") -> bool:
+    """``filters.has_allow_marker``, loaded with the first finding (the confirm stage's)."""
+    from scanner.filters import has_allow_marker
+
+    return has_allow_marker(line, previous_line)
+
+
 class Matcher:
     def __init__(self, ruleset: Ruleset, prefilter: Prefilter, policy: MatchPolicy) -> None:
         self.ruleset = ruleset
@@ -171,7 +185,10 @@ class Matcher:
                 )
                 for c in extra
             ]
-            cands = _dedupe(cands + extra)
+            if cands or extra:  # both empty: nothing to dedupe (the confirm stage stays unloaded)
+                from scanner.confirm import _dedupe
+
+                cands = _dedupe(cands + extra)
         findings = self._to_findings(chunk, cands) if cands else []
         if chunk.depth < self.policy.decode_depth and len(text) >= 16:
             seen = {(f.rule_id, f.secret) for f in findings}
@@ -197,11 +214,13 @@ class Matcher:
         candidates = sorted(i for i in found_ids if i < n)
         if not candidates:
             return []
-        from scanner import filekind
+        from scanner import confirm, filekind
+        from scanner.windows import _Lowered
 
         file = filekind.file_context(path)
         if file.skip:  # ``_confirm`` finds nothing for these here: do not locate for them
-            candidates = [i for i in candidates if not _context_mode(self.ruleset.rules[i])]
+            mode = confirm._context_mode
+            candidates = [i for i in candidates if not mode(self.ruleset.rules[i])]
         # lowercased on demand; a few characters lowercase to two and shift offsets: then
         # rules search without keywords
         lowered = _Lowered(text)
@@ -223,7 +242,7 @@ class Matcher:
                     continue  # the locator saw no possible match for this rule
             try:
                 found.extend(
-                    _confirm(
+                    confirm._confirm(
                         rule,
                         text,
                         lowered,
@@ -240,7 +259,7 @@ class Matcher:
                     problems.append(
                         SourceProblem(chunk.origin.display, f"rule {rule.id} timed out; skipped")
                     )
-        return _dedupe(found) if found else []
+        return confirm._dedupe(found) if found else []
 
     def _to_findings(self, chunk: Chunk, cands: list[_Candidate]) -> list[Finding]:
         lines = _Lines(chunk)
@@ -252,7 +271,7 @@ class Matcher:
             hit = marks.get(key)
             if hit is None:
                 prev = lines.line_text(line - 1) if with_previous and line > 1 else ""
-                hit = marks[key] = filters.has_allow_marker(lines.line_text(line), prev)
+                hit = marks[key] = _has_allow_marker(lines.line_text(line), prev)
             return hit
 
         for cand in cands:
@@ -328,7 +347,7 @@ class Matcher:
             for finding in self.scan(child, problems):
                 if finding.rule_id in seen_raw:
                     continue
-                if not self.policy.ignore_inline_allow and filters.has_allow_marker(
+                if not self.policy.ignore_inline_allow and _has_allow_marker(
                     lines.line_text(rel_line)
                 ):
                     continue

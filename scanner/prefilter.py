@@ -131,7 +131,9 @@ class HyperscanPrefilter:
                 self._load()
                 return
             except (ValueError, hyperscan.error):
-                cached = None  # an entry that passed its checksum but does not load: compile
+                # damaged (Hyperscan checks the database's own CRC-32C), or an entry that
+                # passed its checksum but does not load: compile
+                cached = None
         if cached is None:
             self._triggers = tuple(triggers() if callable(triggers) else triggers)
             full, approximated = self._compile(ruleset)
@@ -154,15 +156,21 @@ class HyperscanPrefilter:
         """The start-of-match database, loaded (from the cache, else compiled) on first use."""
         if self._loc is None:
             hs = self._hs
+            loc = None
             if self._loc_blob is None:
                 cached = _cache_load(self._cache_dir, _LOCATOR_KIND, self._key, 1)
                 if cached is not None:
-                    self._loc_blob = cached[0]
-                else:
+                    try:  # Hyperscan checks the database's own CRC-32C (``_cache_load``)
+                        loc = hs.loadb(cached[0], hs.HS_MODE_BLOCK)
+                        self._loc_blob = cached[0]
+                    except hs.error:
+                        loc = None  # damaged: compile
+                if loc is None:
                     assert self._ruleset is not None
                     self._loc_blob = hs.dumpb(self._compile_locator(self._ruleset)[0])
                     _cache_store(self._cache_dir, _LOCATOR_KIND, self._key, (self._loc_blob,))
-            loc = hs.loadb(self._loc_blob, hs.HS_MODE_BLOCK)
+            if loc is None:
+                loc = hs.loadb(self._loc_blob, hs.HS_MODE_BLOCK)
             loc.scratch = hs.Scratch(loc)
             self._loc = loc
             self._ruleset = None
@@ -347,6 +355,9 @@ def compiles_with(hs: Any, expr: bytes, flags: int) -> bool:
 _CACHE_KIND = "hyperscan"
 _CACHE_PARTS = 3  # the full database, the located rule ids, the approximated rule ids
 _LOCATOR_KIND = "hs-locator"  # the start-of-match database: its own entry, read lazily
+_DATABASE_PART = (0,)
+"""Each entry's first part is a serialised Hyperscan database: ``hyperscan.loadb`` rejects it
+unless its own CRC-32C matches, so the cache's CRC leaves it out (``scanner.cache``)."""
 
 
 def _id_list(ids: Iterable[int]) -> bytes:
@@ -362,12 +373,12 @@ def _cache_load(
 ) -> tuple[bytes, ...] | None:
     if cache_dir is None:
         return None
-    return Cache(cache_dir).load_bytes(kind, key, parts)
+    return Cache(cache_dir).load_bytes(kind, key, parts, _DATABASE_PART)
 
 
 def _cache_store(cache_dir: Path | None, kind: str, key: str, blobs: tuple[bytes, ...]) -> None:
     if cache_dir is not None:
-        Cache(cache_dir).store_parts(kind, key, blobs)
+        Cache(cache_dir).store_parts(kind, key, blobs, _DATABASE_PART)
 
 
 def hyperscan_available() -> bool:

@@ -17,16 +17,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanner import filters
 from scanner.config import AllowList
 from scanner.engine.results import FindingFilter
 from scanner.matcher import Matcher
 from scanner.models import Chunk, Finding, SourceProblem
+from scanner.safeio import is_regular_file
 
 if TYPE_CHECKING:
     from regex import Pattern
 
 INLINE_ALLOW = "keyguard:allow"
+IGNORE_FILE = ".keyguardignore"
 _TAG = ("suppressed", INLINE_ALLOW)
 
 
@@ -50,7 +51,7 @@ class AuditMatcher(Matcher):
 
 
 def _has_marker(text: str) -> bool:
-    return filters.ALLOW_MARKER in text  # the next-line marker contains it too
+    return INLINE_ALLOW in text  # ``filters.ALLOW_MARKER``; the next-line marker contains it too
 
 
 def audit_matcher(matcher: Matcher) -> AuditMatcher:
@@ -105,8 +106,25 @@ def baseline_filter(path: Path) -> FindingFilter:
     return in_baseline
 
 
+def find_ignore_files(dirs: Sequence[Path]) -> list[Path]:
+    """``.keyguardignore`` in each directory (scan root, repo root, cwd), each file once."""
+    seen: set[Path] = set()
+    out: list[Path] = []
+    for directory in dirs:
+        candidate = directory / IGNORE_FILE
+        if not is_regular_file(candidate):  # a symlink or special file is never read
+            continue
+        key = candidate.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(candidate)
+    return out
+
+
 def ignore_file_filters(paths: Sequence[Path]) -> list[FindingFilter]:
     """One filter per ``.keyguardignore`` file (scan root, repo root, cwd)."""
+    if not paths:  # the common case: the parser (``scanner.baseline``) is not loaded
+        return []
     from scanner.baseline import load_ignore
 
     out: list[FindingFilter] = []

@@ -221,11 +221,64 @@ def test_a_prefilter_entry_that_passes_its_checksum_but_does_not_load_is_compile
     (entry,) = cache.glob("hyperscan-*.kgc")
     key = entry.name.removeprefix("hyperscan-").removesuffix(".kgc")
     store = Cache(cache)
-    parts = store.load_parts("hyperscan", key)
+    parts = store.load_parts("hyperscan", key, (0,))
     assert parts is not None
-    store.store_parts("hyperscan", key, [parts[0], b"not,a,number", parts[2]])
+    store.store_parts("hyperscan", key, [parts[0], b"not,a,number", parts[2]], (0,))
     again = HyperscanPrefilter(ruleset, (), cache)
     assert again.located == first.located
     assert again.candidates("x kgc_" + "q7" * 10) == first.candidates("x kgc_" + "q7" * 10)
-    store.store_parts("hyperscan", key, [b"not a database", parts[1], parts[2]])
+    store.store_parts("hyperscan", key, [b"not a database", parts[1], parts[2]], (0,))
     assert HyperscanPrefilter(ruleset, (), cache).candidates("kgc_" + "q7" * 10)
+
+
+def test_parts_their_reader_checks_are_left_out_of_the_crc(tmp_path: Path) -> None:
+    """Only when the caller says so on both sides: the same entry read with another
+    ``reader_checked`` is not valid, and the other parts and every size are still checked."""
+    cache = Cache(tmp_path)
+    key = cache_key("reader")
+    cache.store_parts("hyperscan", key, [b"database", b"1,2"], (0,))
+    assert cache.load_bytes("hyperscan", key, 2, (0,)) == (b"database", b"1,2")
+    assert cache.load_bytes("hyperscan", key, 2) is None
+    assert cache.load_bytes("hyperscan", key, 2, (1,)) is None
+    path = _entry(tmp_path, "hyperscan", key)
+    good = path.read_bytes()
+    path.write_bytes(good.replace(b"database", b"dataBASE"))
+    assert cache.load_bytes("hyperscan", key, 2, (0,)) == (b"dataBASE", b"1,2")  # its reader's
+    path.write_bytes(good.replace(b"1,2", b"1,3"))
+    assert cache.load_bytes("hyperscan", key, 2, (0,)) is None
+    path.write_bytes(good.replace(b"database1,2", b"databas1,23"))  # a boundary moved
+    assert cache.load_bytes("hyperscan", key, 2, (0,)) is None
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="the `fast` extra is not installed")
+def test_a_damaged_hyperscan_database_is_compiled_anew(tmp_path: Path) -> None:
+    """The cache leaves the databases to Hyperscan's own CRC-32C: a flipped byte in either
+    (the full database, the locator) fails to load and is compiled again."""
+    from scanner.prefilter import HyperscanPrefilter
+    from scanner.rulebook.compile import Ruleset
+    from scanner.rulebook.loader import load_specs
+    from testing.rules import token_rule
+
+    rules = tmp_path / "kg.toml"
+    rules.write_text(token_rule("kgc.token", "kgc_", "[a-z0-9]{20}", "kgc_" + "q7" * 10))
+    ruleset = Ruleset.from_specs(load_specs([rules]))
+    cache = tmp_path / "cache"
+    text = "x kgc_" + "q7" * 10
+    first = HyperscanPrefilter(ruleset, (), cache)
+    (full,) = cache.glob("hyperscan-*.kgc")
+    (locator,) = cache.glob("hs-locator-*.kgc")
+    for entry in (full, locator):
+        damaged = _flip_middle(entry)
+        again = HyperscanPrefilter(ruleset, (), cache)
+        assert again.candidates(text) == first.candidates(text) == {0}
+        assert again._locator() is not None  # the locator: read from its entry on first use
+        assert entry.read_bytes() != damaged  # compiled and stored again
+
+
+def _flip_middle(entry: Path) -> bytes:
+    """``entry`` with one byte of its payload (the middle one) flipped; the bytes written."""
+    data = bytearray(entry.read_bytes())
+    start = data.index(b"\n") + 1
+    data[start + (len(data) - start) // 2] ^= 0xFF
+    entry.write_bytes(bytes(data))
+    return bytes(data)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.matcher import Matcher, _is_code_reference
+from scanner.confirm import _is_code_reference
+from scanner.matcher import Matcher
 from scanner.models import Chunk, Origin
 from scanner.prefilter import hyperscan_available
 from scanner.rulebook.loader import load_ruleset

@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.blob import Blob
+from scanner.confirm import _Candidate, _confirm
 from scanner.engine import unit
 from scanner.extractors import Limits
-from scanner.matcher import MatchPolicy, _Candidate, _confirm
+from scanner.matcher import MatchPolicy
 from scanner.models import Origin
 from scanner.prefilter import HyperscanPrefilter
 from scanner.rulebook.compile import CompiledRule, Ruleset

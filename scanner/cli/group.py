@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import traceback
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -73,6 +72,8 @@ class KeyguardGroup(click.Group):
             ctx.exit(int(ExitCode.OK))
         except Exception as exc:
             if (ctx.obj or {}).get("debug"):
+                import traceback
+
                 traceback.print_exc()
             else:
                 name = type(exc).__name__

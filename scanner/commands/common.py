@@ -165,8 +165,7 @@ def build_filters(settings: Settings, config: Config) -> list[FindingFilter]:
 
 def _suppression_filters(settings: Settings) -> list[FindingFilter]:
     """``--baseline FILE`` and ``.keyguardignore`` (scan root, repo root, cwd)."""
-    from scanner.baseline import find_ignore_files
-    from scanner.suppression import baseline_filter, ignore_file_filters
+    from scanner.suppression import baseline_filter, find_ignore_files, ignore_file_filters
 
     out: list[FindingFilter] = []
     if settings.baseline is not None:

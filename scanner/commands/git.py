@@ -76,8 +76,15 @@ def git(target: GitTarget, settings: Settings, out: Output) -> int:
         from scanner.commands.githistory import scan_history  # not on the pre-commit path
 
         result = scan_history(repo, target, ctx)
-    vcs = VersionControl(gitsrc.repository_uri(repo), repo.head, gitsrc.branch(repo))
-    return conclude(result, ctx, out, vcs=vcs)
+    return conclude(result, ctx, out, vcs=_version_control(repo, ctx))
+
+
+def _version_control(repo: Repo, ctx: ScanContext) -> VersionControl | None:
+    """The repository's provenance, which only a SARIF report carries (two more ``git`` runs,
+    not made for the other formats: the pre-commit check above all)."""
+    if ctx.settings.report_format != "sarif":
+        return None
+    return VersionControl(gitsrc.repository_uri(repo), repo.head, gitsrc.branch(repo))
 
 
 class BlobFindings:
@@ -152,10 +159,13 @@ def scan_staged(repo: Repo, ctx: ScanContext, *, whole_files: bool = False) -> S
             f"{repo.given}: a bare repository has no index (--staged needs a work tree)"
         )
     problems: list[SourceProblem] = []
-    files = gitindex.staged_changes(repo, problems)
+    added: dict[bytes, set[int]] = {}
+    if whole_files:
+        files = gitindex.staged_changes(repo, problems)
+    else:  # one ``git diff-index`` for both
+        files, added = gitindex.staged_diff(repo, problems)
     if not files:
         return finish(BlobResult(problems=problems), 0, ctx.matcher.engine, started, ctx.filters)
-    added = {} if whole_files else gitindex.staged_added_lines(repo)
     blobs = BlobFindings(repo, ctx)
     blobs.total.problems.extend(problems)
     wanted: dict[str, Introduction] = {}

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from scanner.errors import RuleError
-from scanner.rulebook.schema import RuleSpec, count_groups
-from scanner.validators.offline import CHECKSUMS
 
 if TYPE_CHECKING:
     from regex import Pattern
+
+    from scanner.rulebook.schema import RuleSpec
+
+# A start from the rule table (``rulebook.table``) builds no ``RuleSpec``: the schema and the
+# checksum validators load with the first spec parsed or decoded, not here.
 
 # ASCII semantics for \w, \b, \s and case folding: the same as the Hyperscan prefilter sees.
 
@@ -159,6 +162,9 @@ def compile_pattern(spec: RuleSpec) -> Pattern[str]:
 
 def make_rule(spec: RuleSpec, index: int, *, eager: bool = True) -> CompiledRule:
     """``spec`` ready to run; ``eager`` compiles (and so validates) its patterns now."""
+    from scanner.rulebook.schema import count_groups
+    from scanner.validators.offline import CHECKSUMS
+
     if eager:
         groups = compile_pattern(spec).groups
     else:
@@ -178,6 +184,15 @@ def make_rule(spec: RuleSpec, index: int, *, eager: bool = True) -> CompiledRule
     if eager:
         _ = (rule.regex, rule.allow_patterns, rule.allow_paths)
     return rule
+
+
+def _compiled(spec: RuleSpec | DeferredSpec, index: int, trusted: frozenset[str]) -> CompiledRule:
+    """A deferred spec (a rule-table entry: it has ``load``) decodes on first use; a ``RuleSpec``
+    compiles now unless its source is ``trusted``. Told apart without ``isinstance(spec,
+    RuleSpec)``, which would load the schema on every start."""
+    if hasattr(spec, "load"):
+        return CompiledRule.deferred(cast("DeferredSpec", spec), index)
+    return make_rule(spec, index, eager=spec.source not in trusted)
 
 
 def compile_rule(spec: RuleSpec, index: int) -> CompiledRule:
@@ -296,14 +311,7 @@ class Ruleset:
                     spec.source, spec.id, "id", f"duplicate id (also in {seen[spec.id]})"
                 )
             seen[spec.id] = spec.source
-        return cls(
-            [
-                make_rule(s, i, eager=s.source not in trusted)
-                if isinstance(s, RuleSpec)
-                else CompiledRule.deferred(s, i)
-                for i, s in enumerate(specs)
-            ]
-        )
+        return cls([_compiled(s, i, trusted) for i, s in enumerate(specs)])
 
     @property
     def providers(self) -> frozenset[str]:

@@ -7,21 +7,19 @@ import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.cache import Cache, cache_key, default_cache_dir
 from scanner.errors import RuleError
 from scanner.models import Confidence, Severity
 from scanner.rulebook.compile import Ruleset
-from scanner.rulebook.schema import (
-    Allow,
-    Example,
-    Remediation,
-    Requirements,
-    RuleSpec,
-    load_rule_file,
-)
 from scanner.rulebook.table import TABLE_VERSION, RuleEntry, load_table
+
+if TYPE_CHECKING:
+    from scanner.rulebook.schema import RuleSpec
+
+# The schema (TOML parsing, ``RuleSpec``) loads with the first rule file read or spec decoded:
+# a start from the rule table (``rulebook.table``) needs neither.
 
 
 def builtin_rules_dir() -> Path:
@@ -90,6 +88,8 @@ def spec_record(spec: RuleSpec) -> dict[str, Any]:
 def spec_from_record(record: Any) -> RuleSpec:
     """The inverse of ``spec_record``; ``TypeError``/``ValueError``/``KeyError`` when the
     record is not one."""
+    from scanner.rulebook.schema import Allow, Example, Remediation, Requirements, RuleSpec
+
     if not isinstance(record, dict):
         raise TypeError("not a rule spec record")
     r = dict(record)
@@ -139,10 +139,16 @@ def _load_dir(directory: Path, cache_dir: Path | None) -> list[RuleSpec]:
                 pass  # not a valid cache entry: rebuild it
     specs: list[RuleSpec] = []
     for file in files:
-        specs.extend(load_rule_file(file))
+        specs.extend(_parse_file(file))
     if cache is not None:
         cache.store_json(SPEC_CACHE_KIND, key, [spec_record(s) for s in specs])
     return specs
+
+
+def _parse_file(path: Path) -> list[RuleSpec]:
+    from scanner.rulebook.schema import load_rule_file
+
+    return load_rule_file(path)
 
 
 def load_specs(paths: Iterable[Path], cache_dir: Path | None = None) -> list[RuleSpec]:
@@ -151,7 +157,7 @@ def load_specs(paths: Iterable[Path], cache_dir: Path | None = None) -> list[Rul
         if path.is_dir():
             specs.extend(_load_dir(path, cache_dir))
         elif path.is_file():
-            specs.extend(load_rule_file(path))
+            specs.extend(_parse_file(path))
         else:
             raise RuleError(str(path), None, None, "no such rule file or directory")
     return specs

@@ -20,12 +20,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from scanner.cache import Cache
 from scanner.errors import RuleError
 from scanner.rulebook.compile import make_rule, spec_fingerprint
-from scanner.rulebook.schema import RuleSpec
+
+if TYPE_CHECKING:
+    from scanner.rulebook.schema import RuleSpec
 
 TABLE_KIND = "ruletable"
 TABLE_VERSION = "table-2"  # bump when the row layout changes

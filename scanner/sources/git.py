@@ -8,7 +8,8 @@ Everything goes through the ``git`` binary (plumbing commands only, with stable 
   (requests written by a feeder thread while responses are read), sizes through
   ``--batch-check``.
 - ``gitindex.staged_changes`` and ``staged_added_lines`` describe the index against ``HEAD``
-  (or against the empty tree before the first commit).
+  (or against the empty tree before the first commit); ``staged_diff`` answers both from one
+  ``git diff-index`` run.
 
 No printing here; problems come back as ``SourceProblem`` values and fatal conditions as
 ``SourceError``. Paths are bytes inside git; they are decoded for display only

@@ -1,5 +1,6 @@
 """The index against HEAD for the staged check: which files a commit would change (added,
-modified, renamed, with their blob ids) and which lines it adds."""
+modified, renamed, with their blob ids) and which lines it adds, both from one ``git
+diff-index`` run (``staged_diff``)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,69 @@ def _diff_base(repo: Repo) -> str:
     return "HEAD" if repo.head is not None else EMPTY_TREE
 
 
+_PATCH_OPTIONS = (
+    "-U0",
+    "-M",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+)
+
+
+def staged_diff(
+    repo: Repo, problems: list[SourceProblem]
+) -> tuple[list[StagedFile], dict[bytes, set[int]]]:
+    """``staged_changes`` and ``staged_added_lines`` from one ``git diff-index`` run: its raw
+    records, then its patch (``split_patch_with_raw``). The patch also covers submodules (the
+    raw records must: they become problems), whose lines nothing reads. Should that run fail
+    or read otherwise, the two runs of their own, which report a failure as they always did."""
+    proc = repo.run(
+        [
+            "diff-index",
+            "--cached",
+            "--patch-with-raw",
+            "-z",
+            "--no-abbrev",
+            *_PATCH_OPTIONS,
+            _diff_base(repo),
+            "--",
+        ],
+        check=False,
+    )
+    parts = split_patch_with_raw(proc.stdout) if proc.returncode == 0 else None
+    if parts is None:
+        return staged_changes(repo, problems), staged_added_lines(repo)
+    raw, patch = parts
+    return parse_raw(raw, problems), parse_added_lines(patch)
+
+
+def split_patch_with_raw(out: bytes) -> tuple[bytes, bytes] | None:
+    """``diff-index --patch-with-raw -z`` output as (raw records, patch). The raw records
+    (``:meta\\0path\\0``, two paths for a rename or copy) come first, then one NUL, then the
+    patch, exactly as ``-p`` alone writes it (a patch may hold NULs: a file git reads as text
+    can have one past its first 8000 bytes, so the records are walked, not split). None when
+    the output does not read so."""
+    pos = 0
+    while out.startswith(b":", pos):
+        end = out.find(b"\0", pos)
+        if end < 0:
+            return None
+        fields = out[pos + 1 : end].split()
+        status = fields[4] if len(fields) > 4 else b"?"
+        for _ in range(2 if status[:1] in (b"R", b"C") else 1):
+            end = out.find(b"\0", end + 1)
+            if end < 0:
+                return None
+        pos = end + 1
+    if not out:
+        return b"", b""
+    if not pos or not out.startswith(b"\0", pos):  # every raw record has its patch part
+        return None
+    return out[:pos], out[pos + 1 :]
+
+
 def staged_changes(repo: Repo, problems: list[SourceProblem]) -> list[StagedFile]:
     """Files the index adds or changes against HEAD (deletions and unmerged entries excluded)."""
     proc = repo.run(
@@ -55,9 +119,15 @@ def staged_changes(repo: Repo, problems: list[SourceProblem]) -> list[StagedFile
     )
     if proc.returncode != 0:
         raise SourceError(f"{repo.given}: cannot read the index ({_first_line(proc.stderr)})")
+    return parse_raw(proc.stdout, problems)
+
+
+def parse_raw(raw: bytes, problems: list[SourceProblem]) -> list[StagedFile]:
+    """``diff-index --raw -z`` records as staged files; submodules and unmerged paths become
+    ``problems``, deletions and symlinks are left out."""
     out: list[StagedFile] = []
     unmerged: set[bytes] = set()
-    tokens = proc.stdout.split(b"\0")
+    tokens = raw.split(b"\0")
     i = 0
     while i < len(tokens):
         meta = tokens[i]
@@ -127,14 +197,8 @@ def staged_added_lines(repo: Repo) -> dict[bytes, set[int]]:
             "diff-index",
             "--cached",
             "-p",
-            "-U0",
-            "-M",
-            "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
+            *_PATCH_OPTIONS,
             "--ignore-submodules=all",
-            "--src-prefix=a/",
-            "--dst-prefix=b/",
             _diff_base(repo),
             "--",
         ],

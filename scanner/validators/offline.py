@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from scanner.rulebook.schema import Requirements
 from scanner.validators.formats import basic_auth_b64, nkey_seed, otp_base32
 from scanner.validators.structure import STRUCTURE_CHECKS
+
+if TYPE_CHECKING:
+    from scanner.rulebook.schema import Requirements
 
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 

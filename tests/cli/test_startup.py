@@ -48,6 +48,18 @@ NEVER = (
 )
 DATA_ONLY = {"scanner.verify", "scanner.verify.spec"}
 """A rule's ``[rules.verify]`` table is decoded with the rule; no verifier code loads."""
+CONFIRM_STAGE = (
+    "scanner.confirm",
+    "scanner.filters",
+    "scanner.filekind",
+    "scanner.assignment",
+    "scanner.valuekinds",
+    "scanner.validators",
+    "scanner.rulebook.schema",
+    "scanner.baseline",
+)
+"""What only a candidate rule (or a finding, a rule file to parse, a baseline or ignore file)
+needs: a change that names no rule loads none of it."""
 
 
 def forbidden(modules: set[str]) -> set[str]:
@@ -81,6 +93,18 @@ def test_clean_staged_check_loads_only_what_it_uses(tmp_path: Path, content: str
     assert {"scanner.commands.git", "scanner.reporters.text"} <= modules
     assert not forbidden(modules), forbidden(modules)
     assert not {m for m in modules if m.startswith("rich")}  # nothing to print in colour
+
+
+def test_the_confirm_stage_loads_only_for_a_candidate_rule(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path)
+    repo.stage({"a.py": "x = 1\n"})
+    code, modules = staged_modules(repo.path, warm=True)
+    assert code == 0
+    assert not {m for m in modules if m.startswith(CONFIRM_STAGE)}
+    repo.stage({"a.env": f"GITHUB_TOKEN={github_token()}\n"})
+    code, modules = staged_modules(repo.path)
+    assert code == 1
+    assert {"scanner.confirm", "scanner.filters", "scanner.rulebook.schema"} <= modules
 
 
 def test_staged_check_with_a_finding_loads_rich_for_the_text_report(tmp_path: Path) -> None:

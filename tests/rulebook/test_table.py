@@ -61,6 +61,20 @@ def test_second_start_defers_every_spec_and_matches_the_parsed_rules(builtin: Pa
     assert all(r._spec is None for r in second if r is not rule)
 
 
+def test_table_entries_defer_and_a_users_rules_compile_at_load(
+    builtin: Path, tmp_path: Path
+) -> None:
+    """``Ruleset.from_specs`` tells a table entry from a ``RuleSpec`` without the schema."""
+    load_ruleset()  # stores the table
+    extra = tmp_path / "extra.toml"
+    extra.write_text(
+        token_rule("kguser.token", "kguser_", "[A-Za-z0-9]{24}", "t = kguser_FakeKeyGuardUserTst01")
+    )
+    rules = load_ruleset([extra])
+    assert [r._spec is None for r in rules] == [True, True, True, False]
+    assert rules.rules[3]._regex is not None  # compiled, so checked, when loaded
+
+
 def test_an_edited_rule_file_is_read_again(builtin: Path) -> None:
     load_ruleset()
     path = builtin / "kgtab.toml"
