@@ -209,9 +209,10 @@ class Matcher:
     ) -> list[_Candidate]:
         n = len(self.ruleset)
         path = chunk.path_for_rules or chunk.origin.path
-        if self._keywordless:
-            found_ids = found_ids.union(self._keywordless)
-        candidates = sorted(i for i in found_ids if i < n)
+        rules = self.ruleset.rules
+        if self._keywordless:  # those whose paths take this file (no spec decoded for it)
+            found_ids = found_ids.union(i for i in self._keywordless if rules[i].runs_on(path))
+        candidates = sorted(i for i in found_ids if i < n and rules[i].runs_on(path))
         if not candidates:
             return []
         from scanner import confirm, filekind
@@ -231,8 +232,6 @@ class Matcher:
         found: list[_Candidate] = []
         for index in candidates:
             rule = self.ruleset.rules[index]
-            if rule.paths and not rule.runs_on(path):
-                continue
             if rule.allow_paths and any(p.search(path) for p in rule.allow_paths):
                 continue
             spans = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from scanner.errors import RuleError
 
@@ -48,7 +48,7 @@ class CompiledRule:
         self.keywords = spec.keywords
         self.tags = spec.tags
         self.paths = spec.paths
-        self._scope: tuple[Pattern[str], ...] | None = None
+        self._scope: tuple[Any, ...] | None = None
         self.fingerprint = spec_fingerprint(spec)
         self.index = index
         self.secret_group = secret_group
@@ -107,7 +107,7 @@ class CompiledRule:
         if not self.paths:
             return True
         if self._scope is None:
-            self._scope = _compile_aux(self.spec, "paths", self.paths)
+            self._scope = _compile_paths(self)
         return any(p.search(path) for p in self._scope)
 
     @property
@@ -197,6 +197,17 @@ def _compiled(spec: RuleSpec | DeferredSpec, index: int, trusted: frozenset[str]
 
 def compile_rule(spec: RuleSpec, index: int) -> CompiledRule:
     return make_rule(spec, index, eager=True)
+
+
+def _compile_paths(rule: CompiledRule) -> tuple[Any, ...]:
+    """A rule's ``paths``, compiled without decoding its spec (a start-up asks every blob's
+    path): with the standard ``re`` (already loaded), else with ``regex``, as the schema did."""
+    import re
+
+    try:
+        return tuple(re.compile(p) for p in rule.paths)
+    except re.error:
+        return _compile_aux(rule.spec, "paths", rule.paths)
 
 
 def _compile_aux(spec: RuleSpec, where: str, patterns: tuple[str, ...]) -> tuple[Pattern[str], ...]:
