@@ -23,7 +23,7 @@ _TEMPLATE = """\
 #!/bin/sh
 {marker}: written by `keyguard install-hook`; delete this file to uninstall.
 # {what}
-if [ -x {python} ] && {python} -c 'import scanner' >/dev/null 2>&1; then
+if [ -x {python} ] && [ -f {package} ]; then
     exec {python} -m scanner git {args}
 fi
 if command -v keyguard >/dev/null 2>&1; then
@@ -41,7 +41,12 @@ def hook_script(pre_push: bool, python: str = sys.executable) -> str:
     else:
         what = "Blocks a commit whose staged changes contain secrets."
         args = "--staged"
-    return _TEMPLATE.format(marker=MARKER, what=what, python=shlex.quote(python), args=args)
+    # the package's own file, checked before running it (a test of the file, not a Python start
+    # that imports it: the hook runs on every commit)
+    package = shlex.quote(str(Path(__file__).resolve().parent / "__init__.py"))
+    return _TEMPLATE.format(
+        marker=MARKER, what=what, python=shlex.quote(python), package=package, args=args
+    )
 
 
 def hook_path(repo_dir: Path, name: str) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import scanner
 from scanner.cli import main
 from scanner.hooks import MARKER, hook_script
 from testing.gitrepo import GitRepo, fake_token, git_repo, write_test_rules
@@ -130,3 +131,17 @@ def test_hook_sees_commit_all_temporary_index(repo: GitRepo) -> None:
     res = repo.attempt("commit", "-q", "-a", "-m", "all")
     assert res.returncode != 0
     assert "app.py" in res.stdout + res.stderr
+
+
+def test_hook_falls_back_when_the_package_is_gone(tmp_path: Path) -> None:
+    """The hook checks the package's file (no Python start to import it); without it, it tries
+    a `keyguard` on PATH and then says it is missing."""
+    script = hook_script(False).replace(
+        str(Path(scanner.__file__).resolve()), str(tmp_path / "gone" / "__init__.py")
+    )
+    hook = tmp_path / "pre-commit"
+    hook.write_text(script)
+    env = {"PATH": "/usr/bin:/bin"}
+    done = subprocess.run(["sh", str(hook)], capture_output=True, text=True, env=env)
+    assert done.returncode == 1
+    assert "keyguard: not found" in done.stderr
