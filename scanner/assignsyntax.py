@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from scanner.rulebook.macros import CONVERSION_CALL, XML_ATTRIBUTES
 
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+NAME_LIMIT = 64  # characters ``name_span`` looks at on either side of a keyword
 QUOTES = "\"'`"
 # letters that open a literal with the quote after them: r"..." b'...' f"..." @"..." $"..." N'...'
 STRING_PREFIXES = "rbufRBUFN@$"
@@ -46,14 +47,14 @@ _FORM_OF_OP = {
 }
 
 
-def name_span(text: str, pos: int, limit: int = 64) -> tuple[int, int]:
+def name_span(text: str, pos: int, limit: int = NAME_LIMIT) -> tuple[int, int]:
     """The span of the setting name around ``pos`` (``db_password``, ``--db-password``)."""
     lo = pos
-    while lo > 0 and pos - lo < limit and text[lo - 1] in _NAME_CHARS:
+    while lo > 0 and pos - lo < limit and text[lo - 1] in NAME_CHARS:
         lo -= 1
     hi = pos
     n = len(text)
-    while hi < n and hi - pos < limit and text[hi] in _NAME_CHARS:
+    while hi < n and hi - pos < limit and text[hi] in NAME_CHARS:
         hi += 1
     # a trailing dot or dash belongs to the syntax, not the name (``password.`` / ``key-``)
     while hi > pos and text[hi - 1] in ".-":
@@ -199,6 +200,9 @@ _OPENS_KEYWORD_ARGUMENT = re.compile(
 def opens_keyword_argument(text: str, name_end: int) -> bool:
     """A call with a keyword argument (or options member) starts where a name ends:
     ``AuthClient(token=``; the name is then not the one that names a value."""
+    if "(" not in text[name_end : name_end + 3]:
+        # the pattern's "(" comes within three characters (``nameregions`` relies on it too)
+        return False
     return _OPENS_KEYWORD_ARGUMENT.match(text, name_end) is not None
 
 

@@ -22,6 +22,7 @@ from scanner.confirm import _is_code_reference as _is_code_reference
 from scanner.confirm import is_valid_secret as is_valid_secret
 from scanner.decoders import encoded_triggers, find_encoded
 from scanner.models import Chunk, Confidence, Finding, Position, SourceProblem
+from scanner.nameregions import RegionMemo
 from scanner.prefilter import Prefilter, build_prefilter
 from scanner.rulebook.compile import Ruleset
 from scanner.secret import Secret
@@ -113,6 +114,7 @@ class Matcher:
         self.policy = policy
         # assigned names the context assessment turns down by name alone (a bounded memo)
         self._names: dict[tuple[str, tuple[Kind, ...]], bool] = {}
+        self._regions: RegionMemo = {}  # and whole located regions' verdicts (``nameregions``)
 
     @classmethod
     def build(
@@ -195,15 +197,15 @@ class Matcher:
         lowered = _Lowered(text)
         providers = self.ruleset.providers
         prefixes = self.ruleset.token_prefixes
-        located = self.prefilter.located
-        regions = self.prefilter.locate(text) if located.intersection(candidates) else None
+        to_locate = self.prefilter.located.intersection(candidates)
+        regions = self.prefilter.locate(text, to_locate) if to_locate else None
         found: list[_Candidate] = []
         for index in candidates:
             rule = self.ruleset.rules[index]
             if rule.allow_paths and any(p.search(path) for p in rule.allow_paths):
                 continue
             spans = None
-            if regions is not None and index in located:
+            if regions is not None and index in to_locate:
                 spans = regions.get(index)
                 if spans is None:
                     continue  # the locator saw no possible match for this rule
@@ -219,6 +221,7 @@ class Matcher:
                         prefixes,
                         file,
                         self._names,
+                        self._regions,
                     )
                 )
             except TimeoutError:
