@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from scanner.assignscore import Assessment, finish
+from scanner.assignscore import Assessment, finish, is_out_of_length
 from scanner.assignsyntax import (
     QUOTES,
     Assignment,
@@ -124,8 +124,8 @@ def assess(
     if info.reason or info.kind is Kind.NONE or (want and info.kind not in want):
         return None
     a = parse_assignment(text, keyword_pos, value_pos, value_end, span)
-    if a is None or not a.value:
-        return None
+    if a is None or not a.value or is_out_of_length(a.value, info.kind):
+        return None  # (``finish`` turns a value of that length down whatever else holds)
     name_lo = span[0]
     line_start, line_end = line_bounds(text, name_lo, a.end)
     line_before = text[line_start:name_lo]

@@ -50,6 +50,13 @@ def confidence_of(score: float) -> Confidence | None:
     return Confidence.LOW
 
 
+def is_out_of_length(value: str, kind: Kind) -> bool:
+    """Whether ``value_score`` turns ``value`` down by its length alone, whatever its shape:
+    cheap, so callers check it before anything else (``key=user:48628`` in a log line)."""
+    n = len(value)
+    return n > MAX_LENGTH or n < (4 if kind is Kind.PASSWORD else MIN_LENGTH[kind])
+
+
 def value_score(
     value: str, info: NameInfo, quoted: bool, code: bool, config: bool = False
 ) -> float | None:
@@ -129,6 +136,8 @@ def finish(
     """The assessment of a parsed assignment: None when the value is not a credential or
     scores below ``DROP_BELOW``."""
     quoted = bool(a.quote)
+    if is_out_of_length(a.value, info.kind):
+        return None
     if names_itself(a.name, a.value):
         return None
     if info.tokens == ("key",) and is_uuid(a.value):

@@ -189,6 +189,9 @@ _OPENS_KEYWORD_ARGUMENT = re.compile(
 def opens_keyword_argument(text: str, name_end: int) -> bool:
     """A call with a keyword argument (or options member) starts where a name ends:
     ``AuthClient(token=``; the name is then not the one that names a value."""
+    if "(" not in text[name_end : name_end + 3]:
+        # the pattern's "(" comes within three characters (``nameregions`` relies on it too)
+        return False
     return _OPENS_KEYWORD_ARGUMENT.match(text, name_end) is not None
 
 

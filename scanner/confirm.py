@@ -10,16 +10,18 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from scanner import filters
 from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
 from scanner.models import Confidence
+from scanner.nameregions import RegionMemo, region_verdicts
 from scanner.rulebook.compile import CompiledRule
 from scanner.validators.offline import CHECKSUMS, meets_requirements
 from scanner.validators.structure import STRUCTURE_CHECKS
 from scanner.valuemeasure import shannon_entropy
-from scanner.windows import _iter_rule_matches, _Lowered
+from scanner.windows import RegionVerdicts, _iter_rule_matches, _Lowered
 
 if TYPE_CHECKING:
     from regex import Match
@@ -137,9 +139,11 @@ def _confirm(
     prefixes: tuple[str, ...] = (),
     file: filekind.FileContext | None = None,
     names: dict[tuple[str, tuple[Kind, ...]], bool] | None = None,
+    region_memo: RegionMemo | None = None,
 ) -> list[_Candidate]:
     """``names`` remembers which assigned names the context assessment turns down by the name
-    alone (``cache_key``, ``token_type``): logs repeat a few names on every line."""
+    alone (``cache_key``, ``token_type``): logs repeat a few names on every line;
+    ``region_memo`` remembers those verdicts for whole located regions (``nameregions``)."""
     from scanner import assignment
     from scanner.assignsyntax import opens_keyword_argument
     from scanner.nameshape import Kind, name_info, names_non_secret
@@ -183,7 +187,10 @@ def _confirm(
         return verdict
 
     early = refused if memo is not None and rule.spec.anchor_keyword else None
-    for m in _iter_rule_matches(rule, text, lowered, regions, early):
+    regional: RegionVerdicts | None = None
+    if early is not None and region_memo is not None:
+        regional = partial(region_verdicts, text, keywords, refused, region_memo, rule.index)
+    for m in _iter_rule_matches(rule, text, lowered, regions, early, regional):
         if memo is not None and early is None and refused(m.start()):
             continue
         if keywords and not any(kw in m.group(0).lower() for kw in keywords):

@@ -14,6 +14,7 @@ from scanner.backslash import has_escapes, unescape_near_escapes
 from scanner.cache import Cache, cache_key
 from scanner.decoders import encoded_triggers, find_encoded
 from scanner.models import Chunk, Confidence, Finding, Position, SourceProblem
+from scanner.nameregions import RegionMemo
 from scanner.prefilter import Prefilter, build_prefilter
 from scanner.rulebook.compile import Ruleset
 from scanner.secret import Secret
@@ -127,6 +128,7 @@ class Matcher:
         self.policy = policy
         # assigned names the context assessment turns down by name alone (a bounded memo)
         self._names: dict[tuple[str, tuple[Kind, ...]], bool] = {}
+        self._regions: RegionMemo = {}  # and whole located regions' verdicts (``nameregions``)
         # rules for files known by their path; those without keywords run on every such file
         self._scoped = tuple(r for r in ruleset if r.paths)
         self._keywordless = tuple(r.index for r in self._scoped if not r.keywords)
@@ -227,15 +229,15 @@ class Matcher:
         lowered = _Lowered(text)
         providers = self.ruleset.providers
         prefixes = self.ruleset.token_prefixes
-        located = self.prefilter.located
-        regions = self.prefilter.locate(text) if located.intersection(candidates) else None
+        to_locate = self.prefilter.located.intersection(candidates)
+        regions = self.prefilter.locate(text, to_locate) if to_locate else None
         found: list[_Candidate] = []
         for index in candidates:
             rule = self.ruleset.rules[index]
             if rule.allow_paths and any(p.search(path) for p in rule.allow_paths):
                 continue
             spans = None
-            if regions is not None and index in located:
+            if regions is not None and index in to_locate:
                 spans = regions.get(index)
                 if spans is None:
                     continue  # the locator saw no possible match for this rule
@@ -251,6 +253,7 @@ class Matcher:
                         prefixes,
                         file,
                         self._names,
+                        self._regions,
                     )
                 )
             except TimeoutError:

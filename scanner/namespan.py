@@ -6,9 +6,11 @@ from __future__ import annotations
 
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 """The characters of a setting name: letters, digits, ``_``, ``.`` and ``-``."""
+NAME_LIMIT = 64
+"""How many characters ``name_bounds`` and ``name_span`` look at on either side."""
 
 
-def name_bounds(text: str, pos: int, limit: int = 64) -> tuple[int, int]:
+def name_bounds(text: str, pos: int, limit: int = NAME_LIMIT) -> tuple[int, int]:
     """The span of the run of ``NAME_CHARS`` around ``pos``, reaching at most ``limit``
     characters to each side of it."""
     lo = pos
@@ -21,7 +23,7 @@ def name_bounds(text: str, pos: int, limit: int = 64) -> tuple[int, int]:
     return lo, hi
 
 
-def name_span(text: str, pos: int, limit: int = 64) -> tuple[int, int]:
+def name_span(text: str, pos: int, limit: int = NAME_LIMIT) -> tuple[int, int]:
     """The span of the setting name around ``pos`` (``db_password``, ``--db-password``): the
     ``name_bounds`` without a trailing dot or dash, which belongs to the syntax, not the name
     (``password.`` / ``key-``)."""

@@ -7,7 +7,9 @@ stage (``matcher.py``) yields identical findings whichever engine ran:
   loosened (``loosen``), in one database (literal keywords for a rule whose pattern Hyperscan
   cannot take), scanned over the UTF-8 bytes of the chunk. Character classes in rules are ASCII,
   so a run of them is as long in bytes as in characters; large repeat bounds are opened up.
-  A second, start-of-match database *locates* possible matches of rules with weak keywords.
+  Start-of-match databases, one per rule, *locate* possible matches of rules with weak keywords
+  (only the rules a chunk names are located: one database per rule costs a log line a third of
+  what one database for all of them costs).
 - ``AhoCorasickPrefilter`` (portable): the rules' keywords in one automaton over the lowercased
   chunk. Every match of a rule contains one of its keywords (the confirm stage enforces it).
 
@@ -17,7 +19,7 @@ text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -38,8 +40,11 @@ class Prefilter(Protocol):
         """Indices of rules (0..len(ruleset)-1) and triggers (len(ruleset)+i) to consider."""
         ...
 
-    def locate(self, text: str) -> dict[int, list[tuple[int, int]]] | None:
-        """For the rules in ``located``: regions where a match may lie; None when unknown."""
+    def locate(
+        self, text: str, rules: Collection[int] | None = None
+    ) -> dict[int, list[tuple[int, int]]] | None:
+        """For the rules in ``located`` (those of them in ``rules``, when given): regions where
+        a match may lie (they may overlap); None when unknown."""
         ...
 
     @property
@@ -83,7 +88,9 @@ class AhoCorasickPrefilter:
             found.update(ids)
         return frozenset(found)
 
-    def locate(self, text: str) -> dict[int, list[tuple[int, int]]] | None:
+    def locate(
+        self, text: str, rules: Collection[int] | None = None
+    ) -> dict[int, list[tuple[int, int]]] | None:
         return None
 
     @property
@@ -118,12 +125,12 @@ class HyperscanPrefilter:
         # computed only to compile: a start with a cached database never needs them.
         named = "derived" if callable(triggers) else "\0".join(triggers)
         key = cache_key(ruleset.digest, named, "hs-v11", version)
-        # The locator database is read (or built) on the first ``locate``: a scan whose chunks
-        # never name a located rule (most staged checks) does not load it.
+        # The locator databases are read (or built) on the first ``locate``: a scan whose
+        # chunks never name a located rule (most staged checks) does not load them.
         self._ruleset: Ruleset | None = ruleset
         self._cache_dir, self._key = cache_dir, key
-        self._loc: Any = None
-        self._loc_blob: bytes | None = None
+        self._loc: dict[int, Any] | None = None
+        self._loc_blobs: tuple[bytes, ...] | None = None
         cached = _cache_load(cache_dir, _CACHE_KIND, key, _CACHE_PARTS)
         if cached is not None:
             try:
@@ -137,11 +144,11 @@ class HyperscanPrefilter:
         if cached is None:
             self._triggers = tuple(triggers() if callable(triggers) else triggers)
             full, approximated = self._compile(ruleset)
-            loc, located = self._compile_locator(ruleset)
-            cached = (hyperscan.dumpb(full), _id_list(located), _id_list(approximated))
-            self._loc_blob = hyperscan.dumpb(loc)
+            loc = self._compile_locator(ruleset)
+            cached = (hyperscan.dumpb(full), _id_list(loc), _id_list(approximated))
+            self._loc_blobs = _dump_each(hyperscan, loc)
             _cache_store(cache_dir, _CACHE_KIND, key, cached)
-            _cache_store(cache_dir, _LOCATOR_KIND, key, (self._loc_blob,))
+            _cache_store(cache_dir, _LOCATOR_KIND, key, self._loc_blobs)
         self._blobs = cached
         self._load()
 
@@ -152,36 +159,36 @@ class HyperscanPrefilter:
         self._located = _parse_id_list(self._blobs[1])
         self._approximated = _parse_id_list(self._blobs[2])
 
-    def _locator(self) -> Any:
-        """The start-of-match database, loaded (from the cache, else compiled) on first use."""
+    def _locators(self) -> dict[int, Any]:
+        """The start-of-match database of each located rule, loaded (from the cache, else
+        compiled) on first use."""
         if self._loc is None:
             hs = self._hs
-            loc = None
-            if self._loc_blob is None:
-                cached = _cache_load(self._cache_dir, _LOCATOR_KIND, self._key, 1)
-                if cached is not None:
-                    try:  # Hyperscan checks the database's own CRC-32C (``_cache_load``)
-                        loc = hs.loadb(cached[0], hs.HS_MODE_BLOCK)
-                        self._loc_blob = cached[0]
-                    except hs.error:
-                        loc = None  # damaged: compile
-                if loc is None:
+            ids = sorted(self._located)
+            if self._loc_blobs is None:
+                cached = _cache_load(self._cache_dir, _LOCATOR_KIND, self._key, len(ids))
+                if cached is None:
                     assert self._ruleset is not None
-                    self._loc_blob = hs.dumpb(self._compile_locator(self._ruleset)[0])
-                    _cache_store(self._cache_dir, _LOCATOR_KIND, self._key, (self._loc_blob,))
-            if loc is None:
-                loc = hs.loadb(self._loc_blob, hs.HS_MODE_BLOCK)
-            loc.scratch = hs.Scratch(loc)
+                    cached = _dump_each(hs, self._compile_locator(self._ruleset))
+                    _cache_store(self._cache_dir, _LOCATOR_KIND, self._key, cached)
+                self._loc_blobs = cached
+            try:  # Hyperscan checks each database's own CRC-32C (``_cache_load``)
+                loc = _load_each(hs, ids, self._loc_blobs)
+            except hs.error:  # damaged: compile
+                assert self._ruleset is not None
+                self._loc_blobs = _dump_each(hs, self._compile_locator(self._ruleset))
+                _cache_store(self._cache_dir, _LOCATOR_KIND, self._key, self._loc_blobs)
+                loc = _load_each(hs, ids, self._loc_blobs)
             self._loc = loc
             self._ruleset = None
         return self._loc
 
     def __getstate__(self) -> dict[str, Any]:
         if self._located:
-            self._locator()
+            self._locators()
         return {
             "blobs": self._blobs,
-            "loc": self._loc_blob,
+            "loc": self._loc_blobs,
             "n": self._n,
             "triggers": self._all_triggers(),
         }
@@ -191,7 +198,7 @@ class HyperscanPrefilter:
 
         self._hs = hyperscan
         self._blobs, self._n, self._triggers = state["blobs"], state["n"], ()
-        self._loc_blob, self._loc, self._ruleset = state["loc"], None, None
+        self._loc_blobs, self._loc, self._ruleset = state["loc"], None, None
         self._trigger_source, self._encoded = state.get("triggers"), ("", b"")
         self._cache_dir, self._key = None, ""
         self._load()
@@ -227,49 +234,54 @@ class HyperscanPrefilter:
             self._encoded = (text, data)
         return data
 
-    def _compile_locator(self, ruleset: Ruleset) -> tuple[Any, frozenset[int]]:
-        """Start-of-match database for keyword-anchored rules (the generic assignments), whose
-        keywords (``key``, ``token``) alone would locate matches poorly."""
+    def _compile_locator(self, ruleset: Ruleset) -> dict[int, Any]:
+        """A start-of-match database for each keyword-anchored rule (the generic assignments),
+        whose keywords (``key``, ``token``) alone would locate matches poorly, and whose
+        loosened pattern Hyperscan takes."""
         hs = self._hs
         flags = hs.HS_FLAG_SOM_LEFTMOST
-        chosen: list[tuple[int, bytes]] = []
+        dbs: dict[int, Any] = {}
         for rule in ruleset:
             if rule.spec.anchor_keyword:
-                expr = loosen(rule.spec.pattern).encode("utf-8")
-                if compiles_with(hs, expr, flags):
-                    chosen.append((rule.index, expr))
-        db = hs.Database(mode=hs.HS_MODE_BLOCK)
-        if not chosen:  # an empty database is not allowed: one pattern that never matches
-            db.compile(expressions=[rb"\x00\x01\x02\x03keyguard"], ids=[0], flags=[flags])
-            return db, frozenset()
-        db.compile(
-            expressions=[e for _, e in chosen],
-            ids=[i for i, _ in chosen],
-            flags=[flags] * len(chosen),
-        )
-        return db, frozenset(i for i, _ in chosen)
+                db = compiled(hs, loosen(rule.spec.pattern).encode("utf-8"), flags, rule.index)
+                if db is not None:
+                    dbs[rule.index] = db
+        return dbs
 
-    def locate(self, text: str) -> dict[int, list[tuple[int, int]]] | None:
+    def locate(
+        self, text: str, rules: Collection[int] | None = None
+    ) -> dict[int, list[tuple[int, int]]] | None:
         if not self._located:
             return None
+        wanted = sorted(self._located if rules is None else self._located.intersection(rules))
         ascii_text = text.isascii()
         data = self._utf8(text)
         regions: dict[int, list[tuple[int, int]]] = {}
-        count = 0
+        locators = self._locators()
+        seen = 0
+        for rule_id in wanted:
+            # every match's span as reported (one per region, mostly); the caller merges them
+            spans: list[tuple[int, int]] = []
+            room = LOCATE_LIMIT - seen
 
-        def on_match(rule_id: int, start: int, end: int, flags: int, ctx: object) -> bool:
-            nonlocal count
-            count += 1
-            spans = regions.setdefault(rule_id, [])
-            if spans and start <= spans[-1][1]:
-                spans[-1] = (min(spans[-1][0], start), max(spans[-1][1], end))
-            else:
+            def on_match(
+                _id: int,
+                start: int,
+                end: int,
+                _flags: int,
+                _ctx: object,
+                spans: list[tuple[int, int]] = spans,
+                room: int = room,
+            ) -> bool:
                 spans.append((start, end))
-            return count > LOCATE_LIMIT  # True stops the scan: too many; fall back
+                return len(spans) > room  # True stops the scan: too many; fall back
 
-        self._locator().scan(data, match_event_handler=on_match)
-        if count > LOCATE_LIMIT:
-            return None
+            locators[rule_id].scan(data, match_event_handler=on_match)
+            seen += len(spans)
+            if seen > LOCATE_LIMIT:
+                return None
+            if spans:
+                regions[rule_id] = spans
         if not ascii_text:
             regions = _to_char_offsets(data, regions)
         return regions
@@ -342,19 +354,29 @@ def _to_char_offsets(
     return {rid: [(mapping[a], mapping[b]) for a, b in spans] for rid, spans in regions.items()}
 
 
-def compiles_with(hs: Any, expr: bytes, flags: int) -> bool:
-    """``expr`` compiles alone in Hyperscan with ``flags``."""
+def compiled(hs: Any, expr: bytes, flags: int, pattern_id: int = 0) -> Any | None:
+    """A database of ``expr`` alone with ``flags``; None when Hyperscan does not take it."""
     try:
         db = hs.Database(mode=hs.HS_MODE_BLOCK)
-        db.compile(expressions=[expr], ids=[0], flags=[flags])
+        db.compile(expressions=[expr], ids=[pattern_id], flags=[flags])
     except Exception:  # hyperscan.error: pattern unsupported in this form
-        return False
-    return True
+        return None
+    return db
+
+
+def compiles_with(hs: Any, expr: bytes, flags: int) -> bool:
+    """``expr`` compiles alone in Hyperscan with ``flags``."""
+    return compiled(hs, expr, flags) is not None
+
+
+def _dump_each(hs: Any, dbs: dict[int, Any]) -> tuple[bytes, ...]:
+    """The serialised databases, in the order of their rule ids."""
+    return tuple(hs.dumpb(dbs[rule_id]) for rule_id in sorted(dbs))
 
 
 _CACHE_KIND = "hyperscan"
 _CACHE_PARTS = 3  # the full database, the located rule ids, the approximated rule ids
-_LOCATOR_KIND = "hs-locator"  # the start-of-match database: its own entry, read lazily
+_LOCATOR_KIND = "hs-locators"  # the start-of-match databases, one per located rule, read lazily
 _DATABASE_PART = (0,)
 """Each entry's first part is a serialised Hyperscan database: ``hyperscan.loadb`` rejects it
 unless its own CRC-32C matches, so the cache's CRC leaves it out (``scanner.cache``)."""
@@ -366,6 +388,16 @@ def _id_list(ids: Iterable[int]) -> bytes:
 
 def _parse_id_list(blob: bytes) -> frozenset[int]:
     return frozenset(int(i) for i in blob.decode().split(",") if i)
+
+
+def _load_each(hs: Any, ids: list[int], blobs: tuple[bytes, ...]) -> dict[int, Any]:
+    """The located rules' start-of-match databases, loaded, each with its scratch."""
+    loc: dict[int, Any] = {}
+    for rule_id, blob in zip(ids, blobs, strict=True):
+        db = hs.loadb(blob, hs.HS_MODE_BLOCK)
+        db.scratch = hs.Scratch(db)
+        loc[rule_id] = db
+    return loc
 
 
 def _cache_load(

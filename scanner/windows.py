@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from scanner.rulebook.compile import CompiledRule
@@ -159,19 +159,79 @@ def _anchored_matches(
                 yield m
 
 
+RegionVerdicts = Callable[[int, int], tuple[Sequence[int], Sequence[bool]]]
+"""The keyword positions inside a located region (``start``, ``end``) that ``_useful`` keeps
+and, for each, whether its match would be turned down (``Refused``)."""
+
+
+def _useful(positions: Sequence[int], turned_down: Sequence[bool]) -> Sequence[int]:
+    """The positions of one located region up to its last one not ``turned_down``.
+
+    Every match lies inside one located region, so a match at a later position could hide only
+    later positions of its own region, which are turned down too: trying it yields nothing and
+    changes nothing. On a log line whose names are all turned down (``token_type``,
+    ``api_key_id``) the rule's regex is then not run at all."""
+    for i in range(len(positions) - 1, -1, -1):
+        if not turned_down[i]:
+            return positions[: i + 1]
+    return ()
+
+
+def _located_matches(
+    rule: CompiledRule, text: str, regions: list[tuple[int, int]], verdicts_in: RegionVerdicts
+) -> Iterator[Match[str]]:
+    """``_anchored_matches`` at the keywords inside located ``regions`` (merged) that
+    ``_useful`` keeps."""
+    kept: list[int] = []
+    known: dict[int, bool] = {}
+    for start, end in regions:
+        positions, turned_down = verdicts_in(start, end)
+        if positions:
+            kept.extend(positions)
+            known.update(zip(positions, turned_down, strict=True))
+    if kept:
+        yield from _anchored_matches(rule, text, kept, known.__getitem__)
+
+
+def _verdicts_from(positions: list[int], refused: Refused) -> RegionVerdicts:
+    """``RegionVerdicts`` over keyword ``positions`` already found (sorted)."""
+
+    def verdicts_in(start: int, end: int) -> tuple[Sequence[int], Sequence[bool]]:
+        found = positions[bisect.bisect_left(positions, start) : bisect.bisect_left(positions, end)]
+        turned_down = [refused(pos) for pos in found]
+        kept = _useful(found, turned_down)
+        return kept, turned_down[: len(kept)]
+
+    return verdicts_in
+
+
+def _anchored_in(
+    rule: CompiledRule,
+    text: str,
+    positions: list[int],
+    regions: list[tuple[int, int]] | None,
+    refused: Refused | None,
+) -> Iterator[Match[str]]:
+    if regions is None or refused is None:
+        return _anchored_matches(rule, text, positions, refused)
+    return _located_matches(rule, text, regions, _verdicts_from(positions, refused))
+
+
 def _iter_rule_matches(
     rule: CompiledRule,
     text: str,
     lowered: str | None | _Lowered,
     regions: list[tuple[int, int]] | None = None,
     refused: Refused | None = None,
+    regional: RegionVerdicts | None = None,
 ) -> Iterator[Match[str]]:
     """Matches of ``rule`` in ``text``, searched only near its keywords.
 
     Every match contains a keyword and is at most ``window`` characters long, so searching
     ``[keyword - window, keyword + window)`` finds it; anchored rules match *at* a keyword.
     ``regions`` (from the Hyperscan locator) narrow this further: every match lies inside one.
-    ``refused``: offsets where an anchored match would be turned down (not tried).
+    ``refused``: offsets where an anchored match would be turned down (not tried);
+    ``regional``: the same verdicts and the keyword positions, a region at a time (ASCII text).
     The result depends only on the text, never on which prefilter engine ran.
     """
     spec = rule.spec
@@ -181,11 +241,14 @@ def _iter_rule_matches(
     merged = _merge(regions) if regions is not None else None
     if isinstance(lowered, _Lowered):
         if spec.anchor_keyword and merged is not None:
+            if regional is not None and text.isascii():
+                yield from _located_matches(rule, text, merged, regional)
+                return
             found = lowered.positions_in(spec.keywords, merged)
             if found is None:  # lowercasing shifts offsets; search everything
                 yield from rule.regex.finditer(text, timeout=REGEX_TIMEOUT)
             else:
-                yield from _anchored_matches(rule, text, found, refused)
+                yield from _anchored_in(rule, text, found, merged, refused)
             return
         low = lowered.get()
     else:
@@ -198,7 +261,7 @@ def _iter_rule_matches(
             positions = _keyword_positions_in(low, spec.keywords, merged)
         else:
             positions = _keyword_positions(low, spec.keywords)
-        yield from _anchored_matches(rule, text, positions, refused)
+        yield from _anchored_in(rule, text, positions, merged, refused)
         return
     if merged is not None:
         windows = _merge([(s, min(len(text), e + spec.window)) for s, e in merged])

@@ -1,16 +1,21 @@
 """Line arithmetic of ``scanner.assignsyntax``: the lines around a position, within a limit;
-the XML element and PHP append forms of ``parse_assignment``."""
+the XML element and PHP append forms of ``parse_assignment``; the shortcut of
+``opens_keyword_argument``."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner.assignsyntax import (
+    _OPENS_KEYWORD_ARGUMENT,
     Assignment,
     line_bounds,
     lines_ahead,
     lines_back,
     opener_length,
+    opens_keyword_argument,
     parse_assignment,
 )
 from tests.casedata import table
@@ -116,3 +121,11 @@ def test_sql_literals_and_declarations(text: str, name: str, value: str) -> None
 def test_a_sql_type_name_alone_is_no_operator() -> None:
     text = "c_api_pass VARCHAR2(50) 'Vx4-hollow-Kg'"
     assert parse_assignment(text, 0, text.index("Vx4"), text.index("Vx4") + 13) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="(){}\"' \t=:ab_1", max_size=20), st.integers(0, 22))
+def test_opens_keyword_argument_shortcut_agrees_with_its_pattern(text: str, pos: int) -> None:
+    """The check for a ``(`` within three characters only skips texts the pattern rejects."""
+    expected = _OPENS_KEYWORD_ARGUMENT.match(text, pos) is not None
+    assert opens_keyword_argument(text, pos) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -119,9 +120,11 @@ def test_a_minified_bundle_is_not_located_for_rules_that_skip_it(
     calls: list[str] = []
     real = matcher.prefilter.locate
 
-    def counting(text: str) -> dict[int, list[tuple[int, int]]] | None:
+    def counting(
+        text: str, rules: Collection[int] | None = None
+    ) -> dict[int, list[tuple[int, int]]] | None:
         calls.append(text)
-        return real(text)
+        return real(text, rules)
 
     monkeypatch.setattr(matcher.prefilter, "locate", counting)
     text = 'config = {"service_api_key": "Qm7Rt2Vx9Lp4Wz8Nk3Hs6Jd"}\n'

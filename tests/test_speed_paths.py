@@ -17,6 +17,8 @@ from scanner.engine import unit
 from scanner.extractors import Limits
 from scanner.matcher import MatchPolicy
 from scanner.models import Origin
+from scanner.nameregions import RegionMemo
+from scanner.nameshape import Kind
 from scanner.prefilter import HyperscanPrefilter
 from scanner.rulebook.compile import CompiledRule, Ruleset
 from scanner.rulebook.loader import load_ruleset
@@ -55,6 +57,29 @@ def test_name_memo_gives_the_findings_of_the_full_assessment() -> None:
     verdicts = {name: refused for (name, _), refused in memo.items()}
     assert verdicts["cache_key"] is True  # turned down by its name alone
     assert verdicts["widget_api_key"] is False
+
+
+def test_region_memo_gives_the_findings_of_the_full_assessment() -> None:
+    """Verdicts remembered a located region at a time (``nameregions``), and the turned-down
+    keywords at the end of a region left untried, find what trying every keyword finds."""
+    assert GENERIC is not None
+    text = "\n".join([LOG] * 3)
+    # no match of the rule crosses a line of LOG (none holds an XML ``>``): a region per line
+    # is a region the locator could report
+    regions, start = [], 0
+    for line in text.split("\n"):
+        regions.append((start, min(len(text), start + len(line) + 1)))
+        start += len(line) + 1
+    policy = MatchPolicy()
+    plain = _confirm(GENERIC, text, _Lowered(text), policy, regions)
+    names: dict[tuple[str, tuple[Kind, ...]], bool] = {}
+    memo: RegionMemo = {}
+    lowered = _Lowered(text)
+    first = _confirm(GENERIC, text, lowered, policy, regions, names=names, region_memo=memo)
+    again = _confirm(GENERIC, text, lowered, policy, regions, names=names, region_memo=memo)
+    assert spans(plain) == spans(first) == spans(again)
+    assert {c.secret for c in plain} >= {"Wm5Qx8Tz2Lk7Rv4Nb9PcFAKE"}
+    assert memo
 
 
 def test_a_full_memo_starts_again() -> None:
@@ -143,6 +168,11 @@ def test_locator_loads_on_first_use_and_survives_pickling(tmp_path: Path) -> Non
     assert prefilter.locate(text) == fresh.prefilter.locate(text)
     copy = pickle.loads(pickle.dumps(build(LOCATED, "hyperscan", tmp_path).prefilter))
     assert copy.locate(text) == prefilter.locate(text)
+    every = prefilter.locate(text)
+    assert every
+    for rule in prefilter.located:  # one rule's database alone: that rule's regions
+        assert prefilter.locate(text, [rule]) == {k: v for k, v in every.items() if k == rule}
+    assert prefilter.locate(text, []) == {}
     assert copy.candidates(text) == prefilter.candidates(text)
 
 

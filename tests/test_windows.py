@@ -11,13 +11,17 @@ from hypothesis import strategies as st
 from scanner.rulebook.compile import CompiledRule, Ruleset
 from scanner.rulebook.schema import parse_rule
 from scanner.windows import (
+    _anchored_matches,
     _inside,
     _iter_rule_matches,
     _keyword_positions,
     _keyword_positions_in,
+    _located_matches,
     _Lowered,
     _merge,
     _merge_in_order,
+    _useful,
+    _verdicts_from,
     _windows,
 )
 
@@ -311,3 +315,43 @@ def test_an_anchored_rule_shares_one_time_limit_over_all_its_keywords(
             tried.append(m)
     assert next(clock) < 30  # stopped early, not after a thousand tries
     assert tried == []
+
+
+# --- located anchored matching: turned-down keywords at the end of a region are not tried -------
+
+
+def test_useful_keeps_up_to_the_last_position_not_turned_down() -> None:
+    assert _useful([3, 5, 9], [True, False, True]) == [3, 5]
+    assert _useful([3, 5], [False, False]) == [3, 5]
+    assert list(_useful([3, 5], [True, True])) == []
+    assert list(_useful([], [])) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["kgw_", "kgw_abc123", "ab", "_9", " ", "\n", "-" * 20]), max_size=30),
+    st.integers(0, 7),
+)
+def test_located_matches_are_those_of_every_position(parts: list[str], seed: int) -> None:
+    """Regions as the locator reports them (every match at a keyword lies inside one); any
+    verdicts: skipping the turned-down keywords at the end of each region changes nothing."""
+    text = "".join(parts)
+    positions = _keyword_positions(text.lower(), ("kgw_",))
+    window = ANCHORED_RULE.spec.window
+    spans = [(p, p + 4) for p in positions]
+    for p in positions:
+        m = ANCHORED_RULE.regex.match(text, p, min(len(text), p + window))
+        if m is not None:
+            spans.append(m.span())
+    regions = _merge(spans)
+
+    def refused(pos: int) -> bool:
+        return (pos * 7 + seed) % 3 == 0
+
+    expected = [m.span() for m in _anchored_matches(ANCHORED_RULE, text, positions, refused)]
+    verdicts_in = _verdicts_from(positions, refused)
+    got = [m.span() for m in _located_matches(ANCHORED_RULE, text, regions, verdicts_in)]
+    assert got == expected
+    lowered = _Lowered(text)
+    via = [m.span() for m in _iter_rule_matches(ANCHORED_RULE, text, lowered, spans, refused)]
+    assert via == expected

@@ -41,7 +41,7 @@ class FilterOptions:
     max_line: int = 1 << 20
     flush_interval: float = 0.05
     block_size: int = BLOCK_SIZE
-    group_bytes: int = 16384
+    group_bytes: int = 65536
     rsyslog_input: RsyslogInput = RsyslogInput.MSG
     overlap: int = 8192
     origin: Origin = field(default_factory=lambda: Origin("<stdin>", kind="log"))

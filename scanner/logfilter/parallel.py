@@ -118,6 +118,7 @@ class ParallelBlocks:
             import concurrent.futures as cf
             import multiprocessing
 
+            self.filt.redactor.warm()  # the workers inherit what it loads
             ctx = multiprocessing.get_context("fork")
             self._pool = cf.ProcessPoolExecutor(
                 max_workers=self.jobs - 1,  # and this process

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from scanner.decoders import find_encoded, has_escapes
@@ -63,8 +63,10 @@ class _LastPrefilter:
         self._seen = [(text, ids), *self._seen[:1]]
         return ids
 
-    def locate(self, text: str) -> dict[int, list[tuple[int, int]]] | None:
-        return self.inner.locate(text)
+    def locate(
+        self, text: str, rules: Collection[int] | None = None
+    ) -> dict[int, list[tuple[int, int]]] | None:
+        return self.inner.locate(text, rules)
 
     @property
     def located(self) -> frozenset[int]:
@@ -160,6 +162,11 @@ class Redactor:
         )
         self._n = len(matcher.ruleset)
         self._decode = matcher.policy.decode_depth > 0
+
+    def warm(self) -> None:
+        """Load now what the first scan loads (``Matcher.warm``): worker processes forked
+        after this share it instead of each loading its own."""
+        self.plain.warm()
 
     # -- finding -------------------------------------------------------------------------------
     def is_dirty(self, text: str) -> bool:

@@ -93,3 +93,25 @@ def test_small_blocks_stay_in_this_process(rules_file: Path) -> None:
     out = run_all(framer, corpus(300), step=4096)
     assert framer.parallel is not None and framer.parallel._pool is None
     assert TOKEN.encode() not in out and counters.lines == 300
+
+
+def test_the_redactor_is_warm_before_the_workers_fork(
+    rules_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the first scan loads (the confirm stage, the locator databases) is loaded once,
+    before the fork, and shared with the workers."""
+    from scanner.logfilter.redactor import Redactor
+
+    warmed: list[int] = []
+    monkeypatch.setattr(Redactor, "warm", lambda self: warmed.append(len(warmed)))
+    started = parallel.ParallelBlocks._start
+
+    def start(self: parallel.ParallelBlocks) -> object:
+        fresh = self._pool is None
+        pool = started(self)
+        assert not fresh or warmed, "the pool started before the redactor was warm"
+        return pool
+
+    monkeypatch.setattr(parallel.ParallelBlocks, "_start", start)
+    assert outcome(rules_file, corpus(6000), jobs=2) == outcome(rules_file, corpus(6000), jobs=1)
+    assert warmed == [0]
