@@ -260,18 +260,20 @@ def test_a_damaged_hyperscan_database_is_compiled_anew(tmp_path: Path) -> None:
     from testing.rules import token_rule
 
     rules = tmp_path / "kg.toml"
-    rules.write_text(token_rule("kgc.token", "kgc_", "[a-z0-9]{20}", "kgc_" + "q7" * 10))
+    # anchored on its keyword: it gets a start-of-match (locator) database of its own
+    rule = token_rule("kgc.token", "kgc_", "[a-z0-9]{20}", "kgc_" + "q7" * 10, anchor="keyword")
+    rules.write_text(rule)
     ruleset = Ruleset.from_specs(load_specs([rules]))
     cache = tmp_path / "cache"
     text = "x kgc_" + "q7" * 10
     first = HyperscanPrefilter(ruleset, (), cache)
     (full,) = cache.glob("hyperscan-*.kgc")
-    (locator,) = cache.glob("hs-locator-*.kgc")
+    (locator,) = cache.glob("hs-locators-*.kgc")
     for entry in (full, locator):
         damaged = _flip_middle(entry)
         again = HyperscanPrefilter(ruleset, (), cache)
         assert again.candidates(text) == first.candidates(text) == {0}
-        assert again._locator() is not None  # the locator: read from its entry on first use
+        assert again._locators() is not None  # the locators: read from their entry on first use
         assert entry.read_bytes() != damaged  # compiled and stored again
 
 
