@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from testing.rules import token_rule
 
 IDENTITY = {
@@ -128,3 +130,19 @@ def cli_args(rules: Path) -> list[str]:
     """CLI flags that run only the ``kgtest.token`` rule (quick to build, independent of
     the built-in rule pack's progress)."""
     return ["--rules", str(rules), "--only-rule", "kgtest.*", "--engine", "aho-corasick"]
+
+
+def git_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The argument lists of every git run keyguard makes from now on (``run_git`` spied on,
+    still run): tests count and inspect them."""
+    from scanner.sources import git as gitsrc
+
+    seen: list[list[str]] = []
+    real = gitsrc.run_git
+
+    def spy(cwd: Path, args: list[str], **kw: object) -> subprocess.CompletedProcess[bytes]:
+        seen.append(list(args))
+        return real(cwd, args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gitsrc, "run_git", spy)
+    return seen

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from scanner.models import SourceProblem
 from scanner.sources import git as gitsrc
 from scanner.sources import gitindex
 from scanner.sources.gitindex import split_patch_with_raw
-from testing.gitrepo import GitRepo, git_repo
+from testing.gitrepo import GitRepo, git_calls, git_repo
 
 A, B = b"a" * 40, b"b" * 40
 MODIFIED = b":100644 100644 " + A + b" " + B + b" M\0a.py\0"
@@ -132,14 +131,7 @@ def test_one_git_run_and_the_two_when_it_reads_otherwise(
     repo = _tricky(tmp_path)
     opened = gitsrc.open_repo(str(repo.path))
     expected = gitindex.staged_diff(opened, [])
-    runs: list[list[str]] = []
-    real = gitsrc.run_git
-
-    def spy(cwd: Path, args: list[str], **kw: object) -> subprocess.CompletedProcess[bytes]:
-        runs.append(list(args))
-        return real(cwd, args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(gitsrc, "run_git", spy)
+    runs = git_calls(monkeypatch)
     assert gitindex.staged_diff(opened, []) == expected
     assert len(runs) == 1
     monkeypatch.setattr(gitindex, "split_patch_with_raw", lambda out: None)

@@ -9,25 +9,13 @@ import pytest
 
 from scanner.errors import SourceError
 from scanner.sources import git as gitsrc
-from testing.gitrepo import git_repo
+from testing.gitrepo import git_calls, git_repo
 
 
 def _slow(path: str, monkeypatch: pytest.MonkeyPatch) -> gitsrc.Repo:
     with monkeypatch.context() as m:
         m.setattr(gitsrc, "_open_work_tree", lambda path, target: None)
         return gitsrc.open_repo(path)
-
-
-def _calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    seen: list[list[str]] = []
-    real = gitsrc.run_git
-
-    def spy(cwd: Path, args: list[str], **kw: object) -> subprocess.CompletedProcess[bytes]:
-        seen.append(list(args))
-        return real(cwd, args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(gitsrc, "run_git", spy)
-    return seen
 
 
 @pytest.mark.parametrize("where", ["root", "subdir", "file", "unborn", "dot-git", "bare"])
@@ -48,7 +36,7 @@ def test_fast_and_slow_paths_agree(
     if where == "bare":
         subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(target)], check=True)
     slow = _slow(str(target), monkeypatch)
-    calls = _calls(monkeypatch)
+    calls = git_calls(monkeypatch)
     fast = gitsrc.open_repo(str(target))
     assert fast == slow
     assert fast.bare is (where == "bare")
