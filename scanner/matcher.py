@@ -234,7 +234,7 @@ class Matcher:
         found: list[_Candidate] = []
         for index in candidates:
             rule = self.ruleset.rules[index]
-            if rule.allow_paths and any(p.search(path) for p in rule.allow_paths):
+            if rule.allowed_at(path):
                 continue
             spans = None
             if regions is not None and index in to_locate:

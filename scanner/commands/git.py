@@ -146,7 +146,7 @@ def _commit_detail(intro: Introduction, in_head: bool) -> tuple[tuple[str, str],
 
 def _allowed_at(ruleset: Ruleset, finding: Finding, path: str) -> bool:
     rule = ruleset.get(finding.rule_id)
-    return rule is not None and any(p.search(path) for p in rule.allow_paths)
+    return rule is not None and rule.allowed_at(path)
 
 
 # --- the index -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -39,6 +40,7 @@ class CompiledRule:
         "secret_group",
         "tags",
         "_scope",
+        "_builtin",
     )
 
     def __init__(self, spec: RuleSpec, index: int, secret_group: int) -> None:
@@ -49,6 +51,7 @@ class CompiledRule:
         self.tags = spec.tags
         self.paths = spec.paths
         self._scope: tuple[Any, ...] | None = None
+        self._builtin = False  # from the rule table (trusted patterns, the standard ``re``)
         self.fingerprint = spec_fingerprint(spec)
         self.index = index
         self.secret_group = secret_group
@@ -67,6 +70,7 @@ class CompiledRule:
         rule.tags = entry.tags
         rule.paths = entry.paths
         rule._scope = None
+        rule._builtin = True
         rule.fingerprint = entry.fingerprint
         rule.index = index
         rule.secret_group = entry.secret_group
@@ -108,7 +112,11 @@ class CompiledRule:
             return True
         if self._scope is None:
             self._scope = _compile_paths(self)
-        return any(p.search(path) for p in self._scope)
+        return path_search(self._scope, path)
+
+    def allowed_at(self, path: str) -> bool:
+        """Whether the rule's ``allow.paths`` drop its findings at ``path``."""
+        return bool(self.allow_paths) and path_search(self.allow_paths, path)
 
     @property
     def allow_paths(self) -> tuple[Pattern[str], ...]:
@@ -199,15 +207,38 @@ def compile_rule(spec: RuleSpec, index: int) -> CompiledRule:
     return make_rule(spec, index, eager=True)
 
 
-def _compile_paths(rule: CompiledRule) -> tuple[Any, ...]:
-    """A rule's ``paths``, compiled without decoding its spec (a start-up asks every blob's
-    path): with the standard ``re`` (already loaded), else with ``regex``, as the schema did."""
-    import re
+PATH_TIMEOUT = 0.1
+"""Seconds one path pattern of a user's or a scanned tree's rule may take on one path: a
+pattern that backtracks without end (``(a+)+$``) then does not match, and the scan goes on."""
 
-    try:
-        return tuple(re.compile(p) for p in rule.paths)
-    except re.error:
-        return _compile_aux(rule.spec, "paths", rule.paths)
+
+def path_search(patterns: tuple[Any, ...], path: str) -> bool:
+    """Whether one of ``patterns`` is found in ``path``. The built-in rules' patterns are the
+    standard ``re``'s; everyone else's are ``regex``'s, searched with ``PATH_TIMEOUT``."""
+    for p in patterns:
+        try:
+            found = (
+                p.search(path)
+                if isinstance(p, re.Pattern)
+                else p.search(path, timeout=PATH_TIMEOUT)
+            )
+        except TimeoutError:
+            continue
+        if found:
+            return True
+    return False
+
+
+def _compile_paths(rule: CompiledRule) -> tuple[Any, ...]:
+    """A rule's ``paths`` compiled. A built-in rule's (from the rule table) with the standard
+    ``re``, already loaded and without decoding the spec: a start-up asks every blob's path;
+    any other rule's with ``regex``, whose searches can be given a timeout."""
+    if rule._entry is not None or rule._builtin:
+        try:
+            return tuple(re.compile(p) for p in rule.paths)
+        except re.error:
+            pass
+    return _compile_aux(rule.spec, "paths", rule.paths)
 
 
 def _compile_aux(spec: RuleSpec, where: str, patterns: tuple[str, ...]) -> tuple[Pattern[str], ...]:

@@ -97,3 +97,15 @@ def test_check_wants_a_path_on_each_example_and_no_match_elsewhere() -> None:
     issues = check_spec(parse_rule(unscoped, "kgtest.toml", 0))
     assert any("outside the rule's `paths`" in i.message for i in issues)
     assert check_spec(parse_rule(rule_entry(), "kgtest.toml", 0)) == []
+
+
+def test_a_path_pattern_that_backtracks_without_end_gives_up_and_does_not_match() -> None:
+    """A rule from a scanned tree's config is data: its path patterns run with a timeout."""
+    import time
+
+    entry = rule_entry(paths=[r"^(a+)+$"])
+    rule = compile_rule(parse_rule(entry, "kgtest.toml", 0), 0)
+    started = time.monotonic()
+    assert rule.runs_on("a" * 40 + "!") is False
+    assert rule.runs_on("aaaa") is True
+    assert time.monotonic() - started < 5
