@@ -17,7 +17,7 @@ from scanner import filters
 from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
 from scanner.models import Confidence
 from scanner.nameregions import RegionMemo, region_verdicts
-from scanner.rulebook.compile import CompiledRule
+from scanner.rulebook.compile import CompiledRule, bounded_search
 from scanner.validators.offline import CHECKSUMS, meets_requirements
 from scanner.validators.structure import STRUCTURE_CHECKS
 from scanner.valuemeasure import shannon_entropy
@@ -81,7 +81,7 @@ def is_valid_secret(
     lowered = secret.lower()
     if any(word in lowered for word in spec.allow.stopwords):
         return False, entropy
-    if any(p.search(secret) for p in rule.allow_patterns):
+    if rule.allow_patterns and bounded_search(rule.allow_patterns, secret):
         return False, entropy
     if any(p.search(secret) for p in policy.allow_values):
         return False, entropy

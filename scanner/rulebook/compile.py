@@ -112,11 +112,11 @@ class CompiledRule:
             return True
         if self._scope is None:
             self._scope = _compile_paths(self)
-        return path_search(self._scope, path)
+        return bounded_search(self._scope, path)
 
     def allowed_at(self, path: str) -> bool:
         """Whether the rule's ``allow.paths`` drop its findings at ``path``."""
-        return bool(self.allow_paths) and path_search(self.allow_paths, path)
+        return bool(self.allow_paths) and bounded_search(self.allow_paths, path)
 
     @property
     def allow_paths(self) -> tuple[Pattern[str], ...]:
@@ -208,13 +208,15 @@ def compile_rule(spec: RuleSpec, index: int) -> CompiledRule:
 
 
 PATH_TIMEOUT = 0.1
-"""Seconds one path pattern of a user's or a scanned tree's rule may take on one path: a
-pattern that backtracks without end (``(a+)+$``) then does not match, and the scan goes on."""
+"""Seconds one auxiliary pattern (``paths``, ``allow.paths``, ``allow.patterns``) of a user's or
+a scanned tree's rule may take on one path or secret: a pattern that backtracks without end
+(``(a+)+$``) then does not match, and the scan goes on."""
 
 
-def path_search(patterns: tuple[Any, ...], path: str) -> bool:
-    """Whether one of ``patterns`` is found in ``path``. The built-in rules' patterns are the
-    standard ``re``'s; everyone else's are ``regex``'s, searched with ``PATH_TIMEOUT``."""
+def bounded_search(patterns: tuple[Any, ...], path: str) -> bool:
+    """Whether one of ``patterns`` is found in ``path`` (or a secret). The built-in rules' path
+    patterns are the standard ``re``'s; the others are ``regex``'s, searched with
+    ``PATH_TIMEOUT``."""
     for p in patterns:
         try:
             found = (
