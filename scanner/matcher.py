@@ -212,8 +212,9 @@ class Matcher:
         n = len(self.ruleset)
         path = chunk.path_for_rules or chunk.origin.path
         rules = self.ruleset.rules
-        if self._keywordless:  # those whose paths take this file (no spec decoded for it)
-            found_ids = found_ids.union(i for i in self._keywordless if rules[i].runs_on(path))
+        if self._keywordless:  # every file is theirs to try, if their paths take it
+            found_ids = found_ids.union(self._keywordless)
+        # path-scoped rules only where their paths take the file (no spec decoded for that)
         candidates = sorted(i for i in found_ids if i < n and rules[i].runs_on(path))
         if not candidates:
             return []

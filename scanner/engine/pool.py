@@ -84,7 +84,7 @@ def batches(blobs: Iterable[Blob], max_blobs: int, max_bytes: int) -> Iterator[l
 class _Seen:
     """Content keys already scanned (with where and what was found) or being scanned."""
 
-    scope: Callable[[str], str] = lambda path: ""  # noqa: E731 (``Matcher.scope_key``)
+    scope: Callable[[str], str]  # ``Matcher.scope_key``: which path-scoped rules run at a path
     done: dict[str, tuple[Blob, BlobResult]] = field(default_factory=dict)
     waiting: dict[str, list[Blob]] = field(default_factory=dict)
 
