@@ -12,6 +12,7 @@ from scanner.models import Confidence
 from scanner.nameshape import Kind, NameInfo
 from scanner.valueforms import names_itself
 from scanner.valuekinds import is_hex_digest, is_uuid, is_weak_value, weak_words
+from scanner.valuemeasure import is_interleaved
 from scanner.valueshape import is_described_password, value_verdict
 
 
@@ -97,7 +98,7 @@ def value_score(
                 return None  # one class: a word, a number
             if h < 2.8 or (n >= 20 and h < 3.2):
                 return None
-            if words >= 0.7 and classes <= 2 and h < 4.2:
+            if words >= 0.7 and classes <= 2 and h < 4.2 and not is_interleaved(value):
                 return None  # mostly words: an identifier, a sentence, a message id
             if words >= 0.5 and classes <= 2 and h < 3.5:
                 return None  # cachedvol112233, release_2024_01

@@ -17,6 +17,10 @@ QUOTES = "\"'`"
 TRIPLE_QUOTES = ('"""', "'''")
 # letters that open a literal with the quote after them: r"..." b'...' f"..." @"..." $"..." N'...'
 STRING_PREFIXES = "rbufRBUFN@$"
+# the same before the quote that ends the text between name and value, also two letters and
+# Rust's raw-string hashes: rb"..." br'...' r#"..."# @$"..."
+_PREFIXED_OPENER = re.compile(r"""(?:[rbufRBUF]{1,2}#{0,3}|N|[@$]{1,2})["'`]""")
+_PREFIX_TAIL = re.compile(r"(?<![\w$@])(?:[rbufRBUF]{1,2}#{0,3}|N|[@$]{1,2})$")
 _BARE_STOP = re.compile(r"[;,)\]}<>|]|&(?=[A-Za-z_][\w.-]*=)|&(?:amp|quot);|&$")
 _OPERATORS = frozenset(", = : := => == != === !== ?= ||= ??= .= <- -> > ( || ??".split())  # noqa: SIM905
 # a conversion call around a literal (``key = []byte("...")``): the literal is the value
@@ -90,8 +94,9 @@ def parse_assignment(
         quote, rest = rest[-1], rest[:-2]
     elif rest and rest[-1] in QUOTES:
         quote, rest = rest[-1], rest[:-1]
-        if rest and rest[-1] in STRING_PREFIXES and (len(rest) == 1 or not rest[-2].isalnum()):
-            rest = rest[:-1]
+        prefix = _PREFIX_TAIL.search(rest)
+        if prefix is not None:
+            rest = rest[: prefix.start()]
     if quote:
         wrapper = _WRAPPER_TAIL.search(rest)
         if wrapper is not None:
@@ -216,9 +221,11 @@ def opener_length(text: str, pos: int) -> int:
         return 3
     if c in QUOTES:
         return 1
-    nxt = text[pos + 1 : pos + 2]
-    if nxt and nxt in QUOTES and (c in STRING_PREFIXES or c == "\\"):
+    if c == "\\" and text[pos + 1 : pos + 2] in tuple(QUOTES):
         return 2
+    prefixed = _PREFIXED_OPENER.match(text, pos)
+    if prefixed is not None:
+        return prefixed.end() - pos
     if text.startswith("&quot;", pos):
         return 6
     return 0

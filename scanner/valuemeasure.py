@@ -46,6 +46,21 @@ def word_coverage(value: str) -> float:
     return sum(len(w) for w in _WORD_RUN.findall(value)) / len(value)
 
 
+_LETTERS_DIGITS = re.compile(r"[A-Za-z]+|[0-9]+")
+
+
+def is_interleaved(value: str) -> bool:
+    """Letters and digits alternate throughout, as in random base-36 keys
+    (``zjmopd1gfzjcg3macocnv6csav0b2ch2``), not in names with a number or two
+    (``cachedvol112233``, ``release_2024_01``, ``user1profile``): at least four digit runs
+    among short letter runs, one change of kind every eight characters or more."""
+    runs = _LETTERS_DIGITS.findall(value)
+    digit_runs = sum(1 for r in runs if r[0].isdigit())
+    if digit_runs < 4 or len(runs) - 1 < len(value) / 8:
+        return False
+    return max(len(r) for r in runs) <= 12
+
+
 _CAMEL_PART = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|[0-9]+")
 _VOWEL = re.compile(r"[aeiouyAEIOUY]")
 

@@ -78,6 +78,7 @@ _CAMEL_WORDS = re.compile(r"^(?:[A-Z][a-z]+){2,}$|^[a-z]+(?:[A-Z][a-z]+)+$")
 _DOTTED_PASSWORD = re.compile(
     r"[A-Za-z]*[0-9]+[A-Za-z]+[0-9]*(?:\.[A-Za-z0-9]+){1,2}|[A-Za-z0-9]+\.[A-Za-z]*[0-9]+[A-Za-z]+[0-9]*"
     r"|[A-Za-z]{2,}\.[A-Z][a-z]{2,}[0-9]{2,}|[A-Z][a-z]{2,}(?:\.[A-Z][a-z]{2,}){2}[0-9]{1,4}"
+    r"|[A-Z][a-z]{2,}\.[A-Z][a-z]{2,}\.[0-9]{1,4}"
 )
 # a name of hyphenated words ending in a digest: a CI cache key, an artifact or image tag
 # (``node-cache-Linux-x64-npm-<sha256>``), not a credential

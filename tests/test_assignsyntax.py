@@ -129,3 +129,26 @@ def test_opens_keyword_argument_shortcut_agrees_with_its_pattern(text: str, pos:
     """The check for a ``(`` within three characters only skips texts the pattern rejects."""
     expected = _OPENS_KEYWORD_ARGUMENT.match(text, pos) is not None
     assert opens_keyword_argument(text, pos) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "value", "opener"),
+    [
+        ('client_secret = rb"Zq8vL2mKg4pR7tX1"', "client_secret", "Zq8vL2mKg4pR7tX1", 'rb"'),
+        ('const API_SECRET: &str = r#"Zq8vL2mKg4pR7"#;', "API_SECRET", "Zq8vL2mKg4pR7", 'r#"'),
+        ('var apiSecret = @"Zq8vL2mKg4pR7tX1";', "apiSecret", "Zq8vL2mKg4pR7tX1", '@"'),
+        ("api_secret = b'Zq8vL2mKg4pR7tX1'", "api_secret", "Zq8vL2mKg4pR7tX1", "b'"),
+    ],
+)
+def test_prefixed_string_literals(text: str, name: str, value: str, opener: str) -> None:
+    start = text.index(value)
+    assert opener_length(text, start - len(opener)) == len(opener)
+    a = parse_assignment(text, text.index(name), start)
+    assert a is not None
+    assert (a.value, a.quote, a.op) == (value, opener[-1], "=")
+
+
+def test_prefix_letters_need_a_quote_after_them() -> None:
+    assert opener_length("rbx = 1", 0) == 0
+    assert opener_length("bu'x'", 0) == 3
+    assert opener_length("ba'x'", 0) == 0

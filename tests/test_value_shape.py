@@ -18,7 +18,7 @@ from scanner.valuekinds import (
     is_uuid,
     is_weak_value,
 )
-from scanner.valuemeasure import camel_words, is_random_part
+from scanner.valuemeasure import camel_words, is_interleaved, is_random_part
 from scanner.valueshape import is_described_password, reject_reason
 from testing.cases import Cases, Predicate, predicate_cases
 
@@ -442,3 +442,19 @@ def test_a_dotted_password_in_a_config_file(
     value: str, kind: Kind, quoted: bool, reason: str
 ) -> None:
     assert reject_reason(value, kind, quoted, False, True) == reason
+
+
+@pytest.mark.parametrize(
+    ("value", "interleaved"),
+    [
+        ("zjmopd1gfzjcg3macocnv6csav0b2ch2", True),  # random base 36
+        ("k3j9x2m5n8q1w4e7r0t6y3u9i2o5p8a1", True),
+        ("cachedvol112233", False),  # a name and a number
+        ("release_2024_01", False),
+        ("user1profile2settings3", False),  # three digit runs
+        ("abcdefghijklmnop1q2r3s4", False),  # a 16-letter run: words, not a key
+        ("a1b2", False),  # too short to count four digit runs among enough changes
+    ],
+)
+def test_is_interleaved(value: str, interleaved: bool) -> None:
+    assert is_interleaved(value) is interleaved

@@ -103,12 +103,17 @@ _NAME_VALUE = (
     r"""(?:["'`]|&quot;)?"""
 )
 
+# A string literal's prefix before its opening quote: C# verbatim and Objective-C ``@"``,
+# Python ``b"`` ``r"`` ``rb"`` ``u"``, Rust ``r#"`` and ``b"``. Optional; the value starts after
+# the quote, so a bare value that begins with one of these letters is read as before.
+STRING_PREFIX = r"(?:@|[bBrRuU]{1,2}#{0,3})?"
+
 # A type between a declared name and ``=``: ``apiKey: string =`` (TypeScript), ``API_KEY:
 # &str =`` and ``&'static str`` (Rust), ``token: Optional[str] =`` (Python), ``key: String =``
 # (Kotlin, Swift, Scala), ``apiKey string =`` (a Go ``var``).
 _TYPED = (
     r"""["']?[ \t]{0,3}(?::[ \t]{0,3}&?(?:'static[ \t]{1,3})?[A-Za-z_][\w.\[\]<>|?]{0,30}"""
-    r"""|[ \t]{1,3}string)[ \t]{0,3}=[ \t]{0,3}(?:["'`]|&quot;)?"""
+    r"""|[ \t]{1,3}string)[ \t]{0,3}=[ \t]{0,3}(?:""" + STRING_PREFIX + r"""["'`]|&quot;)?"""
 )
 
 # An XML element named by the setting, up to its text: up to three attributes
@@ -137,7 +142,9 @@ _ASSIGN = (
     # blanks before the operator: up to 40 where a formatter aligns a block (terraform fmt)
     + r"""|(?:["'`\]]{0,2}(?:[ \t]{4,40}|\s{0,3})"""
     r"""(?::{1,3}=|=>|\|\|=|\?\?=|\?=|\.=|<-|:|=|>|\|\||\?\?|\sis\s)"""
-    r"""|["']\s{1,3}value\s{0,2}=|["']?\)?\(\s{0,2})\s{0,3}(?:["'`]|&quot;)?"""
+    r"""|["']\s{1,3}value\s{0,2}=|["']?\)?\(\s{0,2})\s{0,3}(?:"""
+    + STRING_PREFIX
+    + r"""["'`]|&quot;)?"""
     # "NAME", "value" on one line, never "a",\n"b"; Gradle's buildConfigField("String", "NAME",
     # "\"value\"") and buildConfigField "String", "NAME", '"value"' quote the value twice
     r"""|["'][ \t]{0,2},[ \t]{0,3}["'`](?:\\?["'])?"""
@@ -214,7 +221,7 @@ MACROS: dict[str, str] = {
     "gap": r"""[\w.\-\s:'"{(,\[\]/@;&]{0,40}""",
     "loose_assign": (
         r"""["'\]]{0,2}\s{0,4}(?:=>|::=|:=|\?=|\.=|<-|\|\||>[ \t]{0,3}\r?\n[ \t]{0,16}"""
-        r"""|[:=\s(,>])[\s"'`=]{0,5}"""
+        r"""|[:=\s(,>])[\s"'`=]{0,5}(?:""" + STRING_PREFIX + r"""["'`])?"""
         r"""(?:(?i:bearer|token)\s{1,3})?"""
     ),
     "header": (

@@ -136,8 +136,31 @@ def bip39_phrase(phrase: str) -> bool:
     return len(words) in BIP39_LENGTHS and bool(_bip39_english().check(" ".join(words)))
 
 
+def sasl_plain(token: str) -> bool:
+    """A SASL PLAIN response (RFC 4616, as SMTP, IMAP and XMPP send it in base64):
+    ``authzid NUL authcid NUL passwd`` with a user name and a password that are not empty."""
+    try:
+        raw = base64.b64decode(token, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    parts = raw.split(b"\0")
+    return len(parts) == 3 and bool(parts[1]) and len(parts[2]) >= 4
+
+
+def base64_text(token: str) -> bool:
+    """Base64 of a short printable text (a password as SMTP AUTH LOGIN sends it): valid
+    padding, UTF-8, at least four characters, none of them control characters."""
+    try:
+        text = base64.b64decode(token, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    return len(text) >= 4 and text.isprintable()
+
+
 STRUCTURE_CHECKS: dict[str, Callable[[str], bool]] = {
     "jwt-structure": jwt_structure,
     "bip39": bip39_phrase,
+    "sasl-plain": sasl_plain,
+    "base64-text": base64_text,
 }
 """Structural checks by the name a rule gives in ``checksum``."""

@@ -10,7 +10,7 @@ import pytest
 
 from scanner.matcher import Matcher
 from scanner.rulebook.loader import load_ruleset
-from scanner.validators.structure import bip39_phrase, jwt_structure
+from scanner.validators.structure import base64_text, bip39_phrase, jwt_structure, sasl_plain
 from testing.scan import ENGINES, build, scan_text, secrets_of
 
 SIG = "Xk7Qm2Lz9Vw4Rt8Pn3Bc6Hs1Fd5Gy0Ja"
@@ -104,3 +104,34 @@ def test_gcp_api_key_shape(matcher: Matcher, text: str, found: bool) -> None:
 )
 def test_bip39_phrase_checks_the_word_list_and_checksum(phrase: str, valid: bool) -> None:
     assert bip39_phrase(phrase) is valid
+
+
+@pytest.mark.parametrize(
+    ("token", "valid"),
+    [
+        (base64.b64encode(b"\0kgfake@mail.kgfake.invalid\0Tr0ut-KgFake-97").decode(), True),
+        (base64.b64encode(b"admin\0kgfake\0Snow-KgFake-21").decode(), True),
+        (base64.b64encode(b"\0kgfake\0").decode(), False),  # no password
+        (base64.b64encode(b"\0\0Snow-KgFake-21").decode(), False),  # no user
+        (base64.b64encode(b"kgfake-is-not-sasl").decode(), False),
+        ("LOGIN", False),
+        ("not base64!", False),
+    ],
+)
+def test_sasl_plain(token: str, valid: bool) -> None:
+    assert sasl_plain(token) is valid
+
+
+@pytest.mark.parametrize(
+    ("token", "valid"),
+    [
+        (base64.b64encode(b"Otter#KgFake71").decode(), True),
+        (base64.b64encode("Pässwort-KgFake".encode()).decode(), True),
+        (base64.b64encode(b"abc").decode(), False),  # too short for a password
+        (base64.b64encode(b"\x00\x01\x02\x03\xff").decode(), False),  # binary
+        (base64.b64encode(b"line\nbreak").decode(), False),
+        ("UHVmZmluLUtnRmFrZS00NA", False),  # padding missing
+    ],
+)
+def test_base64_text(token: str, valid: bool) -> None:
+    assert base64_text(token) is valid
