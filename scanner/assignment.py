@@ -79,6 +79,8 @@ def _not_given(words: tuple[str, ...]) -> bool:
 # names that hold the name of something when compared: ``key == "fooBar"``, ``k == "token"``
 _LOOKUP_NAMES = frozenset(["key", "k", "name", "field", "attr", "prop", "param", "option"])
 # a camelCase or snake_case identifier: ``oauth2Credential``, ``s3Configurations``
+# a status badge's address: SonarQube/SonarCloud ``api/project_badges/measure?...&token=``
+_BADGE_URL = re.compile(r"(?i)/(?:project_)?badges?/[\w./-]*\?")
 _KEY_ID = re.compile(r"(?:0x)?(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})!?")
 _CALLEE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,80}")  # a function's name, before its "("
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
@@ -175,6 +177,8 @@ def assess(
         return None  # set_password("service", user, pw): the first of several arguments
     if info.tokens == ("key",) and _PUBLIC_KEY.search(text, lines_back(text, line_start), name_lo):
         return None  # {"key_id": ..., "key": ...} answering a public-key request
+    if info.tokens == ("token",) and _BADGE_URL.search(line_before):
+        return None  # a status badge's URL (SonarQube project_badges): a read-only badge token
     if text[name_lo : span[1]].lower() == "signingkey" and _KEY_ID.fullmatch(a.value):
         return None  # git's user.signingkey: the ID or fingerprint of a GPG key, not the key
     if info.tokens in (("key",), ("secret",)) and is_test_vector(a.value, text, name_lo):

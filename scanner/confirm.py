@@ -74,7 +74,8 @@ def is_valid_secret(
         return False, entropy
     if not meets_requirements(secret, spec.requirements):
         return False, entropy
-    if filters.is_placeholder(secret, strict_words=spec.is_generic):
+    runs = "runs-in-format" not in spec.tags
+    if filters.is_placeholder(secret, strict_words=spec.is_generic, runs=runs):
         return False, entropy
     if "generic" in spec.tags and not assessed and filters.looks_like_identifier(secret):
         return False, entropy

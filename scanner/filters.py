@@ -366,8 +366,10 @@ def is_local_echo_login(text: str, start: int, end: int) -> bool:
 SHAPE_CHECK_MAX = 100
 
 
-def is_placeholder(value: str, strict_words: bool = True) -> bool:
-    """Any of the placeholder shapes; ``strict_words`` adds weak words like ``example``.
+def is_placeholder(value: str, strict_words: bool = True, runs: bool = True) -> bool:
+    """Any of the placeholder shapes; ``strict_words`` adds weak words like ``example``;
+    ``runs=False`` for a format whose keys hold runs of one character by design (reCAPTCHA
+    keys: ``6L`` and six characters, then ``AAAAA``).
 
     Shape checks (runs, sequences, masks, words) apply to token-sized values only: long
     secrets such as key blocks legitimately contain runs (``AAAA`` in every OpenSSH key).
@@ -387,7 +389,7 @@ def is_placeholder(value: str, strict_words: bool = True) -> bool:
         return True
     if has_counting_bytes(value):
         return True
-    if not (has_long_run(value) or has_sequence(value)):
+    if not runs or not (has_long_run(value) or has_sequence(value)):
         return False
     return not (strict_words and is_composed_password(value))
 

@@ -117,7 +117,7 @@ _ENV_LOOKUP = re.compile(
     r"(?:os\.environ|getenv|environ\[|environ\.get|process\.env|ENV\[|ENV\.fetch|System\.getenv"
     r"|Environment\.GetEnvironmentVariable|env\(|config\(|secrets\.|vault:|\bsecret\(|Secret\("
     r"|getpass|input\(|prompt\(|\.get\(|\bargs\.|options\.|opts\.|self\.|this\.|settings\."
-    r"|params\[|request\.|req\.|ctx\.|context\.)",
+    r"|params\[|request\.|req\.|ctx\.|context\.|^\$(?i:env):\w)",  # PowerShell $env:NAME
 )
 
 

@@ -17,9 +17,11 @@ pattern is compiled (by both engines) or its groups are counted. Only the key-bo
   token - VALUE``), a declared type before ``=`` (``apiKey: string = "``, ``API_KEY: &str =
   "``, Go ``apiKey string = "``),
   or the rest of a Terraform variable block named by the setting, up to its ``default``:
-  ``variable "acme_key" {`` then ``type = string`` then ``default = "...``, or the ``value``
+  ``variable "acme_key" {`` then ``type = string`` then ``default = "...`` (an ``output``
+  block's ``value = "...`` likewise), or the ``value``
   of a ``name``/``value`` pair: ``- name: ACME_KEY`` then ``value: ...`` (Kubernetes ``env``),
-  ``{"name": "ACME_KEY", "value": "...``.
+  ``{"name": "ACME_KEY", "value": "...``, or a property list's ``<key>AcmeKey</key>`` then
+  ``<string>...``.
 - ``{{call}}``: after a provider word, a constructor or set-up call whose first argument is the
   key, quoted: ``acme.Client("``, ``new AcmeClient("``, ``acme.init('``, ``acme.NewClient("``,
   ``Acme("``, or whose first keyword argument or options member is named after a credential:
@@ -87,12 +89,15 @@ _LABEL = (
     r"|[Ee][Xx][Aa][Mm][Pp][Ll][\-0-9A-DF-Z_a-df-z])"
 )
 
-# The label of a Terraform/HCL variable block and its ``default``, with up to four attributes
-# (``type``, ``description``, ``sensitive``...) before it: ``variable "acme_key" {`` then
-# ``  type = string`` then ``  default = "``. Written after a name, as an operator.
+# The label of a Terraform/HCL variable block and its ``default`` (or an ``output`` block and
+# its ``value``), with up to four attributes (``type``, ``description``, ``sensitive``...)
+# before it: ``variable "acme_key" {`` then ``  type = string`` then ``  default = "``.
+# Written after a name, as an operator.
 _HCL_ATTRIBUTES = r"""(?:[A-Za-z_]\w{0,20}[ \t]{0,12}=[^\r\n{}]{0,80}\r?\n\s{0,12}){0,4}"""
 _HCL_DEFAULT = (
-    r"""["'][ \t]{0,3}\{\s{0,12}""" + _HCL_ATTRIBUTES + r"""default[ \t]{0,12}=[ \t]{0,3}["']"""
+    r"""["'][ \t]{0,3}\{\s{0,12}"""
+    + _HCL_ATTRIBUTES
+    + r"""(?:default|value)[ \t]{0,12}=[ \t]{0,3}["']"""
 )
 
 # The ``value`` that follows a ``name`` entry naming the setting: a Kubernetes or Compose
@@ -130,9 +135,15 @@ _XML_TEXT = (
     + r"""[ \t]{0,3}>[ \t]{0,3}(?:\r?\n[ \t]{0,16})?(?:<!\[CDATA\[|<value>)?"""
 )
 
+# A property list's ``<key>AcmeApiKey</key>`` and the ``<string>`` after it (up to two lines
+# further down: macOS and iOS Info.plist and .plist settings files).
+_PLIST_STRING = r"""</key>[ \t]{0,8}(?:\r?\n[ \t]{0,16}){0,2}<string>[ \t]{0,3}"""
+
 _ASSIGN = (
     r"""(?:"""
     + _HCL_DEFAULT
+    + r"""|"""
+    + _PLIST_STRING
     + r"""|"""
     + _XML_TEXT
     + r"""|"""
@@ -250,6 +261,8 @@ PREFILTER_FORMS: dict[str, str] = {
         r"""["']?(?:[ \t][\w:.= \t-]{0,}["'][^"'<>\r\n]{0,}["']){0,}[ \t]{0,3}>\s{0,}"""
         r"""(?:<!\[CDATA\[|<value>)?"""
     ),
+    # any blanks and line breaks between a property list's key and its string
+    _PLIST_STRING: r"""</key>\s{0,}<string>[ \t]{0,}""",
 }
 """Cheaper stand-ins, for the Hyperscan prefilter only, of the repeated groups that make
 macro-heavy patterns too large for Hyperscan to compile (a group of up to four lines, entries
