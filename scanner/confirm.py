@@ -8,7 +8,7 @@ Pure: no I/O. Called by ``matcher.Matcher`` for each rule the prefilter named.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -94,11 +94,12 @@ def is_valid_secret(
 
 def _context_mode(rule: CompiledRule) -> str:
     """How a generic rule's matches are judged: ``assignment`` (name, operator, value),
-    ``named-value`` (the name is capture group 1), ``cli-password``, or "" (not at all)."""
+    ``named-value`` (the name is capture group 1), ``cli-password``, ``table-column`` (the
+    match is a table's header line; the rows under it hold the values), or "" (not at all)."""
     tags = rule.spec.tags
     if "generic" not in tags:
         return ""
-    for mode in ("assignment", "named-value", "cli-password"):
+    for mode in ("assignment", "named-value", "cli-password", "table-column"):
         if mode in tags:
             return mode
     return ""
@@ -196,6 +197,9 @@ def _confirm(
             continue
         if keywords and not any(kw in m.group(0).lower() for kw in keywords):
             continue
+        if mode == "table-column":
+            out.extend(_table_candidates(rule, text, m.start(), file, policy))
+            continue
         secret = m.group(rule.secret_group)
         if not secret:
             continue
@@ -244,6 +248,28 @@ def _confirm(
             _Candidate(rule, start, end, secret, entropy, checksum, confidence, parts, shown)
         )
     return out
+
+
+def _table_candidates(
+    rule: CompiledRule,
+    text: str,
+    header_pos: int,
+    file: filekind.FileContext | None,
+    policy: MatchPolicy,
+) -> Iterator[_Candidate]:
+    """The values of a table's credential column that the generic assessment keeps, each
+    named by the column's header (``tablecells``)."""
+    from scanner import assignment, filekind
+    from scanner.tablecells import column_cells
+
+    fc = file if file is not None else filekind.FileContext("unknown")
+    for cell in column_cells(text, header_pos):
+        a = assignment.assess_named(text, cell.name, cell.start, cell.end, "", file=fc)
+        if a is None:
+            continue
+        ok, entropy = is_valid_secret(rule, a.value, policy, assessed=True)
+        if ok:
+            yield _Candidate(rule, a.start, a.end, a.value, entropy, None, a.confidence, (), None)
 
 
 def _setting_name(mode: str, text: str, m: Match[str]) -> str:
