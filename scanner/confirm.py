@@ -230,6 +230,8 @@ def _confirm(
             continue
         if filters.is_local_echo_login(text, start, end):
             continue  # postgres://app:app@localhost/app: a development default
+        if filters.is_demo_login(text, start, end):
+            continue  # scott:tiger: Oracle's sample login, in every database's documentation
         # a provider rule that recognises the key by a nearby provider word (no keyword inside
         # the secret itself): ``acme_request_id = <uuid>``, ``acme_commit: <sha>`` are not keys
         lowered_secret = secret.lower()

@@ -363,6 +363,19 @@ def is_local_echo_login(text: str, start: int, end: int) -> bool:
     return _LOCAL_HOST.match(text, end) is not None
 
 
+# the demonstration login of Oracle's sample schema, which database documentation and test
+# configurations use everywhere (``scott/tiger``, SQLAlchemy's ``scott:tiger^5HHH``)
+_DEMO_LOGIN = re.compile(r"(?i)(?<![\w.-])scott[:/]tiger")
+
+
+def is_demo_login(text: str, start: int, end: int) -> bool:
+    """The password at ``text[start:end]`` is ``tiger`` (or a variant that starts with it)
+    given to the user ``scott``: ``scott:tiger@``, ``scott/tiger``."""
+    if not text[start:end].lower().startswith("tiger"):
+        return False
+    return _DEMO_LOGIN.match(text, max(0, start - 6), start + 5) is not None
+
+
 SHAPE_CHECK_MAX = 100
 
 
