@@ -9,6 +9,7 @@ A rule tagged ``table-column`` matches a header line (group 1: the credential co
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,6 +21,14 @@ _DELIMITERS = ",;\t"
 # headers that name a credential too rarely to read a column by: a table's "Key" column lists
 # setting or dictionary keys, a "Pass" column test results
 _TOO_VAGUE = frozenset({"key", "keys", "pass", "passed"})
+
+
+# an SQL INSERT's table and column list, up to VALUES (group 1: the columns)
+_INSERT = re.compile(
+    r"(?i)insert[ \t]+into[ \t]+[\w.\"`\[\]]{1,128}[ \t]*\(([^()]{1,2000})\)\s{0,20}values\s{0,20}"
+)
+MAX_TUPLES = 5000
+MAX_VALUE = 1024  # a longer item is not read as a credential
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +121,14 @@ def _credential_column(names: list[str]) -> int:
 
 def column_cells(text: str, header_pos: int) -> Iterator[Cell]:
     """The cells under the credential column of the table whose header line holds
-    ``header_pos``: the rows of a Markdown table after its separator, or the lines of a
-    delimited export after its header, while they have as many cells as the header."""
+    ``header_pos``: the rows of a Markdown table after its separator, the lines of a
+    delimited export after its header, while they have as many cells as the header, or the
+    quoted values of an SQL ``INSERT INTO t (columns) VALUES (...), (...)`` that starts at
+    ``header_pos``."""
+    insert = _INSERT.match(text, header_pos)
+    if insert is not None:
+        yield from _insert_cells(text, insert)
+        return
     line_start = text.rfind("\n", 0, header_pos) + 1
     lines = _lines(text, line_start)
     first = next(lines, None)
@@ -151,3 +166,72 @@ def column_cells(text: str, header_pos: int) -> Iterator[Cell]:
         lo, hi = row[column]
         if hi > lo:
             yield Cell(name, lo, hi)
+
+
+def _sql_items(text: str, pos: int) -> tuple[list[tuple[int, int, bool]], int] | None:
+    """The items of the SQL tuple that opens at ``text[pos] == "("``: (start, end, quoted)
+    spans (a quoted item's span is inside its quotes, ``''`` kept as written), and the
+    position after the closing parenthesis; None when the tuple does not close in bounds."""
+    items: list[tuple[int, int, bool]] = []
+    i = pos + 1
+    n = min(len(text), pos + 64 * MAX_VALUE)
+    item_start, depth = i, 0
+    quoted: tuple[int, int] | None = None
+    while i < n:
+        c = text[i]
+        if c == "'":
+            close = i + 1
+            while True:
+                close = text.find("'", close, n)
+                if close == -1:
+                    return None
+                if text[close + 1 : close + 2] != "'":
+                    break
+                close += 2  # '' is a quote inside the string
+            if depth == 0 and not text[item_start:i].strip():
+                quoted = (i + 1, close)
+            i = close + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")" and depth:
+            depth -= 1
+        elif c in ",)" and depth == 0:
+            rest = text[quoted[1] + 1 : i].strip() if quoted else None
+            if quoted is not None and not rest:
+                items.append((quoted[0], quoted[1], True))
+            else:
+                items.append((item_start, i, False))
+            quoted = None
+            if c == ")":
+                return items, i + 1
+            item_start = i + 1
+        i += 1
+    return None
+
+
+def _insert_cells(text: str, insert: re.Match[str]) -> Iterator[Cell]:
+    """The quoted values of an INSERT's credential column, tuple by tuple."""
+    names = [c.strip().strip('`"[]') for c in insert.group(1).split(",")]
+    column = _credential_column(names)
+    if column == -1:
+        return
+    pos = insert.end()
+    for _ in range(MAX_TUPLES):
+        if text[pos : pos + 1] != "(":
+            return
+        parsed = _sql_items(text, pos)
+        if parsed is None:
+            return
+        items, pos = parsed
+        if len(items) == len(names):
+            start, end, quoted = items[column]
+            if quoted and 0 < end - start <= MAX_VALUE:
+                yield Cell(names[column], start, end)
+        while pos < len(text) and text[pos] in " \t\r\n":
+            pos += 1
+        if text[pos : pos + 1] != ",":
+            return
+        pos += 1
+        while pos < len(text) and text[pos] in " \t\r\n":
+            pos += 1

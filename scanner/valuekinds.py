@@ -27,6 +27,8 @@ _CRYPT = re.compile(
     r"|(?:sha1|sha256|sha384|sha512|md5|sha224|blake2b?|xxh64)[:=-][0-9a-fA-F+/=]{16,}$"
     r"|(?:sha256|sha384|sha512)-[A-Za-z0-9+/]{30,}={0,2}$"
     r"|md5[0-9a-f]{32}$|SCRAM-SHA-256\$[0-9]{1,7}:"  # PostgreSQL's stored password forms
+    # Werkzeug's generate_password_hash: method, then salt and hex digest after "$"
+    r"|(?:pbkdf2:sha(?:1|224|256|384|512)(?::[0-9]{1,8})?|scrypt(?::[0-9]{1,8}){0,3})\$[^$\s]{1,64}\$[0-9a-f]{32,}$"
     r")",
     re.IGNORECASE,
 )
@@ -34,7 +36,8 @@ _CRYPT = re.compile(
 
 def is_hash(value: str) -> bool:
     """A password *hash* or digest, not a password: crypt/passlib/Django/LDAP formats
-    (``$2b$12$...``, ``pbkdf2_sha256$...``, ``sha1$salt$hex``, ``{SSHA}...``), or an
+    (``$2b$12$...``, ``pbkdf2_sha256$...``, ``sha1$salt$hex``, ``{SSHA}...``, Werkzeug's
+    ``pbkdf2:sha256:600000$salt$hex`` and ``scrypt:32768:8:1$salt$hex``), or an
     algorithm-prefixed digest (``sha256:ab12...``, ``sha512-...`` subresource integrity)."""
     return bool(_CRYPT.match(value))
 

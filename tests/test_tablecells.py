@@ -78,3 +78,22 @@ def test_no_credential_column() -> None:
 def test_vague_headers_are_not_credential_columns(header: str) -> None:
     text = header + "\n|---|---|---|\n| metadata | `kg.fake.modelId`, `kg.fake.run` | str |\n"
     assert values(text) == []
+
+
+def test_sql_insert_credential_column() -> None:
+    text = (
+        "INSERT INTO api_clients (client_id, `client_secret`, note) VALUES\n"
+        "    ('billing', 'Kw5XKgFake-T7Rfq', 'it''s, (fine)'),\n"
+        "    ('mobile', crypt('x', gen_salt('bf')), NULL),\n"
+        "    ('batch', 'Zq8v''Kgfake', 'x'::text),\n"
+        "    ('short', 'only two');\n"
+        "INSERT INTO other (client_secret) VALUES ('not-this-statement');\n"
+    )
+    expected = [("client_secret", "Kw5XKgFake-T7Rfq"), ("client_secret", "Zq8v''Kgfake")]
+    assert values(text) == expected
+
+
+def test_sql_insert_without_credential_column_or_unclosed() -> None:
+    assert values("INSERT INTO t (id, name) VALUES (1, 'Kgfake');") == []
+    assert values("INSERT INTO t (id, password) VALUES (1, 'Kgfake-unclosed);") == []
+    assert values("INSERT INTO t (id, password) SELECT id, pw FROM u;") == []

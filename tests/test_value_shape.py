@@ -162,8 +162,16 @@ PREDICATES = {
             "$6$rounds=5000$saltsalt$Kq7vTz2mPw9x",
             "md50d6dee96633d2c0eab6e3b0d6b89cdd9",  # PostgreSQL md5(password || user)
             "SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy",
+            "pbkdf2:sha256:50000$KgFake1z$0de171a4f4dac32e3364c7ddc7c14f3e2fa61f2d17574483f7ffbb",
+            "scrypt:32768:8:1$KgFakeSalt$5f4dcc3b5aa765d61d8327deb882cf995f4dcc3b5aa765d6",
         ],
-        no=["Kq7#vTz2!mPw9x", "$ilv3rw1ll0w!", "s3cr3t$value", "abc$def"],
+        no=[
+            "Kq7#vTz2!mPw9x",
+            "$ilv3rw1ll0w!",
+            "s3cr3t$value",
+            "abc$def",
+            "pbkdf2:sha256:Kgfake$pw",  # the method's words, but no salt and digest
+        ],
     ),
     is_template: Cases(
         yes=[
