@@ -98,6 +98,9 @@ GROUP_SAMPLES = [
     "'] = array(\n",
     '" "main" {\r\n',
     " API credentials -->\n",
+    # a property list's key element, then its string element on the same or a later line
+    "</key><string>",
+    "</key>\n\t<string>",
 ]
 
 

@@ -256,7 +256,7 @@ def _compile_aux(spec: RuleSpec, where: str, patterns: tuple[str, ...]) -> tuple
 
 # Rule-id families that name a kind of secret rather than a provider.
 NOT_PROVIDERS = frozenset(
-    {"generic", "jwt", "privatekey", "database", "model", "ci", "saas", "email", "payments"}
+    {"generic", "jwt", "privatekey", "database", "model", "ci", "saas", "email", "payments", "smtp"}
 )
 
 
