@@ -34,6 +34,11 @@ NEGATIVE_AFTER = frozenset(
         "uris",
         "endpoint",
         "endpoints",
+        "domain",  # Firebase authDomain, Auth0 AUTH0_DOMAIN: a host name
+        "domains",
+        "host",
+        "hosts",
+        "hostname",
         "path",
         "paths",
         "file",

@@ -13,6 +13,9 @@ import re
 # Forms of any value, tried in order: (reason, pattern matched at the start).
 _FORMS: tuple[tuple[str, str], ...] = (
     ("identifier", r"^arn:[a-z0-9-]+:[a-z0-9-]*:"),  # an ARN
+    # Windows DPAPI-protected data (NuGet.Config's encrypted <add key="Password">, .NET
+    # ProtectedData): its fixed header in base64; only the machine's user can decrypt it
+    ("encrypted", r"^AQAAANCMnd8BFdERjHoAwE/Cl\+sBAAAA"),
     # a MIME type: ``application/vnd.github.doctor-strange-preview+json``
     (
         "mime-type",
@@ -90,7 +93,8 @@ _DASHED_WORDS = re.compile(r"^[a-z]+[0-9]{0,3}(?:-[a-z]+[0-9]{0,3}){3,}$")
 _BARE_FORMS: tuple[tuple[str, str], ...] = (
     ("number", r"^0[xX][0-9a-fA-F]{1,16}[uUlL]{0,3}[;,]?$"),  # a hex flag constant
     # a member access cut at ``>``: ``$input->getArgument(...)`` read as ``$input-``
-    ("expression", r"^\$?[A-Za-z_]\w*-$"),
+    # (a name of letters; ``gI3nk5pbuuhQ0-`` with digits inside is a password that ends in -)
+    ("expression", r"^\$[A-Za-z_]\w*-$|^[A-Za-z_]+-$"),
     # a PowerShell cmdlet call: ``Get-AnsibleParam``, ``ConvertTo-SecureString``
     (
         "expression",
@@ -107,7 +111,8 @@ _BARE_FORMS: tuple[tuple[str, str], ...] = (
     # an ABNF repetition of a rule: ``passwd = 1*SAFE`` (RFC 4616)
     ("grammar", r"^\d{0,3}\*\d{0,3}(?:[A-Z][A-Z0-9-]*|[a-z][a-z0-9-]*)$"),
     # the next setting of a command line after an empty value: ``MYSQL_PASSWORD= FILTER=x``
-    ("assignment", r"^[A-Z][A-Z0-9_]*="),
+    # (a setting's name: capitals, or with an underscore; not ``HSIH5=!vC_...``, a password)
+    ("assignment", r"^(?:[A-Z]{2,}|[A-Z][A-Z0-9]*_[A-Z0-9_]*)="),
     # a negated member access: ``!mod.vals`` (``if (x !== 'userpassword' || !mod.vals)``)
     ("expression", r"^!\$?[a-z_]\w*(?:\.[A-Za-z_]\w*)+$"),
     # a variable named after the credential: ``"password": s300_pass`` in an example

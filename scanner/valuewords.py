@@ -303,6 +303,8 @@ DOCUMENTATION_VALUES = frozenset(
         "550e8400-e29b-41d4-a716-446655440000",  # the UUID of textbook and API examples
         "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",  # RFC 6455's WebSocket accept GUID
         "android",  # the Android SDK's debug keystore password (storePassword/keyPassword)
+        "minioadmin",  # MinIO's default root user and password
+        "SW2YcwTIb9zpOOhoPsMm",  # Grafana's default secret_key (grafana.ini, defaults.ini)
         "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     ]
 )

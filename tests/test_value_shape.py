@@ -466,3 +466,24 @@ def test_a_dotted_password_in_a_config_file(
 )
 def test_is_interleaved(value: str, interleaved: bool) -> None:
     assert is_interleaved(value) is interleaved
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("HSIH5=!vC_F_kJUXKgfake", ""),  # a password holding '=' after a digit
+        ("gI3nk5pbKgfakeQ0-", ""),  # a password that ends in '-'
+        ("FILTER=x", "assignment"),  # the next setting after an empty value
+        ("DB_HOST2=db", "assignment"),
+        ("$input-", "expression"),  # $input->getArgument(...) cut at '>'
+        ("AQAAANCMnd8BFdERjHoAwE/Cl+sBAAAAKgFakeKgFakeKgFake", "encrypted"),  # DPAPI data
+        ("minioadmin", "documentation"),
+    ],
+)
+def test_password_value_forms(value: str, reason: str) -> None:
+    assert reject_reason(value, Kind.PASSWORD, quoted=False, code=False, config=True) == reason
+
+
+@pytest.mark.parametrize("name", ["authDomain", "AUTH0_DOMAIN", "token_host", "secret_hostname"])
+def test_host_and_domain_names_are_not_credentials(name: str) -> None:
+    assert name_info(name).reason
