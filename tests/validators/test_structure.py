@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import pytest
 
 from scanner.matcher import Matcher
-from scanner.rulebook.loader import load_ruleset
 from scanner.validators.structure import base64_text, bip39_phrase, jwt_structure, sasl_plain
-from testing.scan import ENGINES, build, scan_text, secrets_of
+from testing.scan import scan_text, secrets_of
 
 SIG = "Xk7Qm2Lz9Vw4Rt8Pn3Bc6Hs1Fd5Gy0Ja"
 
@@ -54,18 +52,10 @@ def test_implausible_jwts(token: str) -> None:
     assert not jwt_structure(token)
 
 
-RULESET = load_ruleset()
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
-    return build(RULESET, request.param, session_cache)
-
-
-def test_jwt_rule_drops_implausible_tokens(matcher: Matcher) -> None:
+def test_jwt_rule_drops_implausible_tokens(engine_matcher: Matcher) -> None:
     good = _jwt(HS256, {"sub": "svc-keyguard", "iat": 1718000000})
     bad = _jwt({"alg": "none"}, {"sub": "svc-keyguard", "iat": 1718000000})
-    found = secrets_of(scan_text(matcher, f'a = "{good}"\nb = "{bad}"\n'), "jwt.token")
+    found = secrets_of(scan_text(engine_matcher, f'a = "{good}"\nb = "{bad}"\n'), "jwt.token")
     assert found == {good}
 
 
@@ -86,9 +76,9 @@ GCP = "AIzaSyKeyGuard7wGxV6oDeuTossQQshfZvtqM1"
         ("GOOGLE_API_KEY=AIzaSyabcdefghijklmnopqrstuvwxyzabcdefg", False),
     ],
 )
-def test_gcp_api_key_shape(matcher: Matcher, text: str, found: bool) -> None:
+def test_gcp_api_key_shape(engine_matcher: Matcher, text: str, found: bool) -> None:
     assert len(GCP) == 39
-    assert bool(secrets_of(scan_text(matcher, text), "gcp.api-key")) is found
+    assert bool(secrets_of(scan_text(engine_matcher, text), "gcp.api-key")) is found
 
 
 @pytest.mark.parametrize(
