@@ -14,18 +14,28 @@ stage (``matcher.py``) yields identical findings whichever engine ran:
   chunk. Every match of a rule contains one of its keywords (the confirm stage enforces it).
 
 Extra literal "triggers" (ids after the rules) tell the decoder stage when to look for encoded
-text.
+text. The Hyperscan databases are compiled alone, serialised and cached through ``hsdb``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from scanner.cache import CACHE_ENV as CACHE_ENV  # re-exported: the cache is scanner.cache
-from scanner.cache import Cache, cache_key
+from scanner.cache import cache_key
 from scanner.cache import default_cache_dir as default_cache_dir
+from scanner.hsdb import (
+    cache_load,
+    cache_store,
+    compiled,
+    compiles_with,
+    dump_each,
+    id_list,
+    load_each,
+    parse_id_list,
+)
 from scanner.hsform import hs_literal, hyperscan_form, loosen
 from scanner.rulebook.compile import Ruleset
 
@@ -102,6 +112,9 @@ class AhoCorasickPrefilter:
 
 
 LOCATE_LIMIT = 200_000
+_CACHE_KIND = "hyperscan"
+_CACHE_PARTS = 3  # the full database, the located rule ids, the approximated rule ids
+_LOCATOR_KIND = "hs-locators"  # the start-of-match databases, one per located rule, read lazily
 
 
 class HyperscanPrefilter:
@@ -131,7 +144,7 @@ class HyperscanPrefilter:
         self._cache_dir, self._key = cache_dir, key
         self._loc: dict[int, Any] | None = None
         self._loc_blobs: tuple[bytes, ...] | None = None
-        cached = _cache_load(cache_dir, _CACHE_KIND, key, _CACHE_PARTS)
+        cached = cache_load(cache_dir, _CACHE_KIND, key, _CACHE_PARTS)
         if cached is not None:
             try:
                 self._blobs = cached
@@ -145,10 +158,10 @@ class HyperscanPrefilter:
             self._triggers = tuple(triggers() if callable(triggers) else triggers)
             full, approximated = self._compile(ruleset)
             loc = self._compile_locator(ruleset)
-            cached = (hyperscan.dumpb(full), _id_list(loc), _id_list(approximated))
-            self._loc_blobs = _dump_each(hyperscan, loc)
-            _cache_store(cache_dir, _CACHE_KIND, key, cached)
-            _cache_store(cache_dir, _LOCATOR_KIND, key, self._loc_blobs)
+            cached = (hyperscan.dumpb(full), id_list(loc), id_list(approximated))
+            self._loc_blobs = dump_each(hyperscan, loc)
+            cache_store(cache_dir, _CACHE_KIND, key, cached)
+            cache_store(cache_dir, _LOCATOR_KIND, key, self._loc_blobs)
         self._blobs = cached
         self._load()
 
@@ -156,8 +169,8 @@ class HyperscanPrefilter:
         hs = self._hs
         self._full = hs.loadb(self._blobs[0], hs.HS_MODE_BLOCK)
         self._full.scratch = hs.Scratch(self._full)
-        self._located = _parse_id_list(self._blobs[1])
-        self._approximated = _parse_id_list(self._blobs[2])
+        self._located = parse_id_list(self._blobs[1])
+        self._approximated = parse_id_list(self._blobs[2])
 
     def _locators(self) -> dict[int, Any]:
         """The start-of-match database of each located rule, loaded (from the cache, else
@@ -166,19 +179,19 @@ class HyperscanPrefilter:
             hs = self._hs
             ids = sorted(self._located)
             if self._loc_blobs is None:
-                cached = _cache_load(self._cache_dir, _LOCATOR_KIND, self._key, len(ids))
+                cached = cache_load(self._cache_dir, _LOCATOR_KIND, self._key, len(ids))
                 if cached is None:
                     assert self._ruleset is not None
-                    cached = _dump_each(hs, self._compile_locator(self._ruleset))
-                    _cache_store(self._cache_dir, _LOCATOR_KIND, self._key, cached)
+                    cached = dump_each(hs, self._compile_locator(self._ruleset))
+                    cache_store(self._cache_dir, _LOCATOR_KIND, self._key, cached)
                 self._loc_blobs = cached
-            try:  # Hyperscan checks each database's own CRC-32C (``_cache_load``)
-                loc = _load_each(hs, ids, self._loc_blobs)
+            try:  # Hyperscan checks each database's own CRC-32C (``cache_load``)
+                loc = load_each(hs, ids, self._loc_blobs)
             except hs.error:  # damaged: compile
                 assert self._ruleset is not None
-                self._loc_blobs = _dump_each(hs, self._compile_locator(self._ruleset))
-                _cache_store(self._cache_dir, _LOCATOR_KIND, self._key, self._loc_blobs)
-                loc = _load_each(hs, ids, self._loc_blobs)
+                self._loc_blobs = dump_each(hs, self._compile_locator(self._ruleset))
+                cache_store(self._cache_dir, _LOCATOR_KIND, self._key, self._loc_blobs)
+                loc = load_each(hs, ids, self._loc_blobs)
             self._loc = loc
             self._ruleset = None
         return self._loc
@@ -352,65 +365,6 @@ def _to_char_offsets(
         byte_pos = off
         mapping[off] = char_pos
     return {rid: [(mapping[a], mapping[b]) for a, b in spans] for rid, spans in regions.items()}
-
-
-def compiled(hs: Any, expr: bytes, flags: int, pattern_id: int = 0) -> Any | None:
-    """A database of ``expr`` alone with ``flags``; None when Hyperscan does not take it."""
-    try:
-        db = hs.Database(mode=hs.HS_MODE_BLOCK)
-        db.compile(expressions=[expr], ids=[pattern_id], flags=[flags])
-    except Exception:  # hyperscan.error: pattern unsupported in this form
-        return None
-    return db
-
-
-def compiles_with(hs: Any, expr: bytes, flags: int) -> bool:
-    """``expr`` compiles alone in Hyperscan with ``flags``."""
-    return compiled(hs, expr, flags) is not None
-
-
-def _dump_each(hs: Any, dbs: dict[int, Any]) -> tuple[bytes, ...]:
-    """The serialised databases, in the order of their rule ids."""
-    return tuple(hs.dumpb(dbs[rule_id]) for rule_id in sorted(dbs))
-
-
-_CACHE_KIND = "hyperscan"
-_CACHE_PARTS = 3  # the full database, the located rule ids, the approximated rule ids
-_LOCATOR_KIND = "hs-locators"  # the start-of-match databases, one per located rule, read lazily
-_DATABASE_PART = (0,)
-"""Each entry's first part is a serialised Hyperscan database: ``hyperscan.loadb`` rejects it
-unless its own CRC-32C matches, so the cache's CRC leaves it out (``scanner.cache``)."""
-
-
-def _id_list(ids: Iterable[int]) -> bytes:
-    return ",".join(map(str, sorted(ids))).encode()
-
-
-def _parse_id_list(blob: bytes) -> frozenset[int]:
-    return frozenset(int(i) for i in blob.decode().split(",") if i)
-
-
-def _load_each(hs: Any, ids: list[int], blobs: tuple[bytes, ...]) -> dict[int, Any]:
-    """The located rules' start-of-match databases, loaded, each with its scratch."""
-    loc: dict[int, Any] = {}
-    for rule_id, blob in zip(ids, blobs, strict=True):
-        db = hs.loadb(blob, hs.HS_MODE_BLOCK)
-        db.scratch = hs.Scratch(db)
-        loc[rule_id] = db
-    return loc
-
-
-def _cache_load(
-    cache_dir: Path | None, kind: str, key: str, parts: int
-) -> tuple[bytes, ...] | None:
-    if cache_dir is None:
-        return None
-    return Cache(cache_dir).load_bytes(kind, key, parts, _DATABASE_PART)
-
-
-def _cache_store(cache_dir: Path | None, kind: str, key: str, blobs: tuple[bytes, ...]) -> None:
-    if cache_dir is not None:
-        Cache(cache_dir).store_parts(kind, key, blobs, _DATABASE_PART)
 
 
 def hyperscan_available() -> bool:

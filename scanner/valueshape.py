@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from scanner.describingwords import DESCRIBED_WORDS, DESCRIBING_WORDS
 from scanner.nameshape import Kind
 from scanner.valueforms import form_reason
 from scanner.valuekinds import (
@@ -32,12 +33,7 @@ from scanner.valuekinds import (
     url_reason,
 )
 from scanner.valuemeasure import camel_words, char_classes, shannon_entropy, word_coverage
-from scanner.valuewords import (
-    DESCRIBED_WORDS,
-    DESCRIBING_WORDS,
-    DOCUMENTATION_VALUES,
-    EMPTY_DIGESTS,
-)
+from scanner.valuewords import DOCUMENTATION_VALUES, EMPTY_DIGESTS
 
 _HTMLISH = re.compile(r"^(?:&[a-z]+;|&#\d+;|[a-z-]+:[a-z-]+;?|\d+(?:px|em|rem|vh|vw|%))$")
 

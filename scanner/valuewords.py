@@ -1,5 +1,7 @@
-"""Value lists (data for ``valueshape``): what people write where a secret would go
-(placeholders), well-known weak or default passwords, null-ish literals."""
+"""Value lists (data for ``valuekinds`` and ``valueshape``), each matched against a whole value
+or a part of one: what people write where a secret would go (placeholders), well-known weak or
+default passwords, null-ish literals, values published as examples and digests of empty input.
+The words a described password is spelled from are in ``describingwords``."""
 
 from __future__ import annotations
 
@@ -317,96 +319,4 @@ EMPTY_DIGESTS = frozenset(
         "da39a3ee5e6b4b0d3255bfef95601890afd80709",
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     ]
-)
-
-
-# Words a test or a tutorial spells a password from (``secret_password_123``, ``Password1!``,
-# ``VeryStrongPasswordHere!``, ``test1111``): what the value is for, what kind of test it is,
-# and the few adjectives and determiners around them. A value made of nothing else describes a
-# password rather than being one someone chose.
-DESCRIBING_WORDS = frozenset(
-    [
-        "password",
-        "passwd",
-        "passw",
-        "pass",
-        "pwd",
-        "pw",
-        "passphrase",
-        "secret",
-        "sekret",
-        "sekrit",
-        "secure",
-        "token",
-        "key",
-        "login",
-        "auth",
-        "test",
-        "tests",
-        "testing",
-        "tester",
-        "dummy",
-        "fake",
-        "mock",
-        "sample",
-        "demo",
-        "example",
-        "hello",
-        "world",
-        "foo",
-        "bar",
-        "baz",
-        "wrong",
-        "bad",
-        "good",
-        "invalid",
-        "valid",
-        "correct",
-        "incorrect",
-        "right",
-        "new",
-        "old",
-        "other",
-        "another",
-        "strong",
-        "stronger",
-        "weak",
-        "very",
-        "super",
-        "some",
-        "kind",
-        "of",
-        "here",
-        "my",
-        "your",
-        "the",
-        "this",
-        "that",
-        "ssl",
-        "db",
-        "user",
-        "admin",
-        "root",
-        "prompt",
-        "vault",
-        "current",
-        "initial",
-        "temp",
-        "default",
-        "first",
-        "second",
-        "third",
-        "one",
-        "two",
-        "three",
-    ]
-)
-"""Each at least two letters long, so that no run of letters splits into them by accident."""
-
-
-# the words of ``DESCRIBING_WORDS`` that say what the value is: one of them must be there
-DESCRIBED_WORDS = frozenset(
-    ["password", "passwd", "passw", "pass", "pwd", "pw", "passphrase", "secret", "sekret"]
-    + ["sekrit", "token", "key", "test", "tests", "testing", "tester", "dummy", "fake", "mock"]
-    + ["sample", "demo", "example", "hello"]
 )

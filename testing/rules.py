@@ -1,8 +1,17 @@
-"""Small rule files for tests: one ``[[rules]]`` table from keyword arguments."""
+"""Small rule files for tests: one ``[[rules]]`` table from keyword arguments; what a rule's
+pattern captures."""
 
 from __future__ import annotations
 
 import json
+
+import regex
+
+
+def captured(pattern: regex.Pattern[str], text: str) -> str | None:
+    """The key body (group 1) ``pattern`` captures in ``text`` (``None``: no match)."""
+    m = pattern.search(text)
+    return None if m is None else m.group(1)
 
 
 def rule_toml(

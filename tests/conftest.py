@@ -10,7 +10,7 @@ import pytest
 
 from scanner.matcher import Matcher, MatchPolicy
 from scanner.rulebook.loader import load_ruleset
-from testing.scan import build
+from testing.scan import ENGINES, build
 
 _real_connect = socket.socket.connect
 
@@ -33,6 +33,13 @@ def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def builtin_matcher(session_cache: Path) -> Matcher:
     """The built-in rule set on the Aho-Corasick engine, built once for the whole session."""
     return build(load_ruleset(), "aho-corasick", session_cache)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine_matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
+    """The built-in rule set on each engine (Aho-Corasick, and Hyperscan when installed), built
+    once per test module and engine: a test taking it runs on both engines."""
+    return build(load_ruleset(), request.param, session_cache)
 
 
 # Cache entries that depend on the rule set alone (compiled databases, parsed rules), never on

@@ -3,8 +3,6 @@ must not report, and the per-finding confidence (``scanner.assignment``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from scanner.assignment import assess
@@ -12,15 +10,7 @@ from scanner.filekind import FileContext, file_context
 from scanner.matcher import Matcher
 from scanner.models import Confidence, Finding
 from scanner.nameshape import Kind
-from scanner.rulebook.loader import load_ruleset
-from testing.scan import ENGINES, build, scan_text
-
-RULESET = load_ruleset()
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
-    return build(RULESET, request.param, session_cache)
+from testing.scan import scan_text
 
 
 def generic(found: list[Finding]) -> dict[str, Finding]:
@@ -150,9 +140,9 @@ FORMAT_RULES = {".netrc": "netrc."}
     [(path, text, PASSWORD) for path, text in PASSWORD_CASES]
     + [(path, text, KEY) for path, text in KEY_CASES],
 )
-def test_syntaxes(matcher: Matcher, path: str, text: str, secret: str) -> None:
+def test_syntaxes(engine_matcher: Matcher, path: str, text: str, secret: str) -> None:
     """Found by a generic rule, or by the rule for that format (``FORMAT_RULES``)."""
-    found = {(f.secret.reveal(), f.rule_id) for f in scan_text(matcher, text, path)}
+    found = {(f.secret.reveal(), f.rule_id) for f in scan_text(engine_matcher, text, path)}
     rule = FORMAT_RULES.get(path, "generic.")
     assert any(s == secret and r.startswith(rule) for s, r in found), (text, found)
 
@@ -162,8 +152,10 @@ def test_syntaxes(matcher: Matcher, path: str, text: str, secret: str) -> None:
     [(name, True) for name in ("api_key", "client_secret", "auth_token", "subscription_key")]
     + [(name, False) for name in ("request_id", "client_id", "tenant_id", "uuid", "token_id")],
 )
-def test_uuid_is_a_key_under_a_secret_name_only(matcher: Matcher, name: str, is_key: bool) -> None:
-    found = generic(scan_text(matcher, f'{name} = "{UUID_KEY}"', "app.py"))
+def test_uuid_is_a_key_under_a_secret_name_only(
+    engine_matcher: Matcher, name: str, is_key: bool
+) -> None:
+    found = generic(scan_text(engine_matcher, f'{name} = "{UUID_KEY}"', "app.py"))
     assert set(found) == ({UUID_KEY} if is_key else set()), found
 
 
@@ -240,24 +232,24 @@ NOISE = [
 
 
 @pytest.mark.parametrize(("path", "text"), NOISE)
-def test_noise_is_not_reported(matcher: Matcher, path: str, text: str) -> None:
-    assert not generic(scan_text(matcher, text, path)), text
+def test_noise_is_not_reported(engine_matcher: Matcher, path: str, text: str) -> None:
+    assert not generic(scan_text(engine_matcher, text, path)), text
 
 
 # ---------------------------------------------------------------------------------------------
 # confidence
 
 
-def _confidence(matcher: Matcher, text: str, path: str) -> Confidence:
-    found = generic(scan_text(matcher, text, path))
+def _confidence(engine_matcher: Matcher, text: str, path: str) -> Confidence:
+    found = generic(scan_text(engine_matcher, text, path))
     assert len(found) == 1, found
     return next(iter(found.values())).confidence
 
 
-def test_confidence_orders_names_values_and_paths(matcher: Matcher) -> None:
-    strong = _confidence(matcher, f'db_password = "{PASSWORD}"', "app/settings.py")
-    in_test = _confidence(matcher, f'db_password = "{PASSWORD}"', "tests/test_settings.py")
-    weak = _confidence(matcher, 'db_password = "admin123"', "app/settings.py")
+def test_confidence_orders_names_values_and_paths(engine_matcher: Matcher) -> None:
+    strong = _confidence(engine_matcher, f'db_password = "{PASSWORD}"', "app/settings.py")
+    in_test = _confidence(engine_matcher, f'db_password = "{PASSWORD}"', "tests/test_settings.py")
+    weak = _confidence(engine_matcher, 'db_password = "admin123"', "app/settings.py")
     assert strong >= in_test
     assert strong > weak
     assert weak == Confidence.LOW
@@ -272,18 +264,20 @@ def test_assess_scores_password_names_above_key_names() -> None:
     assert pw.score > key.score
 
 
-def test_min_confidence_filters_low_findings(matcher: Matcher) -> None:
+def test_min_confidence_filters_low_findings(engine_matcher: Matcher) -> None:
     text = f'db_password = "admin123"\napi_token = "{KEY}"\n'
-    found = [f for f in scan_text(matcher, text, "app.py") if f.rule_id.startswith("generic.")]
+    found = [
+        f for f in scan_text(engine_matcher, text, "app.py") if f.rule_id.startswith("generic.")
+    ]
     assert {f.confidence for f in found} >= {Confidence.LOW}
     kept = [f for f in found if f.confidence >= Confidence.MEDIUM]
     assert {f.secret.reveal() for f in kept} == {KEY}
 
 
-def test_provider_named_password_is_still_reported(matcher: Matcher) -> None:
+def test_provider_named_password_is_still_reported(engine_matcher: Matcher) -> None:
     """Passwords have no provider format to defer to: ``MYSQL_PASSWORD`` is reported even
     though ``mysql`` names a provider with rules of its own."""
-    found = generic(scan_text(matcher, f"MYSQL_PASSWORD={PASSWORD}\n", ".env"))
+    found = generic(scan_text(engine_matcher, f"MYSQL_PASSWORD={PASSWORD}\n", ".env"))
     assert PASSWORD in found
 
 
@@ -297,15 +291,19 @@ def test_provider_named_password_is_still_reported(matcher: Matcher) -> None:
     ],
 )
 def test_a_provider_named_setting_defers_to_the_provider_rules_in_every_syntax(
-    matcher: Matcher, form: str
+    engine_matcher: Matcher, form: str
 ) -> None:
     """A key under a setting named after a provider with rules of its own is theirs to judge
     (its format decides), written as an environment line or an XML setting alike; the same
     value under a neutral name, or a password under the provider's name, is reported."""
     value = "215f6987cf8551c6e2f2944f2963412e496f9c5331b536efe9c05"
-    assert not generic(scan_text(matcher, form.format(name="ABUSEIPDB_API_KEY", value=value)))
-    assert value in generic(scan_text(matcher, form.format(name="SERVICE_API_KEY", value=value)))
-    found = generic(scan_text(matcher, form.format(name="MYSQL_PASSWORD", value=PASSWORD)))
+    assert not generic(
+        scan_text(engine_matcher, form.format(name="ABUSEIPDB_API_KEY", value=value))
+    )
+    assert value in generic(
+        scan_text(engine_matcher, form.format(name="SERVICE_API_KEY", value=value))
+    )
+    found = generic(scan_text(engine_matcher, form.format(name="MYSQL_PASSWORD", value=PASSWORD)))
     assert PASSWORD in found
 
 
@@ -324,10 +322,10 @@ def test_a_provider_named_setting_defers_to_the_provider_rules_in_every_syntax(
     ],
 )
 def test_keyword_argument_after_a_credential_named_callee_is_found(
-    matcher: Matcher, path: str, line: str
+    engine_matcher: Matcher, path: str, line: str
 ) -> None:
     value = "Rq5Wz8Lm3Tx7Kv2Pn9Bc"
-    assert value in generic(scan_text(matcher, line.format(v=value), path))
+    assert value in generic(scan_text(engine_matcher, line.format(v=value), path))
 
 
 @pytest.mark.parametrize(
@@ -340,17 +338,17 @@ def test_keyword_argument_after_a_credential_named_callee_is_found(
     ],
 )
 def test_keyword_argument_after_a_credential_named_callee_stays_silent(
-    matcher: Matcher, line: str
+    engine_matcher: Matcher, line: str
 ) -> None:
-    assert generic(scan_text(matcher, line, "src/client.py")) == {}
+    assert generic(scan_text(engine_matcher, line, "src/client.py")) == {}
 
 
 @pytest.mark.parametrize("value", ["P@ssw0rd-for-tests", "Test123!kg", "Fake#Pass99"])
 def test_a_test_files_password_that_says_it_is_a_test_value_is_not_reported(
-    matcher: Matcher, value: str
+    engine_matcher: Matcher, value: str
 ) -> None:
     """In a test a password spelled with test, fake, demo, mock... is a stand-in; the same
     line in application code is reported."""
     line = f'password = "{value}"\n'
-    assert not generic(scan_text(matcher, line, "tests/test_login.py"))
-    assert value in generic(scan_text(matcher, line, "app/settings.py"))
+    assert not generic(scan_text(engine_matcher, line, "tests/test_login.py"))
+    assert value in generic(scan_text(engine_matcher, line, "app/settings.py"))

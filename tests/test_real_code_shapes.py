@@ -4,24 +4,14 @@ that must still be found. Lines are synthetic, written for these tests."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from scanner.matcher import Matcher
 from scanner.models import Finding
 from scanner.nameshape import Kind, name_info
-from scanner.rulebook.loader import load_ruleset
 from scanner.valueforms import is_encoded_word
 from testing.cases import unmark
-from testing.scan import ENGINES, build, scan_text
-
-RULESET = load_ruleset()
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
-    return build(RULESET, request.param, session_cache)
+from testing.scan import scan_text
 
 
 def _secrets(found: list[Finding]) -> set[str]:
@@ -205,8 +195,8 @@ NOISE = [
 
 
 @pytest.mark.parametrize(("path", "text"), NOISE)
-def test_real_code_noise_is_not_reported(matcher: Matcher, path: str, text: str) -> None:
-    found = scan_text(matcher, text, path)
+def test_real_code_noise_is_not_reported(engine_matcher: Matcher, path: str, text: str) -> None:
+    found = scan_text(engine_matcher, text, path)
     assert not found, [(f.rule_id, f.secret.reveal()) for f in found]
 
 
@@ -277,9 +267,11 @@ KEPT = [
 
 
 @pytest.mark.parametrize(("path", "marked"), KEPT)
-def test_real_credentials_next_to_them_are_kept(matcher: Matcher, path: str, marked: str) -> None:
+def test_real_credentials_next_to_them_are_kept(
+    engine_matcher: Matcher, path: str, marked: str
+) -> None:
     text, start, end = unmark(marked)
-    assert text[start:end] in _secrets(scan_text(matcher, text, path))
+    assert text[start:end] in _secrets(scan_text(engine_matcher, text, path))
 
 
 @pytest.mark.parametrize(

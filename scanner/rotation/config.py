@@ -222,8 +222,7 @@ class _Parser:
                 endpoint_url=self.url("endpoint_url", required=False),
                 discover_prefix=self.string("discover_prefix"),
             )
-            if not aws.secret_id and not discover:
-                raise self.fail("secret_id", "required unless `discover = true`")
+            self.require_target("secret_id", aws.secret_id, discover)
             return aws
         if provider == "vault":
             vault = VaultSettings(
@@ -263,8 +262,7 @@ class _Parser:
                 disable_old=self.boolean("disable_old", False),
                 discover_prefix=self.string("discover_prefix"),
             )
-            if not azure.secret_name and not discover:
-                raise self.fail("secret_name", "required unless `discover = true`")
+            self.require_target("secret_name", azure.secret_name, discover)
             return azure
         project = self.string("project")
         if not project:
@@ -279,8 +277,7 @@ class _Parser:
             endpoint=self.url("endpoint", required=False),
             discover_filter=self.string("discover_filter"),
         )
-        if not gcp.secret and not discover:
-            raise self.fail("secret", "required unless `discover = true`")
+        self.require_target("secret", gcp.secret, discover)
         return gcp
 
     def platform_settings(self, provider: str, discover: bool) -> K8sSettings | ConjurSettings:
@@ -294,8 +291,7 @@ class _Parser:
                 policy=(self.string("policy") or "").strip("/") or None,
                 ca_cert=self.string("ca_cert"),
             )
-            if not conjur.variable and not discover:
-                raise self.fail("variable", "required unless `discover = true`")
+            self.require_target("variable", conjur.variable, discover)
             return conjur
         namespaces = self.str_list("namespaces")
         for ns in namespaces:
@@ -306,8 +302,7 @@ class _Parser:
             ns, _, name = secret.partition("/")
             if not _K8S_NAME.fullmatch(ns) or not name or "/" in name:
                 raise self.fail("secret", "must be `namespace/name`")
-        elif not discover:
-            raise self.fail("secret", "required unless `discover = true`")
+        self.require_target("secret", secret, discover)
         if discover and not namespaces:
             raise self.fail("namespaces", "required with `discover = true`")
         return K8sSettings(
@@ -321,6 +316,12 @@ class _Parser:
             kubeconfig=self.string("kubeconfig"),
             context=self.string("context"),
         )
+
+    def require_target(self, key: str, value: str | None, discover: bool) -> None:
+        """``key`` names the one stored secret to rotate: it may be left out only when the
+        entry discovers the secrets that hold the leaked value."""
+        if not value and not discover:
+            raise self.fail(key, "required unless `discover = true`")
 
     def generator(self) -> GeneratorSpec:
         raw = self.table.get("generator", {})

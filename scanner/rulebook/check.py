@@ -13,15 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scanner.errors import RuleError
+from scanner.hsdb import compiles_with
 from scanner.hsform import hyperscan_form, loosen
 from scanner.matcher import Matcher, MatchPolicy
 from scanner.models import Chunk, Finding, Origin
-from scanner.prefilter import (
-    AhoCorasickPrefilter,
-    HyperscanPrefilter,
-    compiles_with,
-    default_cache_dir,
-)
+from scanner.prefilter import AhoCorasickPrefilter, HyperscanPrefilter, default_cache_dir
 from scanner.rulebook.compile import Ruleset, compile_rule
 from scanner.rulebook.schema import Example, RuleSpec
 

@@ -4,26 +4,19 @@ built-in rules that take camelCase setting names (``ddApiKey``, ``cfApiToken``) 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import regex
 
 from scanner.matcher import Matcher
-from scanner.rulebook.compile import Ruleset
-from scanner.rulebook.loader import builtin_rules_dir, load_ruleset
+from scanner.rulebook.loader import builtin_rules_dir
 from scanner.rulebook.macros import MACROS, expand
-from testing.scan import ENGINES, build, scan_example
+from testing.rules import captured
+from testing.scan import scan_example
 
 VALUE = "9c41e07b2fd5a386e1b0c47d5f29a3e8"  # 32 hex, varied
 GAP = regex.compile(expand(r"(?i:acme){{gap}}{{loose_assign}}([a-f0-9]{32})\b"))
 HEADER = regex.compile(expand(r"(?i:api\.acme\.io){{header}}([a-f0-9]{32})\b"))
 QUERY = regex.compile(expand(r"(?i:api\.acme\.io){{query}}([a-f0-9]{32})\b"))
-
-
-def captured(pattern: regex.Pattern[str], text: str) -> str | None:
-    m = pattern.search(text)
-    return None if m is None else m.group(1)
 
 
 @pytest.mark.parametrize(
@@ -100,13 +93,6 @@ def test_no_rule_pastes_a_macro_instead_of_naming_it(name: str) -> None:
 
 # --- built-in rules, on both engines --------------------------------------------------------
 
-RULESET: Ruleset = load_ruleset()
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
-    return build(RULESET, request.param, session_cache)
-
 
 @pytest.mark.parametrize(
     "rule_id, path, form",
@@ -127,9 +113,9 @@ def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
     ],
 )
 def test_rules_take_camel_case_and_typed_names(
-    matcher: Matcher, rule_id: str, path: str, form: str
+    engine_matcher: Matcher, rule_id: str, path: str, form: str
 ) -> None:
-    secret, found = scan_example(matcher, rule_id, form, path)
+    secret, found = scan_example(engine_matcher, rule_id, form, path)
     assert secret in found
 
 
@@ -143,7 +129,7 @@ def test_rules_take_camel_case_and_typed_names(
     ],
 )
 def test_camel_case_branches_need_the_abbreviation_as_a_word(
-    matcher: Matcher, rule_id: str, form: str
+    engine_matcher: Matcher, rule_id: str, form: str
 ) -> None:
-    secret, found = scan_example(matcher, rule_id, form, "app.js")
+    secret, found = scan_example(engine_matcher, rule_id, form, "app.js")
     assert secret not in found

@@ -4,16 +4,13 @@ the whole matcher."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import regex
 
 from scanner.matcher import Matcher
-from scanner.rulebook.compile import Ruleset
-from scanner.rulebook.loader import load_ruleset
 from scanner.rulebook.macros import MACROS, expand, unknown_macros
-from testing.scan import ENGINES, build, scan_example, scan_text
+from testing.rules import captured
+from testing.scan import scan_example, scan_text
 
 VALUE = "4be1f0c3a9d27e68b05f1c3d9a7e2b64"  # 32 hex, varied
 # the shape of a provider rule: provider word, name, credential word, operator, key body
@@ -22,12 +19,6 @@ PATTERN = regex.compile(
         r"(?i:acme)(?:[\w.-]{0,30}|{{between}})(?i:key|token)[\w.-]{0,16}{{assign}}([a-f0-9]{32})\b"
     )
 )
-
-
-def captured(pattern: regex.Pattern[str], text: str) -> str | None:
-    """The key body ``pattern`` captures in ``text`` (``None``: no match)."""
-    m = pattern.search(text)
-    return None if m is None else m.group(1)
 
 
 def test_expand_replaces_known_names_and_rejects_unknown_ones() -> None:
@@ -217,13 +208,6 @@ def test_cred_call_and_blocks_reject_near_misses(text: str) -> None:
 
 # --- the built-in rules that use the macros, on both engines ------------------------------
 
-RULESET: Ruleset = load_ruleset()
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
-    return build(RULESET, request.param, session_cache)
-
 
 # (rule id, provider word as users write it)
 RULES = [
@@ -297,9 +281,9 @@ FOUND_CASES = [(r, w, p, f) for r, w in RULES for p, f in FORMS] + [
 
 @pytest.mark.parametrize("rule_id, word, path, form", FOUND_CASES)
 def test_provider_rules_find_their_key_in_each_form(
-    matcher: Matcher, rule_id: str, word: str, path: str, form: str
+    engine_matcher: Matcher, rule_id: str, word: str, path: str, form: str
 ) -> None:
-    secret, found = scan_example(matcher, rule_id, form, path, word)
+    secret, found = scan_example(engine_matcher, rule_id, form, path, word)
     assert secret in found
 
 
@@ -315,9 +299,9 @@ def test_provider_rules_find_their_key_in_each_form(
     ],
 )
 def test_section_forms_need_a_credential_name_close_by(
-    matcher: Matcher, rule_id: str, word: str, form: str
+    engine_matcher: Matcher, rule_id: str, word: str, form: str
 ) -> None:
-    secret, found = scan_example(matcher, rule_id, form, "config.yaml", word)
+    secret, found = scan_example(engine_matcher, rule_id, form, "config.yaml", word)
     assert secret not in found
 
 
@@ -338,11 +322,11 @@ PLACEHOLDERS = [
 @pytest.mark.parametrize("path, form", FORMS)
 @pytest.mark.parametrize("placeholder", PLACEHOLDERS)
 def test_the_same_forms_with_placeholders_stay_silent(
-    matcher: Matcher, rule_id: str, word: str, path: str, form: str, placeholder: str
+    engine_matcher: Matcher, rule_id: str, word: str, path: str, form: str, placeholder: str
 ) -> None:
     value = placeholder.format(p=word, U=word.upper())
     text = form.format(p=word, P=word.capitalize(), U=word.upper(), s=value)
-    assert scan_text(matcher, text, path) == []
+    assert scan_text(engine_matcher, text, path) == []
 
 
 @pytest.mark.parametrize(
@@ -361,5 +345,5 @@ def test_the_same_forms_with_placeholders_stay_silent(
         (".env", f"AIRBRAKE_PROJECT_ID={VALUE}"),
     ],
 )
-def test_references_to_a_secret_stay_silent(matcher: Matcher, path: str, text: str) -> None:
-    assert scan_text(matcher, text, path) == []
+def test_references_to_a_secret_stay_silent(engine_matcher: Matcher, path: str, text: str) -> None:
+    assert scan_text(engine_matcher, text, path) == []

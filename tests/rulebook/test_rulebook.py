@@ -26,11 +26,6 @@ RULESET = load_ruleset()
 RULES = list(RULESET)
 
 
-@pytest.fixture(scope="module", params=ENGINES)
-def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
-    return build(RULESET, request.param, session_cache)
-
-
 def test_hyperscan_engine_is_installed_where_its_wheel_exists() -> None:
     if not (platform.system() == "Linux" and platform.machine() == "x86_64"):
         pytest.skip("hyperscan wheels exist for x86_64 Linux here; elsewhere one engine runs")
@@ -49,27 +44,27 @@ def test_every_rule_has_positive_and_negative_examples() -> None:
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
-def test_rule_examples(rule: CompiledRule, matcher: Matcher) -> None:
+def test_rule_examples(rule: CompiledRule, engine_matcher: Matcher) -> None:
     """Positives yield the rule with the expected secret, among all built-in rules. Where two
     specific rules cover the same secret, the other may win the span; a generic rule never
     may. Negatives never yield the rule."""
     for i, example in enumerate(rule.spec.examples):
-        found = scan_text(matcher, example.text, example_path(example))
+        found = scan_text(engine_matcher, example.text, example_path(example))
         expected = example.secret
         if expected is None:
             specific = [
                 f for f in found if f.rule_id == rule.id or not f.rule_id.startswith("generic.")
             ]
-            assert specific, f"{rule.id}-pos-{i} not found ({matcher.engine})"
+            assert specific, f"{rule.id}-pos-{i} not found ({engine_matcher.engine})"
             continue
         owners = {f.rule_id for f in found if f.secret.reveal() == expected}
-        assert owners, f"{rule.id}-pos-{i}: secret not found ({matcher.engine})"
+        assert owners, f"{rule.id}-pos-{i}: secret not found ({engine_matcher.engine})"
         if rule.id not in owners:
             stolen_by_generic = [o for o in owners if o.startswith("generic.")]
             assert not stolen_by_generic, f"{rule.id}-pos-{i} claimed by {owners}"
     where = example_path(rule.spec.examples[0])
     for i, negative in enumerate(rule.spec.negative_examples):
-        found = scan_text(matcher, negative, where)
+        found = scan_text(engine_matcher, negative, where)
         assert not secrets_of(found, rule.id), f"{rule.id}-neg-{i}"
 
 

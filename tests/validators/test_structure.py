@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import pytest
 
 from scanner.matcher import Matcher
-from scanner.rulebook.loader import load_ruleset
 from scanner.validators.structure import base64_text, bip39_phrase, jwt_structure, sasl_plain
-from testing.scan import ENGINES, build, scan_text, secrets_of
+from testing.cases import Cases, Predicate, predicate_cases
+from testing.scan import scan_text, secrets_of
 
 SIG = "Xk7Qm2Lz9Vw4Rt8Pn3Bc6Hs1Fd5Gy0Ja"
 
@@ -26,46 +25,14 @@ def _jwt(header: object, payload: object, sig: str = SIG) -> str:
 
 
 HS256 = {"alg": "HS256", "typ": "JWT"}
+# Supabase's service_role key bypasses row-level security: a secret, unlike the anon key
+SERVICE = {"iss": "supabase", "ref": "kgfakeproject", "role": "service_role", "iat": 1718000000}
 
 
-def test_jwt_with_usual_claims_is_plausible() -> None:
-    assert jwt_structure(_jwt(HS256, {"sub": "svc-keyguard", "iat": 1718000000, "exp": 1718003600}))
-    assert jwt_structure(_jwt({"alg": "RS256", "kid": "k1"}, {"iss": "https://id.kg.invalid"}))
-    # Supabase's service_role key bypasses row-level security: a secret, unlike the anon key
-    service = {"iss": "supabase", "ref": "kgfakeproject", "role": "service_role", "iat": 1718000000}
-    assert jwt_structure(_jwt(HS256, service))
-
-
-@pytest.mark.parametrize(
-    "token",
-    [
-        _jwt({"alg": "none", "typ": "JWT"}, {"sub": "svc-keyguard", "iat": 1718000000}),
-        _jwt({"typ": "JWT"}, {"sub": "svc-keyguard"}),
-        _jwt(HS256, {"foo": "bar", "baz": [1, 2]}),
-        _jwt(HS256, {}),
-        _jwt(HS256, ["sub"]),
-        _jwt(HS256, {"sub": "1234567890", "name": "John Doe", "iat": 1516239022}),
-        "eyJhbGciOiJIUzI1NiJ9.eyJub3QganNvbiBhdCBhbGwgaGVyZQ." + SIG,
-        _jwt(HS256, {"sub": "x"}, ""),
-        _jwt(HS256, {"iss": "supabase", "ref": "kgfakeproject", "role": "anon", "iat": 1718000000}),
-    ],
-)
-def test_implausible_jwts(token: str) -> None:
-    assert not jwt_structure(token)
-
-
-RULESET = load_ruleset()
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def matcher(request: pytest.FixtureRequest, session_cache: Path) -> Matcher:
-    return build(RULESET, request.param, session_cache)
-
-
-def test_jwt_rule_drops_implausible_tokens(matcher: Matcher) -> None:
+def test_jwt_rule_drops_implausible_tokens(engine_matcher: Matcher) -> None:
     good = _jwt(HS256, {"sub": "svc-keyguard", "iat": 1718000000})
     bad = _jwt({"alg": "none"}, {"sub": "svc-keyguard", "iat": 1718000000})
-    found = secrets_of(scan_text(matcher, f'a = "{good}"\nb = "{bad}"\n'), "jwt.token")
+    found = secrets_of(scan_text(engine_matcher, f'a = "{good}"\nb = "{bad}"\n'), "jwt.token")
     assert found == {good}
 
 
@@ -86,52 +53,75 @@ GCP = "AIzaSyKeyGuard7wGxV6oDeuTossQQshfZvtqM1"
         ("GOOGLE_API_KEY=AIzaSyabcdefghijklmnopqrstuvwxyzabcdefg", False),
     ],
 )
-def test_gcp_api_key_shape(matcher: Matcher, text: str, found: bool) -> None:
+def test_gcp_api_key_shape(engine_matcher: Matcher, text: str, found: bool) -> None:
     assert len(GCP) == 39
-    assert bool(secrets_of(scan_text(matcher, text), "gcp.api-key")) is found
+    assert bool(secrets_of(scan_text(engine_matcher, text), "gcp.api-key")) is found
 
 
-@pytest.mark.parametrize(
-    ("phrase", "valid"),
-    [
-        ("ball voyage supreme power spoon rabbit cycle stay before shove citizen crash", True),
-        ("Ball Voyage Supreme Power Spoon Rabbit Cycle Stay Before Shove Citizen Crash", True),
-        ("ball voyage supreme power spoon rabbit cycle stay before shove citizen canal", False),
-        ("ball voyage supreme power spoon rabbit cycle stay before shove citizen", False),
-        ("ball voyage supreme power spoon rabbit cycle stay before shove citizen keyguard", False),
-        ("write down the twelve words of your recovery phrase on paper and keep them", False),
-    ],
-)
-def test_bip39_phrase_checks_the_word_list_and_checksum(phrase: str, valid: bool) -> None:
-    assert bip39_phrase(phrase) is valid
+PREDICATES: dict[Predicate, Cases] = {
+    # a real ``alg`` and at least one usual claim
+    jwt_structure: Cases(
+        yes=[
+            _jwt(HS256, {"sub": "svc-keyguard", "iat": 1718000000, "exp": 1718003600}),
+            _jwt({"alg": "RS256", "kid": "k1"}, {"iss": "https://id.kg.invalid"}),
+            _jwt(HS256, SERVICE),
+        ],
+        no=[
+            _jwt({"alg": "none", "typ": "JWT"}, {"sub": "svc-keyguard", "iat": 1718000000}),
+            _jwt({"typ": "JWT"}, {"sub": "svc-keyguard"}),
+            _jwt(HS256, {"foo": "bar", "baz": [1, 2]}),
+            _jwt(HS256, {}),
+            _jwt(HS256, ["sub"]),
+            _jwt(HS256, {"sub": "1234567890", "name": "John Doe", "iat": 1516239022}),
+            "eyJhbGciOiJIUzI1NiJ9.eyJub3QganNvbiBhdCBhbGwgaGVyZQ." + SIG,
+            _jwt(HS256, {"sub": "x"}, ""),
+            _jwt(
+                HS256,
+                {"iss": "supabase", "ref": "kgfakeproject", "role": "anon", "iat": 1718000000},
+            ),
+        ],
+    ),
+    # the English word list, and the checksum the last word carries
+    bip39_phrase: Cases(
+        yes=[
+            "ball voyage supreme power spoon rabbit cycle stay before shove citizen crash",
+            "Ball Voyage Supreme Power Spoon Rabbit Cycle Stay Before Shove Citizen Crash",
+        ],
+        no=[
+            "ball voyage supreme power spoon rabbit cycle stay before shove citizen canal",
+            "ball voyage supreme power spoon rabbit cycle stay before shove citizen",
+            "ball voyage supreme power spoon rabbit cycle stay before shove citizen keyguard",
+            "write down the twelve words of your recovery phrase on paper and keep them",
+        ],
+    ),
+    sasl_plain: Cases(
+        yes=[
+            base64.b64encode(b"\0kgfake@mail.kgfake.invalid\0Tr0ut-KgFake-97").decode(),
+            base64.b64encode(b"admin\0kgfake\0Snow-KgFake-21").decode(),
+        ],
+        no=[
+            base64.b64encode(b"\0kgfake\0").decode(),  # no password
+            base64.b64encode(b"\0\0Snow-KgFake-21").decode(),  # no user
+            base64.b64encode(b"kgfake-is-not-sasl").decode(),
+            "LOGIN",
+            "not base64!",
+        ],
+    ),
+    base64_text: Cases(
+        yes=[
+            base64.b64encode(b"Otter#KgFake71").decode(),
+            base64.b64encode("Pässwort-KgFake".encode()).decode(),
+        ],
+        no=[
+            base64.b64encode(b"abc").decode(),  # too short for a password
+            base64.b64encode(b"\x00\x01\x02\x03\xff").decode(),  # binary
+            base64.b64encode(b"line\nbreak").decode(),
+            "UHVmZmluLUtnRmFrZS00NA",  # padding missing
+        ],
+    ),
+}
 
 
-@pytest.mark.parametrize(
-    ("token", "valid"),
-    [
-        (base64.b64encode(b"\0kgfake@mail.kgfake.invalid\0Tr0ut-KgFake-97").decode(), True),
-        (base64.b64encode(b"admin\0kgfake\0Snow-KgFake-21").decode(), True),
-        (base64.b64encode(b"\0kgfake\0").decode(), False),  # no password
-        (base64.b64encode(b"\0\0Snow-KgFake-21").decode(), False),  # no user
-        (base64.b64encode(b"kgfake-is-not-sasl").decode(), False),
-        ("LOGIN", False),
-        ("not base64!", False),
-    ],
-)
-def test_sasl_plain(token: str, valid: bool) -> None:
-    assert sasl_plain(token) is valid
-
-
-@pytest.mark.parametrize(
-    ("token", "valid"),
-    [
-        (base64.b64encode(b"Otter#KgFake71").decode(), True),
-        (base64.b64encode("Pässwort-KgFake".encode()).decode(), True),
-        (base64.b64encode(b"abc").decode(), False),  # too short for a password
-        (base64.b64encode(b"\x00\x01\x02\x03\xff").decode(), False),  # binary
-        (base64.b64encode(b"line\nbreak").decode(), False),
-        ("UHVmZmluLUtnRmFrZS00NA", False),  # padding missing
-    ],
-)
-def test_base64_text(token: str, valid: bool) -> None:
-    assert base64_text(token) is valid
+@pytest.mark.parametrize(("predicate", "value", "expected"), predicate_cases(PREDICATES))
+def test_predicates(predicate: Predicate, value: str, expected: bool) -> None:
+    assert bool(predicate(value)) is expected

@@ -23,7 +23,7 @@ from email.utils import formatdate
 from scanner.models import Finding, Verification, VerifyStatus
 from scanner.verify.http import RETRY_STATUS, HostPin, HttpClient, HttpRequest
 from scanner.verify.plan import Plan, nearest
-from scanner.verify.providers.common import CallDoc, part, send, unjudged, unknown
+from scanner.verify.providers.common import CallDoc, key_part, part, send, unjudged, unknown
 
 SUFFIX = ".blob.core.windows.net"
 API_VERSION = "2021-08-06"
@@ -74,7 +74,7 @@ class AzureStorageVerifier:
             key = base64.b64decode(finding.secret.reveal(), validate=True)
         except (binascii.Error, ValueError):
             return unknown(self.name, "the key is not base64")
-        digest = account_key or hashlib.sha256(account.encode()).hexdigest()[:16]
+        digest = account_key or key_part(account)
 
         def run(client: HttpClient) -> Verification:
             return self.check(client, account, key)

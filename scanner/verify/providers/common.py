@@ -4,6 +4,7 @@ status (the same rules as data verifiers: ``scanner.verify.outcome``)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from scanner.models import Finding, Verification, VerifyStatus
@@ -65,6 +66,12 @@ def part(finding: Finding, name: str) -> str | None:
         if key == name:
             return value.reveal()
     return None
+
+
+def key_part(text: str) -> str:
+    """The part of a result's cache key that stands for ``text``, a credential part or target
+    that is no finding of its own (a finding's part is its fingerprint): a short digest."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def unknown(name: str, detail: str) -> Verification:

@@ -20,7 +20,6 @@ keyguard still enforces:
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 import socket
@@ -31,7 +30,7 @@ from urllib.parse import unquote
 from scanner.models import Finding, Verification, VerifyStatus
 from scanner.verify.http import HostPin, HttpClient
 from scanner.verify.plan import Plan
-from scanner.verify.providers.common import CallDoc, part, unknown
+from scanner.verify.providers.common import CallDoc, key_part, part, unknown
 from scanner.verify.routing import Routes
 
 POSTGRES_RULES = ("postgres.url-password",)
@@ -102,7 +101,7 @@ class DatabaseVerifier:
         if isinstance(target, str):
             return unknown(name, target)
         where = f"{target.kind}:{target.user}@{target.host}:{target.port}/{target.database}"
-        key = f"{hashlib.sha256(where.encode()).hexdigest()[:16]}:{finding.fingerprint}"
+        key = f"{key_part(where)}:{finding.fingerprint}"
         password = unquote(finding.secret.reveal())
         routes, timeout = self.routes, self.timeout
 

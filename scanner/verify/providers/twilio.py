@@ -14,14 +14,20 @@ Twilio answers 401 (error 20003) to credentials it does not know.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 
 from scanner.models import Finding, Verification
 from scanner.verify.http import HostPin, HttpClient, HttpRequest
 from scanner.verify.plan import Plan, nearest
-from scanner.verify.providers.common import CallDoc, outcome_spec, part, send_and_judge, unknown
+from scanner.verify.providers.common import (
+    CallDoc,
+    key_part,
+    outcome_spec,
+    part,
+    send_and_judge,
+    unknown,
+)
 
 API_HOST = "api.twilio.com"
 MESSAGING_HOST = "messaging.twilio.com"
@@ -82,7 +88,7 @@ class TwilioVerifier:
             return self._key_plan(finding.secret.reveal(), finding.fingerprint, secret)
         captured = part(finding, "keysid")  # SK...:secret in one match
         if captured is not None:
-            return self._key_plan(captured, _digest(captured), finding)
+            return self._key_plan(captured, key_part(captured), finding)
         key_sid = nearest(finding, peers, KEY_SID_RULES) if rid in KEY_SECRET_RULES else None
         if key_sid is not None and (
             rid == "twilio.api-key-secret" or key_sid.position.line == finding.position.line
@@ -100,7 +106,7 @@ class TwilioVerifier:
         """(Account SID, fingerprint part of the cache key) or None."""
         captured = part(finding, "account")
         if captured is not None and _ACCOUNT_SID.fullmatch(captured):
-            return captured, _digest(captured)
+            return captured, key_part(captured)
         peer = nearest(finding, peers, ACCOUNT_SID_RULES)
         if peer is not None and _ACCOUNT_SID.fullmatch(peer.secret.reveal()):
             return peer.secret.reveal(), peer.fingerprint
@@ -133,11 +139,6 @@ class TwilioVerifier:
 
         key = f"{sid_key}:{token.fingerprint}"
         return Plan(name, key, run)
-
-
-def _digest(sid: str) -> str:
-    """The cache-key part for a SID captured in the token's own match (not a finding)."""
-    return hashlib.sha256(sid.encode()).hexdigest()[:16]
 
 
 TWILIO = TwilioVerifier()
