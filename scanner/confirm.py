@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from scanner import filters
 from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
+from scanner.devlogins import is_demo_login, is_local_echo_login
 from scanner.models import Confidence
 from scanner.nameregions import RegionMemo, region_verdicts
 from scanner.rulebook.compile import CompiledRule, bounded_search
@@ -228,9 +229,9 @@ def _confirm(
             continue  # a signature or KDF test vector's salt, published with the algorithm
         if confidence is None and _is_code_reference(text, start, end, secret):
             continue
-        if filters.is_local_echo_login(text, start, end):
+        if is_local_echo_login(text, start, end):
             continue  # postgres://app:app@localhost/app: a development default
-        if filters.is_demo_login(text, start, end):
+        if is_demo_login(text, start, end):
             continue  # scott:tiger: Oracle's sample login, in every database's documentation
         # a provider rule that recognises the key by a nearby provider word (no keyword inside
         # the secret itself): ``acme_request_id = <uuid>``, ``acme_commit: <sha>`` are not keys
