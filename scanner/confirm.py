@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from scanner import filters
 from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
 from scanner.models import Confidence
-from scanner.nameregions import RegionMemo, region_verdicts
+from scanner.nameregions import RegionMemo, located_verdicts
 from scanner.rulebook.compile import CompiledRule, bounded_search
 from scanner.validators.offline import CHECKSUMS, meets_requirements
 from scanner.validators.structure import STRUCTURE_CHECKS
@@ -189,7 +189,7 @@ def _confirm(
     early = refused if memo is not None and rule.spec.anchor_keyword else None
     regional: RegionVerdicts | None = None
     if early is not None and region_memo is not None:
-        regional = partial(region_verdicts, text, keywords, refused, region_memo, rule.index)
+        regional = partial(located_verdicts, text, keywords, refused, region_memo, rule.index)
     for m in _iter_rule_matches(rule, text, lowered, regions, early, regional):
         if memo is not None and early is None and refused(m.start()):
             continue

@@ -12,10 +12,7 @@ as long as its matcher, in memory only).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
-
-import regex
+from collections.abc import Callable
 
 from scanner.namespan import NAME_CHARS, NAME_LIMIT
 from scanner.windows import _keyword_positions, _useful
@@ -27,11 +24,7 @@ RegionMemo = dict[tuple[int, int, tuple[int, ...], str], tuple[bool, ...]]
 """(rule index, the region's start in the key text, the offsets in the region of its keywords,
 key text) -> the verdicts of the keywords ``windows._useful`` keeps."""
 
-# a run of ``namespan.NAME_CHARS`` (at most ``NAME_LIMIT``) ending where a match ends (the
-# reversed pattern: ``namespan.name_bounds`` leftwards), and one starting where it starts
-_NAME_RUN = f"[{re.escape(''.join(sorted(NAME_CHARS)))}]{{0,{NAME_LIMIT}}}"
-_NAME_BEFORE = regex.compile("(?r)" + _NAME_RUN)
-_NAME_AFTER = re.compile(_NAME_RUN)
+_NAME_CHARS = "".join(sorted(NAME_CHARS))  # to strip a run of them off a piece of text
 
 
 def decisive_span(text: str, start: int, last: int) -> tuple[int, int] | None:
@@ -45,44 +38,53 @@ def decisive_span(text: str, start: int, last: int) -> tuple[int, int] | None:
     between the start of the name around ``start`` and the end of the name around ``last``,
     so the span runs from the one to three characters after the other. A ``(`` inside leaves
     the verdicts to depend on more: no span."""
-    before = _NAME_BEFORE.match(text, max(0, start - NAME_LIMIT), start)
-    after = _NAME_AFTER.match(text, last)
-    lo = before.start() if before is not None else start
-    hi = min(len(text), (after.end() if after is not None else last) + 3)
+    # ``namespan.name_bounds`` leftwards from ``start`` and rightwards from ``last``
+    lo = start
+    if start and text[start - 1] in NAME_CHARS:
+        lo = max(0, start - NAME_LIMIT)
+        lo += len(text[lo:start].rstrip(_NAME_CHARS))
+    after = text[last : last + NAME_LIMIT]
+    hi = min(len(text), last + len(after) - len(after.lstrip(_NAME_CHARS)) + 3)
     if "(" in text[lo:hi]:
         return None
     return lo, hi
 
 
-def region_verdicts(
+def located_verdicts(
     text: str,
     keywords: tuple[str, ...],
     refused: Callable[[int], bool],
     memo: RegionMemo,
     tag: int,
-    start: int,
-    end: int,
-) -> tuple[Sequence[int], Sequence[bool]]:
-    """The positions of ``keywords`` inside the region ``start:end`` of ASCII ``text`` that
-    ``windows._useful`` keeps and ``refused`` at each, from ``memo`` when the same keywords
-    were seen before amid the same decisive characters (``tag``: the rule whose keywords and
-    verdicts these are)."""
-    found = _keyword_positions(text[start:end].lower(), keywords)
-    if not found:
-        return (), ()
-    span = decisive_span(text, start, start + found[-1])
-    key = None
-    if span is not None:
-        lo, hi = span
-        key = (tag, start - lo, tuple(found), text[lo:hi])
-        known = memo.get(key)
-        if known is not None:
-            return [start + off for off in found[: len(known)]], known
-    every = [refused(start + off) for off in found]
-    kept = _useful(found, every)
-    verdicts = tuple(every[: len(kept)])
-    if key is not None:
-        if len(memo) >= REGION_MEMO:
-            memo.clear()
-        memo[key] = verdicts
-    return [start + off for off in kept], verdicts
+    regions: list[tuple[int, int]],
+) -> tuple[list[int], dict[int, bool]]:
+    """The positions of ``keywords`` inside located ``regions`` (merged, in order) of ASCII
+    ``text`` that ``windows._useful`` keeps, and ``refused`` at each, from ``memo`` for a
+    region whose keywords were seen before amid the same decisive characters (``tag``: the
+    rule whose keywords and verdicts these are). One call for all the regions of a text: a log
+    block has one or two on most of its lines."""
+    kept: list[int] = []
+    known: dict[int, bool] = {}
+    remembered = memo.get
+    for start, end in regions:
+        found = _keyword_positions(text[start:end].lower(), keywords)
+        if not found:
+            continue
+        span = decisive_span(text, start, start + found[-1])
+        key = None
+        verdicts = None
+        if span is not None:
+            lo, hi = span
+            key = (tag, start - lo, tuple(found), text[lo:hi])
+            verdicts = remembered(key)
+        if verdicts is None:
+            every = [refused(start + off) for off in found]
+            verdicts = tuple(every[: len(_useful(found, every))])
+            if key is not None:
+                if len(memo) >= REGION_MEMO:
+                    memo.clear()
+                memo[key] = verdicts
+        for off, verdict in zip(found, verdicts, strict=False):  # the first ``len(verdicts)``
+            kept.append(start + off)
+            known[start + off] = verdict
+    return kept, known

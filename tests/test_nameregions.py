@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from scanner.assignsyntax import name_span, opens_keyword_argument
-from scanner.nameregions import REGION_MEMO, RegionMemo, decisive_span, region_verdicts
+from scanner.nameregions import REGION_MEMO, RegionMemo, decisive_span, located_verdicts
 from scanner.windows import _keyword_positions
 
 KEYWORDS = ("key", "token")
@@ -41,8 +41,8 @@ def fresh(text: str, start: int, end: int) -> tuple[list[int], list[bool]]:
 
 
 def verdicts(text: str, start: int, end: int, memo: RegionMemo) -> tuple[list[int], list[bool]]:
-    found, turned_down = region_verdicts(text, KEYWORDS, refusal(text), memo, 7, start, end)
-    return list(found), list(turned_down)
+    kept, known = located_verdicts(text, KEYWORDS, refusal(text), memo, 7, [(start, end)])
+    return kept, [known[pos] for pos in kept]
 
 
 @pytest.mark.parametrize(
