@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scanner.namespan import NAME_CHARS, NAME_LIMIT
-from scanner.windows import _keyword_positions, _useful
+from scanner.windows import _useful
 
 REGION_MEMO = 4096
 """Regions remembered per matcher; the memo starts again when full."""
@@ -67,15 +67,30 @@ def located_verdicts(
     known: dict[int, bool] = {}
     remembered = memo.get
     for start, end in regions:
-        found = _keyword_positions(text[start:end].lower(), keywords)
+        # ``windows._keyword_positions`` and ``decisive_span``, inlined: a log block has
+        # thousands of regions, and this loop is most of what the rule costs there
+        seg = text[start:end].lower()
+        found: list[int] = []
+        for kw in keywords:
+            pos = seg.find(kw)
+            while pos != -1:
+                found.append(pos)
+                pos = seg.find(kw, pos + 1)
         if not found:
             continue
-        span = decisive_span(text, start, start + found[-1])
+        if len(found) > 1:
+            found.sort()
+        lo = start
+        if start and text[start - 1] in NAME_CHARS:
+            lo = max(0, start - NAME_LIMIT)
+            lo += len(text[lo:start].rstrip(_NAME_CHARS))
+        last = start + found[-1]
+        after = text[last : last + NAME_LIMIT]
+        decisive = text[lo : last + len(after) - len(after.lstrip(_NAME_CHARS)) + 3]
         key = None
         verdicts = None
-        if span is not None:
-            lo, hi = span
-            key = (tag, start - lo, tuple(found), text[lo:hi])
+        if "(" not in decisive:
+            key = (tag, start - lo, tuple(found), decisive)
             verdicts = remembered(key)
         if verdicts is None:
             every = [refused(start + off) for off in found]

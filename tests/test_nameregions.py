@@ -106,6 +106,7 @@ def test_equal_decisive_characters_give_equal_verdicts(
     memo: RegionMemo = {}
     first = verdicts(text, start, end, memo)
     assert first == fresh(text, start, end)
+    assert [key[3] for key in memo] == [text[lo:hi]]  # remembered by its decisive characters
     again = verdicts(other, start + shift, other_end, memo)  # from the memo
     assert len(memo) == 1
     assert again == fresh(other, start + shift, other_end)
