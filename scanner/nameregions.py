@@ -54,6 +54,7 @@ def located_verdicts(
     text: str,
     keywords: tuple[str, ...],
     refused: Callable[[int], bool],
+    remembered: Callable[[int], bool | None],
     memo: RegionMemo,
     tag: int,
     regions: list[tuple[int, int]],
@@ -62,10 +63,16 @@ def located_verdicts(
     ``text`` that ``windows._useful`` keeps, and ``refused`` at each, from ``memo`` for a
     region whose keywords were seen before amid the same decisive characters (``tag``: the
     rule whose keywords and verdicts these are). One call for all the regions of a text: a log
-    block has one or two on most of its lines."""
+    block has one or two on most of its lines.
+
+    A keyword after the first of its region whose name is not in memory (``remembered``:
+    None; ``api_key_id=key_93117``) is kept without a verdict: the match at the keyword before
+    it may hide it, and the caller decides it (``refused``) only if it is reached. Kept as if
+    not turned down, it costs at most a try of the rule's regex that finds nothing: every
+    match lies inside one region."""
     kept: list[int] = []
     known: dict[int, bool] = {}
-    remembered = memo.get
+    recall = memo.get
     for start, end in regions:
         # ``windows._keyword_positions`` and ``decisive_span``, inlined: a log block has
         # thousands of regions, and this loop is most of what the rule costs there
@@ -91,10 +98,18 @@ def located_verdicts(
         verdicts = None
         if "(" not in decisive:
             key = (tag, start - lo, tuple(found), decisive)
-            verdicts = remembered(key)
+            verdicts = recall(key)
         if verdicts is None:
-            every = [refused(start + off) for off in found]
-            verdicts = tuple(every[: len(_useful(found, every))])
+            every: list[bool | None] = [refused(start + found[0])]
+            every += [remembered(start + off) for off in found[1:]]
+            useful = len(_useful(found, [v is True for v in every]))
+            if None in every[:useful]:
+                for off, verdict in zip(found[:useful], every, strict=False):
+                    kept.append(start + off)
+                    if verdict is not None:
+                        known[start + off] = verdict
+                continue
+            verdicts = tuple(v is True for v in every[:useful])
             if key is not None:
                 if len(memo) >= REGION_MEMO:
                     memo.clear()

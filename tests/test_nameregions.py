@@ -41,7 +41,8 @@ def fresh(text: str, start: int, end: int) -> tuple[list[int], list[bool]]:
 
 
 def verdicts(text: str, start: int, end: int, memo: RegionMemo) -> tuple[list[int], list[bool]]:
-    kept, known = located_verdicts(text, KEYWORDS, refusal(text), memo, 7, [(start, end)])
+    refused = refusal(text)
+    kept, known = located_verdicts(text, KEYWORDS, refused, refused, memo, 7, [(start, end)])
     return kept, [known[pos] for pos in kept]
 
 
