@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import string
 import urllib.parse
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
@@ -86,6 +87,7 @@ _SURROGATE_VIEW = {c: 0xFFFD for c in range(0xDC80, 0xDD00)}
 _GLUED_ESCAPE = re.compile(r"\\[bfv0](?=[A-Za-z0-9])")
 _TWO_CHAR_ESCAPE = re.compile(r'\\[nrtbfv0"\'/\\]')
 _URL_RUN = re.compile(r"[A-Za-z0-9._~+/=:@!$&*,;%?-]*")
+_URL_CHARS = "".join(sorted(set(string.ascii_letters + string.digits + "._~+/=:@!$&*,;%?-")))
 # two escapes in one run of URL characters: only such runs decode to a segment
 _PERCENT_PAIR = re.compile(r"%[0-9A-Fa-f]{2}[A-Za-z0-9._~+/=:@!$&*,;?-]*%[0-9A-Fa-f]{2}")
 MAX_EXPAND = 512
@@ -112,18 +114,15 @@ def percent_segments(text: str) -> list[Segment]:
     either side of an escape) holding at least two escapes, decoded: the segments the matcher's
     decoder finds, found here with C-level scans instead of a loop per character."""
     spans: list[tuple[int, int]] = []
-    reverse = ""
-    size = len(text)
     last_end = -1
     for m in _PERCENT_PAIR.finditer(text):
         start, end = m.span()
         if start < last_end:
             continue
-        if not reverse:
-            reverse = text[::-1]
-        left = _URL_RUN.match(reverse, size - start, size - start + MAX_EXPAND)
+        # the run of URL characters that ends at ``start`` (at most ``MAX_EXPAND`` of them)
+        before = text[max(0, start - MAX_EXPAND) : start]
+        lo = start - len(before) + len(before.rstrip(_URL_CHARS))
         right = _URL_RUN.match(text, end, end + MAX_EXPAND)
-        lo = start - (left.end() - left.start() if left else 0)
         last_end = right.end() if right else end
         spans.append((lo, last_end))
     raw = [text[lo:hi] for lo, hi in spans]
