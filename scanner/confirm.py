@@ -17,7 +17,7 @@ from scanner import filters
 from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
 from scanner.devlogins import is_demo_login, is_local_echo_login
 from scanner.models import Confidence
-from scanner.nameregions import RegionMemo, region_verdicts
+from scanner.nameregions import RegionMemo, located_verdicts
 from scanner.rulebook.compile import CompiledRule, bounded_search
 from scanner.validators.offline import CHECKSUMS, meets_requirements
 from scanner.validators.structure import STRUCTURE_CHECKS
@@ -170,17 +170,18 @@ def _confirm(
     providers = providers - _NOT_A_PROVIDER if defer else providers
     memo = names if mode == "assignment" else None
 
-    def refused(pos: int) -> bool:
+    def judged(pos: int, decide: bool = True) -> bool | None:
         """``assess`` starts by classifying the setting name at the match and drops the match
         when the name is turned down: decide that first, from memory (an anchored rule's
-        match starts at its keyword, so before its regex runs)."""
+        match starts at its keyword, so before its regex runs). ``decide`` False: None for a
+        name not in memory rather than classify it."""
         assert memo is not None
         lo, hi = assignment.name_span(text, pos)
         if opens_keyword_argument(text, hi):
             return False  # AuthClient(token="..."): the argument's name decides, in ``assess``
         name_key = (text[lo:hi], want)
         verdict = memo.get(name_key)
-        if verdict is None:
+        if verdict is None and decide:
             info = name_info(name_key[0])
             verdict = bool(info.reason) or info.kind is Kind.NONE
             verdict = verdict or bool(want and info.kind not in want)
@@ -189,10 +190,18 @@ def _confirm(
             memo[name_key] = verdict
         return verdict
 
+    def refused(pos: int) -> bool:
+        return judged(pos) is True
+
+    def remembered(pos: int) -> bool | None:
+        return judged(pos, decide=False)
+
     early = refused if memo is not None and rule.spec.anchor_keyword else None
     regional: RegionVerdicts | None = None
     if early is not None and region_memo is not None:
-        regional = partial(region_verdicts, text, keywords, refused, region_memo, rule.index)
+        regional = partial(
+            located_verdicts, text, keywords, refused, remembered, region_memo, rule.index
+        )
     for m in _iter_rule_matches(rule, text, lowered, regions, early, regional):
         if memo is not None and early is None and refused(m.start()):
             continue

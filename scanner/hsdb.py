@@ -1,17 +1,20 @@
-"""Hyperscan databases outside a scan: one expression compiled alone (does Hyperscan take it,
-and in which form), databases serialised in the order of their rule ids and loaded back with
-their scratch, rule-id lists, and the cache entries that hold them (``scanner.cache``).
-
-``hs`` is the ``hyperscan`` module, passed in: importing this module does not need it.
-"""
+"""Hyperscan databases for the prefilter: compiled (with a fallback for patterns Hyperscan does
+not take as they are), serialised into the cache and loaded back, and match offsets turned
+from bytes into characters. The ``hyperscan`` module is passed in (``hs``): importing this
+module does not import it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from scanner.cache import Cache
+from scanner.hsform import hs_literal
+
+DATABASE_PART = (0,)
+"""Each entry's first part is a serialised Hyperscan database: ``hyperscan.loadb`` rejects it
+unless its own CRC-32C matches, so the cache's CRC leaves it out (``scanner.cache``)."""
 
 
 def compiled(hs: Any, expr: bytes, flags: int, pattern_id: int = 0) -> Any | None:
@@ -29,14 +32,91 @@ def compiles_with(hs: Any, expr: bytes, flags: int) -> bool:
     return compiled(hs, expr, flags) is not None
 
 
+def compile_rules(
+    hs: Any,
+    patterns: Sequence[tuple[int, bytes, Sequence[str]]],
+    extra: Sequence[tuple[int, bytes]] = (),
+) -> tuple[Any | None, frozenset[int]]:
+    """One database of rule ``patterns`` (id, Hyperscan form, keywords) and ``extra`` caseless
+    literals (id, literal), each reported once per scan; None when there is nothing to compile.
+    Also the ids of the rules held in another form than their own: Hyperscan's approximation
+    (a superset of the matches), or their keywords when even that does not compile."""
+    if not patterns and not extra:
+        return None, frozenset()
+    single = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_ALLOWEMPTY
+    caseless = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_CASELESS
+    exprs = [e for _, e, _ in patterns] + [e for _, e in extra]
+    ids = [i for i, _, _ in patterns] + [i for i, _ in extra]
+    flags = [single] * len(patterns) + [caseless] * len(extra)
+    db = hs.Database(mode=hs.HS_MODE_BLOCK)
+    try:
+        db.compile(expressions=exprs, ids=ids, flags=flags)
+        return db, frozenset()
+    except Exception:  # hyperscan.error: some pattern is unsupported; find which
+        pass
+    exprs, ids, flags = [], [], []
+    approximated: set[int] = set()
+    for index, expr, keywords in patterns:
+        # too large or unsupported as it is: Hyperscan's own approximation (a superset of the
+        # matches) still beats running the rule wherever its keyword appears
+        for flag in (single, single | hs.HS_FLAG_PREFILTER):
+            if compiles_with(hs, expr, flag):
+                exprs.append(expr)
+                ids.append(index)
+                flags.append(flag)
+                if flag != single:
+                    approximated.add(index)
+                break
+        else:
+            approximated.add(index)
+            for kw in keywords:
+                exprs.append(hs_literal(kw))
+                ids.append(index)
+                flags.append(caseless)
+    exprs += [e for _, e in extra]
+    ids += [i for i, _ in extra]
+    flags += [caseless] * len(extra)
+    db = hs.Database(mode=hs.HS_MODE_BLOCK)
+    db.compile(expressions=exprs, ids=ids, flags=flags)
+    return db, frozenset(approximated)
+
+
+def literals(hs: Any, texts: Sequence[str]) -> Any | None:
+    """A database of caseless literals ``texts`` (id: the index) that reports every match;
+    None when there are none."""
+    if not texts:
+        return None
+    db = hs.Database(mode=hs.HS_MODE_BLOCK)
+    db.compile(
+        expressions=[hs_literal(t) for t in texts],
+        ids=list(range(len(texts))),
+        flags=[hs.HS_FLAG_CASELESS] * len(texts),
+    )
+    return db
+
+
+def dump(hs: Any, db: Any | None) -> bytes:
+    """``db`` serialised; empty for no database."""
+    return b"" if db is None else bytes(hs.dumpb(db))
+
+
+def load(hs: Any, blob: bytes) -> Any | None:
+    """A database from ``dump`` with its scratch space (None for an empty blob). Raises
+    ``hs.error`` for a damaged one (Hyperscan checks its own CRC-32C)."""
+    if not blob:
+        return None
+    db = hs.loadb(blob, hs.HS_MODE_BLOCK)
+    db.scratch = hs.Scratch(db)
+    return db
+
+
 def dump_each(hs: Any, dbs: dict[int, Any]) -> tuple[bytes, ...]:
     """The serialised databases, in the order of their rule ids."""
     return tuple(hs.dumpb(dbs[rule_id]) for rule_id in sorted(dbs))
 
 
 def load_each(hs: Any, ids: list[int], blobs: tuple[bytes, ...]) -> dict[int, Any]:
-    """The databases ``dump_each`` serialised for rule ids ``ids``, loaded, each with its
-    scratch."""
+    """The located rules' start-of-match databases, loaded, each with its scratch."""
     loc: dict[int, Any] = {}
     for rule_id, blob in zip(ids, blobs, strict=True):
         db = hs.loadb(blob, hs.HS_MODE_BLOCK)
@@ -53,17 +133,42 @@ def parse_id_list(blob: bytes) -> frozenset[int]:
     return frozenset(int(i) for i in blob.decode().split(",") if i)
 
 
-DATABASE_PART = (0,)
-"""Each entry's first part is a serialised Hyperscan database: ``hyperscan.loadb`` rejects it
-unless its own CRC-32C matches, so the cache's CRC leaves it out (``scanner.cache``)."""
-
-
-def cache_load(cache_dir: Path | None, kind: str, key: str, parts: int) -> tuple[bytes, ...] | None:
+def cache_load(
+    cache_dir: Path | None,
+    kind: str,
+    key: str,
+    parts: int,
+    reader_checked: Sequence[int] = DATABASE_PART,
+) -> tuple[bytes, ...] | None:
     if cache_dir is None:
         return None
-    return Cache(cache_dir).load_bytes(kind, key, parts, DATABASE_PART)
+    return Cache(cache_dir).load_bytes(kind, key, parts, reader_checked)
 
 
-def cache_store(cache_dir: Path | None, kind: str, key: str, blobs: tuple[bytes, ...]) -> None:
+def cache_store(
+    cache_dir: Path | None,
+    kind: str,
+    key: str,
+    blobs: tuple[bytes, ...],
+    reader_checked: Sequence[int] = DATABASE_PART,
+) -> None:
     if cache_dir is not None:
-        Cache(cache_dir).store_parts(kind, key, blobs, DATABASE_PART)
+        Cache(cache_dir).store_parts(kind, key, blobs, reader_checked)
+
+
+_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
+def to_char_offsets(
+    data: bytes, regions: dict[int, list[tuple[int, int]]]
+) -> dict[int, list[tuple[int, int]]]:
+    """Byte offsets in UTF-8 ``data`` → character offsets, in one pass over the data."""
+    offsets = sorted({o for spans in regions.values() for span in spans for o in span})
+    mapping: dict[int, int] = {}
+    byte_pos = char_pos = 0
+    for off in offsets:
+        # one character per byte that is not a UTF-8 continuation byte (surrogates included)
+        char_pos += len(data[byte_pos:off].translate(None, _CONTINUATION))
+        byte_pos = off
+        mapping[off] = char_pos
+    return {rid: [(mapping[a], mapping[b]) for a, b in spans] for rid, spans in regions.items()}

@@ -132,6 +132,7 @@ class Matcher:
         # rules for files known by their path; those without keywords run on every such file
         self._scoped = tuple(r for r in ruleset if r.paths)
         self._keywordless = tuple(r.index for r in self._scoped if not r.keywords)
+        self._last_scope: tuple[str, bool] | None = None  # a path, ``runs_scoped`` of it
 
     def scope_key(self, path: str) -> str:
         """Which path-scoped rules run on a file at ``path`` ("" for none): two blobs with the
@@ -139,6 +140,13 @@ class Matcher:
         if not self._scoped:
             return ""
         return ",".join(str(r.index) for r in self._scoped if r.runs_on(path))
+
+    def runs_scoped(self, path: str) -> bool:
+        """Whether any rule for files known by their path runs on a file at ``path``: the
+        prefilter need not look for them otherwise."""
+        if self._last_scope is None or self._last_scope[0] != path:
+            self._last_scope = (path, any(r.runs_on(path) for r in self._scoped))
+        return self._last_scope[1]
 
     @classmethod
     def build(
@@ -170,12 +178,13 @@ class Matcher:
     def scan(self, chunk: Chunk, problems: list[SourceProblem] | None = None) -> list[Finding]:
         """Findings in ``chunk`` and in what decodes from it (up to the policy's depth)."""
         text = chunk.text
-        found_ids = self.prefilter.candidates(text)
+        scoped = self.runs_scoped(chunk.path_for_rules or chunk.origin.path)
+        found_ids = self.prefilter.candidates(text, scoped)
         cands = self._candidates(text, chunk, found_ids, problems)
         if has_escapes(text):
             unescaped = unescape_near_escapes(text)
             extra = self._candidates(
-                unescaped.text, chunk, self.prefilter.candidates(unescaped.text), problems
+                unescaped.text, chunk, self.prefilter.candidates(unescaped.text, scoped), problems
             )
             back = unescaped.original
             extra = [

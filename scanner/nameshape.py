@@ -41,9 +41,12 @@ def split_name(name: str) -> list[str]:
     return [t for t in _SPLIT.split(_CAMEL.sub("_", name).lower()) if t]
 
 
+_NOT_PASS_OR_KEY = NOT_PASS + NOT_KEY
+
+
 def _token_kind(token: str) -> Kind:
     """The credential kind a single name token names (``dbpassword`` → PASSWORD)."""
-    if token.endswith(NOT_PASS + NOT_KEY) or token.startswith(NOT_KEY):
+    if token.endswith(_NOT_PASS_OR_KEY) or token.startswith(NOT_KEY):
         return Kind.NONE
     for word in PASSWORD_WORDS:
         if token in (word, word + "s") or (token.endswith(word) and len(token) <= len(word) + 8):

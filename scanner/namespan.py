@@ -8,19 +8,16 @@ NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 """The characters of a setting name: letters, digits, ``_``, ``.`` and ``-``."""
 NAME_LIMIT = 64
 """How many characters ``name_bounds`` and ``name_span`` look at on either side."""
+_STRIPPED = "".join(sorted(NAME_CHARS))  # ``str.strip`` takes the set as a string
 
 
 def name_bounds(text: str, pos: int, limit: int = NAME_LIMIT) -> tuple[int, int]:
     """The span of the run of ``NAME_CHARS`` around ``pos``, reaching at most ``limit``
     characters to each side of it."""
-    lo = pos
-    while lo > 0 and pos - lo < limit and text[lo - 1] in NAME_CHARS:
-        lo -= 1
-    hi = pos
-    n = len(text)
-    while hi < n and hi - pos < limit and text[hi] in NAME_CHARS:
-        hi += 1
-    return lo, hi
+    lo = max(0, pos - limit)
+    lo += len(text[lo:pos].rstrip(_STRIPPED))
+    after = text[pos : pos + limit]
+    return lo, pos + len(after) - len(after.lstrip(_STRIPPED))
 
 
 def name_span(text: str, pos: int, limit: int = NAME_LIMIT) -> tuple[int, int]:

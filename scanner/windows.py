@@ -159,9 +159,10 @@ def _anchored_matches(
                 yield m
 
 
-RegionVerdicts = Callable[[int, int], tuple[Sequence[int], Sequence[bool]]]
-"""The keyword positions inside a located region (``start``, ``end``) that ``_useful`` keeps
-and, for each, whether its match would be turned down (``Refused``)."""
+RegionVerdicts = Callable[[list[tuple[int, int]]], tuple[list[int], dict[int, bool]]]
+"""The keyword positions inside located regions (merged, in order) that ``_useful`` keeps, in
+order, and for each whether its match would be turned down (``Refused``; a position left out
+is decided when it is reached)."""
 
 
 def _useful(positions: Sequence[int], turned_down: Sequence[bool]) -> Sequence[int]:
@@ -178,29 +179,43 @@ def _useful(positions: Sequence[int], turned_down: Sequence[bool]) -> Sequence[i
 
 
 def _located_matches(
-    rule: CompiledRule, text: str, regions: list[tuple[int, int]], verdicts_in: RegionVerdicts
+    rule: CompiledRule,
+    text: str,
+    regions: list[tuple[int, int]],
+    verdicts_in: RegionVerdicts,
+    refused: Refused | None = None,
 ) -> Iterator[Match[str]]:
     """``_anchored_matches`` at the keywords inside located ``regions`` (merged) that
-    ``_useful`` keeps."""
-    kept: list[int] = []
-    known: dict[int, bool] = {}
-    for start, end in regions:
-        positions, turned_down = verdicts_in(start, end)
-        if positions:
-            kept.extend(positions)
-            known.update(zip(positions, turned_down, strict=True))
-    if kept:
+    ``_useful`` keeps (those ``verdicts_in`` leaves without a verdict: ``refused``)."""
+    kept, known = verdicts_in(regions)
+    if not kept:
+        return
+    if refused is None or len(known) == len(kept):
         yield from _anchored_matches(rule, text, kept, known.__getitem__)
+        return
+    decide = refused
+
+    def verdict(pos: int) -> bool:
+        found = known.get(pos)
+        return decide(pos) if found is None else found
+
+    yield from _anchored_matches(rule, text, kept, verdict)
 
 
 def _verdicts_from(positions: list[int], refused: Refused) -> RegionVerdicts:
     """``RegionVerdicts`` over keyword ``positions`` already found (sorted)."""
 
-    def verdicts_in(start: int, end: int) -> tuple[Sequence[int], Sequence[bool]]:
-        found = positions[bisect.bisect_left(positions, start) : bisect.bisect_left(positions, end)]
-        turned_down = [refused(pos) for pos in found]
-        kept = _useful(found, turned_down)
-        return kept, turned_down[: len(kept)]
+    def verdicts_in(regions: list[tuple[int, int]]) -> tuple[list[int], dict[int, bool]]:
+        kept: list[int] = []
+        known: dict[int, bool] = {}
+        for start, end in regions:
+            lo, hi = bisect.bisect_left(positions, start), bisect.bisect_left(positions, end)
+            found = positions[lo:hi]
+            turned_down = [refused(pos) for pos in found]
+            useful = _useful(found, turned_down)
+            kept.extend(useful)
+            known.update(zip(useful, turned_down, strict=False))
+        return kept, known
 
     return verdicts_in
 
@@ -242,7 +257,7 @@ def _iter_rule_matches(
     if isinstance(lowered, _Lowered):
         if spec.anchor_keyword and merged is not None:
             if regional is not None and text.isascii():
-                yield from _located_matches(rule, text, merged, regional)
+                yield from _located_matches(rule, text, merged, regional, refused)
                 return
             found = lowered.positions_in(spec.keywords, merged)
             if found is None:  # lowercasing shifts offsets; search everything

@@ -44,7 +44,7 @@ def engine_matcher(request: pytest.FixtureRequest, session_cache: Path) -> Match
 
 # Cache entries that depend on the rule set alone (compiled databases, parsed rules), never on
 # what a test did: a test's own cache directory may start with the session's copies of them.
-RULE_SET_KINDS = ("hyperscan", "hs-locator", "triggers", "rulespecs", "ruletable")
+RULE_SET_KINDS = ("hyperscan", "hs-locators", "hs-triggers", "triggers", "rulespecs", "ruletable")
 
 
 @pytest.fixture(scope="session")

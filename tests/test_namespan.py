@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner.namespan import NAME_CHARS, name_bounds, name_span
 
@@ -46,3 +48,23 @@ def test_name_span_drops_a_trailing_dot_or_dash(text: str, pos: int, span: tuple
 def test_name_chars() -> None:
     assert set("azAZ09_.-") <= NAME_CHARS
     assert not NAME_CHARS & set(" =:\"'`/$@\n")
+
+
+def _bounds_char_by_char(text: str, pos: int, limit: int) -> tuple[int, int]:
+    """The reference: the run walked a character at a time."""
+    lo = pos
+    while lo > 0 and pos - lo < limit and text[lo - 1] in NAME_CHARS:
+        lo -= 1
+    hi = pos
+    while hi < len(text) and hi - pos < limit and text[hi] in NAME_CHARS:
+        hi += 1
+    return lo, hi
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aZ9_.- =:(é\n", max_size=80), st.data(), st.integers(1, 70))
+def test_name_bounds_are_the_run_walked_a_character_at_a_time(
+    text: str, data: st.DataObject, limit: int
+) -> None:
+    pos = data.draw(st.integers(0, len(text)))
+    assert name_bounds(text, pos, limit) == _bounds_char_by_char(text, pos, limit)

@@ -4,10 +4,15 @@ the whole text finds."""
 
 from __future__ import annotations
 
+import zlib
+from functools import partial
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scanner.nameregions import RegionMemo, located_verdicts
+from scanner.namespan import name_span
 from scanner.rulebook.compile import CompiledRule, Ruleset
 from scanner.rulebook.schema import parse_rule
 from scanner.windows import (
@@ -355,3 +360,44 @@ def test_located_matches_are_those_of_every_position(parts: list[str], seed: int
     lowered = _Lowered(text)
     via = [m.span() for m in _iter_rule_matches(ANCHORED_RULE, text, lowered, spans, refused)]
     assert via == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["kgw_", "kgw_abc123", "kgw_a=kgw_b", "ab", "_9", " ", "=", "\n"]),
+        max_size=30,
+    ),
+    st.integers(0, 7),
+)
+def test_located_matches_decide_late_keywords_only_when_reached(
+    parts: list[str], seed: int
+) -> None:
+    """Verdicts by name; a keyword after the first of its region whose name is not in memory
+    is left undecided until reached: the same matches as deciding every keyword first."""
+    text = "".join(parts)
+    positions = _keyword_positions(text.lower(), ("kgw_",))
+    window = ANCHORED_RULE.spec.window
+    spans = [(p, p + 4) for p in positions]
+    for p in positions:
+        m = ANCHORED_RULE.regex.match(text, p, min(len(text), p + window))
+        if m is not None:
+            spans.append(m.span())
+    regions = _merge(spans)
+
+    def name_hash(pos: int) -> int:
+        lo, hi = name_span(text, pos)
+        return zlib.crc32(f"{seed}{text[lo:hi]}".encode())
+
+    def refused(pos: int) -> bool:
+        return name_hash(pos) % 3 == 0
+
+    def remembered(pos: int) -> bool | None:
+        return None if name_hash(pos) % 2 else refused(pos)
+
+    expected = [m.span() for m in _anchored_matches(ANCHORED_RULE, text, positions, refused)]
+    memo: RegionMemo = {}
+    for _ in range(2):  # afresh, then from the memo
+        verdicts_in = partial(located_verdicts, text, ("kgw_",), refused, remembered, memo, 1)
+        got = _located_matches(ANCHORED_RULE, text, regions, verdicts_in, refused)
+        assert [m.span() for m in got] == expected

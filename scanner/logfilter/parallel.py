@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, AnyStr
 
 from scanner.logfilter.jsonwalk import decode_text, encode_text
 from scanner.logfilter.options import Counters
-from scanner.logfilter.records import BlockFilter, iter_groups
+from scanner.logfilter.records import BlockFilter
 from scanner.models import Finding
 
 if TYPE_CHECKING:
@@ -51,25 +51,36 @@ def _worker_redact(data: bytes, first: int) -> Redacted:
     return out, counters.redactions, counters.errors, items
 
 
-def split_runs(text: str, group_size: int, runs: int) -> list[str]:
-    """``text`` cut into at most ``runs`` runs of whole groups (``iter_groups``), of about
-    equal size."""
-    groups = list(iter_groups(text, group_size))
-    if runs <= 1 or len(groups) < 2:
-        return ["".join(groups)] if groups else []
-    target = len(text) / min(runs, len(groups))
-    out: list[str] = []
-    current: list[str] = []
-    size = 0
-    for group in groups:
-        current.append(group)
-        size += len(group)
-        if size >= target and len(out) < runs - 1:
-            out.append("".join(current))
-            current, size = [], 0
-    if current:
-        out.append("".join(current))
-    return out
+def group_ends(text: str | bytes, size: int) -> list[int]:
+    """Where ``records.iter_groups`` ends the groups of ``text``: after a newline about every
+    ``size`` characters (for bytes, an ASCII block: its characters are its bytes)."""
+    ends: list[int] = []
+    start, length = 0, len(text)
+    while start < length:
+        if isinstance(text, str):
+            cut = text.find("\n", start + size)
+        else:
+            cut = text.find(b"\n", start + size)
+        start = length if cut == -1 else cut + 1
+        ends.append(start)
+    return ends
+
+
+def split_runs(text: AnyStr, group_size: int, runs: int) -> list[AnyStr]:
+    """``text`` (or an ASCII block) cut into at most ``runs`` runs of whole groups
+    (``records.iter_groups``), of about equal size."""
+    ends = group_ends(text, group_size)
+    if runs <= 1 or len(ends) < 2:
+        return [text] if text else []
+    count = min(runs, len(ends))
+    cuts: list[int] = []
+    for end in ends[:-1]:
+        if end * count >= len(text) * (len(cuts) + 1):
+            cuts.append(end)
+            if len(cuts) == count - 1:
+                break
+    bounds = [0, *cuts, len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 class ParallelBlocks:
@@ -85,14 +96,17 @@ class ParallelBlocks:
         worth splitting (the caller redacts it as usual)."""
         if self.jobs <= 1 or len(block) < PARALLEL_MIN:
             return None
-        runs = split_runs(decode_text(block), self.filt.options.group_bytes, self.jobs)
-        if len(runs) < 2:
+        size = self.filt.options.group_bytes
+        if block.isascii():  # cut where its text would be, without decoding it here
+            datas = split_runs(block, size, self.jobs)
+        else:
+            datas = [encode_text(r) for r in split_runs(decode_text(block), size, self.jobs)]
+        if len(datas) < 2:
             return None
         pool = self._start()
         starts = [first]
-        for run in runs[:-1]:
-            starts.append(starts[-1] + run.count("\n"))
-        datas = [encode_text(run) for run in runs]
+        for data in datas[:-1]:
+            starts.append(starts[-1] + data.count(b"\n"))
         futures = [
             pool.submit(_worker_redact, d, s) for d, s in zip(datas[1:], starts[1:], strict=True)
         ]

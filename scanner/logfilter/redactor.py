@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import string
 import urllib.parse
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
@@ -53,14 +54,14 @@ class _LastPrefilter:
     def __init__(self, inner: Prefilter) -> None:
         self.inner = inner
         self.name = inner.name
-        self._seen: list[tuple[str, frozenset[int]]] = []
+        self._seen: list[tuple[str, bool, frozenset[int]]] = []
 
-    def candidates(self, text: str) -> frozenset[int]:
-        for seen, ids in self._seen:
-            if seen is text:
+    def candidates(self, text: str, scoped: bool = True) -> frozenset[int]:
+        for seen, seen_scoped, ids in self._seen:
+            if seen is text and seen_scoped == scoped:
                 return ids
-        ids = self.inner.candidates(text)
-        self._seen = [(text, ids), *self._seen[:1]]
+        ids = self.inner.candidates(text, scoped)
+        self._seen = [(text, scoped, ids), *self._seen[:1]]
         return ids
 
     def locate(
@@ -75,6 +76,9 @@ class _LastPrefilter:
     def trigger_texts(self, indices: Sequence[int]) -> list[str] | None:
         return self.inner.trigger_texts(indices)
 
+    def trigger_lines(self, text: str) -> frozenset[int] | None:
+        return self.inner.trigger_lines(text)
+
 
 # Bytes that are not UTF-8 arrive as lone surrogates (surrogateescape). The matcher sees them as
 # U+FFFD instead: one character for one, so every offset stays valid in the original text.
@@ -83,6 +87,7 @@ _SURROGATE_VIEW = {c: 0xFFFD for c in range(0xDC80, 0xDD00)}
 _GLUED_ESCAPE = re.compile(r"\\[bfv0](?=[A-Za-z0-9])")
 _TWO_CHAR_ESCAPE = re.compile(r'\\[nrtbfv0"\'/\\]')
 _URL_RUN = re.compile(r"[A-Za-z0-9._~+/=:@!$&*,;%?-]*")
+_URL_CHARS = "".join(sorted(set(string.ascii_letters + string.digits + "._~+/=:@!$&*,;%?-")))
 # two escapes in one run of URL characters: only such runs decode to a segment
 _PERCENT_PAIR = re.compile(r"%[0-9A-Fa-f]{2}[A-Za-z0-9._~+/=:@!$&*,;?-]*%[0-9A-Fa-f]{2}")
 MAX_EXPAND = 512
@@ -109,18 +114,15 @@ def percent_segments(text: str) -> list[Segment]:
     either side of an escape) holding at least two escapes, decoded: the segments the matcher's
     decoder finds, found here with C-level scans instead of a loop per character."""
     spans: list[tuple[int, int]] = []
-    reverse = ""
-    size = len(text)
     last_end = -1
     for m in _PERCENT_PAIR.finditer(text):
         start, end = m.span()
         if start < last_end:
             continue
-        if not reverse:
-            reverse = text[::-1]
-        left = _URL_RUN.match(reverse, size - start, size - start + MAX_EXPAND)
+        # the run of URL characters that ends at ``start`` (at most ``MAX_EXPAND`` of them)
+        before = text[max(0, start - MAX_EXPAND) : start]
+        lo = start - len(before) + len(before.rstrip(_URL_CHARS))
         right = _URL_RUN.match(text, end, end + MAX_EXPAND)
-        lo = start - (left.end() - left.start() if left else 0)
         last_end = right.end() if right else end
         spans.append((lo, last_end))
     raw = [text[lo:hi] for lo, hi in spans]
@@ -162,17 +164,22 @@ class Redactor:
         )
         self._n = len(matcher.ruleset)
         self._decode = matcher.policy.decode_depth > 0
+        # whether the prefilter looks for the rules of files known by their path: as the
+        # matchers do for chunks from ``origin``, so that they share its answers
+        self._scoped = self.plain.runs_scoped(origin.path)
 
     def warm(self) -> None:
-        """Load now what the first scan loads (``Matcher.warm``): worker processes forked
-        after this share it instead of each loading its own."""
+        """Load now what the first scan loads (``Matcher.warm``, the lines of triggers):
+        worker processes forked after this share it instead of each loading its own."""
         self.plain.warm()
+        if self._decode:
+            self.prefilter.trigger_lines("")
 
     # -- finding -------------------------------------------------------------------------------
     def is_dirty(self, text: str) -> bool:
         """Whether ``text`` may hold a secret (False is certain; True needs a scan)."""
         view = scan_view(text)
-        ids = self.prefilter.candidates(view)
+        ids = self.prefilter.candidates(view, self._scoped)
         if any(i < self._n for i in ids) or find_dsn_passwords(view):
             return True
         if self._decode and (ids or "%" in view):
@@ -196,7 +203,7 @@ class Redactor:
         return spans, findings
 
     def _scan(self, view: str) -> list[Finding]:
-        if not self.prefilter.candidates(view) and "\\" not in view:
+        if not self.prefilter.candidates(view, self._scoped) and "\\" not in view:
             return []
         problems: list[SourceProblem] = []
         found = self.plain.scan(Chunk(view, self.origin), problems)
@@ -208,16 +215,20 @@ class Redactor:
         """Encoded segments of ``view`` the matcher would decode: percent runs always, base64
         and hex only on the lines where the prefilter saw a trigger (an encoded keyword)."""
         segments = percent_segments(view) if "%" in view else []
-        if not any(i >= self._n for i in self.prefilter.candidates(view)):
+        if not any(i >= self._n for i in self.prefilter.candidates(view, self._scoped)):
             return segments
+        marked = self.prefilter.trigger_lines(view)
         start = 0
-        for line in view.split("\n"):
-            if any(i >= self._n for i in self.prefilter.candidates(line)):
+        for index, line in enumerate(view.split("\n")):
+            if (index in marked) if marked is not None else self._has_trigger(line):
                 for seg in find_encoded(line, base64_hex=True):
                     if seg.kind != "percent":
                         segments.append(Segment(start + seg.start, start + seg.end, seg.text))
             start += len(line) + 1
         return segments
+
+    def _has_trigger(self, line: str) -> bool:
+        return any(i >= self._n for i in self.prefilter.candidates(line, self._scoped))
 
     def _add_decoded(self, spans: list[Span], findings: list[Finding], view: str) -> None:
         """Every encoded segment of ``view`` decoded, and all of them scanned as one chunk; a
@@ -264,7 +275,7 @@ class Redactor:
 
     def may_match(self, text: str, rule_id: str) -> bool:
         """Whether the prefilter names rule ``rule_id`` for ``text``."""
-        ids = self.prefilter.candidates(scan_view(text))
+        ids = self.prefilter.candidates(scan_view(text), self._scoped)
         return any(i < self._n and self.deep.ruleset.rules[i].id == rule_id for i in ids)
 
     # -- replacing -----------------------------------------------------------------------------

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from scanner.logfilter import redactor
 from scanner.logfilter.framing import LineFramer
 from scanner.logfilter.options import MARKER, Control, Counters, FilterOptions, Interrupted
 from scanner.logfilter.records import BlockFilter, iter_groups
@@ -88,3 +91,39 @@ def test_expired_control_turns_records_into_markers(rules_file: Path) -> None:
 )
 def test_percent_segments(text: str, segments: list[tuple[int, int, str]]) -> None:
     assert [(s.start, s.end, s.text) for s in percent_segments(text)] == segments
+
+
+PERCENT_TEXT = st.lists(
+    st.sampled_from(["%41", "%2", "a", "=", " ", "+", "é", "/", "\n", "%"]), max_size=60
+)
+
+
+def _runs_by_reversal(text: str) -> list[tuple[int, int]]:
+    """The reference: the run before an escape pair matched in the reversed text."""
+    spans: list[tuple[int, int]] = []
+    reverse, size, last_end = text[::-1], len(text), -1
+    for m in redactor._PERCENT_PAIR.finditer(text):
+        start, end = m.span()
+        if start < last_end:
+            continue
+        left = redactor._URL_RUN.match(reverse, size - start, size - start + redactor.MAX_EXPAND)
+        right = redactor._URL_RUN.match(text, end, end + redactor.MAX_EXPAND)
+        last_end = right.end() if right else end
+        spans.append((start - (left.end() - left.start() if left else 0), last_end))
+    return spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["%41", "%2", "a", "=", " ", "+", "é", "/", "\n", "%"]), max_size=60)
+)
+def test_percent_segments_widen_as_the_reversed_text_does(parts: list[str]) -> None:
+    text = "".join(parts)
+    spans = _runs_by_reversal(text)
+    assert [(s.start, s.end) for s in percent_segments(text)][: len(spans)] == spans
+
+
+def test_percent_segments_widen_at_most_max_expand() -> None:
+    text = "a" * 600 + "%41%42" + "b" * 600
+    (segment,) = percent_segments(text)
+    assert (segment.start, segment.end) == (600 - redactor.MAX_EXPAND, 606 + redactor.MAX_EXPAND)

@@ -143,6 +143,25 @@ def test_fluentd_tsv_fields_and_tabs_kept(rules_file: Path) -> None:
     assert out == b"2024-01-01T00:00:00Z\tapp.web\tlogin [REDACTED:test.token]\t200\nx\ty\tz\t1\n"
 
 
+def test_lines_decoded_secrets_the_same_whether_trigger_lines_are_known_or_asked(
+    rules_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lines of a block that hold a decoder trigger, from one pass (``trigger_lines``) or
+    asked of the prefilter line by line: the same segments decoded, the same findings."""
+    import base64
+
+    redactor = make_redactor(rules_file, decode_depth=1)
+    encoded = base64.b64encode(f"user:{TOKEN}".encode()).decode()
+    lines = [f"{i} clean {encoded[:6]} x" if i % 3 else f"{i} auth {encoded} ok" for i in range(40)]
+    text = "\n".join(lines)
+    spans, findings = redactor.find_spans(text)
+    assert len(findings) == 14
+    if redactor.prefilter.name == "hyperscan":
+        assert redactor.prefilter.trigger_lines(text)
+    monkeypatch.setattr(redactor.prefilter, "trigger_lines", lambda text: None)
+    assert redactor.find_spans(text) == (spans, findings)
+
+
 def test_lines_decoded_secret_redacts_encoded_segment(rules_file: Path) -> None:
     import base64
 

@@ -45,8 +45,11 @@ def test_runs_are_whole_groups_and_cover_the_text(lines: list[str], size: int, r
     for group in iter_groups(text, size):
         pos += len(group)
         bounds.add(pos)
+    assert parallel.group_ends(text, size) == sorted(bounds - {0})
     starts = [sum(len(r) for r in got[:i]) for i in range(len(got))]
     assert set(starts) <= bounds
+    if text.isascii():  # an ASCII block is cut where its text is
+        assert parallel.split_runs(text.encode(), size, runs) == [r.encode() for r in got]
 
 
 Outcome = tuple[bytes, tuple[int, int, int], list[tuple[str, str, int]]]
