@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from scanner.blob import Blob
+from scanner.boundedtar import TarBoundsError
 from scanner.compression import (
     ZSTD_MISSING,
     is_tar_head,
@@ -185,7 +186,7 @@ def iter_layer_items(
         while tar_in.read(READ_SIZE):
             pass
         raw.drain()
-    except ExpansionError as exc:
+    except (ExpansionError, TarBoundsError) as exc:
         yield SourceProblem(where, f"{exc}; rest of the layer skipped, digests not checked")
         return
     except READ_ERRORS as exc:

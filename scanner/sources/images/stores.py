@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, cast
 
 from scanner.blob import Blob
+from scanner.boundedtar import BoundedTarFile, TarBoundsError
 from scanner.compression import (
     ZSTD_MISSING,
     is_tar_head,
@@ -145,7 +146,7 @@ class TarStore(_ArchiveIndex):
         self.opener, self.size, self.where = opener, size, where
         self.truncated = False
         try:
-            with opener() as fh, tarfile.open(fileobj=fh, mode="r:") as tf:
+            with opener() as fh, BoundedTarFile.open(fileobj=fh, mode="r:") as tf:
                 for member in tf:
                     entry = _entry(member)
                     self.entries[norm_name(member.name)] = entry
@@ -153,9 +154,10 @@ class TarStore(_ArchiveIndex):
                         self.truncated = True
         except READ_ERRORS as exc:
             self.truncated = True
-            self.problems.append(
-                SourceProblem(where, f"truncated or unreadable tar archive ({type(exc).__name__})")
-            )
+            message = f"truncated or unreadable tar archive ({type(exc).__name__})"
+            if isinstance(exc, TarBoundsError):
+                message = f"{exc} (tar bomb?); rest of the archive skipped"
+            self.problems.append(SourceProblem(where, message))
         if self.truncated and not self.problems:
             message = "truncated tar archive; scanning what is left"
             self.problems.append(SourceProblem(where, message))
@@ -215,9 +217,11 @@ class StreamStore(_ArchiveIndex):
                 if stream is None:
                     self._report(f"archive is {ZSTD_MISSING}")
                     return
-                with tarfile.open(fileobj=stream, mode="r|") as tf:
+                with BoundedTarFile.open(fileobj=stream, mode="r|") as tf:
                     for member in tf:
                         yield norm_name(member.name), member, tf
+        except TarBoundsError as exc:
+            self._report(f"{exc} (tar bomb?); rest of the archive skipped")
         except READ_ERRORS as exc:
             self._report(f"truncated or unreadable compressed archive ({type(exc).__name__})")
 
