@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
+from testing.archives import gzip_pieces
 from testing.images import Image, Layer, file, layer_tar, write_docker_archive
 from testing.rules import token_rule
 
@@ -72,3 +73,20 @@ def test_deeply_nested_manifest_and_config_are_warnings(tmp_path: Path, rules: P
     assert f"{bad_config}!image0: c.json is not valid JSON" in err
     assert code == 1
     assert {f["path"] for f in findings} == {str(bad_config), str(good)}
+
+
+def test_layer_data_past_its_tar_is_read_only_to_the_ratio_limit(
+    tmp_path: Path, rules: Path
+) -> None:
+    # the digest check read every byte after the tar's end: gigabytes of zeros in a few MB
+    plain = layer_tar([file("app/.env", f"T={TOKEN}\n")])
+    bomb = gzip_pieces([plain, *(bytes(1 << 20) for _ in range(256))])
+    manifest = [{"Config": "c.json", "Layers": ["l.tar.gz"]}]
+    config = {"rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]}}
+    archive = tmp_path / "image.tar"
+    members = {"manifest.json": json.dumps(manifest), "c.json": json.dumps(config)}
+    archive.write_bytes(tar_of({k: v.encode() for k, v in members.items()} | {"l.tar.gz": bomb}))
+    code, findings, err = run(rules, archive)
+    assert code == 1
+    assert [f["member"].rsplit("!", 1)[-1] for f in findings] == ["app/.env"]
+    assert "expands past" in err and "digests not checked" in err
