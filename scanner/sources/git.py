@@ -63,10 +63,17 @@ SAFE_CONFIG: tuple[tuple[str, str], ...] = (
     ("fetch.recurseSubmodules", "false"),
     ("submodule.recurse", "false"),
     ("uploadpack.packObjectsHook", ""),
+    # files git would read that the repository names: /dev/zero or a FIFO stalls git
+    ("diff.orderFile", os.devnull),
+    ("core.attributesFile", os.devnull),
 )
 # Output every parser here expects: paths as they are, not C-quoted when not ASCII (``-z``
-# output is never quoted; a patch's header still quotes special characters: ``unquote_path``).
-OUTPUT_CONFIG: tuple[tuple[str, str], ...] = (("core.quotePath", "false"),)
+# output is never quoted; a patch's header still quotes special characters: ``unquote_path``);
+# the log in UTF-8 (re-encoded to UTF-16, its separators are not the bytes the parser splits on)
+OUTPUT_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.quotePath", "false"),
+    ("i18n.logOutputEncoding", "UTF-8"),
+)
 # ``git --no-pager --no-replace-objects --no-optional-locks -c key=value ... <command>``
 GIT_PREFIX: tuple[str, ...] = (
     "--no-pager",
