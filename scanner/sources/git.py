@@ -213,12 +213,27 @@ _REPO_QUESTIONS = (
 
 
 def open_repo(path: str) -> Repo:
-    """Find the repository holding ``path``; ``SourceError`` when there is none."""
+    """Find the repository holding ``path``; ``SourceError`` when there is none, or when its
+    config includes what git must not read (``gitincludes``)."""
+    from scanner.sources.gitincludes import check_includes
+
     target = Path(path)
     if not target.exists():
         raise SourceError(f"{path}: no such file or directory")
     if not target.is_dir():
         target = target.parent
+    local = target / ".git"
+    checked = None
+    if local.is_dir() and not local.is_symlink():  # before git reads it (a FIFO stalls git)
+        check_includes(local, path)
+        checked = local.resolve()
+    repo = _find_repo(path, target)
+    if repo.git_dir.resolve() != checked:
+        check_includes(repo.git_dir, path)
+    return repo
+
+
+def _find_repo(path: str, target: Path) -> Repo:
     fast = _open_work_tree(path, target)
     if fast is not None:
         return fast

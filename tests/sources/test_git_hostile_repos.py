@@ -59,3 +59,39 @@ def test_order_and_attributes_files_of_the_repository_are_not_read(
         result = keyguard(repo, *args)
         assert result.exit_code == 1, result.output
     assert secrets(result) == {fake_token(3)}
+
+
+@pytest.mark.parametrize("target", ["/dev/stdin", "/dev/zero", "fifo", "nested"])
+def test_config_including_what_git_must_not_read_is_refused(repo: GitRepo, target: str) -> None:
+    # include.path=/dev/stdin: cat-file read keyguard's object requests as config, every blob
+    # looked missing and the scan exited 0 with nothing found; a FIFO stalled it for ever
+    git_dir = repo.path / ".git"
+    if target == "fifo":
+        target = str(git_dir / "fifo")
+        os.mkfifo(target)
+    elif target == "nested":  # an included file that includes stdin, by a relative path
+        (git_dir / "more.cfg").write_text("[include]\n\tpath = /dev/stdin\n")
+        target = "more.cfg"
+    repo.git("config", "--add", "include.path", "missing.cfg")  # skipped, as git skips it
+    repo.git("config", "--add", "includeIf.gitdir:/.path", target)
+    result = keyguard(repo)
+    assert result.exit_code == 2, result.output
+    assert "a repository may not make git read a FIFO, device or terminal" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_config_fifo_is_refused_before_git_reads_it(repo: GitRepo) -> None:
+    config = repo.path / ".git" / "config"
+    config.unlink()
+    os.mkfifo(config)
+    result = keyguard(repo, "--staged")
+    assert result.exit_code == 2, result.output
+    assert f"git would read {config} (a FIFO; not opened)" in result.stderr
+
+
+def test_regular_included_config_is_honoured(repo: GitRepo) -> None:
+    (repo.path / ".git" / "extra.cfg").write_text("[core]\n\tquotePath = true\n")
+    repo.git("config", "include.path", "extra.cfg")
+    result = keyguard(repo)
+    assert result.exit_code == 1, result.output
+    assert secrets(result) == {fake_token(1), fake_token(2)}
