@@ -214,9 +214,7 @@ _REPO_QUESTIONS = (
 
 def open_repo(path: str) -> Repo:
     """Find the repository holding ``path``; ``SourceError`` when there is none, or when its
-    config includes what git must not read (``gitincludes``)."""
-    from scanner.sources.gitincludes import check_includes
-
+    git directory holds what git must not read (``check_git_dir``)."""
     target = Path(path)
     if not target.exists():
         raise SourceError(f"{path}: no such file or directory")
@@ -225,12 +223,25 @@ def open_repo(path: str) -> Repo:
     local = target / ".git"
     checked = None
     if local.is_dir() and not local.is_symlink():  # before git reads it (a FIFO stalls git)
-        check_includes(local, path)
+        check_git_dir(local, path)
         checked = local.resolve()
     repo = _find_repo(path, target)
     if repo.git_dir.resolve() != checked:
-        check_includes(repo.git_dir, path)
+        check_git_dir(repo.git_dir, path)
     return repo
+
+
+def check_git_dir(git_dir: Path, where: str) -> None:
+    """``SourceError`` when the git directory (or a linked worktree's common directory) holds
+    a FIFO or device (``gitspecial``) or its config includes one (``gitincludes``)."""
+    from scanner.sources.gitincludes import check_includes, common_dir
+    from scanner.sources.gitspecial import check_special_files
+
+    check_special_files(git_dir, where)
+    common = common_dir(git_dir, where)
+    if common is not None:
+        check_special_files(common, where)
+    check_includes(git_dir, where)
 
 
 def _find_repo(path: str, target: Path) -> Repo:

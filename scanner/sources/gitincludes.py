@@ -19,26 +19,29 @@ from pathlib import Path
 from scanner.errors import SourceError
 from scanner.safeio import read_bounded
 from scanner.sources.git import git_argv, git_env
+from scanner.sources.gitspecial import in_proc
 
 MAX_DEPTH = 10
 """How deep git itself follows includes."""
 CONFIG_LIMIT = 16 << 20
 """A repository config larger than this is refused rather than read."""
 _INCLUDE_KEYS = r"^include(if\..*)?\.path$"
+_REFUSED = "not scanned: a repository may not make git read a FIFO, device or terminal"
 
 
 def check_includes(git_dir: Path, where: str) -> None:
     """``SourceError`` when a config git reads for the repository at ``git_dir`` is not a
     regular file, or includes one that is not."""
     configs = [git_dir / "config", git_dir / "config.worktree"]
-    common = _common_dir(git_dir, where)
+    common = common_dir(git_dir, where)
     if common is not None:
         configs.append(common / "config")
     for config in configs:
         _check(config, where, 0)
 
 
-def _common_dir(git_dir: Path, where: str) -> Path | None:
+def common_dir(git_dir: Path, where: str) -> Path | None:
+    """The common directory a linked worktree's ``commondir`` names (None for others)."""
     pointer = git_dir / "commondir"
     if not os.path.lexists(pointer):
         return None
@@ -51,15 +54,14 @@ def _read(path: Path, where: str) -> bytes:
         return read_bounded(path, CONFIG_LIMIT, follow_symlinks=True)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise SourceError(
-            f"{where}: git would read {path} ({reason}); not scanned: a repository may not "
-            "make git read a FIFO, device or terminal"
-        ) from None
+        raise SourceError(f"{where}: git would read {path} ({reason}); {_REFUSED}") from None
 
 
 def _check(config: Path, where: str, depth: int) -> None:
     if not os.path.exists(config):  # git skips a missing config or include
         return
+    if in_proc(config):  # /dev/stdin is git's input, whatever it is here
+        raise SourceError(f"{where}: git would read {config}; {_REFUSED}")
     if b"include" not in _read(config, where).lower():
         return
     if depth >= MAX_DEPTH:

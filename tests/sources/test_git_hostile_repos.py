@@ -4,8 +4,11 @@ from the scan nor stall it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,10 +28,27 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
     return repo
 
 
+@contextlib.contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Fail (instead of hanging the suite) when the scan blocks on a FIFO."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError(f"blocked for {seconds}s")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
 def keyguard(repo: GitRepo, *args: str) -> Result:
     rules = repo.path.parent / "kgtest-rules.toml"
     argv = ["git", str(repo.path), *args, *cli_args(rules), "-f", "json", "--show-secrets"]
-    return CliRunner().invoke(main, argv)
+    with deadline(60):
+        return CliRunner().invoke(main, argv)
 
 
 def secrets(result: Result) -> set[str]:
@@ -51,7 +71,7 @@ def test_order_and_attributes_files_of_the_repository_are_not_read(
     # diff.orderFile=/dev/zero grew git log's memory without end; a FIFO never opened
     repo.stage({"c.env": f"T={fake_token(3)}\n"})
     if special == "fifo":
-        special = str(repo.path / ".git" / "order")
+        special = str(repo.path.parent / "order")  # outside .git: not refused, not read
         os.mkfifo(special)
     repo.git("config", "diff.orderFile", special)
     repo.git("config", "core.attributesFile", special)
@@ -66,8 +86,8 @@ def test_config_including_what_git_must_not_read_is_refused(repo: GitRepo, targe
     # include.path=/dev/stdin: cat-file read keyguard's object requests as config, every blob
     # looked missing and the scan exited 0 with nothing found; a FIFO stalled it for ever
     git_dir = repo.path / ".git"
-    if target == "fifo":
-        target = str(git_dir / "fifo")
+    if target == "fifo":  # outside .git (inside, the directory check refuses it first)
+        target = str(repo.path.parent / "fifo")
         os.mkfifo(target)
     elif target == "nested":  # an included file that includes stdin, by a relative path
         (git_dir / "more.cfg").write_text("[include]\n\tpath = /dev/stdin\n")
@@ -80,18 +100,78 @@ def test_config_including_what_git_must_not_read_is_refused(repo: GitRepo, targe
     assert result.stderr.count("\n") == 1
 
 
-def test_config_fifo_is_refused_before_git_reads_it(repo: GitRepo) -> None:
-    config = repo.path / ".git" / "config"
-    config.unlink()
-    os.mkfifo(config)
-    result = keyguard(repo, "--staged")
-    assert result.exit_code == 2, result.output
-    assert f"git would read {config} (a FIFO; not opened)" in result.stderr
-
-
 def test_regular_included_config_is_honoured(repo: GitRepo) -> None:
     (repo.path / ".git" / "extra.cfg").write_text("[core]\n\tquotePath = true\n")
     repo.git("config", "include.path", "extra.cfg")
+    result = keyguard(repo)
+    assert result.exit_code == 1, result.output
+    assert secrets(result) == {fake_token(1), fake_token(2)}
+
+
+SPECIAL_PLACES = [
+    "config",
+    "HEAD",
+    "packed-refs",
+    "index",
+    "shallow",
+    "commondir",
+    "info/attributes",
+    "info/grafts",
+    "objects/info/alternates",
+    "refs/heads/evil",
+    "loose object",
+]
+
+
+@pytest.mark.parametrize("place", SPECIAL_PLACES)
+@pytest.mark.parametrize("args", [(), ("--staged",)])
+def test_fifo_anywhere_in_the_git_directory_is_refused(
+    repo: GitRepo, place: str, args: tuple[str, ...]
+) -> None:
+    # each of these stalled git, and keyguard with it, for ever
+    git_dir = repo.path / ".git"
+    if place == "loose object":
+        blob = repo.git("rev-parse", "HEAD:a.env")
+        place = f"objects/{blob[:2]}/{blob[2:]}"
+    path = git_dir / place
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    result = keyguard(repo, *args)
+    assert result.exit_code == 2, result.output
+    assert f"{path} is a FIFO; not scanned: git would open it" in result.stderr
+
+
+@pytest.mark.parametrize("target", ["/dev/stdin", "/proc/self/fd/0", "/dev/zero"])
+def test_git_directory_links_to_process_files_and_devices_are_refused(
+    repo: GitRepo, target: str
+) -> None:
+    # /dev/stdin as objects/info/alternates is git's own input: cat-file's object requests
+    link = repo.path / ".git" / "objects" / "info" / "alternates"
+    link.symlink_to(target)
+    result = keyguard(repo)
+    assert result.exit_code == 2, result.output
+    assert f"{link} is a" in result.stderr
+
+
+def test_in_proc_follows_links_by_name_not_through_proc(tmp_path: Path) -> None:
+    from scanner.sources.gitspecial import in_proc
+
+    (tmp_path / "hop").symlink_to("/dev/stdin")
+    (tmp_path / "dir").symlink_to("/proc/self")
+    (tmp_path / "plain").write_text("x")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    assert in_proc(tmp_path / "hop") and in_proc(tmp_path / "dir" / "fd" / "0")
+    assert in_proc("/dev/fd/0") and in_proc("/proc/1/environ")
+    assert not in_proc(tmp_path / "plain") and not in_proc(tmp_path / "loop")
+    assert not in_proc("/dev/null")
+
+
+def test_sockets_and_ordinary_symlinks_in_the_git_directory_are_fine(repo: GitRepo) -> None:
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(repo.path / ".git" / "fsmonitor--daemon.ipc"))
+    (repo.path / ".git" / "description.link").symlink_to(repo.path / ".git" / "description")
     result = keyguard(repo)
     assert result.exit_code == 1, result.output
     assert secrets(result) == {fake_token(1), fake_token(2)}
