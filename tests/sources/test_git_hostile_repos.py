@@ -175,3 +175,38 @@ def test_sockets_and_ordinary_symlinks_in_the_git_directory_are_fine(repo: GitRe
     result = keyguard(repo)
     assert result.exit_code == 1, result.output
     assert secrets(result) == {fake_token(1), fake_token(2)}
+
+
+def _literal_commit(repo: GitRepo, files: dict[str, str], author: bytes, message: bytes) -> str:
+    """A commit written byte for byte (git commit refuses such names), made HEAD."""
+    repo.stage(files)
+    tree = repo.git("write-tree")
+    parent = repo.git("rev-parse", "HEAD")
+    body = b"tree %s\nparent %s\nauthor %s 1704067200 +0000\n" % (
+        tree.encode(),
+        parent.encode(),
+        author,
+    )
+    body += b"committer C <c@e.invalid> 1704067200 +0000\n\n" + message + b"\n"
+    sha = repo.git("hash-object", "-t", "commit", "-w", "--literally", "--stdin", input=body)
+    repo.git("update-ref", "refs/heads/main", sha)
+    return sha
+
+
+def test_separator_bytes_in_author_and_subject_do_not_forge_provenance(repo: GitRepo) -> None:
+    # the log was split into records at \x01 and into fields at \x1f: a name holding them
+    # moved a finding to a commit id the author chose (here an innocent earlier commit)
+    innocent = repo.git("rev-parse", "HEAD~1")
+    forged = b"\x01" + innocent.encode() + b"\x1fInnocent\x1fi@e.invalid\x1f2020-01-01T00:00:00Z"
+    evil = _literal_commit(
+        repo, {"c.env": f"T={fake_token(3)}\n"}, b"Ev\x1fil" + forged + b" <e@e.invalid>", b"s"
+    )
+    also = _literal_commit(repo, {"d.env": f"T={fake_token(4)}\n"}, b"A <a@e>", b"x\x01y\x1fz")
+    result = keyguard(repo)
+    assert result.exit_code == 1, result.output
+    by_secret = {f["secret"]: f["provenance"] for f in json.loads(result.stdout)["findings"]}
+    assert by_secret[fake_token(3)]["commit"] == evil
+    assert by_secret[fake_token(3)]["author"].startswith("Ev\x1fil\x01")
+    assert by_secret[fake_token(4)]["commit"] == also
+    assert by_secret[fake_token(4)]["summary"] == "x\x01y\x1fz"
+    assert by_secret[fake_token(1)]["commit"] == innocent
