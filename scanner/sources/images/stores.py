@@ -9,7 +9,7 @@ import tarfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol, cast
+from typing import Any, BinaryIO, Protocol, cast
 
 from scanner.blob import Blob
 from scanner.boundedtar import BoundedTarFile, TarBoundsError
@@ -21,6 +21,7 @@ from scanner.models import SourceProblem
 from scanner.sources.images.names import clean_name, is_unsafe_name, norm_name
 from scanner.sources.images.streams import (
     COMPRESSED_MAGICS,
+    MAX_ENTRIES,
     META_LIMIT,
     META_TOTAL,
     READ_ERRORS,
@@ -30,6 +31,10 @@ from scanner.sources.images.streams import (
     buffered,
     decompressor,
 )
+
+
+def _too_many() -> str:
+    return f"more than {MAX_ENTRIES} entries (not an image archive?); the rest is not read"
 
 
 class Store(Protocol):
@@ -147,7 +152,11 @@ class TarStore(_ArchiveIndex):
         self.truncated = False
         try:
             with opener() as fh, BoundedTarFile.open(fileobj=fh, mode="r:") as tf:
-                for member in tf:
+                for n, member in enumerate(tf):
+                    cast(Any, tf).members.clear()  # offsets are all this index needs
+                    if n >= MAX_ENTRIES:
+                        self.problems.append(SourceProblem(where, _too_many()))
+                        break
                     entry = _entry(member)
                     self.entries[norm_name(member.name)] = entry
                     if entry.kind == "file" and entry.offset + entry.size > size:
@@ -218,7 +227,11 @@ class StreamStore(_ArchiveIndex):
                     self._report(f"archive is {ZSTD_MISSING}")
                     return
                 with BoundedTarFile.open(fileobj=stream, mode="r|") as tf:
-                    for member in tf:
+                    for n, member in enumerate(tf):
+                        cast(Any, tf).members.clear()  # the stream's header list: keep none
+                        if n >= MAX_ENTRIES:
+                            self._report(_too_many())
+                            return
                         yield norm_name(member.name), member, tf
         except TarBoundsError as exc:
             self._report(f"{exc} (tar bomb?); rest of the archive skipped")

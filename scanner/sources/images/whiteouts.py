@@ -88,6 +88,7 @@ def index_layer(stream: BinaryIO) -> LayerIndex:
             stream.seek(0)
             with BoundedTarFile.open(fileobj=stream, mode="r:") as tf:
                 for member in tf:
+                    cast(Any, tf).members.clear()  # headers are not kept (millions of entries)
                     index.add(member)
             return index
         inner, _ = decompressor(cast(BinaryIO, buf), head)
@@ -95,6 +96,7 @@ def index_layer(stream: BinaryIO) -> LayerIndex:
             return index
         with BoundedTarFile.open(fileobj=inner, mode="r|") as tf:
             for member in tf:
+                cast(Any, tf).members.clear()
                 index.add(member)
     except READ_ERRORS:
         pass
