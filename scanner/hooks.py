@@ -8,10 +8,11 @@ and reads its config files; it runs nothing the repository configures.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
-import stat
 import sys
+import tempfile
 from pathlib import Path
 
 from scanner.errors import SourceError, UserError
@@ -89,13 +90,24 @@ def install_hook(repo_dir: Path, *, pre_push: bool = False, force: bool = False)
         )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if path.is_symlink():
-            path.unlink()
-        tmp = path.with_name(f".{name}.keyguard-tmp")
-        tmp.write_text(hook_script(pre_push), encoding="utf-8")
-        mode = tmp.stat().st_mode
-        tmp.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        os.replace(tmp, path)
+        _write_new(path, hook_script(pre_push))
     except OSError as exc:
         raise SourceError(f"{path}: cannot write hook ({exc.strerror})") from None
     return path
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Put ``text`` at ``path`` as a new executable file: written to a temporary file that did
+    not exist before (never through a name the hooks directory, perhaps tracked, already has:
+    a link there would be written through) and renamed over ``path`` (a link there is replaced,
+    not followed)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keyguard-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o755)  # as git's own sample hooks
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -6,6 +6,7 @@ verdicts that only saves work) and is handed to worker processes as it is.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from scanner.models import Chunk, Confidence, Finding, Position, SourceProblem
 from scanner.nameregions import RegionMemo
 from scanner.prefilter import Prefilter, build_prefilter
 from scanner.rulebook.compile import Ruleset
+from scanner.ruleclock import RuleClock
 from scanner.secret import Secret
 
 if TYPE_CHECKING:
@@ -121,6 +123,20 @@ def _has_allow_marker(line: str, previous_line: str = "") -> bool:
     return has_allow_marker(line, previous_line)
 
 
+def _charge(
+    clock: RuleClock,
+    rule_id: str,
+    seconds: float,
+    chunk: Chunk,
+    problems: list[SourceProblem] | None,
+) -> None:
+    """Charge the rule's time in this input; the warning when that used it up."""
+    if clock.charge(rule_id, seconds) and problems is not None:
+        limit = f"{clock.limit:g} s"
+        message = f"rule {rule_id} spent more than {limit} on this input; not run on the rest of it"
+        problems.append(SourceProblem(chunk.origin.display, message))
+
+
 class Matcher:
     def __init__(self, ruleset: Ruleset, prefilter: Prefilter, policy: MatchPolicy) -> None:
         self.ruleset = ruleset
@@ -175,16 +191,26 @@ class Matcher:
         if self.prefilter.located:
             self.prefilter.locate("")  # loads the locator (on first use) and finds nothing
 
-    def scan(self, chunk: Chunk, problems: list[SourceProblem] | None = None) -> list[Finding]:
-        """Findings in ``chunk`` and in what decodes from it (up to the policy's depth)."""
+    def scan(
+        self,
+        chunk: Chunk,
+        problems: list[SourceProblem] | None = None,
+        clock: RuleClock | None = None,
+    ) -> list[Finding]:
+        """Findings in ``chunk`` and in what decodes from it (up to the policy's depth).
+        ``clock``: the time each rule has left in the input ``chunk`` is part of."""
         text = chunk.text
         scoped = self.runs_scoped(chunk.path_for_rules or chunk.origin.path)
         found_ids = self.prefilter.candidates(text, scoped)
-        cands = self._candidates(text, chunk, found_ids, problems)
+        cands = self._candidates(text, chunk, found_ids, problems, clock)
         if has_escapes(text):
             unescaped = unescape_near_escapes(text)
             extra = self._candidates(
-                unescaped.text, chunk, self.prefilter.candidates(unescaped.text, scoped), problems
+                unescaped.text,
+                chunk,
+                self.prefilter.candidates(unescaped.text, scoped),
+                problems,
+                clock,
             )
             back = unescaped.original
             extra = [
@@ -205,7 +231,7 @@ class Matcher:
             seen = {(f.rule_id, f.secret) for f in findings}
             n = len(self.ruleset)
             triggers = sorted(i - n for i in found_ids if i >= n)
-            for finding in self._scan_decoded(chunk, triggers, problems, findings):
+            for finding in self._scan_decoded(chunk, triggers, problems, findings, clock):
                 if (finding.rule_id, finding.secret) not in seen:
                     seen.add((finding.rule_id, finding.secret))
                     findings.append(finding)
@@ -217,6 +243,7 @@ class Matcher:
         chunk: Chunk,
         found_ids: frozenset[int],
         problems: list[SourceProblem] | None,
+        clock: RuleClock | None = None,
     ) -> list[_Candidate]:
         n = len(self.ruleset)
         path = chunk.path_for_rules or chunk.origin.path
@@ -251,6 +278,9 @@ class Matcher:
                 spans = regions.get(index)
                 if spans is None:
                     continue  # the locator saw no possible match for this rule
+            if clock is not None and clock.over(rule.id):
+                continue
+            started = time.process_time()
             try:
                 found.extend(
                     confirm._confirm(
@@ -271,6 +301,8 @@ class Matcher:
                     problems.append(
                         SourceProblem(chunk.origin.display, f"rule {rule.id} timed out; skipped")
                     )
+            if clock is not None:
+                _charge(clock, rule.id, time.process_time() - started, chunk, problems)
         return confirm._dedupe(found) if found else []
 
     def _to_findings(self, chunk: Chunk, cands: list[_Candidate]) -> list[Finding]:
@@ -330,6 +362,7 @@ class Matcher:
         triggers: list[int],
         problems: list[SourceProblem] | None,
         raw: list[Finding],
+        clock: RuleClock | None = None,
     ) -> list[Finding]:
         """Findings in encoded segments of ``chunk``; base64 and hex segments only where the
         prefilter saw ``triggers`` (encoded keywords), and only those that hold one. A rule that
@@ -356,7 +389,7 @@ class Matcher:
             )
             lo, hi = chunk.offset + seg.start, chunk.offset + seg.end
             seen_raw = {rule for at, rule in raw_at if lo <= at < hi}
-            for finding in self.scan(child, problems):
+            for finding in self.scan(child, problems, clock):
                 if finding.rule_id in seen_raw:
                     continue
                 if not self.policy.ignore_inline_allow and _has_allow_marker(

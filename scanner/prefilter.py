@@ -124,7 +124,11 @@ def build_prefilter(
     triggers: Triggers = (),
     cache_dir: Path | None = None,
 ) -> Prefilter:
-    """``engine``: ``auto`` (Hyperscan when installed), ``hyperscan`` or ``aho-corasick``."""
+    """``engine``: ``auto`` (Hyperscan when installed), ``hyperscan`` or ``aho-corasick``.
+    With no rules there is nothing for either to find, and Hyperscan cannot compile an empty
+    database: the keyword automaton (empty) stands in."""
+    if not len(ruleset):
+        return AhoCorasickPrefilter(ruleset, ())
     if engine == "hyperscan" or (engine == "auto" and hyperscan_available()):
         return HyperscanPrefilter(ruleset, triggers, cache_dir)
     return AhoCorasickPrefilter(ruleset, triggers() if callable(triggers) else triggers)

@@ -21,6 +21,7 @@ from scanner.config import AllowList
 from scanner.engine.results import FindingFilter
 from scanner.matcher import Matcher
 from scanner.models import Chunk, Finding, SourceProblem
+from scanner.ruleclock import RuleClock
 from scanner.safeio import is_regular_file
 
 if TYPE_CHECKING:
@@ -38,15 +39,20 @@ def _key(f: Finding) -> tuple[str, str, int, int, str]:
 class AuditMatcher(Matcher):
     """A ``Matcher`` that also returns the findings ``keyguard:allow`` markers hid, tagged."""
 
-    def scan(self, chunk: Chunk, problems: list[SourceProblem] | None = None) -> list[Finding]:
-        found = super().scan(chunk, problems)
+    def scan(
+        self,
+        chunk: Chunk,
+        problems: list[SourceProblem] | None = None,
+        clock: RuleClock | None = None,
+    ) -> list[Finding]:
+        found = super().scan(chunk, problems, clock)
         if chunk.depth or self.policy.ignore_inline_allow or not _has_marker(chunk.text):
             return found
         unmarked = Matcher(
             self.ruleset, self.prefilter, replace(self.policy, ignore_inline_allow=True)
         )
         kept = {_key(f) for f in found}
-        hidden = [f for f in unmarked.scan(chunk, None) if _key(f) not in kept]
+        hidden = [f for f in unmarked.scan(chunk, None, clock) if _key(f) not in kept]
         return found + [replace(f, extra=(*f.extra, _TAG)) for f in hidden]
 
 

@@ -71,6 +71,23 @@ def test_install_hook_honours_core_hookspath(repo: GitRepo) -> None:
     assert MARKER in (repo.path / "githooks" / "pre-commit").read_text()
 
 
+def test_install_hook_never_writes_through_a_planted_link(repo: GitRepo, tmp_path: Path) -> None:
+    # core.hooksPath naming a tracked directory is common: a link committed there as the hook's
+    # temporary file (or as the hook itself) made install-hook overwrite what it points at
+    outside = tmp_path / "victim.txt"
+    outside.write_text("precious\n")
+    repo.git("config", "core.hooksPath", "githooks")
+    hooks = repo.path / "githooks"
+    hooks.mkdir()
+    (hooks / ".pre-commit.keyguard-tmp").symlink_to(outside)
+    (hooks / "pre-commit").symlink_to(outside)
+    code, out = install(repo, "--force")
+    assert code == 0, out
+    assert outside.read_text() == "precious\n"
+    hook = hooks / "pre-commit"
+    assert not hook.is_symlink() and MARKER in hook.read_text()
+
+
 def test_pre_push_hook_scans_only_pushed_commits(repo: GitRepo, tmp_path: Path) -> None:
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)

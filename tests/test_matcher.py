@@ -140,3 +140,12 @@ def test_warm_loads_the_locator_before_workers_fork(session_cache: Path) -> None
     assert matcher.prefilter.located
     matcher.warm()
     assert matcher.prefilter._loc is not None  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "aho-corasick"])
+def test_a_matcher_without_rules_finds_nothing_on_either_engine(engine: str) -> None:
+    # Hyperscan refused to compile an empty database ("elements is zero")
+    if engine == "hyperscan" and not hyperscan_available():
+        pytest.skip("hyperscan is not installed")
+    matcher = Matcher.build(load_ruleset([], builtin=False), engine=engine)
+    assert matcher.scan(Chunk(text="GITHUB_TOKEN=ghp_x", origin=Origin("a.env"))) == []

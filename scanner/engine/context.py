@@ -15,6 +15,7 @@ from scanner.commands.common import (
 )
 from scanner.config import Config
 from scanner.engine.results import FindingFilter
+from scanner.errors import UserError
 from scanner.extractors import Limits
 from scanner.matcher import Matcher
 from scanner.rulebook.compile import Ruleset
@@ -38,6 +39,11 @@ class ScanContext:
             settings = replace(settings, search_dirs=(*settings.search_dirs, *search_dirs))
         config = resolve_config(settings)
         ruleset = build_ruleset(settings, config)
+        if not len(ruleset):
+            raise UserError(
+                "no rules selected: nothing to scan for (see --only-rule, --disable-rule and "
+                "the config's `only` and `disable`)"
+            )
         return cls(
             settings=settings,
             config=config,

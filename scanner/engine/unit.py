@@ -10,6 +10,7 @@ from scanner.engine.results import BlobResult
 from scanner.extractors import Budget, Extractor, Limits, expand
 from scanner.matcher import Matcher
 from scanner.models import Chunk, SourceProblem
+from scanner.ruleclock import RuleClock
 from scanner.safeio import read_up_to
 
 
@@ -22,13 +23,14 @@ def scan_blob(
     """Expand ``blob`` (archives, notebooks, models...) and match every chunk; never raises."""
     result = BlobResult(bytes=blob.size)
     budget = Budget.for_limits(limits)
+    clock = RuleClock(limits.max_rule_seconds)
     try:
         for item in expand(_read_small(blob), budget, extractors):
             if isinstance(item, SourceProblem):
                 result.problem(item)
                 continue
             result.chunks += 1
-            result.findings.extend(matcher.scan(item, result.problems))
+            result.findings.extend(matcher.scan(item, result.problems, clock))
     except OSError as exc:
         result.problems.append(
             SourceProblem(blob.origin.display, f"cannot read ({exc.strerror or exc}); skipped")

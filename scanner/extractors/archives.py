@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any, BinaryIO, cast
 
 from scanner.blob import Blob
+from scanner.boundedtar import BoundedTarFile, TarBoundsError
 from scanner.compression import DECOMPRESS_ERRORS, STREAM_MAGICS, open_reader, sniff
 from scanner.extractors.base import Budget, Item, Limits
 from scanner.models import Origin, SourceProblem
@@ -155,7 +156,7 @@ class TarExtractor:
         limits = budget.limits
         ceiling = max(blob.size * limits.max_ratio, limits.max_member_size)
         try:
-            with blob.open() as fh, tarfile.open(fileobj=fh, mode="r|*") as tf:
+            with blob.open() as fh, BoundedTarFile.open(fileobj=fh, mode="r|*") as tf:
                 for member in tf:
                     cast(Any, tf).members.clear()  # the stream's header list: keep none
                     if member.offset_data + member.size > ceiling:
@@ -176,6 +177,8 @@ class TarExtractor:
                     data = extracted.read(member.size)
                     name = member.name.rsplit("/", 1)[-1]
                     yield Blob.from_bytes(data, origin, name, blob.depth + 1)
+        except TarBoundsError as exc:
+            yield _problem(blob, f"{exc} (tar bomb?); rest of the archive skipped")
         except TAR_ERRORS as exc:
             yield _problem(blob, f"truncated or unreadable tar archive ({type(exc).__name__})")
 

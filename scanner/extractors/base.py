@@ -20,6 +20,7 @@ class Limits:
     max_total_bytes: int = 512 * 1024 * 1024
     max_ratio: int = 200
     max_members: int = 100_000
+    max_rule_seconds: float = 30.0  # CPU time one rule may spend confirming in one input
 
 
 @dataclass(slots=True)

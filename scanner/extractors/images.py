@@ -8,12 +8,12 @@ the name of their first member), and handed to :mod:`scanner.sources.images`, th
 from __future__ import annotations
 
 import re
-import tarfile
 import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from scanner.blob import Blob
+from scanner.boundedtar import BoundedTarFile
 from scanner.compression import GZIP_MAGIC, ZSTD_MAGIC, is_tar_head
 from scanner.extractors.archives import TarExtractor
 from scanner.extractors.base import Budget, Item
@@ -36,7 +36,7 @@ _FIRST = re.compile(
 def _has_markers(stream: BinaryIO) -> bool:
     """True when the top level of the (uncompressed, seekable) tar has an image marker."""
     try:
-        with tarfile.open(fileobj=stream, mode="r:") as tf:
+        with BoundedTarFile.open(fileobj=stream, mode="r:") as tf:
             for n, member in enumerate(tf):
                 if clean_name(member.name) in MARKERS:
                     return True

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from scanner.blob import Blob
+from scanner.chunking import sniff_encoding
 from scanner.extractors.base import Budget, Item
 from scanner.extractors.fields import json_fields, rules_path
 from scanner.models import Chunk, Origin, SourceProblem
@@ -284,6 +285,13 @@ def _plain_chunk(lines: list[str], line_map: list[int], origin: Origin) -> Chunk
     )
 
 
+def _encoding(head: bytes) -> str:
+    """UTF-8 (a byte order mark dropped), or UTF-16 when the first bytes say so: JSON may be
+    either, and UTF-16 read as UTF-8 hid every string of the notebook."""
+    encoding = sniff_encoding(head)
+    return encoding if encoding in ("utf-16", "utf-16-le", "utf-16-be") else "utf-8-sig"
+
+
 class NotebookExtractor:
     name = "notebook"
 
@@ -296,7 +304,7 @@ class NotebookExtractor:
         if blob.size > limit:
             yield SourceProblem(where, "notebook larger than the size limit; skipped")
             return
-        text = blob.read_all(limit).decode("utf-8-sig", errors="replace")
+        text = blob.read_all(limit).decode(_encoding(blob.head(4096)), errors="replace")
         try:
             doc = parse_notebook(text)
         except (ValueError, RecursionError) as exc:

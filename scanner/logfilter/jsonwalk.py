@@ -49,8 +49,34 @@ def json_view(text: str) -> str:
     return _JSON_ESCAPE.sub(_unescape, text) if "\\" in text else text
 
 
+# lone surrogates: all of them, and those no undecodable byte is read as (``surrogateescape``
+# reads byte 0x80-0xff as U+DC80-U+DCFF); a string holds the others only from a ``\u`` escape
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ESCAPED_ONLY = re.compile(r"[\ud800-\udc7f\udd00-\udfff]")
+
+
 def decode_text(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
+
+
+def has_raw_bytes(text: str) -> bool:
+    """Whether ``text`` (from ``decode_text``) holds bytes that are not UTF-8."""
+    return _SURROGATE.search(text) is not None
+
+
+def _escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
+
+
+def json_string(value: str, raw_bytes: bool) -> str:
+    """``value`` as a JSON string, non-ASCII characters kept. A lone surrogate (read from a
+    ``\\ud800`` escape) is written as its escape, so the text can be encoded; with
+    ``raw_bytes`` (the record held bytes that are not UTF-8) those that stand for such a byte
+    stay, to be written back as the byte."""
+    text = json.dumps(value, ensure_ascii=False)
+    if _SURROGATE.search(text) is None:
+        return text
+    return (_ESCAPED_ONLY if raw_bytes else _SURROGATE).sub(_escape, text)
 
 
 def encode_text(text: str) -> bytes:
@@ -110,16 +136,19 @@ def strings(node: Any, out: list[str]) -> bool:
     return keyed
 
 
-def dump(node: Any, compact: bool) -> str:
-    """JSON text of a ``walk`` result (``compact``: no blanks after separators)."""
+def dump(node: Any, compact: bool, raw_bytes: bool = False) -> str:
+    """JSON text of a ``walk`` result (``compact``: no blanks after separators; ``raw_bytes``:
+    see ``json_string``)."""
     item, key = (",", ":") if compact else (", ", ": ")
     if isinstance(node, RawNumber):
         return str.__str__(node)
     if isinstance(node, Pairs):
         inner = item.join(
-            json.dumps(k, ensure_ascii=False) + key + dump(v, compact) for k, v in node
+            dump(k, compact, raw_bytes) + key + dump(v, compact, raw_bytes) for k, v in node
         )
         return "{" + inner + "}"
     if isinstance(node, list):
-        return "[" + item.join(dump(v, compact) for v in node) + "]"
+        return "[" + item.join(dump(v, compact, raw_bytes) for v in node) + "]"
+    if isinstance(node, str):
+        return json_string(node, raw_bytes)
     return json.dumps(node, ensure_ascii=False)

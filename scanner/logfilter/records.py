@@ -110,6 +110,7 @@ class BlockFilter:
             out = self.redact_record(line, record)
             if "\n" in out:
                 raise RedactionError("a record turned into several")
+            encode_text(out)  # one that cannot be written is the marker, not the stream's end
             return out
         except Exception:
             return self.failed_line()

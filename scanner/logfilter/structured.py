@@ -10,7 +10,14 @@ import json
 import re
 from typing import Any
 
-from scanner.logfilter.jsonwalk import RAW_HOOKS, dump, json_view, walk
+from scanner.logfilter.jsonwalk import (
+    RAW_HOOKS,
+    dump,
+    has_raw_bytes,
+    json_string,
+    json_view,
+    walk,
+)
 from scanner.logfilter.keyed import names_secret
 from scanner.logfilter.options import MARKER, RsyslogInput
 from scanner.logfilter.records import BlockFilter
@@ -101,7 +108,7 @@ class JsonFilter(BlockFilter):
             return line
         self.count(found, [record] * len(found))
         compact = self.compact if self.compact is not None else '": ' not in line
-        return dump(new_value, compact)
+        return dump(new_value, compact, has_raw_bytes(line))
 
 
 class RsyslogFilter(BlockFilter):
@@ -157,4 +164,4 @@ class RsyslogFilter(BlockFilter):
         if not findings:
             return "{}"
         self.count(findings, [record] * len(findings))
-        return json.dumps({"msg": new}, ensure_ascii=False)
+        return '{"msg": ' + json_string(new, has_raw_bytes(line)) + "}"

@@ -63,10 +63,17 @@ SAFE_CONFIG: tuple[tuple[str, str], ...] = (
     ("fetch.recurseSubmodules", "false"),
     ("submodule.recurse", "false"),
     ("uploadpack.packObjectsHook", ""),
+    # files git would read that the repository names: /dev/zero or a FIFO stalls git
+    ("diff.orderFile", os.devnull),
+    ("core.attributesFile", os.devnull),
 )
 # Output every parser here expects: paths as they are, not C-quoted when not ASCII (``-z``
-# output is never quoted; a patch's header still quotes special characters: ``unquote_path``).
-OUTPUT_CONFIG: tuple[tuple[str, str], ...] = (("core.quotePath", "false"),)
+# output is never quoted; a patch's header still quotes special characters: ``unquote_path``);
+# the log in UTF-8 (re-encoded to UTF-16, its separators are not the bytes the parser splits on)
+OUTPUT_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.quotePath", "false"),
+    ("i18n.logOutputEncoding", "UTF-8"),
+)
 # ``git --no-pager --no-replace-objects --no-optional-locks -c key=value ... <command>``
 GIT_PREFIX: tuple[str, ...] = (
     "--no-pager",
@@ -206,12 +213,38 @@ _REPO_QUESTIONS = (
 
 
 def open_repo(path: str) -> Repo:
-    """Find the repository holding ``path``; ``SourceError`` when there is none."""
+    """Find the repository holding ``path``; ``SourceError`` when there is none, or when its
+    git directory holds what git must not read (``check_git_dir``)."""
     target = Path(path)
     if not target.exists():
         raise SourceError(f"{path}: no such file or directory")
     if not target.is_dir():
         target = target.parent
+    local = target / ".git"
+    checked = None
+    if local.is_dir() and not local.is_symlink():  # before git reads it (a FIFO stalls git)
+        check_git_dir(local, path)
+        checked = local.resolve()
+    repo = _find_repo(path, target)
+    if repo.git_dir.resolve() != checked:
+        check_git_dir(repo.git_dir, path)
+    return repo
+
+
+def check_git_dir(git_dir: Path, where: str) -> None:
+    """``SourceError`` when the git directory (or a linked worktree's common directory) holds
+    a FIFO or device (``gitspecial``) or its config includes one (``gitincludes``)."""
+    from scanner.sources.gitincludes import check_includes, common_dir
+    from scanner.sources.gitspecial import check_special_files
+
+    check_special_files(git_dir, where)
+    common = common_dir(git_dir, where)
+    if common is not None:
+        check_special_files(common, where)
+    check_includes(git_dir, where)
+
+
+def _find_repo(path: str, target: Path) -> Repo:
     fast = _open_work_tree(path, target)
     if fast is not None:
         return fast

@@ -19,35 +19,44 @@ from scanner.sources.git import (
     git_output,
 )
 
-_LOG_FORMAT = "%x01%H%x1f%an%x1f%ae%x1f%aI%x1f%s"
+# Fields end in NUL, the one byte no field can hold (git stops a name or subject there), so a
+# name or subject holding \x01 or \x1f cannot start a record or a field of its own choosing.
+_LOG_FORMAT = "%x01%H%x00%an%x00%ae%x00%aI%x00%s"
+_HEADER_FIELDS = 5
 
 
-def _parse_commit(header: bytes) -> Commit:
-    fields = header.split(b"\x1f")
-    fields += [b""] * (5 - len(fields))
-    sha, author, email, date, summary = (_text(f) for f in fields[:5])
-    return Commit(sha=sha, author=author, email=email, date=date, summary=summary)
+def _parse_commit(fields: Sequence[bytes]) -> Commit:
+    padded = [*fields, *[b""] * (_HEADER_FIELDS - len(fields))]
+    sha, author, email, date, summary = (_text(f) for f in padded[:_HEADER_FIELDS])
+    return Commit(sha=sha.lstrip("\n\x01"), author=author, email=email, date=date, summary=summary)
+
+
+def _paths_after(meta: bytes) -> int:
+    """How many path tokens follow a ``--raw`` entry (two for a rename or copy)."""
+    parts = meta.lstrip(b"\n")[1:].split()
+    return 2 if len(parts) >= 5 and parts[4][:1] in (b"R", b"C") else 1
+
+
+def _is_entry(token: bytes) -> bool:
+    return token.lstrip(b"\n").startswith(b":")
 
 
 def _parse_record(record: bytes) -> tuple[Commit, list[tuple[str, str, str, bytes]]]:
     """One commit record of ``git log --raw -z``: the header and its (mode, blob, status, path)."""
-    header, _, rest = record.partition(b"\0")
-    commit = _parse_commit(header)
+    tokens = record.split(b"\0")
+    commit = _parse_commit(tokens[:_HEADER_FIELDS])
     entries: list[tuple[str, str, str, bytes]] = []
-    tokens = rest.split(b"\0")
-    i = 0
+    i = _HEADER_FIELDS
     while i < len(tokens):
         meta = tokens[i].lstrip(b"\n")
         if not meta.startswith(b":"):
             i += 1
             continue
         parts = meta[1:].split()
-        if len(parts) < 5 or i + 1 >= len(tokens):
+        npaths = _paths_after(meta)
+        if len(parts) < 5 or i + npaths >= len(tokens):
             break
-        status = _text(parts[4])
-        npaths = 2 if status[:1] in ("R", "C") else 1
-        path = tokens[i + npaths] if i + npaths < len(tokens) else tokens[i + 1]
-        entries.append((_text(parts[1]), _text(parts[3]), status, path))
+        entries.append((_text(parts[1]), _text(parts[3]), _text(parts[4]), tokens[i + npaths]))
         i += 1 + npaths
     return commit, entries
 
@@ -84,16 +93,39 @@ def iter_log_records(
         problems.append(SourceProblem(repo.given, problem))
 
     with git_output(repo.root, log_command(revs), stopped) as out:
-        pending = b""
+        records = _RecordSplitter()
         while data := out.read(1 << 16):
-            pending += data
-            parts = pending.split(b"\x01")
-            pending = parts.pop()
-            for part in parts:
-                if part:
-                    yield part
-        if pending:
-            yield pending
+            yield from records.feed(data)
+        yield from records.feed(b"", final=True)
+
+
+class _RecordSplitter:
+    """NUL-separated tokens grouped into commit records by position: five header fields, then
+    ``--raw`` entries (each with one or two paths) until a token that is not an entry."""
+
+    def __init__(self) -> None:
+        self.pending = b""
+        self.record: list[bytes] = []
+        self.expect = 0  # header fields or paths still to come
+
+    def feed(self, data: bytes, final: bool = False) -> Iterator[bytes]:
+        tokens = (self.pending + data).split(b"\0")
+        self.pending = b"" if final else tokens.pop()
+        for token in tokens:
+            if self.expect:
+                self.record.append(token)
+                self.expect -= 1
+            elif _is_entry(token):
+                self.record.append(token)
+                self.expect = _paths_after(token)
+            elif token:  # the first field of the next commit
+                if self.record:
+                    yield b"\0".join(self.record)
+                self.record = [token]
+                self.expect = _HEADER_FIELDS - 1
+        if final and self.record:
+            yield b"\0".join(self.record)
+            self.record = []
 
 
 def iter_introductions(

@@ -185,3 +185,24 @@ def test_repeated_fixture_value_is_reported_once_unless_all_copies(tmp_path: Pat
         "scan", str(tmp_path), "-f", "json", "--engine", "aho-corasick", "--all-copies"
     )
     assert [f["line"] for f in json.loads(out)["findings"]] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "aho-corasick"])
+@pytest.mark.parametrize(
+    "how", [("--disable-rule", "*"), ("--only-rule", "no-such.rule"), ("config",)]
+)
+def test_exit_2_when_no_rule_is_selected(
+    leaky: Path, engine: str, how: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Hyperscan could not compile an empty database: an internal error (exit 3), even from a
+    # `disable = ["*"]` in a config of the scanned tree; Aho-Corasick found nothing (exit 0)
+    if engine == "hyperscan":
+        pytest.importorskip("hyperscan")
+    if how == ("config",):
+        (leaky / ".keyguard.toml").write_text('disable = ["*"]\n')
+        how = ()
+    monkeypatch.chdir(leaky)
+    code, _, err = run("scan", str(leaky), "--engine", engine, *how)
+    assert code == 2, err
+    assert "no rules selected: nothing to scan for" in err
+    assert err.count("\n") <= 2 and "internal error" not in err

@@ -18,6 +18,7 @@ from scanner.cli import main
 from scanner.extractors import Budget, Limits
 from scanner.extractors.archives import TarExtractor
 from scanner.models import Origin, SourceProblem
+from testing.archives import extended_header, gzip_pieces, padded, tar_bytes
 from testing.tokens import github_token
 
 TOKEN = github_token()
@@ -132,3 +133,46 @@ def test_image_layer_claiming_more_than_it_holds_is_cut(tmp_path: Path) -> None:
     doc = json.loads(result.stdout)
     assert [f["secret"] for f in doc["findings"]] == [TOKEN]
     assert "more than the layer can hold" in result.stderr
+
+
+def _long_name_bomb(size: int = 64 << 20) -> bytes:
+    """A tar.gz whose first header is a GNU long name of ``size`` bytes (a few KiB stored)."""
+    return gzip_pieces(
+        [extended_header(b"L", size), *(b"a" * (1 << 20) for _ in range(size >> 20))]
+    )
+
+
+def test_tar_header_bombs_end_their_archive_only(tmp_path: Path) -> None:
+    # the long name was read into memory whole (gigabytes from megabytes); the chain of long
+    # names ended in RecursionError ("internal error while scanning")
+    (tmp_path / "longname.tar.gz").write_bytes(_long_name_bomb())
+    chain = (extended_header(b"L", 5) + padded(b"name\0")) * 3000
+    (tmp_path / "chain.tar").write_bytes(chain + tar_bytes({"a.env": f"T={TOKEN}\n".encode()}))
+    (tmp_path / "real.env").write_text(f"T={TOKEN}\n")
+    code, doc, err = scan(str(tmp_path))
+    assert code == 1, err
+    assert [f["path"] for f in doc["findings"]] == [str(tmp_path / "real.env")]  # type: ignore[index]
+    assert "longname.tar.gz: extended tar header claims 67108864 bytes (tar bomb?)" in err
+    assert "chain.tar: more than 16 extended tar headers in a row (tar bomb?)" in err
+    assert "internal error" not in err
+
+
+def test_image_tar_header_bombs_in_layer_and_outer_archive(tmp_path: Path) -> None:
+    good = tar_bytes({"app/.env": f"T={TOKEN}\n".encode()})
+    bomb = _long_name_bomb()
+    archive = tmp_path / "image.tar"
+    diff_ids = ["sha256:" + "0" * 64, "sha256:" + hashlib.sha256(good).hexdigest()]
+    _docker_archive(archive, [bomb, gzip.compress(good)], diff_ids)
+    outer = tmp_path / "outer.tar.gz"
+    outer.write_bytes(_long_name_bomb())
+    tracemalloc.start()
+    result = CliRunner().invoke(
+        main, ["image", "-f", "json", "-j", "1", "--show-secrets", str(archive), str(outer)]
+    )
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert result.exit_code == 1, result.output
+    assert [f["secret"] for f in json.loads(result.stdout)["findings"]] == [TOKEN]
+    assert "layer0@sha256:000000000000: extended tar header claims 67108864 bytes" in result.stderr
+    assert f"{outer}: extended tar header claims 67108864 bytes (tar bomb?)" in result.stderr
+    assert peak < 48 << 20

@@ -136,6 +136,20 @@ def test_invalid_json_falls_back_to_text_with_warning(tmp_path: Path, rules: Pat
     assert finding["line"] == raw_line_of(nb, key)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_notebook_is_read_as_a_notebook(tmp_path: Path, rules: Path, encoding: str) -> None:
+    # decoded as UTF-8, it was "invalid notebook JSON; scanned as plain text" and the plain
+    # text (a NUL after every character) showed no secret at all
+    key = fake_key(encoding)
+    nb = tmp_path / "wide.ipynb"
+    doc = {"cells": [{"cell_type": "code", "source": f"key={key}\n", "outputs": []}]}
+    nb.write_bytes(json.dumps({**doc, "nbformat": 4}).encode(encoding))
+    code, report = scan_json("--rules", rules, "--show-secrets", nb)
+    assert code == 1
+    assert report["problems"] == []
+    assert by_secret(report, key)["provenance"]["cell"] == "1"
+
+
 @pytest.mark.parametrize("cut", [0.5, 0.9, 0.1])
 def test_truncated_and_corrupted_notebooks_warn_never_crash(
     tmp_path: Path, rules: Path, cut: float

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scanner.logfilter.options import TOO_LONG
+import pytest
+
+from scanner.logfilter.options import MARKER, TOO_LONG
+from scanner.logfilter.structured import JsonFilter
 from testing.logfilter import TOKEN, make_framer, run_all
 
 # -- json -------------------------------------------------------------------------------------
@@ -86,3 +89,41 @@ def test_rsyslog_fulljson_replies(rules_file: Path) -> None:
     ]
     out = run_all(framer, ("\n".join(lines) + "\n").encode()).decode().splitlines()
     assert out == ["{}", json.dumps({"msg": "k=[REDACTED:test.token]"}), "{}"]
+
+
+# -- escaped lone surrogates --------------------------------------------------------------------
+
+
+def test_json_escaped_lone_surrogate_kept_as_escape(rules_file: Path) -> None:
+    # a valid JSON escape for a lone surrogate once ended the whole filter (exit 3)
+    framer, counters, _ = make_framer(rules_file, fmt="json")
+    data = (
+        '{"s": "\\ud800 ' + TOKEN + '"}\n{"k": "\\udcff\\udc80 ' + TOKEN + '"}\n{"m": "after"}\n'
+    ).encode()
+    out = run_all(framer, data)
+    assert out == data.replace(TOKEN.encode(), b"[REDACTED:test.token]")
+    assert counters.redactions == 2 and counters.errors == 0
+
+
+def test_json_raw_undecodable_bytes_survive_beside_escapes(rules_file: Path) -> None:
+    framer, _, _ = make_framer(rules_file, fmt="fluentd-json")
+    data = b'{"s":"\xff\xfe \\ud83d ' + TOKEN.encode() + b'"}\n'
+    out = run_all(framer, data)
+    assert out == b'{"s":"\xff\xfe \\ud83d [REDACTED:test.token]"}\n'
+
+
+def test_rsyslog_fulljson_escaped_lone_surrogate(rules_file: Path) -> None:
+    framer, _, _ = make_framer(rules_file, fmt="rsyslog", rsyslog_input="fulljson")
+    data = ('{"msg": "\\udfff k=' + TOKEN + '"}\n{"msg": "clean"}\n').encode()
+    out = run_all(framer, data).decode().splitlines()
+    assert out == ['{"msg": "\\udfff k=[REDACTED:test.token]"}', "{}"]
+
+
+def test_record_that_cannot_be_encoded_becomes_the_marker(
+    rules_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    framer, counters, _ = make_framer(rules_file, fmt="json")
+    monkeypatch.setattr(JsonFilter, "redact_record", lambda self, line, record: "\ud800")
+    out = run_all(framer, f'{{"a": "{TOKEN}"}}\n{{"b": 1}}\n'.encode())
+    assert out.decode().splitlines() == [json.dumps({"message": MARKER}), '{"b": 1}']
+    assert counters.errors == 1

@@ -54,7 +54,7 @@ def test_parse_added_lines_hunks_new_file_and_deletion() -> None:
 
 
 def test_parse_record_with_rename_status_and_odd_subject() -> None:
-    header = b"c0ffee\x1fAda\x1fada@x.invalid\x1f2024-01-01T00:00:00+00:00\x1fsubject \xff"
+    header = b"\x01c0ffee\0Ada\0ada@x.invalid\x002024-01-01T00:00:00+00:00\0subject \xff"
     body = (
         b"\0\n:000000 100644 " + b"0" * 40 + b" " + b"a" * 40 + b" A\0new.txt\0"
         b":100644 100644 " + b"b" * 40 + b" " + b"c" * 40 + b" R090\0old\0renamed\0"
@@ -66,3 +66,26 @@ def test_parse_record_with_rename_status_and_odd_subject() -> None:
         ("100644", "a" * 40, "A", b"new.txt"),
         ("100644", "c" * 40, "R090", b"renamed"),
     ]
+
+
+def test_log_records_split_by_position_whatever_the_fields_hold() -> None:
+    from scanner.sources.gitlog import _RecordSplitter
+
+    one = b"\x01" + b"a" * 40 + b"\0Ev\x01il\0e@x\x002024\0:looks like an entry"
+    entry = b"\0\n:000000 100644 " + b"0" * 40 + b" " + b"1" * 40 + b" A\0f.env\0"
+    empty = b"\x01" + b"b" * 40 + b"\0\0\0\0\0"  # no name, no subject, no change
+    two = b"\x01" + b"c" * 40 + b"\0B\0b@x\x002024\0s\0\n:100644 100644 "
+    two += b"1" * 40 + b" " + b"2" * 40 + b" R100\0old\0new\0"
+    stream = one + entry + empty + two
+    for step in (1, 7, len(stream)):
+        splitter = _RecordSplitter()
+        pieces = [stream[i : i + step] for i in range(0, len(stream), step)]
+        records = [r for p in pieces for r in splitter.feed(p)]
+        records += list(splitter.feed(b"", final=True))
+        parsed = [_parse_record(r) for r in records]
+        assert [c.sha for c, _ in parsed] == ["a" * 40, "b" * 40, "c" * 40]
+        assert parsed[0][0].author == "Ev\x01il"
+        assert parsed[0][0].summary == ":looks like an entry"
+        assert parsed[0][1] == [("100644", "1" * 40, "A", b"f.env")]
+        assert parsed[1][1] == []
+        assert parsed[2][1] == [("100644", "2" * 40, "R100", b"new")]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from scanner.blob import Blob
+from scanner.boundedtar import TarBoundsError
 from scanner.compression import (
     ZSTD_MISSING,
     is_tar_head,
@@ -182,10 +183,9 @@ def iter_layer_items(
             yield from iter_tar(tar_in, layer, collect, ceiling)
         else:
             yield from iter_non_tar(tar_in, layer)
-        while tar_in.read(READ_SIZE):
-            pass
+        _drain_within(tar_in, plain, ceiling)
         raw.drain()
-    except ExpansionError as exc:
+    except (ExpansionError, TarBoundsError) as exc:
         yield SourceProblem(where, f"{exc}; rest of the layer skipped, digests not checked")
         return
     except READ_ERRORS as exc:
@@ -194,6 +194,14 @@ def iter_layer_items(
         return
     yield from _verify(where, first.ref.blob_digest, raw, "layer")
     yield from _verify(where, first.ref.diff_id, plain or raw, "uncompressed layer (diff id)")
+
+
+def _drain_within(tar_in: BinaryIO, plain: HashingReader | None, ceiling: int | None) -> None:
+    """Read what follows the layer's tar, for its digest: a compressed layer only as far as its
+    stored bytes can expand (zeros after the tar must not be decompressed without end)."""
+    while tar_in.read(READ_SIZE):
+        if plain is not None and ceiling is not None and plain.count > ceiling:
+            raise ExpansionError(f"layer data expands past {ceiling} bytes, its ratio limit")
 
 
 def _algorithm(digest: str | None) -> str:

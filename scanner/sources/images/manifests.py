@@ -47,7 +47,7 @@ def _load_json(store: Store, name: str, expect: str | None, where: str) -> Any:
     _check_digest(store, data, expect, where, name)
     try:
         return json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested 100,000 deep, too
         store.problems.append(SourceProblem(where, f"{name} is not valid JSON"))
         return None
 

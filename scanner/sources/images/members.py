@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
 
 from scanner.blob import Blob
+from scanner.boundedtar import BoundedTarFile
 from scanner.extractors.base import Limits
 from scanner.models import Origin, SourceProblem
 from scanner.sources.images.manifests import ImageSpec, LayerRef
@@ -82,7 +83,7 @@ def iter_tar(
     """Members in stream order; none may reach past ``ceiling`` (what the stored layer can
     expand to), so a header claiming terabytes ends the layer instead of being read through."""
     counts = LayerScan()
-    with tarfile.open(fileobj=cast(BinaryIO, stream), mode="r|") as tf:
+    with BoundedTarFile.open(fileobj=cast(BinaryIO, stream), mode="r|") as tf:
         for member in tf:
             cast(Any, tf).members.clear()  # the stream's header list: keep none
             if ceiling is not None and member.offset_data + member.size > ceiling:

@@ -9,9 +9,10 @@ import tarfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol, cast
+from typing import Any, BinaryIO, Protocol, cast
 
 from scanner.blob import Blob
+from scanner.boundedtar import BoundedTarFile, TarBoundsError
 from scanner.compression import (
     ZSTD_MISSING,
     is_tar_head,
@@ -20,6 +21,7 @@ from scanner.models import SourceProblem
 from scanner.sources.images.names import clean_name, is_unsafe_name, norm_name
 from scanner.sources.images.streams import (
     COMPRESSED_MAGICS,
+    MAX_ENTRIES,
     META_LIMIT,
     META_TOTAL,
     READ_ERRORS,
@@ -29,6 +31,10 @@ from scanner.sources.images.streams import (
     buffered,
     decompressor,
 )
+
+
+def _too_many() -> str:
+    return f"more than {MAX_ENTRIES} entries (not an image archive?); the rest is not read"
 
 
 class Store(Protocol):
@@ -145,17 +151,22 @@ class TarStore(_ArchiveIndex):
         self.opener, self.size, self.where = opener, size, where
         self.truncated = False
         try:
-            with opener() as fh, tarfile.open(fileobj=fh, mode="r:") as tf:
-                for member in tf:
+            with opener() as fh, BoundedTarFile.open(fileobj=fh, mode="r:") as tf:
+                for n, member in enumerate(tf):
+                    cast(Any, tf).members.clear()  # offsets are all this index needs
+                    if n >= MAX_ENTRIES:
+                        self.problems.append(SourceProblem(where, _too_many()))
+                        break
                     entry = _entry(member)
                     self.entries[norm_name(member.name)] = entry
                     if entry.kind == "file" and entry.offset + entry.size > size:
                         self.truncated = True
         except READ_ERRORS as exc:
             self.truncated = True
-            self.problems.append(
-                SourceProblem(where, f"truncated or unreadable tar archive ({type(exc).__name__})")
-            )
+            message = f"truncated or unreadable tar archive ({type(exc).__name__})"
+            if isinstance(exc, TarBoundsError):
+                message = f"{exc} (tar bomb?); rest of the archive skipped"
+            self.problems.append(SourceProblem(where, message))
         if self.truncated and not self.problems:
             message = "truncated tar archive; scanning what is left"
             self.problems.append(SourceProblem(where, message))
@@ -215,9 +226,15 @@ class StreamStore(_ArchiveIndex):
                 if stream is None:
                     self._report(f"archive is {ZSTD_MISSING}")
                     return
-                with tarfile.open(fileobj=stream, mode="r|") as tf:
-                    for member in tf:
+                with BoundedTarFile.open(fileobj=stream, mode="r|") as tf:
+                    for n, member in enumerate(tf):
+                        cast(Any, tf).members.clear()  # the stream's header list: keep none
+                        if n >= MAX_ENTRIES:
+                            self._report(_too_many())
+                            return
                         yield norm_name(member.name), member, tf
+        except TarBoundsError as exc:
+            self._report(f"{exc} (tar bomb?); rest of the archive skipped")
         except READ_ERRORS as exc:
             self._report(f"truncated or unreadable compressed archive ({type(exc).__name__})")
 

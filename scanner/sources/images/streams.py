@@ -26,6 +26,9 @@ Opener = Callable[[], BinaryIO]
 COMPRESSED_MAGICS = (*STREAM_MAGICS, ZSTD_MAGIC)
 META_LIMIT = 16 * 1024 * 1024
 META_TOTAL = 256 * 1024 * 1024
+MAX_ENTRIES = 100_000
+"""Most members of an image archive that are indexed (``docker save`` writes a few per layer);
+headers are not kept past this, so a small gzip of millions of empty entries costs no more."""
 READ_SIZE = 1 << 20
 DIGEST_RE = re.compile(r"^(sha256|sha384|sha512):([0-9a-f]{32,128})$")
 HEX64_RE = re.compile(r"^[0-9a-f]{64}$")

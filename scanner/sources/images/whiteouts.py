@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, cast
 
+from scanner.boundedtar import BoundedTarFile
 from scanner.compression import (
     is_tar_head,
 )
@@ -85,15 +86,17 @@ def index_layer(stream: BinaryIO) -> LayerIndex:
         head = peek(buf)
         if not head.startswith(COMPRESSED_MAGICS) and _seekable(stream) and is_tar_head(head):
             stream.seek(0)
-            with tarfile.open(fileobj=stream, mode="r:") as tf:
+            with BoundedTarFile.open(fileobj=stream, mode="r:") as tf:
                 for member in tf:
+                    cast(Any, tf).members.clear()  # headers are not kept (millions of entries)
                     index.add(member)
             return index
         inner, _ = decompressor(cast(BinaryIO, buf), head)
         if inner is None:
             return index
-        with tarfile.open(fileobj=inner, mode="r|") as tf:
+        with BoundedTarFile.open(fileobj=inner, mode="r|") as tf:
             for member in tf:
+                cast(Any, tf).members.clear()
                 index.add(member)
     except READ_ERRORS:
         pass

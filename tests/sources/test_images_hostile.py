@@ -1,0 +1,121 @@
+"""Image inputs built to hurt: nested JSON in manifests and configs, tar headers that claim
+gigabytes, layers that decompress without end. Each ends as a warning naming the input; the
+rest of the scan goes on."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from scanner.cli import main
+from testing.archives import gzip_pieces
+from testing.images import Image, Layer, file, layer_tar, write_docker_archive
+from testing.rules import token_rule
+
+TOKEN = "kgtest_Fake0Hostile1Image2Tok3Ab"
+RULE = token_rule("kgtest.token", "kgtest_", "[A-Za-z0-9]{20,40}", f"t = {TOKEN}")
+
+
+@pytest.fixture(autouse=True)
+def _only_test_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    import functools
+
+    import scanner.commands.common as common
+    from scanner.rulebook.loader import load_ruleset
+
+    monkeypatch.setattr(common, "load_ruleset", functools.partial(load_ruleset, builtin=False))
+
+
+@pytest.fixture
+def rules(tmp_path: Path) -> Path:
+    path = tmp_path / "kgtest-rules.toml"
+    path.write_text(RULE, encoding="utf-8")
+    return path
+
+
+def run(rules: Path, *paths: Path) -> tuple[int, list[dict[str, Any]], str]:
+    args = ["image", *map(str, paths), "--rules", str(rules), "--only-rule", "kgtest.*"]
+    result = CliRunner().invoke(main, [*args, "--engine", "aho-corasick", "-f", "json"])
+    findings = json.loads(result.stdout)["findings"] if result.stdout.strip() else []
+    return result.exit_code, findings, result.stderr
+
+
+def tar_of(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def test_deeply_nested_manifest_and_config_are_warnings(tmp_path: Path, rules: Path) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    layer = layer_tar([file("app/.env", f"T={TOKEN}\n")])
+    bad_manifest = tmp_path / "manifest.tar"
+    bad_manifest.write_bytes(tar_of({"manifest.json": deep}))
+    manifest = [{"Config": "c.json", "Layers": ["l.tar"]}]
+    bad_config = tmp_path / "config.tar"
+    bad_config.write_bytes(
+        tar_of({"manifest.json": json.dumps(manifest).encode(), "c.json": deep, "l.tar": layer})
+    )
+    good = write_docker_archive(tmp_path / "good.tar", [Image([Layer([file("x.env", TOKEN)])])])
+    code, findings, err = run(rules, bad_manifest, bad_config, good)
+    assert "internal error" not in err
+    assert f"{bad_manifest}: manifest.json is not valid JSON" in err
+    assert f"{bad_config}!image0: c.json is not valid JSON" in err
+    assert code == 1
+    assert {f["path"] for f in findings} == {str(bad_config), str(good)}
+
+
+def test_layer_data_past_its_tar_is_read_only_to_the_ratio_limit(
+    tmp_path: Path, rules: Path
+) -> None:
+    # the digest check read every byte after the tar's end: gigabytes of zeros in a few MB
+    plain = layer_tar([file("app/.env", f"T={TOKEN}\n")])
+    bomb = gzip_pieces([plain, *(bytes(1 << 20) for _ in range(256))])
+    manifest = [{"Config": "c.json", "Layers": ["l.tar.gz"]}]
+    config = {"rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]}}
+    archive = tmp_path / "image.tar"
+    members = {"manifest.json": json.dumps(manifest), "c.json": json.dumps(config)}
+    archive.write_bytes(tar_of({k: v.encode() for k, v in members.items()} | {"l.tar.gz": bomb}))
+    code, findings, err = run(rules, archive)
+    assert code == 1
+    assert [f["member"].rsplit("!", 1)[-1] for f in findings] == ["app/.env"]
+    assert "expands past" in err and "digests not checked" in err
+
+
+@pytest.mark.parametrize("gzipped", [True, False])
+def test_archive_of_millions_of_entries_is_indexed_only_so_far(
+    tmp_path: Path, rules: Path, monkeypatch: pytest.MonkeyPatch, gzipped: bool
+) -> None:
+    # every header was kept (the stream's member list and the index): 600,000 empty entries in
+    # a 4 MB gzip took 523 MB and 31 s, ten million would not fit in memory
+    from scanner.sources.images import stores
+
+    monkeypatch.setattr(stores, "MAX_ENTRIES", 2_000)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz" if gzipped else "w") as tf:
+        for i in range(40_000):
+            tf.addfile(tarfile.TarInfo(f"junk/{i}"))
+        for name, data in (("manifest.json", b"[]"),):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    archive = tmp_path / ("many.tar.gz" if gzipped else "many.tar")
+    archive.write_bytes(buffer.getvalue())
+    tracemalloc.start()
+    code, _, err = run(rules, archive)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert "more than 2000 entries (not an image archive?); the rest is not read" in err
+    assert "internal error" not in err and code in (0, 2)
+    assert peak < 12 << 20
