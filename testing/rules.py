@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import regex
 
 
@@ -64,3 +65,14 @@ TEST_TOKEN_RULE = token_rule(
     min_entropy=3.0,
 )
 """``kgt_`` + 24 base62: the token the log-filter tests plant."""
+
+
+def builtin_rules_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands load only the rule files a test gives them, not the built-in rules (the test
+    then does not depend on the built-in rules being edited)."""
+    import functools
+
+    import scanner.commands.common as common
+    from scanner.rulebook.loader import load_ruleset
+
+    monkeypatch.setattr(common, "load_ruleset", functools.partial(load_ruleset, builtin=False))

@@ -4,13 +4,10 @@ not skipped for size."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import struct
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,25 +17,10 @@ from scanner.cli import main
 from scanner.sources.files import FileTarget, WalkOptions, iter_targets
 from testing.rules import token_rule
 from testing.servers import only_test_rules, rotation_token, write_rotation_rule
+from testing.timeouts import deadline
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero")
 TOKEN = rotation_token("hostile")
-
-
-@contextlib.contextmanager
-def deadline(seconds: int) -> Iterator[None]:
-    """Fail (instead of hanging the suite) when the body blocks, e.g. on a FIFO."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"blocked for {seconds}s")
-
-    old = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 @pytest.fixture(autouse=True)

@@ -4,11 +4,8 @@ from the scan nor stall it."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from scanner.cli import main
 from testing.gitrepo import GitRepo, cli_args, fake_token, git_repo, write_test_rules
+from testing.timeouts import deadline
 
 
 @pytest.fixture
@@ -26,22 +24,6 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
     repo.commit("two", {"b.env": f"T={fake_token(2)}\n"})
     monkeypatch.chdir(tmp_path)
     return repo
-
-
-@contextlib.contextmanager
-def deadline(seconds: int) -> Iterator[None]:
-    """Fail (instead of hanging the suite) when the scan blocks on a FIFO."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"blocked for {seconds}s")
-
-    old = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def keyguard(repo: GitRepo, *args: str) -> Result:

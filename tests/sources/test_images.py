@@ -28,7 +28,7 @@ from testing.images import (
     write_oci_layout,
     write_oci_tar,
 )
-from testing.rules import token_rule
+from testing.rules import builtin_rules_off, token_rule
 
 RULE = token_rule(
     "kgtest.token",
@@ -120,13 +120,7 @@ def sample_image(tag: str = "example.invalid/app:1.0", compressed: bool = True) 
 
 @pytest.fixture(autouse=True)
 def _only_test_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only the rule file below: these tests do not depend on the built-in rules being edited."""
-    import functools
-
-    import scanner.commands.common as common
-    from scanner.rulebook.loader import load_ruleset
-
-    monkeypatch.setattr(common, "load_ruleset", functools.partial(load_ruleset, builtin=False))
+    builtin_rules_off(monkeypatch)
 
 
 @pytest.fixture

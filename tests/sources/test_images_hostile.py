@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from scanner.cli import main
 from testing.archives import gzip_pieces
 from testing.images import Image, Layer, file, layer_tar, write_docker_archive
-from testing.rules import token_rule
+from testing.rules import builtin_rules_off, token_rule
 
 TOKEN = "kgtest_Fake0Hostile1Image2Tok3Ab"
 RULE = token_rule("kgtest.token", "kgtest_", "[A-Za-z0-9]{20,40}", f"t = {TOKEN}")
@@ -25,12 +25,7 @@ RULE = token_rule("kgtest.token", "kgtest_", "[A-Za-z0-9]{20,40}", f"t = {TOKEN}
 
 @pytest.fixture(autouse=True)
 def _only_test_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    import functools
-
-    import scanner.commands.common as common
-    from scanner.rulebook.loader import load_ruleset
-
-    monkeypatch.setattr(common, "load_ruleset", functools.partial(load_ruleset, builtin=False))
+    builtin_rules_off(monkeypatch)
 
 
 @pytest.fixture
