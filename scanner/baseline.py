@@ -22,7 +22,6 @@ comment, on its own line or after the fingerprint.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from scanner.safeio import (
     read_bounded,
     read_user_file,
 )
+from scanner.safewrite import replace_file
 
 BASELINE_VERSION = 1
 DEFAULT_BASELINE = ".keyguard-baseline.json"
@@ -167,12 +167,10 @@ def _one_line(exc: BaseException) -> str:
 
 
 def write_baseline(path: Path, baseline: Baseline) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         if path.parent != Path(""):
             path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(baseline.dumps(), encoding="utf-8", newline="\n")
-        os.replace(tmp, path)
+        replace_file(path, baseline.dumps())
     except OSError as exc:
         raise BaselineError(f"{path}: cannot write baseline ({exc.strerror})") from None
 

@@ -132,6 +132,11 @@ def _is_code_reference(text: str, start: int, end: int, secret: str) -> bool:
     return after in ("(", "[") or attribute or before == "." or filters.is_enum_member(secret)
 
 
+def _checksum_holds(rule: CompiledRule, secret: str) -> bool:
+    name = rule.spec.checksum
+    return name is not None and CHECKSUMS[name](secret)
+
+
 def _confirm(
     rule: CompiledRule,
     text: str,
@@ -236,8 +241,12 @@ def _confirm(
             secret, text, start, marks=filters.SIGNATURE_FIELDS | filters.CIPHER_FIELDS
         ):
             continue  # a signature or KDF test vector's salt, published with the algorithm
-        if confidence is None and _is_code_reference(text, start, end, secret):
-            continue
+        if (
+            confidence is None
+            and _is_code_reference(text, start, end, secret)
+            and not _checksum_holds(rule, secret)
+        ):
+            continue  # a name used as code (a token whose checksum holds is none)
         if is_local_echo_login(text, start, end):
             continue  # postgres://app:app@localhost/app: a development default
         if is_demo_login(text, start, end):

@@ -8,15 +8,14 @@ and reads its config files; it runs nothing the repository configures.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shlex
 import sys
-import tempfile
 from pathlib import Path
 
 from scanner.errors import SourceError, UserError
 from scanner.safeio import open_regular
+from scanner.safewrite import replace_file
 
 MARKER = "# keyguard-hook v1"
 
@@ -90,24 +89,7 @@ def install_hook(repo_dir: Path, *, pre_push: bool = False, force: bool = False)
         )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_new(path, hook_script(pre_push))
+        replace_file(path, hook_script(pre_push), 0o755)  # as git's own sample hooks
     except OSError as exc:
         raise SourceError(f"{path}: cannot write hook ({exc.strerror})") from None
     return path
-
-
-def _write_new(path: Path, text: str) -> None:
-    """Put ``text`` at ``path`` as a new executable file: written to a temporary file that did
-    not exist before (never through a name the hooks directory, perhaps tracked, already has:
-    a link there would be written through) and renamed over ``path`` (a link there is replaced,
-    not followed)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".keyguard-tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o755)  # as git's own sample hooks
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -6,12 +6,12 @@ Neither ever holds a secret: fingerprints are salted digests, targets are names.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import UserError
+from scanner.safewrite import append_text, replace_file
 
 STATE_VERSION = 1
 DEFAULT_STATE_FILE = Path(".keyguard-rotation-state.json")
@@ -52,10 +52,8 @@ class RotationState:
     def record(self, fingerprint: str, info: dict[str, Any]) -> None:
         self.rotated[fingerprint] = info
         data = {"version": STATE_VERSION, "rotated": dict(sorted(self.rotated.items()))}
-        tmp = self.path.with_name(self.path.name + ".tmp")
         try:
-            tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-            os.replace(tmp, self.path)
+            replace_file(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
         except OSError as exc:
             raise RotationStateError(f"{self.path}: cannot write rotation state ({exc})") from None
 
@@ -68,8 +66,7 @@ class AuditLog:
 
     def write(self, record: Mapping[str, Any]) -> None:
         try:
-            with open(self.path, "a", encoding="utf-8", newline="\n") as out:
-                out.write(json.dumps(record, sort_keys=True) + "\n")
+            append_text(self.path, json.dumps(record, sort_keys=True) + "\n")
         except OSError as exc:
             raise RotationStateError(
                 f"{self.path}: cannot write rotation audit log ({exc})"
@@ -78,8 +75,7 @@ class AuditLog:
     def touch(self) -> None:
         """Fail before any change when the log cannot be written."""
         try:
-            with open(self.path, "a", encoding="utf-8"):
-                pass
+            append_text(self.path, "")
         except OSError as exc:
             raise RotationStateError(
                 f"{self.path}: cannot write rotation audit log ({exc})"

@@ -455,3 +455,41 @@ def test_run_unregistered_provider_is_a_failure(tmp_path: Path) -> None:
     options = RotationOptions(state_file=tmp_path / "s.json")
     summary = run([finding()], config_with(EXEC), options, warnings.append, providers={})
     assert summary.failed == 1 and "no provider `exec` registered" in warnings[0]
+
+
+def test_state_and_audit_files_planted_as_links_are_never_written_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a checkout that commits .keyguard-rotation-audit.jsonl -> ~/.bashrc had every audit record
+    # (with its file name, which the checkout chooses: "$(cmd).env") appended to the shell's
+    # startup file; the state file's fixed temporary name was written through the same way
+    victim = tmp_path / "home" / ".bashrc"
+    victim.parent.mkdir()
+    victim.write_text("precious\n")
+    work = tmp_path / "checkout"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    (work / ".keyguard-rotation-state.json.tmp").symlink_to(victim)
+    (work / ".keyguard-rotation-audit.jsonl").symlink_to(victim)
+    recorder = Recorder()
+    with pytest.raises(RotationStateError, match="cannot write rotation audit log"):
+        run(
+            [finding(path="$(touch pwned).env")],
+            config_with(EXEC),
+            RotationOptions(rotate=True),
+            print,
+            providers={"exec": recorder},
+            sleep=lambda s: None,
+        )
+    assert recorder.calls == 0  # refused before any change
+    (work / ".keyguard-rotation-audit.jsonl").unlink()
+    run(
+        [finding(path="$(touch pwned).env")],
+        config_with(EXEC),
+        RotationOptions(rotate=True),
+        print,
+        providers={"exec": recorder},
+        sleep=lambda s: None,
+    )
+    assert victim.read_text() == "precious\n"
+    assert (work / ".keyguard-rotation-state.json").is_file()
