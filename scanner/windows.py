@@ -44,6 +44,20 @@ def _keyword_positions_in(
     return positions
 
 
+def _dense(lowered: str, keywords: tuple[str, ...], window: int) -> bool:
+    """Whether the keywords stand a ``window`` apart or closer on average: their windows would
+    cover most of the text, which is then searched whole without listing them one by one (a
+    log block holds hundreds of ``key`` and ``token``). Searching the windows or the whole
+    text finds the same matches; this only saves building the windows."""
+    enough = len(lowered) // max(window, 1) + 1
+    hits = 0
+    for kw in sorted(keywords, key=len):  # the short ones first: they are the frequent ones
+        hits += lowered.count(kw)
+        if hits >= enough:
+            return True
+    return False
+
+
 def _merge_in_order(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """``spans`` (in order of their starts) with overlapping or touching ones joined."""
     merged: list[tuple[int, int]] = []
@@ -280,6 +294,8 @@ def _iter_rule_matches(
         return
     if merged is not None:
         windows = _merge([(s, min(len(text), e + spec.window)) for s, e in merged])
+    elif _dense(low, spec.keywords, spec.window):
+        windows = [(0, len(text))]
     else:
         positions = _keyword_positions(low, spec.keywords)
         windows = _windows(positions, spec.window, spec.window, len(text))

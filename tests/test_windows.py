@@ -17,6 +17,7 @@ from scanner.rulebook.compile import CompiledRule, Ruleset
 from scanner.rulebook.schema import parse_rule
 from scanner.windows import (
     _anchored_matches,
+    _dense,
     _inside,
     _iter_rule_matches,
     _keyword_positions,
@@ -256,6 +257,17 @@ def test_matches_at_file_start_and_end() -> None:
 def test_no_keyword_no_match() -> None:
     assert spans(TOKEN_RULE, "nothing here " * 20) == []
     assert spans(TOKEN_RULE, "") == []
+
+
+def test_dense_keywords_search_the_whole_text() -> None:
+    """A keyword a window apart or closer on average: the text is searched whole, without
+    listing the keywords (the same matches as the windows would give)."""
+    assert _dense("kgw_ " * 10, ("kgw_",), 16)  # 10 keywords in 50 characters
+    assert not _dense("kgw_" + " " * 100 + "kgw_", ("kgw_",), 16)
+    assert not _dense("", ("kgw_",), 16)
+    text = "kgw_abc123 kgw_ kgw_ " * 20 + " " * 300 + "kgw_zz99yy88"
+    assert spans(TOKEN_RULE, text) == whole(TOKEN_RULE, text)
+    assert len(spans(TOKEN_RULE, text)) == 21
 
 
 def test_regions_narrow_the_search() -> None:
