@@ -344,6 +344,19 @@ def test_useful_keeps_up_to_the_last_position_not_turned_down() -> None:
     assert list(_useful([], [])) == []
 
 
+def _located_regions(text: str) -> tuple[list[int], list[tuple[int, int]], list[tuple[int, int]]]:
+    """The keyword positions of ``text``, the spans a locator would report (each keyword and
+    every match of the anchored rule at it), and those spans merged into regions."""
+    positions = _keyword_positions(text.lower(), ("kgw_",))
+    window = ANCHORED_RULE.spec.window
+    spans = [(p, p + 4) for p in positions]
+    for p in positions:
+        m = ANCHORED_RULE.regex.match(text, p, min(len(text), p + window))
+        if m is not None:
+            spans.append(m.span())
+    return positions, spans, _merge(spans)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.sampled_from(["kgw_", "kgw_abc123", "ab", "_9", " ", "\n", "-" * 20]), max_size=30),
@@ -353,14 +366,7 @@ def test_located_matches_are_those_of_every_position(parts: list[str], seed: int
     """Regions as the locator reports them (every match at a keyword lies inside one); any
     verdicts: skipping the turned-down keywords at the end of each region changes nothing."""
     text = "".join(parts)
-    positions = _keyword_positions(text.lower(), ("kgw_",))
-    window = ANCHORED_RULE.spec.window
-    spans = [(p, p + 4) for p in positions]
-    for p in positions:
-        m = ANCHORED_RULE.regex.match(text, p, min(len(text), p + window))
-        if m is not None:
-            spans.append(m.span())
-    regions = _merge(spans)
+    positions, spans, regions = _located_regions(text)
 
     def refused(pos: int) -> bool:
         return (pos * 7 + seed) % 3 == 0
@@ -388,14 +394,7 @@ def test_located_matches_decide_late_keywords_only_when_reached(
     """Verdicts by name; a keyword after the first of its region whose name is not in memory
     is left undecided until reached: the same matches as deciding every keyword first."""
     text = "".join(parts)
-    positions = _keyword_positions(text.lower(), ("kgw_",))
-    window = ANCHORED_RULE.spec.window
-    spans = [(p, p + 4) for p in positions]
-    for p in positions:
-        m = ANCHORED_RULE.regex.match(text, p, min(len(text), p + window))
-        if m is not None:
-            spans.append(m.span())
-    regions = _merge(spans)
+    positions, spans, regions = _located_regions(text)
 
     def name_hash(pos: int) -> int:
         lo, hi = name_span(text, pos)

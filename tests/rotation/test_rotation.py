@@ -472,7 +472,8 @@ def test_state_and_audit_files_planted_as_links_are_never_written_through(
     (work / ".keyguard-rotation-state.json.tmp").symlink_to(victim)
     (work / ".keyguard-rotation-audit.jsonl").symlink_to(victim)
     recorder = Recorder()
-    with pytest.raises(RotationStateError, match="cannot write rotation audit log"):
+
+    def rotate() -> None:
         run(
             [finding(path="$(touch pwned).env")],
             config_with(EXEC),
@@ -481,15 +482,11 @@ def test_state_and_audit_files_planted_as_links_are_never_written_through(
             providers={"exec": recorder},
             sleep=lambda s: None,
         )
+
+    with pytest.raises(RotationStateError, match="cannot write rotation audit log"):
+        rotate()
     assert recorder.calls == 0  # refused before any change
     (work / ".keyguard-rotation-audit.jsonl").unlink()
-    run(
-        [finding(path="$(touch pwned).env")],
-        config_with(EXEC),
-        RotationOptions(rotate=True),
-        print,
-        providers={"exec": recorder},
-        sleep=lambda s: None,
-    )
+    rotate()
     assert victim.read_text() == "precious\n"
     assert (work / ".keyguard-rotation-state.json").is_file()
