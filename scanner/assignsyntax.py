@@ -15,12 +15,12 @@ QUOTES = "\"'`"
 # a literal in three quotes: Python, and INI files that read it (Grafana's grafana.ini, for a
 # value that holds a comment character: ``# ;`` between three double quotes)
 TRIPLE_QUOTES = ('"""', "'''")
-# letters that open a literal with the quote after them: r"..." b'...' f"..." @"..." $"..." N'...'
-STRING_PREFIXES = "rbufRBUFN@$"
-# the same before the quote that ends the text between name and value, also two letters and
-# Rust's raw-string hashes: rb"..." br'...' r#"..."# @$"..."
-_PREFIXED_OPENER = re.compile(r"""(?:[rbufRBUF]{1,2}#{0,3}|N|[@$]{1,2})["'`]""")
-_PREFIX_TAIL = re.compile(r"(?<![\w$@])(?:[rbufRBUF]{1,2}#{0,3}|N|[@$]{1,2})$")
+# letters that open a literal with the quote after them: r"..." b'...' f"..." @"..." $"..."
+# N'...', two of them (rb"..."), Rust's raw-string hashes (r#"..."#), C#'s @$"..."
+_STRING_PREFIX = r"(?:[rbufRBUF]{1,2}#{0,3}|N|[@$]{1,2})"
+_PREFIXED_OPENER = re.compile(_STRING_PREFIX + r"""["'`]""")
+# the same prefix at the end of the text between a name and its value's quote
+_PREFIX_TAIL = re.compile(r"(?<![\w$@])" + _STRING_PREFIX + "$")
 _BARE_STOP = re.compile(r"[;,)\]}<>|]|&(?=[A-Za-z_][\w.-]*=)|&(?:amp|quot);|&$")
 _OPERATORS = frozenset(", = : := => == != === !== ?= ||= ??= .= <- -> > ( || ??".split())  # noqa: SIM905
 # a conversion call around a literal (``key = []byte("...")``): the literal is the value
