@@ -32,6 +32,12 @@ def compiles_with(hs: Any, expr: bytes, flags: int) -> bool:
     return compiled(hs, expr, flags) is not None
 
 
+LARGE_PATTERN = 1_500
+"""Bytes of Hyperscan form from which a pattern may be too large to compile: such patterns are
+tried alone first (a few tenths of a second each). Every pattern Hyperscan has refused so far
+was over 2,500 bytes; a smaller one that fails is still found, by trying each pattern alone."""
+
+
 def compile_rules(
     hs: Any,
     patterns: Sequence[tuple[int, bytes, Sequence[str]]],
@@ -40,45 +46,67 @@ def compile_rules(
     """One database of rule ``patterns`` (id, Hyperscan form, keywords) and ``extra`` caseless
     literals (id, literal), each reported once per scan; None when there is nothing to compile.
     Also the ids of the rules held in another form than their own: Hyperscan's approximation
-    (a superset of the matches), or their keywords when even that does not compile."""
+    (a superset of the matches), or their keywords when even that does not compile.
+
+    When the whole set does not compile, trying each of a rule pack's patterns alone costs
+    twice as much again, so the large patterns, the ones Hyperscan refuses as too large, are
+    tried alone first; the rest are tried alone only when the set still does not compile.
+    ``keyguard rules check`` warns of each pattern that does not compile alone."""
     if not patterns and not extra:
         return None, frozenset()
-    single = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_ALLOWEMPTY
-    caseless = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_CASELESS
-    exprs = [e for _, e, _ in patterns] + [e for _, e in extra]
-    ids = [i for i, _, _ in patterns] + [i for i, _ in extra]
-    flags = [single] * len(patterns) + [caseless] * len(extra)
-    db = hs.Database(mode=hs.HS_MODE_BLOCK)
+    own = [_own_form(hs, p) for p in patterns]
     try:
-        db.compile(expressions=exprs, ids=ids, flags=flags)
-        return db, frozenset()
+        return _compiled_set(hs, own, extra), frozenset()
     except Exception:  # hyperscan.error: some pattern is unsupported; find which
         pass
-    exprs, ids, flags = [], [], []
+    large = [p for p in patterns if len(p[1]) >= LARGE_PATTERN]
+    held, approximated = _held_forms(hs, large)
+    small = [_own_form(hs, p) for p in patterns if len(p[1]) < LARGE_PATTERN]
+    try:
+        return _compiled_set(hs, small + held, extra), approximated
+    except Exception:  # hyperscan.error: a smaller pattern is unsupported too
+        held, approximated = _held_forms(hs, patterns)
+    return _compiled_set(hs, held, extra), approximated
+
+
+_Form = tuple[bytes, int, int]  # (expression, id, flags)
+
+
+def _own_form(hs: Any, pattern: tuple[int, bytes, Sequence[str]]) -> _Form:
+    return pattern[1], pattern[0], hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_ALLOWEMPTY
+
+
+def _held_forms(
+    hs: Any, patterns: Sequence[tuple[int, bytes, Sequence[str]]]
+) -> tuple[list[_Form], frozenset[int]]:
+    """Each pattern in the form Hyperscan takes alone, and the ids held in another form than
+    their own: too large or unsupported as it is, Hyperscan's own approximation (a superset of
+    the matches) still beats running the rule wherever its keyword appears."""
+    single = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_ALLOWEMPTY
+    caseless = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_CASELESS
+    forms: list[_Form] = []
     approximated: set[int] = set()
     for index, expr, keywords in patterns:
-        # too large or unsupported as it is: Hyperscan's own approximation (a superset of the
-        # matches) still beats running the rule wherever its keyword appears
         for flag in (single, single | hs.HS_FLAG_PREFILTER):
             if compiles_with(hs, expr, flag):
-                exprs.append(expr)
-                ids.append(index)
-                flags.append(flag)
+                forms.append((expr, index, flag))
                 if flag != single:
                     approximated.add(index)
                 break
         else:
             approximated.add(index)
-            for kw in keywords:
-                exprs.append(hs_literal(kw))
-                ids.append(index)
-                flags.append(caseless)
-    exprs += [e for _, e in extra]
-    ids += [i for i, _ in extra]
-    flags += [caseless] * len(extra)
+            forms += [(hs_literal(kw), index, caseless) for kw in keywords]
+    return forms, frozenset(approximated)
+
+
+def _compiled_set(hs: Any, forms: Sequence[_Form], extra: Sequence[tuple[int, bytes]]) -> Any:
+    caseless = hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_CASELESS
+    every = [*forms, *((literal, index, caseless) for index, literal in extra)]
     db = hs.Database(mode=hs.HS_MODE_BLOCK)
-    db.compile(expressions=exprs, ids=ids, flags=flags)
-    return db, frozenset(approximated)
+    db.compile(
+        expressions=[f[0] for f in every], ids=[f[1] for f in every], flags=[f[2] for f in every]
+    )
+    return db
 
 
 def literals(hs: Any, texts: Sequence[str]) -> Any | None:

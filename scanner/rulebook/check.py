@@ -63,8 +63,7 @@ def check_spec(spec: RuleSpec, hyperscan_ok: bool | None = None) -> list[CheckIs
         return issues
     if matcher.ruleset.rules[0].regex.groups == 0:
         add("warning", "pattern has no capture group; the whole match is the secret")
-    hs_form = hyperscan_form(spec).decode("utf-8")
-    if not (_hyperscan_ok(hs_form) if hyperscan_ok is None else hyperscan_ok):
+    if not (_hyperscan_ok(spec) if hyperscan_ok is None else hyperscan_ok):
         add(
             "warning",
             "pattern does not compile in Hyperscan as it is (too large or unsupported): the"
@@ -248,9 +247,9 @@ def check_syntaxes(specs: Sequence[RuleSpec], matcher: Matcher | None = None) ->
 
 
 def _hyperscan_rejects(patterns: Sequence[str]) -> set[int]:
-    """Indexes of the patterns that do not compile in Hyperscan in the loosened form the
-    prefilter uses, found by compiling them together and halving the group that fails (one
-    compile in the common case)."""
+    """Indexes of the patterns (each a rule's ``hyperscan_form``, as the database holds it)
+    that do not compile in Hyperscan, found by compiling them together and halving the group
+    that fails (one compile in the common case)."""
     try:
         import hyperscan
     except ImportError:
@@ -261,7 +260,7 @@ def _hyperscan_rejects(patterns: Sequence[str]) -> set[int]:
         try:
             db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
             db.compile(
-                expressions=[loosen(patterns[i]).encode() for i in indexes],
+                expressions=[patterns[i].encode() for i in indexes],
                 ids=indexes,
                 flags=[flags] * len(indexes),
             )
@@ -280,24 +279,22 @@ def _hyperscan_rejects(patterns: Sequence[str]) -> set[int]:
     return rejects(list(range(len(patterns))))
 
 
-def _locatable(pattern: str) -> bool:
-    """The pattern compiles in the prefilter's start-of-match (locator) database."""
-    return _compiles_alone(pattern, som=True)
-
-
-def _hyperscan_ok(pattern: str) -> bool:
-    return _compiles_alone(pattern)
-
-
-def _compiles_alone(pattern: str, som: bool = False) -> bool:
-    """``pattern``, loosened as the prefilter does, compiles alone in Hyperscan (with
-    start-of-match tracking when ``som``); True where Hyperscan is not installed."""
+def _hyperscan_ok(spec: RuleSpec) -> bool:
+    """The rule's form in the Hyperscan database (``hyperscan_form``: its prefilter, the
+    macros' cheaper forms, gaps kept within a line) compiles alone, as the database needs."""
     try:
         import hyperscan
     except ImportError:
         return True
-    if som:
-        flags = hyperscan.HS_FLAG_SOM_LEFTMOST
-    else:
-        flags = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY
-    return compiles_with(hyperscan, loosen(pattern).encode(), flags)
+    flags = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY
+    return compiles_with(hyperscan, hyperscan_form(spec), flags)
+
+
+def _locatable(pattern: str) -> bool:
+    """The pattern, loosened as the prefilter does, compiles in the prefilter's start-of-match
+    (locator) database; True where Hyperscan is not installed."""
+    try:
+        import hyperscan
+    except ImportError:
+        return True
+    return compiles_with(hyperscan, loosen(pattern).encode(), hyperscan.HS_FLAG_SOM_LEFTMOST)
