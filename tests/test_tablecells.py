@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import pytest
+import regex
 
+from scanner.rulebook.loader import load_ruleset
 from scanner.tablecells import MAX_ROWS, column_cells
 
 
@@ -97,3 +99,16 @@ def test_sql_insert_without_credential_column_or_unclosed() -> None:
     assert values("INSERT INTO t (id, name) VALUES (1, 'Kgfake');") == []
     assert values("INSERT INTO t (id, password) VALUES (1, 'Kgfake-unclosed);") == []
     assert values("INSERT INTO t (id, password) SELECT id, pw FROM u;") == []
+
+
+def test_sql_insert_prefilter_reaches_a_credential_column() -> None:
+    """The SQL rule's Hyperscan stand-in runs into the column list up to a credential
+    column's name: an application log's ``INSERT INTO audit (actor, action, key)`` on line
+    after line does not make the rule's regex search every block it is in."""
+    rule = load_ruleset().get("generic.sql-insert-credential-column")
+    assert rule is not None and rule.spec.prefilter is not None
+    loose = regex.compile(rule.spec.prefilter, regex.ASCII | regex.VERSION0)
+    audit = "INSERT INTO audit (actor, action, key) VALUES ($1, 'password_reset', $2)"
+    assert loose.search(audit) is None
+    assert loose.search("insert into users (id, name,\n  password) values (1, 'ops', 'x');")
+    assert loose.search('INSERT INTO "svc" (id, API_KEY) VALUES (1, :k)')
