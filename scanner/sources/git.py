@@ -28,7 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.errors import SourceError
-from scanner.sources.gitwatch import IDLE_SECONDS, Watchdog, WatchedStream, communicate, kill_group
+from scanner.sources.gitwatch import (
+    IDLE_SECONDS,
+    NEW_GROUP,
+    Watchdog,
+    WatchedStream,
+    communicate,
+    kill_group,
+)
 
 ZERO_SHA = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -205,7 +212,7 @@ def run_git(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env={**git_env(), **(env or {})},
-            start_new_session=True,
+            process_group=NEW_GROUP,
         )
     except FileNotFoundError:
         raise SourceError("git is not installed (or not on PATH)") from None
@@ -382,7 +389,7 @@ def popen_git(cwd: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             env=git_env(),
-            start_new_session=True,
+            process_group=NEW_GROUP,
         )
     except FileNotFoundError:
         raise SourceError("git is not installed (or not on PATH)") from None

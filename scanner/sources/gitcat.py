@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from scanner.sources.git import Repo, _text, git_argv, git_env
-from scanner.sources.gitwatch import Watchdog, WatchedStream, kill_group
+from scanner.sources.gitwatch import NEW_GROUP, Watchdog, WatchedStream, kill_group
 
 try:
     import fcntl
@@ -38,7 +38,7 @@ class ObjectInfo:
 
 def batch_process(repo: Repo) -> subprocess.Popen[bytes]:
     """A hardened ``git cat-file --batch``: object ids in on stdin, objects out on stdout;
-    the leader of its own process group (``gitwatch``)."""
+    leading a process group of its own (``gitwatch``)."""
     return subprocess.Popen(
         git_argv(["cat-file", "--batch"]),
         cwd=repo.root,
@@ -46,7 +46,7 @@ def batch_process(repo: Repo) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=git_env(),
-        start_new_session=True,
+        process_group=NEW_GROUP,
     )
 
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import subprocess
-import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -239,11 +241,55 @@ def _patch(repo: Repo, args: Sequence[str]) -> subprocess.CompletedProcess[bytes
         value = os.environ.get(name)
         if value:
             env[name] = os.pathsep.join(str(root / part) for part in value.split(os.pathsep))
-    with tempfile.TemporaryDirectory(prefix="keyguard-attrs-") as empty:
-        env["GIT_WORK_TREE"] = empty
-        return gitsrc.run_git(
-            Path(empty), args, check=False, idle=repo.idle, env=env, where=repo.root
-        )
+    with _empty_directory() as empty:
+        env["GIT_WORK_TREE"] = str(empty)
+        return gitsrc.run_git(empty, args, check=False, idle=repo.idle, env=env, where=repo.root)
+
+
+@contextmanager
+def _empty_directory() -> Iterator[Path]:
+    """An empty directory of this user's for as long as the block runs: one kept in the
+    temporary directory for the next run (``rmdir`` cost 3.5 ms on a journalled disk, more
+    than git's run), else a new one. ``tempfile`` is not used: importing it (``shutil`` and
+    the compression modules) cost 16 ms on the pre-commit path."""
+    bases = dict.fromkeys(filter(None, (os.environ.get("TMPDIR"), "/tmp", "/var/tmp")))
+    for base in bases if os.name == "posix" else ():
+        kept = Path(base, f"keyguard-{os.getuid()}-empty")
+        if _private_and_empty(kept, os.getuid()):
+            yield kept
+            return
+    name = f"keyguard-attrs-{os.getpid()}-{time.monotonic_ns()}"
+    for base in bases:
+        path = Path(base, name)
+        try:
+            path.mkdir(mode=0o700)
+        except OSError:  # not writable, or missing
+            continue
+        try:
+            yield path
+        finally:
+            path.rmdir()
+        return
+    raise SourceError("no directory for the staged patch could be made in $TMPDIR or /tmp")
+
+
+def _private_and_empty(path: Path, uid: int) -> bool:
+    """Whether ``path`` is (or has just been made) an empty directory that only ``uid`` can
+    change: what another user made there, or anything put in it, is not used."""
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return False
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid or st.st_mode & 0o077:
+            return False
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return False
 
 
 def parse_added_lines(patch: bytes) -> dict[bytes, set[int]]:

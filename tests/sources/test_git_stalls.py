@@ -59,6 +59,26 @@ def test_fifo_gitattributes_in_the_work_tree_does_not_stall_the_staged_check(
     assert secrets(result) == {fake_token(1), fake_token(2)}
 
 
+@pytest.mark.parametrize("planted", ["fifo", "open-to-all"])
+def test_the_kept_empty_work_tree_is_not_used_unless_private_and_empty(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, planted: str
+) -> None:
+    # the staged patch runs in a directory kept in $TMPDIR: what is put there is not read
+    temp = tmp_path / "temp"
+    kept = temp / f"keyguard-{os.getuid()}-empty"
+    kept.mkdir(parents=True)
+    if planted == "fifo":
+        os.mkfifo(kept / ".gitattributes")
+    else:
+        kept.chmod(0o777)
+    monkeypatch.setenv("TMPDIR", str(temp))
+    repo.stage({"c.env": f"T={fake_token(6)}\n"})
+    result = keyguard(repo, "--staged")
+    assert result.exit_code == 1, result.output
+    assert secrets(result) == {fake_token(6)}
+    assert sorted(p.name for p in temp.iterdir()) == [kept.name]  # the new one is gone
+
+
 def test_attributes_staged_in_the_index_still_apply(repo: GitRepo) -> None:
     # the patch reads the index's attributes: a file they make binary has no hunks, so every
     # finding of its changed blob is kept (as for any binary change)
