@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from scanner.cli import main
+from scanner.sources.git import Repo
 from scanner.sources.gitwatch import Watchdog, WatchedStream, communicate
 from testing.gitrepo import GitRepo, cli_args, fake_token, git_repo, write_test_rules
 from testing.timeouts import deadline
@@ -219,3 +220,62 @@ def test_slow_but_steady_output_and_time_spent_elsewhere_are_not_stalls() -> Non
     assert not watchdog.stalled
     assert lines == [f"{i}\n".encode() for i in range(1, 7)]
     assert proc.returncode == 0
+
+
+# -- cat-file: a stalled object read ends the reads, not the scan ------------------------------
+
+
+def _silent_cat_file(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """``git cat-file --batch`` replaced by a process that takes requests and never answers
+    (as git blocked on a FIFO pack would); the pids it started."""
+    from scanner.sources import gitcat
+
+    started: list[int] = []
+
+    def silent(repo: object) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            ["sh", "-c", "read request; sleep 60"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            process_group=0,
+        )
+        started.append(proc.pid)
+        return proc
+
+    monkeypatch.setattr(gitcat, "batch_process", silent)
+    return started
+
+
+def _stalled_repo(tmp_path: Path) -> Repo:
+    return Repo("stalled", tmp_path, tmp_path / ".git", False, False, None, idle=0.5)
+
+
+def test_cat_file_that_stalls_leaves_the_rest_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.sources.gitcat import CatFile
+
+    started = _silent_cat_file(monkeypatch)
+    shas = [f"{i:040x}" for i in range(5)]
+    cat = CatFile(_stalled_repo(tmp_path))
+    with deadline(20):
+        assert list(cat.contents(shas)) == [(sha, None) for sha in shas]
+    assert len(started) == 1  # stalled: not restarted for every object
+    assert all(_gone(pid) for pid in started)
+
+
+def test_batch_session_that_stalls_answers_none_from_then_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.sources.gitcat import BatchSession
+
+    started = _silent_cat_file(monkeypatch)
+    session = BatchSession(_stalled_repo(tmp_path))
+    shas = [f"{i:040x}" for i in range(3)]
+    with deadline(20):
+        assert session.read(shas) == [(sha, None) for sha in shas]
+        assert session.read(shas[:1]) == [(shas[0], None)]
+    session.close()
+    assert len(started) == 1
+    assert all(_gone(pid) for pid in started)
