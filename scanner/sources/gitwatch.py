@@ -179,12 +179,6 @@ class WatchedStream:
         self._buffer += data
         return bool(data)
 
-    def read1(self, size: int = _CHUNK) -> bytes:
-        """Up to ``size`` bytes, as soon as any are there (b"" at the end)."""
-        if not self._buffer:
-            self._fill()
-        return self._take(min(size, len(self._buffer)))
-
     def read(self, size: int = -1) -> bytes:
         """``size`` bytes (all to the end when negative), fewer only at the end."""
         while (size < 0 or len(self._buffer) < size) and self._fill():
