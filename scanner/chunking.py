@@ -8,6 +8,7 @@ seen whole, and memory stays bounded whatever the file size.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -18,10 +19,29 @@ OVERLAP = 16 * 1024
 READ_SIZE = 1 << 20
 
 
+STRAY_NULS = 0.01
+"""Text may hold NULs up to this share of its first 4 KiB (a stray byte from an editor or a
+terminal) and still be read as text: a secret after one was missed when any NUL made a file
+binary. Executables, databases and images have many more, in many places."""
+NUL_RUNS = 4
+"""Or any number of NULs in at most this many runs: a log with a hole the file system filled
+with zeros after a crash."""
+_TEXT_AROUND_NULS = 64
+"""Fewer other bytes than this (or than NULs, in a shorter sample): nothing there to call text
+(a sparse file)."""
+_NUL_RUN = re.compile(rb"\0+")
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+"""Bytes text seldom holds (not tab, newline, form feed, carriage return or escape)."""
+
+
 def sniff_encoding(head: bytes) -> str | None:
-    """The text encoding of content starting with ``head``, or ``None`` for binary."""
+    """The text encoding of content starting with ``head``, or ``None`` for binary. A byte
+    order mark names UTF-8, UTF-32 or UTF-16 (UTF-32's marks first: little-endian UTF-32's
+    starts with UTF-16's); Python's codecs decode each and drop the mark."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if not head:
@@ -36,7 +56,11 @@ def sniff_encoding(head: bytes) -> str | None:
             return "utf-16-le"
         if even > 0.4 * half and odd < 0.05 * half:
             return "utf-16-be"
-        return None
+        if not _stray_nuls(sample, nuls):
+            return None
+        sample = sample.replace(b"\0", b"")  # the rest decides, as for any text
+        if _controls(sample) > len(sample) * 0.02:  # other control bytes too: binary
+            return None
     if sample.isascii():  # most source files: valid UTF-8 without decoding the sample
         return "utf-8"
     try:
@@ -47,9 +71,22 @@ def sniff_encoding(head: bytes) -> str | None:
     return "utf-8"
 
 
+def _stray_nuls(sample: bytes, nuls: int) -> bool:
+    """Whether the ``nuls`` NULs of ``sample`` are few (``STRAY_NULS``) or together
+    (``NUL_RUNS``), with text around them; the other bytes are judged afterwards."""
+    if len(sample) - nuls < min(_TEXT_AROUND_NULS, len(sample) // 2):
+        return False
+    if nuls <= len(sample) * STRAY_NULS:
+        return True
+    return len(_NUL_RUN.findall(sample)) <= NUL_RUNS
+
+
+def _controls(sample: bytes) -> int:
+    return len(sample) - len(sample.translate(None, _CONTROL))
+
+
 def _latin1_or_binary(sample: bytes) -> str | None:
-    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12, 27))
-    return None if control > len(sample) * 0.02 else "latin-1"
+    return None if _controls(sample) > len(sample) * 0.02 else "latin-1"
 
 
 WHOLE_DECODABLE = frozenset({"utf-8", "latin-1", "utf-16-le", "utf-16-be"})

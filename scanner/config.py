@@ -75,6 +75,23 @@ class Config:
     tree_rule_paths: tuple[Path, ...] = ()
     """The ``rule_paths`` that a discovered config named: a broken one is a warning, not an
     error (``commands.common.resolve_config``)."""
+    tree_disable: tuple[str, ...] = ()
+    """The last entries of ``disable``, which a discovered config named."""
+    tree_only: tuple[str, ...] = ()
+    """The last entries of ``only``, which a discovered config named."""
+
+    @property
+    def trusted_disable(self) -> tuple[str, ...]:
+        return self.disable[: len(self.disable) - len(self.tree_disable)]
+
+    @property
+    def trusted_only(self) -> tuple[str, ...]:
+        return self.only[: len(self.only) - len(self.tree_only)]
+
+    @property
+    def tree_selects_rules(self) -> bool:
+        """Whether a discovered config adds rule files or leaves rules out."""
+        return bool(self.tree_rule_paths or self.tree_disable or self.tree_only)
 
 
 # --- discovery --------------------------------------------------------------------------------
@@ -198,6 +215,8 @@ def merge(trusted: Config, project: Config, notes: tuple[str, ...] = ()) -> Conf
         notes=notes + trusted.notes + project.notes,
         in_tree=trusted.in_tree + project.in_tree,
         tree_rule_paths=project.rule_paths if project.in_tree else (),
+        tree_disable=project.disable if project.in_tree else (),
+        tree_only=project.only if project.in_tree else (),
     )
 
 

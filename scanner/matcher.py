@@ -171,11 +171,19 @@ class Matcher:
         policy: MatchPolicy | None = None,
         engine: str = "auto",
         cache_dir: Path | None = None,
+        trusted: Ruleset | None = None,
     ) -> Matcher:
-        """A matcher with its prefilter (and the decoder triggers) built for ``ruleset``."""
-        prefilter = build_prefilter(
-            ruleset, engine, lambda: _cached_triggers(ruleset, cache_dir), cache_dir
-        )
+        """A matcher with its prefilter (and the decoder triggers) built for ``ruleset``; when
+        a config of the scanned tree made ``ruleset`` out of the caller's ``trusted`` rules,
+        with theirs, nothing compiled or cached for it (``treeprefilter``)."""
+        if trusted is not None and trusted.digest != ruleset.digest:
+            from scanner.treeprefilter import tree_prefilter
+
+            prefilter = tree_prefilter(ruleset, trusted, engine, _cached_triggers, cache_dir)
+        else:
+            prefilter = build_prefilter(
+                ruleset, engine, lambda: _cached_triggers(ruleset, cache_dir), cache_dir
+            )
         return cls(ruleset, prefilter, policy or MatchPolicy())
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import random
 
@@ -47,6 +48,60 @@ def test_sniff_encoding_tells_text_from_binary() -> None:
     assert sniff_encoding(b"plain text\n") == "utf-8"
     assert sniff_encoding("é".encode("utf-16-le") * 50) == "utf-16-le"
     assert sniff_encoding(bytes(range(256)) * 4) is None
+
+
+TEXT = b"".join(b"line %d: some = value\n" % i for i in range(200))
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        TEXT[:100] + b"\0" + TEXT,  # a stray NUL
+        TEXT[:300] + b"\0" * 20 + TEXT[300:] + b"\0",  # a few, under 1% of the sample
+        TEXT[:500] + b"\0" * 2000 + TEXT,  # a hole of zeros in a log: many, in one run
+        (TEXT[:200] + b"\0" * 300) * 3 + TEXT,  # three holes
+        "café: é\n".encode() * 20 + b"\0" + "naïve\n".encode(),  # UTF-8 around it
+    ],
+)
+def test_text_with_a_few_nuls_or_a_hole_of_zeros_is_text(head: bytes) -> None:
+    assert sniff_encoding(head) in ("utf-8", "latin-1")
+
+
+def _binary(seed: int) -> bytes:
+    """Records of little-endian integers and short names, as executables and databases
+    hold: NULs all over."""
+    rng = random.Random(seed)
+    out = bytearray(b"\x7fELF\x02\x01\x01\0" + bytes(8))
+    while len(out) < 4096:
+        out += rng.randrange(1 << 20).to_bytes(8, "little") + b"name_%d\0" % rng.randrange(99)
+    return bytes(out)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        _binary(1),
+        _binary(2),
+        b"\0" * 4096,  # sparse: nothing but zeros
+        b"\0" * 4040 + b"text\n" * 11,  # too little around the zeros
+        (b"\x01\x02\x03\x04abc\0\0" * 300)[:4096],  # many runs
+        TEXT[:1000] + b"\0" + bytes(range(1, 32)) * 40,  # one NUL, but control bytes all over
+        random.Random(3).randbytes(4096),  # compressed data
+    ],
+)
+def test_binaries_stay_binary(head: bytes) -> None:
+    assert sniff_encoding(head) is None
+
+
+@pytest.mark.parametrize("codec", ["utf-32-le", "utf-32-be"])
+def test_utf32_with_a_byte_order_mark_is_decoded(codec: str) -> None:
+    text = "token = kgFake é ✓ 𝄞\n" * 3
+    bom = codecs.BOM_UTF32_LE if codec.endswith("le") else codecs.BOM_UTF32_BE
+    data = bom + text.encode(codec)
+    encoding = sniff_encoding(data)
+    assert encoding == "utf-32"  # not UTF-16: the little-endian mark starts with its mark
+    (chunk,) = iter_text_chunks(io.BytesIO(data), encoding, Origin(path="f.txt"), window=7)
+    assert chunk.text == text
 
 
 @pytest.mark.parametrize("encoding", sorted(WHOLE_DECODABLE))

@@ -4,6 +4,7 @@ given by the caller (``--config``, ``--rules``) is still a user error (exit 2)."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,81 @@ def test_staged_check_goes_on_past_a_broken_in_tree_rule_file(
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1, result.output
     assert f"rule file {repo.path / 'missing.toml'} ignored" in result.stderr
+
+
+# -- what a tree's rule selection costs -----------------------------------------------------------
+
+OTHER = token_rule("kgother.token", "kgother_", "[a-z]{8}", "kgother_fakeabcd")
+
+
+def _compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of rules in each Hyperscan database compiled from now on."""
+    import scanner.hsprefilter as hsprefilter
+
+    sizes: list[int] = []
+    real = hsprefilter.compile_rules
+
+    def spy(hs: object, forms: list[object], *rest: object) -> object:
+        sizes.append(len(forms))
+        return real(hs, forms, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hsprefilter, "compile_rules", spy)
+    return sizes
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        'rules = ["good.toml"]\n',
+        'rules = ["good.toml", "other.toml"]\ndisable = ["kgother.*"]\n',
+        'disable = ["kgnever.*"]\n',
+        'rules = ["good.toml"]\nonly = ["kgtree.*", "kgown.*"]\n',
+        'rules = ["good.toml"]\nonly = ["kgtree.*"]\n',
+    ],
+    ids=["adds", "adds-and-disables", "disables", "only", "only-its-own"],
+)
+def test_tree_rule_selection_compiles_and_caches_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str
+) -> None:
+    # each rule set a tree's config made had its own Hyperscan database: the whole pack compiled
+    # again (minutes) and 45 MB more cached, for every commit that changed the selection
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("KEYGUARD_CACHE_DIR", str(cache))
+    tree = project(tmp_path, OTHER, ["good.toml"])
+    (tree / ".keyguard.toml").unlink()
+    (tree / "app.env").write_text("A=kgown_fakeabcd\nB=kgtree_fakeabcd\nC=kgother_fakeabcd\n")
+    monkeypatch.chdir(tmp_path)
+    assert scan(tree, "--engine", "hyperscan").exit_code == 1  # the caller's rules: compiled
+    cached = sorted(p.name for p in cache.iterdir())
+    compiled = _compiles(monkeypatch)
+    (tree / ".keyguard.toml").write_text(config.replace("other.toml", "bad.toml"))
+    result = scan(tree, "--engine", "hyperscan", "-f", "json", "--show-secrets")
+    assert result.exit_code == 1, result.output
+    assert compiled == []
+    assert sorted(p.name for p in cache.iterdir()) == cached
+    found = {(f["rule_id"], Path(f["path"]).name) for f in json.loads(result.stdout)["findings"]}
+    expected = set() if "only" in config and "kgown" not in config else {("kgown.token", "app.env")}
+    if "good.toml" in config:
+        expected |= {("kgtree.token", "app.env"), ("kgtree.token", "good.toml")}
+    assert found == expected  # disabled, left out or never named: kgother is not reported
+
+
+def test_encoded_secrets_are_still_decoded_when_the_tree_selects_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the caller's prefilter's decoder triggers come after the scan's rules, not its own; the
+    # tree's rules have triggers of their own
+    import base64
+
+    monkeypatch.setenv("KEYGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    tree = project(tmp_path, None, ["good.toml"])
+    own = base64.b64encode(b"the caller's: kgown_bsixfour\n").decode()
+    theirs = base64.b64encode(b"the tree's: kgtree_bsixfour\n").decode()
+    (tree / "app.env").write_text(f"OWN={own}\n")
+    (tree / "tree.env").write_text(f"TREE={theirs}\n")  # none of the caller's triggers
+    monkeypatch.chdir(tmp_path)
+    result = scan(tree, "--engine", "hyperscan", "-f", "json", "--show-secrets")
+    assert result.exit_code == 1, result.output
+    found = {(Path(f["path"]).name, f["secret"]) for f in json.loads(result.stdout)["findings"]}
+    assert ("app.env", "kgown_bsixfour") in found
+    assert ("tree.env", "kgtree_bsixfour") in found

@@ -4,6 +4,7 @@ not skipped for size."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import struct
@@ -269,3 +270,31 @@ def test_huge_gguf_is_not_skipped_but_a_fake_one_is(tmp_path: Path) -> None:
     result = keyguard(tmp_path, "scan", str(models), "--max-file-size", "1MB")
     assert "fake.gguf: larger than --max-file-size" in result.stderr
     assert "real.gguf: larger than" not in result.stderr
+
+
+# -- text that a first look takes for binary ----------------------------------------------------
+
+
+def test_secret_after_stray_nuls_and_in_utf32_is_found(tmp_path: Path) -> None:
+    # a NUL in the first 4 KiB made the file binary and the secret after it was missed;
+    # UTF-32 with a byte order mark was read as UTF-16 (little-endian) or as binary (big)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    line = f"T={TOKEN}\n"
+    log = b"".join(b"2024-01-01 request %d ok\n" % i for i in range(100))
+    files = {
+        "stray-nul.env": b"# header\0\n" + line.encode(),
+        "zero-hole.log": log[:700] + b"\0" * 3000 + log + line.encode(),
+        "le32.env": codecs.BOM_UTF32_LE + line.encode("utf-32-le"),
+        "be32.env": codecs.BOM_UTF32_BE + line.encode("utf-32-be"),
+    }
+    for name, data in files.items():
+        (tree / name).write_bytes(data)
+    # an executable-like file: records with NULs all over; the token in it is not looked for
+    records = b"".join(i.to_bytes(8, "little") + b"sym_%d\0" % i for i in range(400))
+    (tree / "tool.bin").write_bytes(b"\x7fELF\x02\x01\x01\0" + records + line.encode())
+    result = keyguard(tmp_path, "scan", str(tree), "-f", "json", "--show-secrets")
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert {Path(f["path"]).name for f in doc["findings"]} == set(files)
+    assert doc["stats"]["skipped"] == 1  # tool.bin: binary content skipped

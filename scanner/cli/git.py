@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from scanner.cli.options import scanning_from, scanning_options
+from scanner.sources.gitwatch import IDLE_SECONDS
 
 
 @click.command("git")
@@ -32,6 +33,16 @@ from scanner.cli.options import scanning_from, scanning_options
     hidden=True,
     help="Read git's pre-push ref lines from stdin and scan the commits being pushed.",
 )
+@click.option(
+    "--git-timeout",
+    "git_timeout",
+    type=click.FloatRange(min=1),
+    default=IDLE_SECONDS,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop a git process that makes no progress for this long (a repository that makes "
+    "git read a FIFO) and report it.",
+)
 @scanning_options
 def git_cmd(
     repo: str,
@@ -40,6 +51,7 @@ def git_cmd(
     staged: bool,
     whole_files: bool,
     pre_push: bool,
+    git_timeout: float,
     quiet: bool,
     **kwargs: Any,
 ) -> None:
@@ -70,6 +82,7 @@ def git_cmd(
         staged=staged,
         whole_files=whole_files,
         pre_push=lines,
+        git_timeout=git_timeout,
     )
     code = run_git(target, settings, out)
     sys.exit(code)

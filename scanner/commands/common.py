@@ -77,10 +77,30 @@ def build_ruleset(settings: Settings, config: Config) -> Ruleset:
 
 
 def _load_rules(settings: Settings, config: Config, rule_paths: Sequence[Path]) -> Ruleset:
+    """The rules: built-in, the caller's rule files, then those a discovered config names
+    (after every rule of the caller's: ``trusted_ruleset`` is where they start)."""
+    tree = set(config.tree_rule_paths)
     return load_ruleset(
-        [*rule_paths, *settings.rule_files],
+        [
+            *(p for p in rule_paths if p not in tree),
+            *settings.rule_files,
+            *(p for p in rule_paths if p in tree),
+        ],
         disabled=[*config.disable, *settings.disable],
         only=[*config.only, *settings.only],
+    )
+
+
+def trusted_ruleset(settings: Settings, config: Config) -> Ruleset | None:
+    """The rules the caller chose, before a config found in the scanned tree added or left out
+    any (None when it did neither): their prefilter serves the scan (``treeprefilter``)."""
+    if not config.tree_selects_rules:
+        return None
+    tree = set(config.tree_rule_paths)
+    return load_ruleset(
+        [*(p for p in config.rule_paths if p not in tree), *settings.rule_files],
+        disabled=[*config.trusted_disable, *settings.disable],
+        only=[*config.trusted_only, *settings.only],
     )
 
 
@@ -133,7 +153,10 @@ def build_matcher(
         decode_depth=settings.decode_depth,
         allow_values=() if audit else _compiled(config.allow_values),
     )
-    matcher = Matcher.build(ruleset, policy, settings.engine, cache_dir=default_cache_dir())
+    trusted = trusted_ruleset(settings, config)
+    matcher = Matcher.build(
+        ruleset, policy, settings.engine, cache_dir=default_cache_dir(), trusted=trusted
+    )
     if audit:
         from scanner.suppression import audit_matcher
 

@@ -36,6 +36,7 @@ from scanner.sources import gitindex
 from scanner.sources.git import Introduction, Repo
 from scanner.sources.gitblobs import GitBlobs, GitLoader, ReadStats
 from scanner.sources.gitcat import CatFile
+from scanner.sources.gitwatch import IDLE_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,8 @@ class GitTarget:
     staged: bool = False
     whole_files: bool = False
     pre_push: tuple[str, ...] | None = None
+    git_timeout: float = IDLE_SECONDS
+    """Seconds a git process may make no progress before it is stopped (``gitwatch``)."""
 
     def log_revs(self) -> list[str]:
         if self.revs:
@@ -61,7 +64,7 @@ class GitTarget:
 
 
 def git(target: GitTarget, settings: Settings, out: Output) -> int:
-    repo = gitsrc.open_repo(target.repo)
+    repo = gitsrc.open_repo(target.repo, target.git_timeout)
     ctx = ScanContext.build(settings, search_dirs=(repo.root,))
     if target.pre_push is not None:
         from scanner.sources.gitlog import pre_push_revs

@@ -286,10 +286,10 @@ def _plain_chunk(lines: list[str], line_map: list[int], origin: Origin) -> Chunk
 
 
 def _encoding(head: bytes) -> str:
-    """UTF-8 (a byte order mark dropped), or UTF-16 when the first bytes say so: JSON may be
-    either, and UTF-16 read as UTF-8 hid every string of the notebook."""
+    """UTF-8 (a byte order mark dropped), or UTF-16 or UTF-32 when the first bytes say so:
+    JSON may be any of them, and UTF-16 read as UTF-8 hid every string of the notebook."""
     encoding = sniff_encoding(head)
-    return encoding if encoding in ("utf-16", "utf-16-le", "utf-16-be") else "utf-8-sig"
+    return encoding if encoding in ("utf-32", "utf-16", "utf-16-le", "utf-16-be") else "utf-8-sig"
 
 
 class NotebookExtractor:

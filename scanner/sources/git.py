@@ -26,9 +26,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from scanner.errors import SourceError
+from scanner.sources.gitwatch import (
+    IDLE_SECONDS,
+    NEW_GROUP,
+    Watchdog,
+    WatchedStream,
+    communicate,
+    kill_group,
+)
 
 ZERO_SHA = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -172,11 +179,13 @@ class Repo:
     bare: bool
     shallow: bool
     head: str | None
+    idle: float = IDLE_SECONDS
+    """How long a git process may make no progress before it is stopped (``gitwatch``)."""
 
     def run(
         self, args: Sequence[str], *, input: bytes | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[bytes]:
-        return run_git(self.root, args, input=input, check=check)
+        return run_git(self.root, args, input=input, check=check, idle=self.idle)
 
 
 def run_git(
@@ -186,22 +195,41 @@ def run_git(
     input: bytes | None = None,
     check: bool = True,
     keep_hooks_path: bool = False,
+    idle: float = IDLE_SECONDS,
+    env: Mapping[str, str] | None = None,
+    where: Path | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
+    """``git args`` run to its end in ``cwd``, output captured. ``SourceError`` naming
+    ``where`` (default ``cwd``) when it fails (with ``check``) or makes no progress for
+    ``idle`` seconds (always: its output would be a part); ``env`` is added to
+    ``git_env()``."""
+    argv = git_argv(args, keep_hooks_path=keep_hooks_path)
     try:
-        proc = subprocess.run(
-            git_argv(args, keep_hooks_path=keep_hooks_path),
+        proc = subprocess.Popen(
+            argv,
             cwd=cwd,
-            input=input,
-            capture_output=True,
-            env=git_env(),
-            check=False,
-            stdin=None if input is not None else subprocess.DEVNULL,
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**git_env(), **(env or {})},
+            process_group=NEW_GROUP,
         )
     except FileNotFoundError:
         raise SourceError("git is not installed (or not on PATH)") from None
-    if check and proc.returncode != 0:
-        raise SourceError(f"{cwd}: git {args[0]}: {_first_line(proc.stderr)}")
-    return proc
+    streams = communicate(proc, input, idle)
+    if streams is None:
+        raise SourceError(stall_message(where or cwd, args[0], idle))
+    done = subprocess.CompletedProcess(argv, proc.returncode, *streams)
+    if check and done.returncode != 0:
+        raise SourceError(f"{where or cwd}: git {args[0]}: {_first_line(done.stderr)}")
+    return done
+
+
+def stall_message(where: object, command: str, idle: float) -> str:
+    return (
+        f"{where}: git {command} made no progress for {idle:g}s and was stopped (does the "
+        "repository make git read a FIFO or device?)"
+    )
 
 
 _REPO_QUESTIONS = (
@@ -212,9 +240,10 @@ _REPO_QUESTIONS = (
 )
 
 
-def open_repo(path: str) -> Repo:
+def open_repo(path: str, idle: float = IDLE_SECONDS) -> Repo:
     """Find the repository holding ``path``; ``SourceError`` when there is none, or when its
-    git directory holds what git must not read (``check_git_dir``)."""
+    git directory holds what git must not read (``check_git_dir``). Its git processes are
+    stopped when they make no progress for ``idle`` seconds (``gitwatch``)."""
     target = Path(path)
     if not target.exists():
         raise SourceError(f"{path}: no such file or directory")
@@ -225,7 +254,7 @@ def open_repo(path: str) -> Repo:
     if local.is_dir() and not local.is_symlink():  # before git reads it (a FIFO stalls git)
         check_git_dir(local, path)
         checked = local.resolve()
-    repo = _find_repo(path, target)
+    repo = _find_repo(path, target, idle)
     if repo.git_dir.resolve() != checked:
         check_git_dir(repo.git_dir, path)
     return repo
@@ -244,11 +273,11 @@ def check_git_dir(git_dir: Path, where: str) -> None:
     check_includes(git_dir, where)
 
 
-def _find_repo(path: str, target: Path) -> Repo:
-    fast = _open_work_tree(path, target)
+def _find_repo(path: str, target: Path, idle: float) -> Repo:
+    fast = _open_work_tree(path, target, idle)
     if fast is not None:
         return fast
-    proc = run_git(target, _REPO_QUESTIONS, check=False)
+    proc = run_git(target, _REPO_QUESTIONS, check=False, idle=idle)
     if proc.returncode != 0:
         raise SourceError(
             f"{path}: not a git repository (run inside a repository or pass its path; "
@@ -258,10 +287,10 @@ def _find_repo(path: str, target: Path) -> Repo:
     is_bare = bare.strip() == "true"
     root = Path(git_dir)
     if not is_bare:
-        top = run_git(target, ["rev-parse", "--show-toplevel"], check=False)
+        top = run_git(target, ["rev-parse", "--show-toplevel"], check=False, idle=idle)
         if top.returncode == 0 and top.stdout.strip():
             root = Path(_text(top.stdout).strip())
-    head = run_git(root, ["rev-parse", "--verify", "-q", "HEAD^{commit}"], check=False)
+    head = run_git(root, ["rev-parse", "--verify", "-q", "HEAD^{commit}"], check=False, idle=idle)
     head_sha = _text(head.stdout).strip() if head.returncode == 0 else None
     return Repo(
         given=path,
@@ -270,14 +299,15 @@ def _find_repo(path: str, target: Path) -> Repo:
         bare=is_bare,
         shallow=shallow.strip() == "true",
         head=head_sha or None,
+        idle=idle,
     )
 
 
-def _open_work_tree(path: str, target: Path) -> Repo | None:
+def _open_work_tree(path: str, target: Path, idle: float) -> Repo | None:
     """Inside a work tree (the common case): one ``git rev-parse`` instead of three. None for
     anything else (bare, inside ``.git``, not a repository): ``open_repo`` asks step by step."""
     args = [*_REPO_QUESTIONS, "--show-toplevel", "--verify", "-q", "HEAD^{commit}"]
-    proc = run_git(target, args, check=False)
+    proc = run_git(target, args, check=False, idle=idle)
     lines = _text(proc.stdout).splitlines()
     # exit 0: five answers; exit 1: HEAD is not a commit yet (unborn), the first four
     ok = (proc.returncode, len(lines)) in ((0, 5), (1, 4))
@@ -285,7 +315,7 @@ def _open_work_tree(path: str, target: Path) -> Repo | None:
         return None
     head = lines[4].strip() if len(lines) == 5 else ""
     git_dir, shallow, top = lines[0], lines[2].strip(), lines[3].strip()
-    return Repo(path, Path(top), Path(git_dir), False, shallow == "true", head or None)
+    return Repo(path, Path(top), Path(git_dir), False, shallow == "true", head or None, idle)
 
 
 def repository_uri(repo: Repo) -> str:
@@ -349,7 +379,8 @@ class Introduction(GitPath):
 
 
 def popen_git(cwd: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
-    """A hardened ``git`` process streaming its stdout and stderr (no stdin)."""
+    """A hardened ``git`` process streaming its stdout and stderr (no stdin), leading its own
+    process group (``gitwatch.kill_group``)."""
     try:
         return subprocess.Popen(
             git_argv(args),
@@ -358,6 +389,7 @@ def popen_git(cwd: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             env=git_env(),
+            process_group=NEW_GROUP,
         )
     except FileNotFoundError:
         raise SourceError("git is not installed (or not on PATH)") from None
@@ -365,23 +397,34 @@ def popen_git(cwd: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
 
 @contextmanager
 def git_output(
-    cwd: Path, args: Sequence[str], on_error: Callable[[str], None]
-) -> Iterator[IO[bytes]]:
+    cwd: Path, args: Sequence[str], on_error: Callable[[str], None], idle: float = IDLE_SECONDS
+) -> Iterator[WatchedStream]:
     """The stdout of a streaming ``git args`` process, its stderr drained alongside (so git
-    never blocks on a full pipe). On leaving, the process is reaped; when it failed (or was
-    stopped early), ``on_error`` gets the first line of what it wrote to stderr."""
+    never blocks on a full pipe). A read that waits ``idle`` seconds for nothing stops git
+    (``gitwatch``). On leaving, the process is reaped (stopped when it does not end within
+    ``idle`` seconds); when it failed, stalled or was stopped early, ``on_error`` gets the
+    first line of what it wrote to stderr, or what stopped it."""
     proc = popen_git(cwd, args)
     assert proc.stdout is not None and proc.stderr is not None
     stdout, stderr = proc.stdout, proc.stderr
     errors: list[bytes] = []
     drain = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
     drain.start()
+    watchdog = Watchdog(proc, idle)
+    stream = WatchedStream(stdout, watchdog)
     try:
-        yield stdout
+        yield stream
     finally:
         stdout.close()
-        code = proc.wait()
+        try:
+            proc.wait(timeout=idle)
+        except subprocess.TimeoutExpired:
+            watchdog.stalled = True
+        watchdog.stop()
+        kill_group(proc)  # a stalled one, and whatever it started
         drain.join()
         stderr.close()
-        if code != 0:
+        if watchdog.stalled:
+            on_error(f"no progress for {idle:g}s, stopped (a FIFO or device in the repository?)")
+        elif proc.returncode != 0:
             on_error(_first_line(b"".join(errors)))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from scanner.sources.git import Repo, _text, git_argv, git_env
+from scanner.sources.gitwatch import NEW_GROUP, Watchdog, WatchedStream, kill_group
 
 try:
     import fcntl
@@ -36,7 +37,8 @@ class ObjectInfo:
 
 
 def batch_process(repo: Repo) -> subprocess.Popen[bytes]:
-    """A hardened ``git cat-file --batch``: object ids in on stdin, objects out on stdout."""
+    """A hardened ``git cat-file --batch``: object ids in on stdin, objects out on stdout;
+    leading a process group of its own (``gitwatch``)."""
     return subprocess.Popen(
         git_argv(["cat-file", "--batch"]),
         cwd=repo.root,
@@ -44,7 +46,14 @@ def batch_process(repo: Repo) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=git_env(),
+        process_group=NEW_GROUP,
     )
+
+
+def watched(proc: subprocess.Popen[bytes], repo: Repo) -> WatchedStream:
+    """``proc``'s stdout, its reads watched (``gitwatch.Watchdog``, ``repo.idle``)."""
+    assert proc.stdout is not None
+    return WatchedStream(proc.stdout, Watchdog(proc, repo.idle))
 
 
 class CatFile:
@@ -54,6 +63,7 @@ class CatFile:
 
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
+        self.stalled = False
 
     def sizes(self, shas: Sequence[str]) -> dict[str, ObjectInfo | None]:
         """Type and size of each object (``None`` when it is missing or unreadable)."""
@@ -82,6 +92,9 @@ class CatFile:
                 done += 1
                 yield sha, data
             remaining = remaining[done:]
+            if remaining and self.stalled:  # every object may stall it: none is read
+                yield from ((sha, None) for sha in remaining)
+                return
             if remaining:
                 # The process died on remaining[0] (a corrupt object): skip it and go on.
                 yield remaining[0], None
@@ -97,18 +110,20 @@ class CatFile:
         # the write end of stdin, so git would never see the end of input.
         proc = batch_process(self.repo)
         assert proc.stdin is not None and proc.stdout is not None
+        out = watched(proc, self.repo)
         feeder = threading.Thread(target=_feed, args=(proc.stdin, shas), daemon=True)
         feeder.start()
         try:
             for sha in shas:
-                item = _read_one(proc.stdout)
+                item = _read_one(out)
                 if item is None:
                     return
                 yield sha, item[1]
         finally:
+            self.stalled = out.stalled
+            out.watchdog.stop()
             proc.stdout.close()
-            proc.kill()
-            proc.wait()
+            kill_group(proc)
             feeder.join()
 
 
@@ -121,7 +136,7 @@ def _feed(stdin: IO[bytes], shas: Iterable[str]) -> None:
         pass
 
 
-def _read_one(stdout: IO[bytes]) -> tuple[str, bytes | None] | None:
+def _read_one(stdout: WatchedStream) -> tuple[str, bytes | None] | None:
     """One response of ``cat-file --batch``; ``None`` at end of stream (process died)."""
     header = stdout.readline()
     if not header.endswith(b"\n"):
@@ -157,6 +172,7 @@ class BatchSession:
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
         self._proc: subprocess.Popen[bytes] | None = None
+        self._out: WatchedStream | None = None
         self._pid = 0
         self._restarts = 0
 
@@ -191,15 +207,17 @@ class BatchSession:
                 retried = True
 
     def _exchange(self, chunk: Sequence[str]) -> Iterator[tuple[str, bytes | None]]:
-        proc = self._process()
-        assert proc.stdin is not None and proc.stdout is not None
+        proc, out = self._process()
+        assert proc.stdin is not None
         done = 0
         try:
             proc.stdin.write("".join(f"{sha}\n" for sha in chunk).encode("ascii"))
             proc.stdin.flush()
             for sha in chunk:
-                item = _read_one(proc.stdout)
+                item = _read_one(out)
                 if item is None:
+                    if out.stalled:  # every object may stall it: none is read any more
+                        self._restarts = self.MAX_RESTARTS + 1
                     return
                 done += 1
                 yield sha, item[1]
@@ -216,23 +234,26 @@ class BatchSession:
     def __setstate__(self, repo: Repo) -> None:
         self.repo = repo
         self._proc = None
+        self._out = None
         self._pid = 0
         self._restarts = 0
 
-    def _process(self) -> subprocess.Popen[bytes]:
-        if self._proc is None or self._pid != os.getpid():
+    def _process(self) -> tuple[subprocess.Popen[bytes], WatchedStream]:
+        if self._proc is None or self._out is None or self._pid != os.getpid():
             self._proc = batch_process(self.repo)
             self._pid = os.getpid()
             _widen(self._proc.stdout)
+            self._out = watched(self._proc, self.repo)
             import multiprocessing.util  # a forked worker runs these finalizers, not atexit
 
-            multiprocessing.util.Finalize(self, _end, args=(self._proc,), exitpriority=0)
-        return self._proc
+            multiprocessing.util.Finalize(self, _end, args=(self._proc, self._out), exitpriority=0)
+        return self._proc, self._out
 
     def _stop(self) -> None:
-        if self._proc is not None and self._pid == os.getpid():
-            _end(self._proc)
+        if self._proc is not None and self._out is not None and self._pid == os.getpid():
+            _end(self._proc, self._out)
         self._proc = None
+        self._out = None
 
     def close(self) -> None:
         """End this OS process's git process (a forked copy's process is left to its owner)."""
@@ -247,11 +268,10 @@ def _widen(stream: IO[bytes] | None) -> None:
             fcntl.fcntl(stream.fileno(), size, PIPE_BYTES)
 
 
-def _end(proc: subprocess.Popen[bytes]) -> None:
+def _end(proc: subprocess.Popen[bytes], out: WatchedStream) -> None:
+    out.watchdog.stop()
     for stream in (proc.stdin, proc.stdout):
         if stream is not None:
             with contextlib.suppress(OSError):
                 stream.close()
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait()
+    kill_group(proc)

@@ -92,7 +92,7 @@ def iter_log_records(
         problem = f"git log stopped early ({message}); history is partial"
         problems.append(SourceProblem(repo.given, problem))
 
-    with git_output(repo.root, log_command(revs), stopped) as out:
+    with git_output(repo.root, log_command(revs), stopped, repo.idle) as out:
         records = _RecordSplitter()
         while data := out.read(1 << 16):
             yield from records.feed(data)

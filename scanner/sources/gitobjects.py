@@ -91,7 +91,9 @@ class ReachableBlobs:
         def stopped(message: str) -> None:
             self.failed = message
 
-        with git_output(self.repo.root, rev_list_command(self.revs), stopped) as out:
+        with git_output(
+            self.repo.root, rev_list_command(self.revs), stopped, self.repo.idle
+        ) as out:
             for line in out:
                 line = line.rstrip(b"\n")
                 if line.startswith(b"?"):

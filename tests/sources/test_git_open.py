@@ -14,7 +14,7 @@ from testing.gitrepo import git_calls, git_repo
 
 def _slow(path: str, monkeypatch: pytest.MonkeyPatch) -> gitsrc.Repo:
     with monkeypatch.context() as m:
-        m.setattr(gitsrc, "_open_work_tree", lambda path, target: None)
+        m.setattr(gitsrc, "_open_work_tree", lambda path, target, idle: None)
         return gitsrc.open_repo(path)
 
 
