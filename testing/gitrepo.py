@@ -5,15 +5,20 @@ Everything runs the real ``git`` binary; dates are pinned so that commit ids are
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from testing.rules import token_rule
+
+if TYPE_CHECKING:
+    from click.testing import Result
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Keyguard Test",
@@ -146,3 +151,22 @@ def git_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
     monkeypatch.setattr(gitsrc, "run_git", spy)
     return seen
+
+
+def keyguard_git(repo: GitRepo, *args: str, seconds: float = 60) -> Result:
+    """``keyguard git REPO ARGS`` with the test rules written beside the repository (by
+    ``write_test_rules``), JSON output with the secrets shown; a hang fails the test."""
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+    from testing.timeouts import deadline
+
+    rules = repo.path.parent / "kgtest-rules.toml"
+    argv = ["git", str(repo.path), *args, *cli_args(rules), "-f", "json", "--show-secrets"]
+    with deadline(seconds):
+        return CliRunner().invoke(main, argv)
+
+
+def json_secrets(result: Result) -> set[str]:
+    """The secrets of a JSON report's findings."""
+    return {f["secret"] for f in json.loads(result.stdout)["findings"]}

@@ -9,11 +9,15 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from scanner.cli import main
-from testing.gitrepo import GitRepo, cli_args, fake_token, git_repo, write_test_rules
-from testing.timeouts import deadline
+from testing.gitrepo import (
+    GitRepo,
+    fake_token,
+    git_repo,
+    json_secrets,
+    keyguard_git,
+    write_test_rules,
+)
 
 
 @pytest.fixture
@@ -26,24 +30,13 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
     return repo
 
 
-def keyguard(repo: GitRepo, *args: str) -> Result:
-    rules = repo.path.parent / "kgtest-rules.toml"
-    argv = ["git", str(repo.path), *args, *cli_args(rules), "-f", "json", "--show-secrets"]
-    with deadline(60):
-        return CliRunner().invoke(main, argv)
-
-
-def secrets(result: Result) -> set[str]:
-    return {f["secret"] for f in json.loads(result.stdout)["findings"]}
-
-
 @pytest.mark.parametrize("encoding", ["UTF-16", "UTF-32", "IBM037"])
 def test_log_output_encoding_of_the_repository_hides_nothing(repo: GitRepo, encoding: str) -> None:
     # git re-encoded the log (field separators and all) and the history came out empty
     repo.git("config", "i18n.logOutputEncoding", encoding)
-    result = keyguard(repo)
+    result = keyguard_git(repo)
     assert result.exit_code == 1, result.output
-    assert secrets(result) == {fake_token(1), fake_token(2)}
+    assert json_secrets(result) == {fake_token(1), fake_token(2)}
 
 
 @pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
@@ -58,9 +51,9 @@ def test_order_and_attributes_files_of_the_repository_are_not_read(
     repo.git("config", "diff.orderFile", special)
     repo.git("config", "core.attributesFile", special)
     for args in ((), ("--staged",)):
-        result = keyguard(repo, *args)
+        result = keyguard_git(repo, *args)
         assert result.exit_code == 1, result.output
-    assert secrets(result) == {fake_token(3)}
+    assert json_secrets(result) == {fake_token(3)}
 
 
 @pytest.mark.parametrize("target", ["/dev/stdin", "/dev/zero", "fifo", "nested"])
@@ -76,7 +69,7 @@ def test_config_including_what_git_must_not_read_is_refused(repo: GitRepo, targe
         target = "more.cfg"
     repo.git("config", "--add", "include.path", "missing.cfg")  # skipped, as git skips it
     repo.git("config", "--add", "includeIf.gitdir:/.path", target)
-    result = keyguard(repo)
+    result = keyguard_git(repo)
     assert result.exit_code == 2, result.output
     assert "a repository may not make git read a FIFO, device or terminal" in result.stderr
     assert result.stderr.count("\n") == 1
@@ -85,9 +78,9 @@ def test_config_including_what_git_must_not_read_is_refused(repo: GitRepo, targe
 def test_regular_included_config_is_honoured(repo: GitRepo) -> None:
     (repo.path / ".git" / "extra.cfg").write_text("[core]\n\tquotePath = true\n")
     repo.git("config", "include.path", "extra.cfg")
-    result = keyguard(repo)
+    result = keyguard_git(repo)
     assert result.exit_code == 1, result.output
-    assert secrets(result) == {fake_token(1), fake_token(2)}
+    assert json_secrets(result) == {fake_token(1), fake_token(2)}
 
 
 SPECIAL_PLACES = [
@@ -118,7 +111,7 @@ def test_fifo_anywhere_in_the_git_directory_is_refused(
     path = git_dir / place
     path.unlink(missing_ok=True)
     os.mkfifo(path)
-    result = keyguard(repo, *args)
+    result = keyguard_git(repo, *args)
     assert result.exit_code == 2, result.output
     assert f"{path} is a FIFO; not scanned: git would open it" in result.stderr
 
@@ -130,7 +123,7 @@ def test_git_directory_links_to_process_files_and_devices_are_refused(
     # /dev/stdin as objects/info/alternates is git's own input: cat-file's object requests
     link = repo.path / ".git" / "objects" / "info" / "alternates"
     link.symlink_to(target)
-    result = keyguard(repo)
+    result = keyguard_git(repo)
     assert result.exit_code == 2, result.output
     assert f"{link} is a" in result.stderr
 
@@ -154,9 +147,9 @@ def test_sockets_and_ordinary_symlinks_in_the_git_directory_are_fine(repo: GitRe
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(repo.path / ".git" / "fsmonitor--daemon.ipc"))
     (repo.path / ".git" / "description.link").symlink_to(repo.path / ".git" / "description")
-    result = keyguard(repo)
+    result = keyguard_git(repo)
     assert result.exit_code == 1, result.output
-    assert secrets(result) == {fake_token(1), fake_token(2)}
+    assert json_secrets(result) == {fake_token(1), fake_token(2)}
 
 
 def _literal_commit(repo: GitRepo, files: dict[str, str], author: bytes, message: bytes) -> str:
@@ -184,7 +177,7 @@ def test_separator_bytes_in_author_and_subject_do_not_forge_provenance(repo: Git
         repo, {"c.env": f"T={fake_token(3)}\n"}, b"Ev\x1fil" + forged + b" <e@e.invalid>", b"s"
     )
     also = _literal_commit(repo, {"d.env": f"T={fake_token(4)}\n"}, b"A <a@e>", b"x\x01y\x1fz")
-    result = keyguard(repo)
+    result = keyguard_git(repo)
     assert result.exit_code == 1, result.output
     by_secret = {f["secret"]: f["provenance"] for f in json.loads(result.stdout)["findings"]}
     assert by_secret[fake_token(3)]["commit"] == evil

@@ -5,7 +5,6 @@ repository."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -14,12 +13,17 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from scanner.cli import main
 from scanner.sources.git import Repo
 from scanner.sources.gitwatch import Watchdog, WatchedStream, communicate
-from testing.gitrepo import GitRepo, cli_args, fake_token, git_repo, write_test_rules
+from testing.gitrepo import (
+    GitRepo,
+    fake_token,
+    git_repo,
+    json_secrets,
+    keyguard_git,
+    write_test_rules,
+)
 from testing.timeouts import deadline
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and process groups")
@@ -34,17 +38,6 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
     return repo
 
 
-def keyguard(repo: GitRepo, *args: str) -> Result:
-    rules = repo.path.parent / "kgtest-rules.toml"
-    argv = ["git", str(repo.path), *args, *cli_args(rules), "-f", "json", "--show-secrets"]
-    with deadline(60):
-        return CliRunner().invoke(main, argv)
-
-
-def secrets(result: Result) -> set[str]:
-    return {f["secret"] for f in json.loads(result.stdout)["findings"]}
-
-
 @pytest.mark.parametrize(
     "where", [".gitattributes", "sub/.gitattributes", "sub/deep/x/.gitattributes"]
 )
@@ -55,9 +48,9 @@ def test_fifo_gitattributes_in_the_work_tree_does_not_stall_the_staged_check(
     # git diff-index --patch read the FIFO to learn the diff attributes: the hook hung for ever
     repo.stage({"sub/deep/x/c.env": f"T={fake_token(1)}\n", "sub/b.env": f"B={fake_token(2)}\n"})
     os.mkfifo(repo.path / where)
-    result = keyguard(repo, "--staged", *args)
+    result = keyguard_git(repo, "--staged", *args)
     assert result.exit_code == 1, result.output
-    assert secrets(result) == {fake_token(1), fake_token(2)}
+    assert json_secrets(result) == {fake_token(1), fake_token(2)}
 
 
 @pytest.mark.parametrize("planted", ["fifo", "open-to-all"])
@@ -74,9 +67,9 @@ def test_the_kept_empty_work_tree_is_not_used_unless_private_and_empty(
         kept.chmod(0o777)
     monkeypatch.setenv("TMPDIR", str(temp))
     repo.stage({"c.env": f"T={fake_token(6)}\n"})
-    result = keyguard(repo, "--staged")
+    result = keyguard_git(repo, "--staged")
     assert result.exit_code == 1, result.output
-    assert secrets(result) == {fake_token(6)}
+    assert json_secrets(result) == {fake_token(6)}
     assert sorted(p.name for p in temp.iterdir()) == [kept.name]  # the new one is gone
 
 
@@ -88,9 +81,9 @@ def test_attributes_staged_in_the_index_still_apply(repo: GitRepo) -> None:
     repo.stage({"a.env": f"A=1\nT={fake_token(3)}\n"})
     os.unlink(repo.path / ".gitattributes")
     os.mkfifo(repo.path / ".gitattributes")
-    result = keyguard(repo, "--staged")
+    result = keyguard_git(repo, "--staged")
     assert result.exit_code == 1, result.output
-    assert secrets(result) == {fake_token(3)}
+    assert json_secrets(result) == {fake_token(3)}
 
 
 def test_a_hooks_relative_index_file_is_the_index_checked(
@@ -104,9 +97,9 @@ def test_a_hooks_relative_index_file_is_the_index_checked(
     del repo.env["GIT_INDEX_FILE"]
     monkeypatch.setenv("GIT_INDEX_FILE", ".git/hook-index")
     monkeypatch.chdir(repo.path)
-    result = keyguard(repo, "--staged")
+    result = keyguard_git(repo, "--staged")
     assert result.exit_code == 1, result.output
-    assert secrets(result) == {fake_token(5)}
+    assert json_secrets(result) == {fake_token(5)}
 
 
 def _alternate_with_fifo(repo: GitRepo, tmp_path: Path) -> None:
@@ -128,7 +121,7 @@ def test_stalled_git_is_stopped_and_named_in_one_line(
     repo.stage({"c.env": f"T={fake_token(4)}\n"})
     _alternate_with_fifo(repo, tmp_path)
     started = time.monotonic()
-    result = keyguard(repo, *args, "--git-timeout", "1")
+    result = keyguard_git(repo, *args, "--git-timeout", "1")
     assert time.monotonic() - started < 30
     assert "Traceback" not in result.output
     if args:  # the staged diff cannot be had: the check fails, naming the repository
