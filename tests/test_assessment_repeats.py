@@ -74,7 +74,9 @@ def test_copies_in_fixture_files_of_different_directories_are_kept_in_each() -> 
 
 def test_finish_counts_the_copies_left_out() -> None:
     copies = [_at(f"spec/cases/case_{i}.yaml") for i in range(REPEAT_FILES + 1)]
-    result = finish(BlobResult(findings=copies), len(copies), "aho-corasick", 0.0, [])
+    result = finish(
+        BlobResult(findings=copies), len(copies), "aho-corasick", 0.0, [], all_copies=False
+    )
     assert _places(list(result.findings)) == ["spec/cases/case_0.yaml:1"]
     assert dict(result.stats.suppressed_by) == {REPEATED: REPEAT_FILES}
     assert result.stats.suppressed == REPEAT_FILES

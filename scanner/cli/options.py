@@ -126,10 +126,12 @@ def scan_options(func: F) -> F:
             "--ignore-inline-allow",
             help="Report findings even on lines marked keyguard:allow (audits).",
         ),
-        flag(
-            "--all-copies",
-            help="Report every copy of a value repeated in test, example or documentation"
-            " files (by default: once per directory, at its first line).",
+        click.option(
+            "--all-copies/--collapse-copies",
+            default=True,
+            help="Report every copy of a value (the default: each is a place to clean), or"
+            " only the first copy of a value repeated in test, example or documentation files"
+            " of one directory.",
         ),
         click.option(
             "--jobs",

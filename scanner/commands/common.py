@@ -48,7 +48,7 @@ class Settings:
     engine: str = "auto"
     decode_depth: int = 2
     ignore_inline_allow: bool = False
-    all_copies: bool = False
+    all_copies: bool = True
     show_secrets: bool = False
     report_format: str = "text"
     output: Path | None = None

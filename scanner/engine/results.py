@@ -114,10 +114,10 @@ def finish(
     started: float,
     filters: Sequence[FindingFilter],
     *,
-    all_copies: bool = False,
+    all_copies: bool = True,
 ) -> ScanResult:
     """The scan's result: findings deduplicated and suppressed, copies of a fixture value
-    collapsed unless ``all_copies`` (``--all-copies``), sorted, with the counts."""
+    collapsed when not ``all_copies`` (``--collapse-copies``), sorted, with the counts."""
     findings, by_source = suppress(dedupe(total.findings), filters)
     findings, repeats = (findings, 0) if all_copies else collapse_repeats(findings)
     if repeats:

@@ -172,19 +172,21 @@ def test_public_api_is_pinned() -> None:
     assert sorted(n for n in scanner.__all__ if n[0].isupper()) == public
 
 
-def test_repeated_fixture_value_is_reported_once_unless_all_copies(tmp_path: Path) -> None:
+def test_every_copy_of_a_fixture_value_is_reported_unless_collapsed(tmp_path: Path) -> None:
     fixtures = tmp_path / "tests"
     fixtures.mkdir()
     token = github_token()
     (fixtures / "test_client.py").write_text(f"A = '{token}'\nB = '{token}'\nC = '{token}'\n")
     code, out, _ = run("scan", str(tmp_path), "-f", "json", "--engine", "aho-corasick")
     assert code == 1
+    assert [f["line"] for f in json.loads(out)["findings"]] == [1, 2, 3]
+    code, out, _ = run(
+        "scan", str(tmp_path), "-f", "json", "--engine", "aho-corasick", "--collapse-copies"
+    )
+    assert code == 1
     report = json.loads(out)
     assert [f["line"] for f in report["findings"]] == [1]
-    code, out, _ = run(
-        "scan", str(tmp_path), "-f", "json", "--engine", "aho-corasick", "--all-copies"
-    )
-    assert [f["line"] for f in json.loads(out)["findings"]] == [1, 2, 3]
+    assert report["stats"]["suppressed_by"] == {"repeated fixture": 2}, report["stats"]
 
 
 @pytest.mark.parametrize("engine", ["hyperscan", "aho-corasick"])
