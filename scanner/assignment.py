@@ -18,6 +18,7 @@ from scanner.assignsyntax import (
     QUOTES,
     Assignment,
     is_in_string,
+    is_interpolated,
     keyword_argument,
     line_bounds,
     lines_back,
@@ -143,6 +144,8 @@ def assess(
         return None  # ``--disabled-password --no-create-home``, ``--key @file``: not a value
     if a.op == ":" and not line_before.strip() and text[name_lo : span[1]] in _TEST_STATUS:
         return None  # a test log's result line (PASS, then the test's name), not a password
+    if is_interpolated(text, a):
+        return None  # f"{plan}-{build}", "{}/{}".format(...): fields filled in by code
     if is_doc_field(line_before):
         return None  # a docstring field that documents the name, not an assignment
     if in_string and a.op == ":" and is_prose(line_before):
