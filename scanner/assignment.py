@@ -101,6 +101,10 @@ _DB_CLIENT = re.compile(
 _PUBLIC_KEY = re.compile(r"(?i)public[-_ ]?key")
 
 
+# the underline of a reStructuredText or Markdown (setext) heading, on the next line
+_UNDERLINE = re.compile(r"\r?\n[ \t]{0,40}([-=~^*#+])\1{2,}[ \t]*\r?(?:\n|$)")
+
+
 _TEST_STATUS = frozenset({"PASS", "XPASS", "KPASS", "UPASS"})
 """Result words of test logs (DejaGnu, TAP, Automake) that read like a ``PASS:`` setting."""
 
@@ -215,6 +219,8 @@ def assess_named(
     value = text[value_start:value_end]
     a = Assignment(name, "=", quote, value, value_start, value_end, "xml")
     line_start, line_end = line_bounds(text, value_start, value_end)
+    if _UNDERLINE.match(text, line_end):
+        return None  # "Password Management" over a line of dashes: a heading, not a setting
     line_len = line_end - line_start
     if "&" in value:
         import html
