@@ -101,6 +101,10 @@ _DB_CLIENT = re.compile(
 _PUBLIC_KEY = re.compile(r"(?i)public[-_ ]?key")
 
 
+# a property list's value element after a ``<key>`` element: the key holds a name
+_PLIST_VALUE = re.compile(
+    r"</key>\s{0,200}<(?:string|data|date|dict|array|integer|real|true|false)\b"
+)
 # the underline of a reStructuredText or Markdown (setext) heading, on the next line
 _UNDERLINE = re.compile(r"\r?\n[ \t]{0,40}([-=~^*#+])\1{2,}[ \t]*\r?(?:\n|$)")
 
@@ -148,6 +152,8 @@ def assess(
         return None  # ``--disabled-password --no-create-home``, ``--key @file``: not a value
     if a.op == ":" and not line_before.strip() and text[name_lo : span[1]] in _TEST_STATUS:
         return None  # a test log's result line (PASS, then the test's name), not a password
+    if a.form == "xml" and a.name == "key" and _PLIST_VALUE.match(text, a.end):
+        return None  # a property list's <key>: the name of the value in the element after it
     if is_interpolated(text, a):
         return None  # f"{plan}-{build}", "{}/{}".format(...): fields filled in by code
     if is_doc_field(line_before):

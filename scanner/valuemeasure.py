@@ -37,13 +37,18 @@ def _mixes_case_and_digits(text: str) -> bool:
 
 
 _WORD_RUN = re.compile(r"[A-Z]?[a-z]{2,}|[A-Z]{2,}(?![a-z])")
+# six consonants in a row: no English word spells that (``OTKQZWZMYER`` in a drawn key)
+_UNSPELLABLE = re.compile(r"[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{6}")
 
 
 def word_coverage(value: str) -> float:
-    """Share of the value covered by word-like letter runs (``Summer2024!`` → 0.55)."""
+    """Share of the value covered by word-like letter runs (``Summer2024!`` → 0.55). A run
+    that no word spells (six consonants in a row) is no word: upper-case and base-32 keys are
+    letter runs too (``YQEN5H2W2OTKQZWZMYER`` → 0.2)."""
     if not value:
         return 0.0
-    return sum(len(w) for w in _WORD_RUN.findall(value)) / len(value)
+    runs = _WORD_RUN.findall(value)
+    return sum(len(w) for w in runs if not _UNSPELLABLE.search(w)) / len(value)
 
 
 _LETTERS_DIGITS = re.compile(r"[A-Za-z]+|[0-9]+")

@@ -18,7 +18,13 @@ from scanner.valuekinds import (
     is_uuid,
     is_weak_value,
 )
-from scanner.valuemeasure import camel_words, counting_share, is_interleaved, is_random_part
+from scanner.valuemeasure import (
+    camel_words,
+    counting_share,
+    is_interleaved,
+    is_random_part,
+    word_coverage,
+)
 from scanner.valueshape import is_described_password, reject_reason
 from testing.cases import Cases, Predicate, predicate_cases
 
@@ -512,3 +518,19 @@ def test_host_and_domain_names_are_not_credentials(name: str) -> None:
 )
 def test_counting_share(value: str, share: float) -> None:
     assert counting_share(value) == pytest.approx(share)
+
+
+@pytest.mark.parametrize(
+    ("value", "share"),
+    [
+        ("Summer2024!", 6 / 11),
+        ("MY_SECRET_KEY_NAME", 15 / 18),
+        ("StrengthsFinder", 1.0),  # five consonants in a row still spell a word
+        ("getHTTPSConnection", 1.0),
+        # six consonants in a row spell none: the letter runs of drawn upper-case keys
+        ("YQEN5H2W2OTKQZWZMYER", 4 / 20),
+        ("VKIAJBRHKH6EVTTNXDHA", 0.0),
+    ],
+)
+def test_word_coverage(value: str, share: float) -> None:
+    assert word_coverage(value) == pytest.approx(share)
