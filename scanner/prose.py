@@ -4,8 +4,9 @@ community channel.``. Provider rules accept a blank as the operator (``bindpw s3
 nslcd.conf, ``community s3cret`` in snmpd.conf, a one-line ``.netrc``), so in documentation,
 release notes and policy strings the word after the setting's name reads as its value.
 
-Only a lower-case word is judged (a chosen value of letters, digits and symbols never is), and
-only where nothing but blanks stands between the name and it. Pure:
+Only a word is judged (lower case, capitalised or an acronym; a chosen value of letters, digits
+and symbols never is), and only where blanks, or a dash between blanks, stand between the name
+and it. Pure:
 ``tests/test_prose.py``."""
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ FUNCTION_WORDS = frozenset(
     ).split()
 )
 
-_WORD = re.compile(r"[a-z]{2,20}")
+# a word: lower case, capitalised or an acronym (``like``, ``Classes``, ``LDAP``)
+_WORD = re.compile(r"[A-Za-z][a-z]{1,19}|[A-Z]{2,12}")
+# blanks, or a dash between blanks (``ldap.extop.passwd - Classes for ...``), after the name
+_PROSE_GAP = re.compile(r"[A-Za-z0-9][ \t]*(?:[ \t]--?)?$")
 _SENTENCE_END = ".,;!?"
 _EDGE = "\"'`()[]{}<>*,.;:!?"
 _TOKENS_BEFORE = 4
@@ -33,8 +37,8 @@ def _tokens(text: str) -> list[str]:
 
 
 def is_sentence_word(text: str, start: int, end: int) -> bool:
-    """The value ``text[start:end]`` is a lower-case word that a blank alone separates from
-    the name before it, in a line that reads as a sentence: a small word of English around it
+    """The value ``text[start:end]`` is a word that blanks (or a dash between blanks) alone
+    separate from the name before it, in a line that reads as a sentence: a small word of English around it
     (``a``, ``to``, ``for``, ``like``...), a full stop or comma right after it, or capitalised
     words before the name (``Refuse machine account password changes``)."""
     value = text[start:end]
@@ -45,8 +49,9 @@ def is_sentence_word(text: str, start: int, end: int) -> bool:
         return False
     line_start = text.rfind("\n", 0, start) + 1
     gap = text[line_start:start].rstrip(" \t")
-    if not gap or not gap[-1].isalnum():
+    if _PROSE_GAP.search(gap) is None:
         return False  # an operator, a quote or a bracket before the value: an assignment
+    gap = gap.rstrip(" \t-")
     line_end = text.find("\n", end)
     after = text[end : len(text) if line_end < 0 else line_end]
     name_at = max(gap.rfind(" "), gap.rfind("\t")) + 1

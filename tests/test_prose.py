@@ -24,6 +24,8 @@ def _judge(line: str, value: str) -> bool:
         ("    Bind with binddn and bindpw only for searching LDAP", "only", True),
         ("   community channel.", "channel.", True),  # the word ends a sentence
         ('  "Domain controller: Refuse machine account password changes"', "changes", True),
+        ("ldap.extop.passwd - Classes for Password Modify extended operation", "Classes", True),
+        ("        Maps automagically to X-BINDPW LDAP URL extension", "LDAP", True),
         # setting lines: no small word, no full stop, no capitalised words before the name
         ("machine localhost login alice password zebrafish", "zebrafish", False),
         ("bindpw mysecretpw", "mysecretpw", False),
@@ -32,6 +34,8 @@ def _judge(line: str, value: str) -> bool:
         ("the bindpw = like", "like", False),
         ('for the bindpw "like"', "like", False),
         ("include a bindpw Kq7vFake2mLp", "Kq7vFake2mLp", False),
+        ("bindpw - Kq7vFake2mLp", "Kq7vFake2mLp", False),
+        ("machine kg.invalid login bob password Zebrafish", "Zebrafish", False),
         ("like", "like", False),
     ],
 )
