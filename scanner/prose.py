@@ -38,9 +38,9 @@ def _tokens(text: str) -> list[str]:
 
 def is_sentence_word(text: str, start: int, end: int) -> bool:
     """The value ``text[start:end]`` is a word that blanks (or a dash between blanks) alone
-    separate from the name before it, in a line that reads as a sentence: a small word of English around it
-    (``a``, ``to``, ``for``, ``like``...), a full stop or comma right after it, or capitalised
-    words before the name (``Refuse machine account password changes``)."""
+    separate from the name before it, in a line that reads as a sentence: a small word of
+    English around it (``a``, ``to``, ``for``, ``like``...), a full stop or comma right after
+    it, or capitalised words before the name (``Refuse machine account password changes``)."""
     value = text[start:end]
     core = value.rstrip(_SENTENCE_END)
     if not _WORD.fullmatch(core):
