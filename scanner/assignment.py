@@ -18,6 +18,7 @@ from scanner.assignsyntax import (
     QUOTES,
     Assignment,
     is_in_string,
+    is_interpolated,
     keyword_argument,
     line_bounds,
     lines_back,
@@ -100,6 +101,14 @@ _DB_CLIENT = re.compile(
 _PUBLIC_KEY = re.compile(r"(?i)public[-_ ]?key")
 
 
+# a property list's value element after a ``<key>`` element: the key holds a name
+_PLIST_VALUE = re.compile(
+    r"</key>\s{0,200}<(?:string|data|date|dict|array|integer|real|true|false)\b"
+)
+# the underline of a reStructuredText or Markdown (setext) heading, on the next line
+_UNDERLINE = re.compile(r"\r?\n[ \t]{0,40}([-=~^*#+])\1{2,}[ \t]*\r?(?:\n|$)")
+
+
 _TEST_STATUS = frozenset({"PASS", "XPASS", "KPASS", "UPASS"})
 """Result words of test logs (DejaGnu, TAP, Automake) that read like a ``PASS:`` setting."""
 
@@ -143,6 +152,10 @@ def assess(
         return None  # ``--disabled-password --no-create-home``, ``--key @file``: not a value
     if a.op == ":" and not line_before.strip() and text[name_lo : span[1]] in _TEST_STATUS:
         return None  # a test log's result line (PASS, then the test's name), not a password
+    if a.form == "xml" and a.name == "key" and _PLIST_VALUE.match(text, a.end):
+        return None  # a property list's <key>: the name of the value in the element after it
+    if is_interpolated(text, a):
+        return None  # f"{plan}-{build}", "{}/{}".format(...): fields filled in by code
     if is_doc_field(line_before):
         return None  # a docstring field that documents the name, not an assignment
     if in_string and a.op == ":" and is_prose(line_before):
@@ -212,6 +225,8 @@ def assess_named(
     value = text[value_start:value_end]
     a = Assignment(name, "=", quote, value, value_start, value_end, "xml")
     line_start, line_end = line_bounds(text, value_start, value_end)
+    if _UNDERLINE.match(text, line_end):
+        return None  # "Password Management" over a line of dashes: a heading, not a setting
     line_len = line_end - line_start
     if "&" in value:
         import html

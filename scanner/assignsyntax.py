@@ -64,6 +64,7 @@ class Assignment:
     start: int  # span of the value in the text
     end: int
     form: str = "assign"  # assign | call | xml | flag | compare
+    prefix: str = ""  # the letters before a literal's opening quote: f, rb, $, @...
 
 
 def parse_assignment(
@@ -85,6 +86,7 @@ def parse_assignment(
     if xml is not None and lo > 0 and text[lo - 1] == "<":
         return _xml_text(text, name, value_pos, value_end, xml)
     quote = ""
+    prefix = ""
     rest = between
     if rest.endswith(TRIPLE_QUOTES):  # a value in three quotes (INI, Python)
         quote, rest = rest[-3:], rest[:-3]
@@ -94,9 +96,9 @@ def parse_assignment(
         quote, rest = rest[-1], rest[:-2]
     elif rest and rest[-1] in QUOTES:
         quote, rest = rest[-1], rest[:-1]
-        prefix = _PREFIX_TAIL.search(rest)
-        if prefix is not None:
-            rest = rest[: prefix.start()]
+        letters = _PREFIX_TAIL.search(rest)
+        if letters is not None:
+            prefix, rest = letters.group(0), rest[: letters.start()]
     if quote:
         wrapper = _WRAPPER_TAIL.search(rest)
         if wrapper is not None:
@@ -143,7 +145,27 @@ def parse_assignment(
     form = _FORM_OF_OP.get(op, "assign")
     if form == "xml" and (lo == 0 or text[lo - 1] != "<" or not text.startswith("</", end)):
         return None
-    return Assignment(name, op, quote, value, value_pos, end, form)
+    return Assignment(name, op, quote, value, value_pos, end, form, prefix)
+
+
+# the prefixes of literals that fill in ``{expression}`` fields: Python f-strings (f, rf, fr,
+# any case, with b), C# interpolated strings ($, $@, @$)
+_INTERPOLATING_PREFIX = re.compile(r"(?i:[rb]?f|f[rb])|\$@?|@\$")
+# a replacement field: ``{}``, ``{0}``, ``{host}``, ``{key[0]}``, ``{_KEY}``; not ``{{``
+_FIELD = re.compile(r"(?<!\{)\{(?!\{)[^{}\r\n]{0,80}\}")
+_FORMAT_CALL = re.compile(r"[ \t]{0,2}\.format\(")
+
+
+def is_interpolated(text: str, a: Assignment) -> bool:
+    """The literal is filled in where it stands: ``f"{host}-{port}"``, ``$"{user}:{pw}"``, or a
+    format string formatted right after its closing quote (``"{}/{}".format(a, b)``). Its
+    fields are code, so the value is no literal secret whatever symbols surround them."""
+    if not a.quote or _FIELD.search(a.value) is None:
+        return False
+    if _INTERPOLATING_PREFIX.fullmatch(a.prefix):
+        return True
+    closing = a.end + len(a.quote)
+    return text.startswith(a.quote, a.end) and _FORMAT_CALL.match(text, closing) is not None
 
 
 def _bare_end(text: str, value_pos: int) -> int:

@@ -18,6 +18,7 @@ from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
 from scanner.devlogins import is_demo_login, is_local_echo_login
 from scanner.models import Confidence
 from scanner.nameregions import RegionMemo, located_verdicts
+from scanner.prose import is_sentence_word
 from scanner.rulebook.compile import CompiledRule, bounded_search
 from scanner.validators.offline import CHECKSUMS, meets_requirements
 from scanner.validators.structure import STRUCTURE_CHECKS
@@ -260,6 +261,8 @@ def _confirm(
             and names_non_secret(text[max(0, start - 96) : start])
         ):
             continue
+        if not mode and is_sentence_word(text, start, end):
+            continue  # "include a bindpw like so": the name's next word in a sentence
         checksum = None
         if rule.spec.checksum:
             checksum = "valid" if CHECKSUMS[rule.spec.checksum](secret) else "invalid"

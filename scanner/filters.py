@@ -248,13 +248,15 @@ def is_known_example(value: str) -> bool:
 
 
 # what only stands in for a value: metasyntactic words (``foobar``, ``foo:bar``, ``baz_qux``),
-# and a credential word after a determiner (``some_pass``, ``the-secret``, ``our_token``)
+# and a credential word, alone (``password``, ``token``), after a determiner (``some_pass``,
+# ``the-secret``, ``our_token``) or after a word that says it is not real (``fake_password``,
+# ``dummy-token``, ``mock_secret``)
 _METASYNTACTIC = re.compile(
     r"^(?:(?:foo|bar|baz|qux|quux|corge|grault|garply|waldo|plugh|xyzzy|thud)[-_.:]?)+\d{0,3}$",
     re.IGNORECASE,
 )
 _DETERMINED_WORD = re.compile(
-    r"^(?:my|your|some|the|our|their|any|this|a|an)[-_.]?"
+    r"^(?:(?:my|your|some|the|our|their|any|this|a|an|fake|dummy|mock|bogus)[-_.]?)?"
     r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|key|api[-_]?key|credential)s?$",
     re.IGNORECASE,
 )

@@ -149,6 +149,8 @@ NEGATIVE_AFTER = frozenset(
         "icon",
         "image",
         "link",
+        "page",  # changePasswordPage, forgotPasswordPage: a page's address or name
+        "pages",
         "route",
         "view",
         "template",

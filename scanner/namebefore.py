@@ -237,6 +237,7 @@ CALL_NOT_GIVEN = frozenset(
         "find",
         "lookup",
         "look",
+        "open",
         "search",
         "query",
         "retrieve",

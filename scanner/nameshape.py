@@ -225,15 +225,26 @@ _KEY_FOR_ALGORITHM = re.compile(
 )
 
 
+# a file name, then a blank, where a setting name would stand: the arguments of a command
+# (``state.pkg /tmp/salt_state.tgz <md5> md5``, ``./salt-ssh-copy-id.sh user@host``)
+_FILE_NAME = re.compile(
+    r"(?i)\.(?:sh|bash|ps1|bat|cmd|py|rb|pl|php|js|ts|go|java|exe|tgz|gz|bz2|xz|tar|zip|deb|rpm"
+    r"|whl|jar|yml|yaml|json|toml|txt|md|rst|html|xml|csv|log)$"
+)
+
+
 def names_non_secret(text_before: str) -> bool:
     """True when the name (or word) right before a value says the value is an id, a hash, a
-    commit or a version. ``text_before`` is the text up to the value's first character."""
+    commit or a version, or is no setting's name at all but a file's that a command takes.
+    ``text_before`` is the text up to the value's first character."""
     before = text_before[-96:]
     if _IN_URL_AUTHORITY.search(before):
         return False  # ``https://build:<token>@host``: a user name, not a setting name
     m = _NAME_TAIL.search(before)
     if m is None:
         return False
+    if _FILE_NAME.search(m.group(1)) and not m.group(0)[len(m.group(1)) :].strip():
+        return True
     tokens = split_name(m.group(1))
     if not tokens or tokens[-1] not in NON_SECRET_TAILS:
         return False

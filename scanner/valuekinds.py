@@ -64,8 +64,8 @@ _TYPE_EXPR = re.compile(r"^[A-Za-z_][\w.]*\[[\w., \[\]|]*\]$")
 
 def is_nullish(value: str) -> bool:
     """``None``, ``null``, ``true``, a type name (``str``, ``SecretStr``, ``list[str]``,
-    ``Sequence[Key]``), a keyword."""
-    v = value.strip("\"'`;,().").lower()
+    ``Sequence[Key]``, an optional ``?string``), a keyword."""
+    v = value.strip("\"'`;,().?").lower()  # ?string, string?: an optional type
     return v in NULLISH or bool(_TYPE_EXPR.match(value))
 
 

@@ -37,13 +37,18 @@ def _mixes_case_and_digits(text: str) -> bool:
 
 
 _WORD_RUN = re.compile(r"[A-Z]?[a-z]{2,}|[A-Z]{2,}(?![a-z])")
+# six consonants in a row: no English word spells that (``OTKQZWZMYER`` in a drawn key)
+_UNSPELLABLE = re.compile(r"[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{6}")
 
 
 def word_coverage(value: str) -> float:
-    """Share of the value covered by word-like letter runs (``Summer2024!`` → 0.55)."""
+    """Share of the value covered by word-like letter runs (``Summer2024!`` → 0.55). A run
+    that no word spells (six consonants in a row) is no word: upper-case and base-32 keys are
+    letter runs too (``YQEN5H2W2OTKQZWZMYER`` → 0.2)."""
     if not value:
         return 0.0
-    return sum(len(w) for w in _WORD_RUN.findall(value)) / len(value)
+    runs = _WORD_RUN.findall(value)
+    return sum(len(w) for w in runs if not _UNSPELLABLE.search(w)) / len(value)
 
 
 _LETTERS_DIGITS = re.compile(r"[A-Za-z]+|[0-9]+")
@@ -118,3 +123,44 @@ def looks_random(segment: str) -> bool:
     return (
         len(segment) >= 12 and _mixes_case_and_digits(segment) and shannon_entropy(segment) >= 3.5
     )
+
+
+def _step(a: str, b: str) -> int | None:
+    """How ``b`` counts on from ``a``: 1 up, -1 down, 0 the same, None not at all. Digits wrap
+    (``9`` then ``0``); letters count within one case."""
+    if a.isdigit() and b.isdigit():
+        return {0: 0, 1: 1, 9: -1}.get((int(b) - int(a)) % 10)
+    if a.isascii() and b.isascii() and a.isalpha() and b.isalpha() and a.islower() == b.islower():
+        d = ord(b) - ord(a)
+        return d if -1 <= d <= 1 else None
+    return None
+
+
+COUNTING_RUN = 4
+"""The shortest run of counting characters that ``counting_share`` counts."""
+
+
+def counting_share(value: str) -> float:
+    """The share of the value's letters and digits that stand in runs of ``COUNTING_RUN`` or
+    more characters counting up (``1234``, ``abcd``), down (``9876``) or staying the same
+    (``0000``): ``abcdef123456``, ``1234abcd-1234-abcd-1234-abcd1234abcd`` are typed along a
+    keyboard, where a drawn key holds such a run about once in 60**3 places."""
+    alnum = sum(c.isalnum() for c in value)
+    if not alnum:
+        return 0.0
+    covered = 0
+    i, n = 0, len(value)
+    while i < n:
+        j, step = i, None
+        while j + 1 < n:
+            s = _step(value[j], value[j + 1])
+            if s is None or (step is not None and s != step):
+                break
+            step, j = s, j + 1
+        length = j - i + 1
+        if length >= COUNTING_RUN:
+            covered += length
+            i = j + 1
+        else:
+            i += 1
+    return covered / alnum

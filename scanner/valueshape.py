@@ -32,7 +32,13 @@ from scanner.valuekinds import (
     is_uuid,
     url_reason,
 )
-from scanner.valuemeasure import camel_words, char_classes, shannon_entropy, word_coverage
+from scanner.valuemeasure import (
+    camel_words,
+    char_classes,
+    counting_share,
+    shannon_entropy,
+    word_coverage,
+)
 from scanner.valuewords import DOCUMENTATION_VALUES, EMPTY_DIGESTS
 
 _HTMLISH = re.compile(r"^(?:&[a-z]+;|&#\d+;|[a-z-]+:[a-z-]+;?|\d+(?:px|em|rem|vh|vw|%))$")
@@ -98,6 +104,16 @@ def _is_name_list(value: str, kind: Kind) -> bool:
     )
 
 
+COUNTED_SHARE = 0.6
+"""A key or token whose letters and digits stand this much in counting runs (``abcd``,
+``1234``, ``9876``, ``0000``) is a stand-in. Passwords are left alone: people lengthen a chosen
+password with a run (``Admin12345``), and ``is_composed_password`` judges those."""
+
+
+def _is_counted(value: str) -> bool:
+    return sum(c.isalnum() for c in value) >= 10 and counting_share(value) >= COUNTED_SHARE
+
+
 def _is_encoded_stand_in(decoded: str) -> bool:
     return is_template(decoded) or is_placeholder_value(decoded)
 
@@ -160,6 +176,8 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
         return "identifier"
     if is_placeholder_value(value):
         return "placeholder"
+    if kind is not Kind.PASSWORD and _is_counted(value):
+        return "placeholder"  # abcdef123456, 1234abcd-1234-abcd-...: typed, not drawn
     if value.isdigit() and (kind is not Kind.PASSWORD or len(value) < 6 or not quoted):
         return "number"
     if is_uuid(value):

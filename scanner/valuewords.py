@@ -49,6 +49,8 @@ NULLISH = frozenset(
         "required",
         "default",
         "unknown",
+        "unavailable",
+        "unset",
         "invalid",
         "missing",
         "secret",

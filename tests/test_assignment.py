@@ -152,3 +152,18 @@ def test_a_bare_function_call_in_a_config_file_is_not_a_value(path: str, line: s
 def test_a_quoted_value_holding_a_parenthesis_is_still_judged() -> None:
     line = 'password = "Kq7#vTz2(mPw9"'
     assert assess(line, 2, line.index('"'), "app.conf") is not None
+
+
+@pytest.mark.parametrize(
+    ("after", "kept"),
+    [
+        ("\n</config>", True),  # an element named key holds the key
+        ("\n\t<integer>0</integer>", False),  # a property list's key holds a name
+        ("<string>on</string>", False),
+        ("\n<true/>", False),
+    ],
+)
+def test_a_property_list_key_is_a_name(after: str, kept: bool) -> None:
+    text = "<key>Kq7vTz2mPw9xLr4TbN8s</key>" + after
+    got = assess(text, 1, text.index(">") + 1, path="conf/app.xml")
+    assert (got is not None) is kept

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from scanner.assignsyntax import (
     _OPENS_KEYWORD_ARGUMENT,
     Assignment,
+    is_interpolated,
     line_bounds,
     lines_ahead,
     lines_back,
@@ -152,3 +153,25 @@ def test_prefix_letters_need_a_quote_after_them() -> None:
     assert opener_length("rbx = 1", 0) == 0
     assert opener_length("bu'x'", 0) == 3
     assert opener_length("ba'x'", 0) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "value", "interpolated"),
+    [
+        ('plan_key = f"{build_key[0]}-{build_key[1]}"', "plan_key", "{build_key[0]}-", True),
+        ('AGENT_KEY = rf"{_KG_KEY}\\Agent"', "AGENT_KEY", "{_KG_KEY}", True),
+        ('var token = $"{a}:{b}";', "token", "{a}:{b}", True),
+        ('key = "x_|-{}/ca.crl_|-{}".format(a, b)', "key", "x_|-{}/ca.crl_|-{}", True),
+        # no field, an escaped brace, or nothing fills the fields in
+        ('token = f"Zq8vL2mKg4pR7tX1"', "token", "Zq8vL2mKg4pR7tX1", False),
+        ('token = f"Zq8v{{L2mKg4}}pR7"', "token", "Zq8v{{L2mKg4}}pR7", False),
+        ('token = "Zq8v{L2mKg4}pR7"', "token", "Zq8v{L2mKg4}pR7", False),
+        ('token = "Zq8v{L2mKg4}pR7".strip()', "token", "Zq8v{L2mKg4}pR7", False),
+    ],
+)
+def test_is_interpolated(text: str, name: str, value: str, interpolated: bool) -> None:
+    start = text.index(value)
+    end = text.index(text[start - 1], start)  # the closing quote
+    a = parse_assignment(text, text.index(name), start, end)
+    assert a is not None
+    assert is_interpolated(text, a) is interpolated

@@ -33,6 +33,10 @@ from scanner.nameshape import names_non_secret
         ("snmp-server user monitor MONGRP v3 auth sha ", False),
         ('createUser pollster SHA "', False),
         ("file md5 ", True),  # a file's checksum
+        # a command's file argument before the value: no setting's name
+        ("state.pkg /tmp/salt_state.tgz ", True),
+        ("./salt-ssh-copy-id.sh ", True),
+        ("acme_config.json = ", False),  # a setting named after a file, with its operator
         ("acme release md5 ", True),
         ("", False),
     ],

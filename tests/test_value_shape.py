@@ -18,7 +18,13 @@ from scanner.valuekinds import (
     is_uuid,
     is_weak_value,
 )
-from scanner.valuemeasure import camel_words, is_interleaved, is_random_part
+from scanner.valuemeasure import (
+    camel_words,
+    counting_share,
+    is_interleaved,
+    is_random_part,
+    word_coverage,
+)
 from scanner.valueshape import is_described_password, reject_reason
 from testing.cases import Cases, Predicate, predicate_cases
 
@@ -398,6 +404,13 @@ def test_camel_words(value: str, words: int) -> None:
         # random, though it spells a few words
         ("jF7HW0PnylKgGtmZdonOicGfTIFw", Kind.SECRET, True, True, ""),
         ("d8ZJUhe2xp+U3TnFoLuTW2k+L74Brz8HyxxRBPApO0w=", Kind.SECRET, True, True, ""),
+        # typed along the keyboard: counting runs all through a key, not a password
+        ("abcdef123456", Kind.KEY, True, True, "placeholder"),
+        ("1234abcd-1234-abcd-1234-abcd1234adcd", Kind.SECRET, True, True, "placeholder"),
+        ("cltoken-1234-5678-9012-345678901234", Kind.TOKEN, True, True, "placeholder"),
+        ("abcdef12-1234-9876-0000-abcdef098765", Kind.KEY, True, True, "placeholder"),
+        ("Admin12345", Kind.PASSWORD, True, True, ""),
+        ("6337ff461c94fd3fa32ba3b1ff4125", Kind.TOKEN, True, True, ""),
     ],
 )
 def test_reject_reason(value: str, kind: Kind, quoted: bool, code: bool, reason: str) -> None:
@@ -487,3 +500,37 @@ def test_password_value_forms(value: str, reason: str) -> None:
 @pytest.mark.parametrize("name", ["authDomain", "AUTH0_DOMAIN", "token_host", "secret_hostname"])
 def test_host_and_domain_names_are_not_credentials(name: str) -> None:
     assert name_info(name).reason
+
+
+@pytest.mark.parametrize(
+    ("value", "share"),
+    [
+        ("abcdef123456", 1.0),
+        ("9012", 1.0),  # digits wrap
+        ("9876-0000", 1.0),  # down, and the same
+        ("AABCDEFG", 7 / 8),  # a run changes direction: the next one starts over
+        ("Admin12345", 0.5),
+        ("abc123", 0.0),  # runs shorter than four
+        ("aBcD", 0.0),  # letters count within one case
+        ("Q3AM3UQ867SPQQA43P2F", 0.0),
+        ("", 0.0),
+    ],
+)
+def test_counting_share(value: str, share: float) -> None:
+    assert counting_share(value) == pytest.approx(share)
+
+
+@pytest.mark.parametrize(
+    ("value", "share"),
+    [
+        ("Summer2024!", 6 / 11),
+        ("MY_SECRET_KEY_NAME", 15 / 18),
+        ("StrengthsFinder", 1.0),  # five consonants in a row still spell a word
+        ("getHTTPSConnection", 1.0),
+        # six consonants in a row spell none: the letter runs of drawn upper-case keys
+        ("YQEN5H2W2OTKQZWZMYER", 4 / 20),
+        ("VKIAJBRHKH6EVTTNXDHA", 0.0),
+    ],
+)
+def test_word_coverage(value: str, share: float) -> None:
+    assert word_coverage(value) == pytest.approx(share)
