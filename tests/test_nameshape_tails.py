@@ -35,6 +35,11 @@ from scanner.nameshape import names_non_secret
         ("file md5 ", True),  # a file's checksum
         ("acme release md5 ", True),
         ("", False),
+        # prose giving an example of the named thing: the name is the word before the connector
+        ("Opsgenie alert ids (e.g. `", True),
+        ("acme request ids, such as ", True),
+        ("Acme API key (e.g. `", False),
+        ("e.g. ", False),
     ],
 )
 def test_names_non_secret(before: str, expected: bool) -> None:
