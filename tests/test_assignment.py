@@ -152,3 +152,28 @@ def test_a_bare_function_call_in_a_config_file_is_not_a_value(path: str, line: s
 def test_a_quoted_value_holding_a_parenthesis_is_still_judged() -> None:
     line = 'password = "Kq7#vTz2(mPw9"'
     assert assess(line, 2, line.index('"'), "app.conf") is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # an S3-style pair: the access key is its id, the secret key its secret
+        (
+            'credentials {\n  "access_key" = "KGFAKEZAJBZOAKMBM403QGP6LDA7TIV"\n'
+            '  "secret_key" = "veXx4Kgfake1sUPnoYVJiK8UVItl6c1wBNBtTLcNCb5NAE6bh"\n}',
+            False,
+        ),
+        (
+            'minio:\n  secretKey: "veXx4Kgfake1sUPnoYVJiK8UVItl6c1w"\n'
+            '  accessKey: "KGFAKEZAJBZOAKMBM4"\n',
+            False,
+        ),
+        # alone, an access key is the credential
+        ('ipstack:\n  access_key: "4f2a9c7e1b8dkgfa4e2b9d7a4f1e8c33"\n  timeout: 5\n', True),
+    ],
+)
+def test_an_access_key_beside_a_secret_key_is_the_pairs_id(text: str, kept: bool) -> None:
+    name = text.lower().index("access")
+    operator = min(p for p in (text.find("=", name), text.find(":", name)) if p != -1)
+    value = text.index('"', operator)
+    assert (assess(text, name, value, path="conf/app.conf") is not None) is kept
