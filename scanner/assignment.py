@@ -21,6 +21,7 @@ from scanner.assignsyntax import (
     is_interpolated,
     keyword_argument,
     line_bounds,
+    lines_ahead,
     lines_back,
     opener_length,
     parse_assignment,
@@ -99,6 +100,9 @@ _DB_CLIENT = re.compile(
 # a public key named on the lines before a bare ``key``: ``PublicKey(key_id=..., key="...")``,
 # a recorded ``GET .../secrets/public-key`` and its answer
 _PUBLIC_KEY = re.compile(r"(?i)public[-_ ]?key")
+# the secret half of an S3-style key pair, set beside an ``access_key`` (ClearML, MinIO, rclone,
+# Wasabi, DigitalOcean Spaces): the access key is then the pair's id
+_SECRET_KEY_SIBLING = re.compile(r"(?i)secret[-_ ]?(?:access[-_ ]?)?key")
 
 
 # a property list's value element after a ``<key>`` element: the key holds a name
@@ -190,6 +194,10 @@ def assess(
         return None  # set_password("service", user, pw): the first of several arguments
     if info.tokens == ("key",) and _PUBLIC_KEY.search(text, lines_back(text, line_start), name_lo):
         return None  # {"key_id": ..., "key": ...} answering a public-key request
+    if info.tokens[-2:] == ("access", "key") and _SECRET_KEY_SIBLING.search(
+        text, lines_back(text, line_start, 3), lines_ahead(text, line_end, 3, 600)
+    ):
+        return None  # access_key beside secret_key: the id of the pair, not its secret
     if info.tokens == ("token",) and _BADGE_URL.search(line_before):
         return None  # a status badge's URL (SonarQube project_badges): a read-only badge token
     if text[name_lo : span[1]].lower() == "signingkey" and _KEY_ID.fullmatch(a.value):

@@ -14,7 +14,9 @@ from itertools import accumulate
 
 # first a POSIX shell's quote inside a single-quoted string: ' then \' then ' (close, an
 # escaped quote, reopen) stands for one quote, so sh -c 'x='\''v'\''' holds x='v'
-_ESCAPE = re.compile(r"'\\''|\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\"'/bfnrt\\])")
+# (``\040``: an octal escape of a control character or a blank, as libedit writes spaces in
+# the history files of mysql, sqlite3 and psql: ``CREATE\040USER\040...``)
+_ESCAPE = re.compile(r"'\\''|\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|0[0-7]{2}|[\"'/bfnrt\\])")
 _SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "/": "/"}
 _SIMPLE["\\"] = "\\"
 _ESCAPE_SPLIT = re.compile(f"({_ESCAPE.pattern})")
@@ -22,12 +24,13 @@ _DECODED = {"\\" + kind: char for kind, char in _SIMPLE.items()}  # escape text 
 _DECODED["'\\''"] = "'"
 
 
-_HIDING_ESCAPE = re.compile(r"""\\["'ux]|\\[ntr](?=[A-Za-z0-9])""")
+_HIDING_ESCAPE = re.compile(r"""\\["'ux]|\\0[0-7]{2}|\\[ntr](?=[A-Za-z0-9])""")
 
 
 def has_escapes(text: str) -> bool:
     """Escapes that can hide a secret from patterns: escaped quotes (``\\"``), ``\\u0041``,
-    or ``\\n`` glued to a token (``\\nghp_...``). A plain ``"...\\n"`` does not count."""
+    an octal ``\\040``, or ``\\n`` glued to a token (``\\nghp_...``). A plain ``"...\\n"``
+    does not count."""
     return "\\" in text and _HIDING_ESCAPE.search(text) is not None
 
 
@@ -128,8 +131,12 @@ def _unescape(text: str) -> str:
 
 
 def _decoded(escapes: list[str]) -> list[str]:
-    """The character each escape stands for (``\\n``, ``\\"``, ``\\u0041``, ``\\x41``)."""
-    return [_DECODED.get(esc) or chr(int(esc[2:], 16)) for esc in escapes]
+    """The character each escape stands for (``\\n``, ``\\"``, ``\\u0041``, ``\\x41``,
+    ``\\040``)."""
+    return [
+        _DECODED.get(esc) or (chr(int(esc[1:], 8)) if esc[1] == "0" else chr(int(esc[2:], 16)))
+        for esc in escapes
+    ]
 
 
 def _line_edges(text: str, lo: int, hi: int, reach: int) -> tuple[int, int]:

@@ -304,8 +304,12 @@ def _setting_name(mode: str, text: str, m: Match[str]) -> str:
 
 
 def _value_name(m: Match[str]) -> str:
-    """A named-value rule's setting name: its first capture group that took part (rules with
-    several forms capture the name in one group per form, before the value's group)."""
+    """A named-value rule's setting name: its group ``name`` when it has one (a form whose
+    value comes first: COBOL's ``MOVE '...' TO WS-PASSWORD``), else its first capture group
+    that took part (rules with several forms capture the name in one group per form, before
+    the value's group)."""
+    if "name" in m.re.groupindex:
+        return m.group("name") or ""
     return next((g for g in m.groups() if g), "")
 
 

@@ -363,6 +363,7 @@ TOKEN_NOT_CREDENTIAL = frozenset(
 (``token_bytes``, ``token_logprobs``), not a credential."""
 
 
-AUTH_NOT_CREDENTIAL = frozenset(["data", "plugin", "plugins"])
+AUTH_NOT_CREDENTIAL = frozenset(["data", "plugin", "plugins", "tag"])
 """Words after a bare ``auth`` that make it a protocol's field (MySQL's ``auth_data``: the
-server's scramble, ``auth_plugin``), not a credential."""
+server's scramble, ``auth_plugin``; an AEAD cipher's ``auth_tag``, stored beside the
+ciphertext of a Chef encrypted data bag item), not a credential."""

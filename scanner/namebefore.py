@@ -218,9 +218,10 @@ PASSWORD_NEGATIVE_BEFORE = frozenset(
 )
 
 
-# Tokens before a key word only (``session_key``: a session id); a ``session_token`` or
+# Tokens before a key word only (``session_key``: a session id; ``file_key``, ``object_key``:
+# the id of a Figma file or the path of an S3 object); a ``session_token`` or
 # ``session_secret`` is a credential (AWS STS, a cookie-signing secret).
-KEY_NEGATIVE_BEFORE = frozenset(["session", "sessions"])
+KEY_NEGATIVE_BEFORE = frozenset(["session", "sessions", "file", "object"])
 
 
 # Verbs that start a method named after a credential whose argument is not the credential: the

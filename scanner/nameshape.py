@@ -45,7 +45,11 @@ _NOT_PASS_OR_KEY = NOT_PASS + NOT_KEY
 
 
 def _token_kind(token: str) -> Kind:
-    """The credential kind a single name token names (``dbpassword`` → PASSWORD)."""
+    """The credential kind a single name token names (``dbpassword`` → PASSWORD); a numbered
+    copy names what the word does (``password2``, ``key1``: rclone's second password)."""
+    unnumbered = token.rstrip("0123456789")
+    if len(unnumbered) >= 3 and len(token) - len(unnumbered) <= 2:
+        token = unnumbered
     if token.endswith(_NOT_PASS_OR_KEY) or token.startswith(NOT_KEY):
         return Kind.NONE
     for word in PASSWORD_WORDS:
@@ -217,6 +221,11 @@ _NAME_TAIL = re.compile(r"([A-Za-z][A-Za-z0-9_.-]{0,63})[\s\"'`]*(?::=|=>|[=:(,]
 
 
 _IN_URL_AUTHORITY = re.compile(r"://[^/\s@]*$")
+# prose that gives an example of the named thing: ``alert ids (e.g. <uuid>)``, ``request ids
+# such as <uuid>``: the name is the word before the connector
+_EXAMPLE_OF = re.compile(
+    r"(?i)[ \t]*[(,]?[ \t]*(?:e\.g\.?|i\.e\.?|for example|such as)[ \t:,`'\"]*$"
+)
 _ALGORITHMS = frozenset({"md5", "sha", "sha1", "sha224", "sha256", "sha384", "sha512"})
 # a key, password, authentication or user option (and its number or name) right before the
 # algorithm's name
@@ -240,6 +249,9 @@ def names_non_secret(text_before: str) -> bool:
     before = text_before[-96:]
     if _IN_URL_AUTHORITY.search(before):
         return False  # ``https://build:<token>@host``: a user name, not a setting name
+    example = _EXAMPLE_OF.search(before)
+    if example is not None:
+        before = before[: example.start()]
     m = _NAME_TAIL.search(before)
     if m is None:
         return False

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from scanner.nameshape import Kind, name_info
+from scanner.seedrows import NAME as SEED_NAME
+from scanner.seedrows import SEED_HEAD, seed_values
 
 MAX_ROWS = 5000  # rows read under one header (a long export stops being read, not scanned)
 MAX_LINE = 4096  # a longer line is not a table row
@@ -124,7 +126,12 @@ def column_cells(text: str, header_pos: int) -> Iterator[Cell]:
     ``header_pos``: the rows of a Markdown table after its separator, the lines of a
     delimited export after its header, while they have as many cells as the header, or the
     quoted values of an SQL ``INSERT INTO t (columns) VALUES (...), (...)`` that starts at
-    ``header_pos``."""
+    ``header_pos``, or the passwords of a literal collection of accounts assigned there
+    (``scanner.seedrows``)."""
+    if SEED_HEAD.match(text, header_pos):
+        for start, end in seed_values(text, header_pos):
+            yield Cell(SEED_NAME, start, end)
+        return
     insert = _INSERT.match(text, header_pos)
     if insert is not None:
         yield from _insert_cells(text, insert)

@@ -167,3 +167,28 @@ def test_a_property_list_key_is_a_name(after: str, kept: bool) -> None:
     text = "<key>Kq7vTz2mPw9xLr4TbN8s</key>" + after
     got = assess(text, 1, text.index(">") + 1, path="conf/app.xml")
     assert (got is not None) is kept
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # an S3-style pair: the access key is its id, the secret key its secret
+        (
+            'credentials {\n  "access_key" = "KGFAKEZAJBZOAKMBM403QGP6LDA7TIV"\n'
+            '  "secret_key" = "veXx4Kgfake1sUPnoYVJiK8UVItl6c1wBNBtTLcNCb5NAE6bh"\n}',
+            False,
+        ),
+        (
+            'minio:\n  secretKey: "veXx4Kgfake1sUPnoYVJiK8UVItl6c1w"\n'
+            '  accessKey: "KGFAKEZAJBZOAKMBM4"\n',
+            False,
+        ),
+        # alone, an access key is the credential
+        ('ipstack:\n  access_key: "4f2a9c7e1b8dkgfa4e2b9d7a4f1e8c33"\n  timeout: 5\n', True),
+    ],
+)
+def test_an_access_key_beside_a_secret_key_is_the_pairs_id(text: str, kept: bool) -> None:
+    name = text.lower().index("access")
+    operator = min(p for p in (text.find("=", name), text.find(":", name)) if p != -1)
+    value = text.index('"', operator)
+    assert (assess(text, name, value, path="conf/app.conf") is not None) is kept

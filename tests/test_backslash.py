@@ -86,3 +86,22 @@ def test_shell_quote_inside_single_quotes_is_one_quote() -> None:
     assert out == "sh -c 'tok='Kq7Lm2Xv9Tz4'' x"
     start = out.index("Kq7")
     assert text[map_offset(anchors, start) : map_offset(anchors, start + 12)] == "Kq7Lm2Xv9Tz4"
+
+
+def test_octal_blanks_of_a_libedit_history_are_unescaped_and_map_back() -> None:
+    text = "CREATE\\040USER\\040'kg'@'%'\\040IDENTIFIED\\040BY\\040'Kg&Fake93';"
+    out, anchors = unescape_backslashes(text)
+    assert out == "CREATE USER 'kg'@'%' IDENTIFIED BY 'Kg&Fake93';"
+    start = out.index("Kg&")
+    assert text[map_offset(anchors, start) : map_offset(anchors, start + 9)] == "Kg&Fake93"
+    assert unescape_near_escapes(text).text == out
+
+
+def test_a_password_in_a_mysql_history_file_is_found_on_its_line(auto_matcher: Matcher) -> None:
+    text = (
+        "_HiStOrY_V2_\nshow\\040databases;\n"
+        "CREATE\\040USER\\040'kg'@'localhost'\\040IDENTIFIED\\040BY\\040'Ferret&KgFake93';\n"
+    )
+    chunk = Chunk(text=text, origin=Origin(path="home/kg/.mysql_history"))
+    found = [f for f in auto_matcher.scan(chunk) if f.secret.reveal() == "Ferret&KgFake93"]
+    assert found and found[0].position.line == 3

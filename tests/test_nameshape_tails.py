@@ -39,6 +39,11 @@ from scanner.nameshape import names_non_secret
         ("acme_config.json = ", False),  # a setting named after a file, with its operator
         ("acme release md5 ", True),
         ("", False),
+        # prose giving an example of the named thing: the name is the word before the connector
+        ("Opsgenie alert ids (e.g. `", True),
+        ("acme request ids, such as ", True),
+        ("Acme API key (e.g. `", False),
+        ("e.g. ", False),
     ],
 )
 def test_names_non_secret(before: str, expected: bool) -> None:

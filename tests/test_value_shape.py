@@ -53,6 +53,8 @@ NAME_KINDS = {
         "passphrase",
         "ldap_bind_password",
         "keystorePassword",
+        "password2",  # rclone's crypt remote: a numbered second password
+        "WS-DB-PASS",  # a COBOL data item
     ],
     Kind.SECRET: [
         "client_secret",
@@ -63,8 +65,8 @@ NAME_KINDS = {
         "auth_token",
         "config.secret",  # a settings object's member (Kemal's session config)
     ],
-    Kind.TOKEN: ["access_token", "refreshToken"],
-    Kind.KEY: ["encryption_key", "license_key"],
+    Kind.TOKEN: ["access_token", "refreshToken", "token_2"],
+    Kind.KEY: ["encryption_key", "license_key", "file_encryption_key"],
     Kind.AUTH: ["credentials"],
 }
 
@@ -151,6 +153,14 @@ PREDICATES = {
             "passed",
             "monkey",
             "author",
+            "sha256",  # a digest's name, with or without its number
+            "md5",
+            "keyword2",
+            "public_key2",
+            "WS-PASS-PROMPT",  # a COBOL data item holding the prompt's text
+            "auth_tag",  # an AEAD cipher's tag beside the ciphertext (Chef data bags)
+            "file-key",  # a Figma file's id
+            "s3_object_key",  # an object's path in a bucket
         ]
     ),
     is_hash: Cases(

@@ -193,7 +193,23 @@ CONVERSION_CALL = (
     r"|Buffer\.from|Encoding\.UTF8\.GetBytes|SecretStr)\("
 )
 
+# one positional argument of a call and the comma after it: a quoted literal, or an identifier,
+# member or expression without commas or parentheses (``BoxConfig(clientId, "secret", ...)``)
+_ARGUMENT = r"""(?:"[^"\r\n]{0,200}"|'[^'\r\n]{0,200}'|[^,()"'\r\n]{1,120})[ \t]*,\s{0,40}"""
+
+# far down the same file: an SDK's client class imported at the top under its bare name, then
+# constructed with the key (PHP ``use MessageBird\Client;`` ... ``new Client('...')``, Python
+# ``from messagebird import Client`` ... ``Client('...')``); rules using it set a ``window``
+_FAR_IN_FILE = r"""[\s\S]{0,3000}?"""
+_IMPORTED_CLIENT = (
+    r"""(?:\\|\.|::|[ \t]{1,4}import[ \t]{1,4})Client\b[^\r\n]{0,60}\r?\n"""
+    + _FAR_IN_FILE
+    + r"""\b(?:new[ \t]{1,4})?Client[ \t]*\(\s{0,4}["']"""
+)
+
 MACROS: dict[str, str] = {
+    "arg": _ARGUMENT,
+    "imported_client": _IMPORTED_CLIENT,
     "convert": r"(?:" + CONVERSION_CALL + r"[ \t]{0,2})?",
     "assign": _ASSIGN,
     "name": r"[\w.-]{0,30}",
@@ -249,6 +265,7 @@ MACROS: dict[str, str] = {
 """Fragments by name. ``hex32``/``hex40``/``hex64``/``uuid`` include the secret's capture group."""
 
 PREFILTER_FORMS: dict[str, str] = {
+    _FAR_IN_FILE: r"[\s\S]{0,}",
     _HCL_ATTRIBUTES: r"[^{}]{0,}",
     _MAP_ENTRIES: r"[^{}\r\n]{0,}",
     # the rest of the provider's line before a section: any run of the characters its endings

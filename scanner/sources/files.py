@@ -20,6 +20,11 @@ from scanner.models import Origin, SourceProblem
 from scanner.safeio import open_regular
 
 ALWAYS_SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+CONFIG_IN_SKIPPED_DIRS: dict[str, str] = {".git": "config", ".hg": "hgrc"}
+"""The one file of a skipped version-control directory that is still scanned: the repository's
+own settings, where a remote URL with a token in it (``https://user:token@host``) or an
+``http.extraHeader`` is written. Objects, packs and logs are history: ``keyguard git`` reads
+them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +169,7 @@ def _walk_dir(
                 continue
             is_dir = entry.is_dir(follow_symlinks=False)
             if is_dir and entry.name in ALWAYS_SKIP_DIRS:
+                yield from _vcs_config(entry.path, f"{rel}/", base + rel, options)
                 continue
             if _ignored(rel, is_dir, options, local):
                 continue
@@ -175,6 +181,26 @@ def _walk_dir(
             yield SourceProblem(display, f"cannot access ({exc.strerror}); skipped")
             continue
         yield from _one_file(entry.path, display, st, options)
+
+
+def _vcs_config(
+    directory: str, rel_dir: str, display_dir: str, options: WalkOptions
+) -> Iterator[FileTarget | SourceProblem]:
+    """The settings file of a version-control directory (``.git/config``), if it is a regular
+    file and not excluded; nothing else in the directory is read."""
+    name = CONFIG_IN_SKIPPED_DIRS.get(os.path.basename(directory))
+    if name is None:
+        return
+    path = os.path.join(directory, name)
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return  # no settings file (a bare ``.git`` file of a worktree points elsewhere)
+    if not stat.S_ISREG(st.st_mode):
+        return
+    if options.exclude is not None and options.exclude.decision(rel_dir + name, False):
+        return
+    yield from _one_file(path, f"{display_dir}/{name}", st, options)
 
 
 @dataclass(frozen=True, slots=True)

@@ -347,3 +347,44 @@ def test_the_same_forms_with_placeholders_stay_silent(
 )
 def test_references_to_a_secret_stay_silent(engine_matcher: Matcher, path: str, text: str) -> None:
     assert scan_text(engine_matcher, text, path) == []
+
+
+POSITIONAL = regex.compile(
+    expand(
+        r"""\b(?:new[ \t]{1,4})?AcmeConfig[ \t]*\(\s{0,40}(?:{{arg}}){0,3}["']([a-f0-9]{32})["']"""
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f'new AcmeConfig("{VALUE}")', VALUE),
+        (f'new AcmeConfig(clientId, "{VALUE}", "918273645", prefs)', VALUE),
+        (f'AcmeConfig("tenant-a", cfg.region,\n    "{VALUE}")', VALUE),
+        # the last argument of the key's shape wins: a client id of the same shape comes first
+        (f'new AcmeConfig("{VALUE[::-1]}", "{VALUE}")', VALUE),
+        ("new AcmeConfig(clientId, clientSecret)", None),
+        (f'new AcmeConfig(f(a, b), "{VALUE}")', None),  # a call's own commas are not arguments
+    ],
+)
+def test_arg_skips_positional_arguments(text: str, expected: str | None) -> None:
+    m = POSITIONAL.search(text)
+    assert (m.group(1) if m else None) == expected
+
+
+IMPORTED = regex.compile(expand(r"""(?i:acme){{imported_client}}([a-f0-9]{32})["']"""))
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (f"use Acme\\Client;\nuse Acme\\Message;\n\n$c = new Client('{VALUE}');\n", True),
+        (f"from acme import Client\n\nc = Client('{VALUE}')\n", True),
+        (f"use Other\\Client;\n\n$c = new Client('{VALUE}');\n", False),
+        ("use Acme\\Client;\n\n$c = new Client(getenv('ACME_KEY'));\n", False),
+        (f"use Acme\\Client;\n{'x = 1;' * 600}\n$c = new Client('{VALUE}');\n", False),  # too far
+    ],
+)
+def test_imported_client_reaches_the_constructor_further_down(text: str, found: bool) -> None:
+    assert (IMPORTED.search(text) is not None) is found

@@ -181,3 +181,32 @@ def test_a_streamed_walk_yields_what_a_listed_walk_does(tmp_path: Path) -> None:
     assert [b.origin.display for b in streamed.items()] == [
         b.origin.display for b in listed.items()
     ]
+
+
+def test_only_the_settings_file_of_a_vcs_directory_is_read(tmp_path: Path) -> None:
+    git = tmp_path / ".git"
+    (git / "objects").mkdir(parents=True)
+    (git / "config").write_text(f'[remote "origin"]\n\turl = https://ci:{TOKEN}@git.kg.lan/a.git\n')
+    (git / "objects" / "notes.txt").write_text(f"T={TOKEN}\n")
+    (git / "HEAD").write_text(f"T={TOKEN}\n")
+    hg = tmp_path / "sub" / ".hg"
+    hg.mkdir(parents=True)
+    (hg / "hgrc").write_text(f"[paths]\ndefault = https://ci:{TOKEN}@hg.kg.lan/a\n")
+    (hg / "store").write_text(f"T={TOKEN}\n")
+    svn = tmp_path / ".svn"
+    svn.mkdir()
+    (svn / "config").write_text(f"T={TOKEN}\n")
+    code, doc, _ = scan_json(str(tmp_path))
+    assert code == 1
+    assert found_paths(doc) == {f"{tmp_path}/.git/config", f"{tmp_path}/sub/.hg/hgrc"}
+    (tmp_path / "kg.toml").write_text('exclude = [".git/config"]\n')
+    _, doc, _ = scan_json(str(tmp_path), "--config", str(tmp_path / "kg.toml"))
+    assert found_paths(doc) == {f"{tmp_path}/sub/.hg/hgrc"}
+
+
+def test_a_vcs_settings_file_that_is_a_symlink_is_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere.txt").write_text(f"T={TOKEN}\n")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").symlink_to(tmp_path / "elsewhere.txt")
+    _, doc, _ = scan_json(str(tmp_path))
+    assert found_paths(doc) == {f"{tmp_path}/elsewhere.txt"}
