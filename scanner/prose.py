@@ -1,8 +1,9 @@
 """Whether a bare value that a provider rule found after its setting word is the next word of a
 sentence: ``include a bindpw like so``, ``Refuse machine account password changes``, ``the
-community channel.``. Provider rules accept a blank as the operator (``bindpw s3cret`` in
-nslcd.conf, ``community s3cret`` in snmpd.conf, a one-line ``.netrc``), so in documentation,
-release notes and policy strings the word after the setting's name reads as its value.
+community channel.``. Provider rules accept a blank as the operator (``bindpw`` and the
+value in nslcd.conf, ``community`` and the value in snmpd.conf, a one-line ``.netrc``), so in
+documentation, release notes and policy strings the word after the setting's name reads as its
+value.
 
 Only a word is judged (lower case, capitalised or an acronym; a chosen value of letters, digits
 and symbols never is), and only where blanks, or a dash between blanks, stand between the name
@@ -26,7 +27,9 @@ FUNCTION_WORDS = frozenset(
 _WORD = re.compile(r"[A-Za-z][a-z]{1,19}|[A-Z]{2,12}")
 # blanks, or a dash between blanks (``ldap.extop.passwd - Classes for ...``), after the name
 _PROSE_GAP = re.compile(r"[A-Za-z0-9][ \t]*(?:[ \t]--?)?$")
-_SENTENCE_END = ".,;!?"
+# what may close a word in prose: punctuation, a closing bracket or quote, and a backtick (the
+# end of inline code in Markdown or reST)
+_SENTENCE_END = ".,;!?)]\"'`"
 _EDGE = "\"'`()[]{}<>*,.;:!?"
 _TOKENS_BEFORE = 4
 _TOKENS_AFTER = 2

@@ -55,7 +55,7 @@ def _unescape_reference(text: str) -> tuple[str, list[tuple[int, int]]]:
     simple = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "/": "/"}
     simple.update({'"': '"', "'": "'", "\\": "\\"})
     # a shell's quote inside single quotes first: the four characters ' \ ' ' are one quote
-    pattern = re.compile(r"'\\''|\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\"'/bfnrt\\])")
+    pattern = re.compile(r"'\\''|\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|0[0-7]{2}|[\"'/bfnrt\\])")
     pieces: list[str] = []
     anchors = [(0, 0)]
     last = out_len = 0
@@ -66,7 +66,12 @@ def _unescape_reference(text: str) -> tuple[str, list[tuple[int, int]]]:
         if esc[0] == "'":
             pieces.append("'")
         else:
-            pieces.append(chr(int(esc[2:], 16)) if esc[1] in "ux" else simple[esc[1]])
+            if esc[1] in "ux":
+                pieces.append(chr(int(esc[2:], 16)))
+            elif esc[1] == "0":  # octal, as libedit writes a blank: \040
+                pieces.append(chr(int(esc[1:], 8)))
+            else:
+                pieces.append(simple[esc[1]])
         out_len += 1
         anchors.append((out_len, m.end()))
         last = m.end()

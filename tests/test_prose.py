@@ -26,6 +26,9 @@ def _judge(line: str, value: str) -> bool:
         ('  "Domain controller: Refuse machine account password changes"', "changes", True),
         ("ldap.extop.passwd - Classes for Password Modify extended operation", "Classes", True),
         ("        Maps automagically to X-BINDPW LDAP URL extension", "LDAP", True),
+        # inline code and brackets closing on the word (a docstring quoting a sentence)
+        ("(``Refuse machine account password changes``).", "changes``).", True),
+        ("sentence: ``Refuse machine account password changes``, ``the", "changes``,", True),
         # setting lines: no small word, no full stop, no capitalised words before the name
         ("machine localhost login alice password zebrafish", "zebrafish", False),
         ("bindpw mysecretpw", "mysecretpw", False),
