@@ -91,6 +91,9 @@ def _exchange(
                 selector.register(stream.fileno(), selectors.EVENT_READ)
         if proc.stdin is not None:
             if pending:
+                # non-blocking: a write larger than the pipe's free space would otherwise wait
+                # for git to read, while git waits for us to read its full stdout (deadlock)
+                os.set_blocking(proc.stdin.fileno(), False)
                 selector.register(proc.stdin.fileno(), selectors.EVENT_WRITE)
             else:
                 proc.stdin.close()
@@ -109,6 +112,8 @@ def _exchange(
                 assert proc.stdin is not None
                 try:
                     pending = pending[os.write(key.fd, pending[:_CHUNK]) :]
+                except BlockingIOError:
+                    continue
                 except BrokenPipeError:
                     pending = pending[:0]
                 if not pending:

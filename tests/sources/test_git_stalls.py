@@ -272,3 +272,20 @@ def test_batch_session_that_stalls_answers_none_from_then_on(
     session.close()
     assert len(started) == 1
     assert all(_gone(pid) for pid in started)
+
+
+def test_a_large_input_and_output_do_not_deadlock() -> None:
+    """Writing more than a pipe holds while git writes more than a pipe holds back (cat-file
+    --batch-check of a whole history's blobs): the write must not block the reads."""
+    data = b"0123456789abcdef0123456789abcdef01234567\n" * 50_000  # 2 MB
+    proc = subprocess.Popen(
+        ["cat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        process_group=0,
+    )
+    with deadline(30):
+        streams = communicate(proc, data, idle=20)
+    assert streams is not None
+    assert streams[0] == data
