@@ -16,6 +16,7 @@ from scanner.cache import Cache, cache_key
 from scanner.decoders import encoded_triggers, find_encoded
 from scanner.models import Chunk, Confidence, Finding, Position, SourceProblem
 from scanner.nameregions import RegionMemo
+from scanner.pathscope import PathScope
 from scanner.prefilter import Prefilter, build_prefilter
 from scanner.rulebook.compile import Ruleset
 from scanner.ruleclock import RuleClock
@@ -146,23 +147,19 @@ class Matcher:
         self._names: dict[tuple[str, tuple[Kind, ...]], bool] = {}
         self._regions: RegionMemo = {}  # and whole located regions' verdicts (``nameregions``)
         # rules for files known by their path; those without keywords run on every such file
-        self._scoped = tuple(r for r in ruleset if r.paths)
-        self._keywordless = tuple(r.index for r in self._scoped if not r.keywords)
-        self._last_scope: tuple[str, bool] | None = None  # a path, ``runs_scoped`` of it
+        self._scope = PathScope(ruleset.rules)
 
     def scope_key(self, path: str) -> str:
         """Which path-scoped rules run on a file at ``path`` ("" for none): two blobs with the
         same content are scanned alike only when this is the same for both."""
-        if not self._scoped:
+        if not self._scope.rules:
             return ""
-        return ",".join(str(r.index) for r in self._scoped if r.runs_on(path))
+        return ",".join(str(i) for i in sorted(self._scope.taking(path)))
 
     def runs_scoped(self, path: str) -> bool:
         """Whether any rule for files known by their path runs on a file at ``path``: the
         prefilter need not look for them otherwise."""
-        if self._last_scope is None or self._last_scope[0] != path:
-            self._last_scope = (path, any(r.runs_on(path) for r in self._scoped))
-        return self._last_scope[1]
+        return bool(self._scope.rules) and bool(self._scope.taking(path))
 
     @classmethod
     def build(
@@ -255,11 +252,16 @@ class Matcher:
     ) -> list[_Candidate]:
         n = len(self.ruleset)
         path = chunk.path_for_rules or chunk.origin.path
-        rules = self.ruleset.rules
-        if self._keywordless:  # every file is theirs to try, if their paths take it
-            found_ids = found_ids.union(self._keywordless)
-        # path-scoped rules only where their paths take the file (no spec decoded for that)
-        candidates = sorted(i for i in found_ids if i < n and rules[i].runs_on(path))
+        # path-scoped rules only where their paths take the file (no spec decoded for that);
+        # those without keywords are tried on every file their paths take
+        scope = self._scope
+        if scope.rules:
+            taking = scope.taking(path)
+            scoped = scope.indices
+            found_ids = found_ids.union(scope.keywordless & taking)
+            candidates = sorted(i for i in found_ids if i < n and (i not in scoped or i in taking))
+        else:
+            candidates = sorted(i for i in found_ids if i < n)
         if not candidates:
             return []
         from scanner import confirm, filekind

@@ -110,9 +110,14 @@ class CompiledRule:
         files whose path matches one of them)."""
         if not self.paths:
             return True
+        return bounded_search(self.path_patterns(), path)
+
+    def path_patterns(self) -> tuple[Any, ...]:
+        """The rule's ``paths`` compiled (``_compile_paths``): standard ``re`` patterns for a
+        built-in rule, ``regex`` ones (searched with a timeout) for any other."""
         if self._scope is None:
             self._scope = _compile_paths(self)
-        return bounded_search(self._scope, path)
+        return self._scope
 
     def allowed_at(self, path: str) -> bool:
         """Whether the rule's ``allow.paths`` drop its findings at ``path``."""
