@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from scanner.namespan import name_bounds
-from scanner.rulebook.compile import GENERIC_WORDS
+from scanner.rulebook.genericwords import GENERIC_WORDS
 
 _NOT_A_PROVIDER = frozenset(
     [

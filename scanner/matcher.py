@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from scanner.backslash import has_escapes, unescape_near_escapes
 from scanner.cache import Cache, cache_key
+from scanner.chunklines import ChunkLines
 from scanner.decoders import encoded_triggers, find_encoded
 from scanner.models import Chunk, Confidence, Finding, Position, SourceProblem
 from scanner.nameregions import RegionMemo
@@ -40,52 +41,6 @@ class MatchPolicy:
     ignore_inline_allow: bool = False
     decode_depth: int = 2
     allow_values: tuple[Pattern[str], ...] = field(default=(), repr=False)
-
-
-class _Lines:
-    """Offset → (line, column) for one chunk: newlines counted on demand (a chunk has few
-    findings; listing every newline of a large chunk cost more than the findings)."""
-
-    def __init__(self, chunk: Chunk) -> None:
-        self.chunk = chunk
-        self._at, self._line = 0, 1  # the last offset located and its line
-        self._starts: dict[int, int] = {1: 0}  # line (1-based) → offset where it starts
-
-    def locate(self, offset: int) -> tuple[int, int]:
-        """Chunk-relative line (1-based) and column (1-based) of ``offset``."""
-        text = self.chunk.text
-        if offset >= self._at:
-            line = self._line + text.count("\n", self._at, offset)
-        else:
-            line = 1 + text.count("\n", 0, offset)
-        self._at, self._line = offset, line
-        start = text.rfind("\n", 0, offset) + 1
-        self._starts[line] = start
-        if line == 1:
-            return 1, offset + self.chunk.first_column
-        return line, offset - start + 1
-
-    def line_text(self, rel_line: int) -> str:
-        """The text of a line ``locate`` reached, or of the line before one it reached."""
-        text = self.chunk.text
-        start = self._starts.get(rel_line)
-        if start is None:
-            after = self._starts.get(rel_line + 1)
-            if after is None:  # not reached: count from the top
-                start = 0
-                for _ in range(rel_line - 1):
-                    start = text.index("\n", start) + 1
-            else:
-                start = text.rfind("\n", 0, after - 1) + 1
-            self._starts[rel_line] = start
-        end = text.find("\n", start)
-        return text[start : end if end != -1 else len(text)]
-
-    def display_line(self, rel_line: int) -> int:
-        lmap = self.chunk.line_map
-        if lmap:
-            return lmap[min(rel_line, len(lmap)) - 1]
-        return self.chunk.first_line + rel_line - 1
 
 
 def _cached_triggers(ruleset: Ruleset, cache_dir: Path | None) -> list[str]:
@@ -316,7 +271,7 @@ class Matcher:
         return confirm._dedupe(found) if found else []
 
     def _to_findings(self, chunk: Chunk, cands: list[_Candidate]) -> list[Finding]:
-        lines = _Lines(chunk)
+        lines = ChunkLines(chunk)
         out: list[Finding] = []
         marks: dict[tuple[int, bool], bool] = {}  # (line, with the line before): allowed
 
@@ -380,11 +335,11 @@ class Matcher:
         again for its decoded form."""
         raw_at = [(int(dict(f.extra)["offset"]), f.rule_id) for f in raw]
         out: list[Finding] = []
-        lines: _Lines | None = None
+        lines: ChunkLines | None = None
         near = self.prefilter.trigger_texts(triggers) if triggers else []
         for seg in find_encoded(chunk.text, base64_hex=bool(triggers), near=near):
             if lines is None:
-                lines = _Lines(chunk)
+                lines = ChunkLines(chunk)
             rel_line, column = lines.locate(seg.start)
             line = lines.display_line(rel_line)
             child = Chunk(

@@ -7,6 +7,7 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:
@@ -18,10 +19,11 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def tar_bytes(members: dict[str, bytes]) -> bytes:
-    """An uncompressed tar holding ``members`` (name -> content)."""
+def tar_bytes(members: dict[str, bytes], compression: Literal["", "gz"] = "") -> bytes:
+    """A tar holding ``members`` (name -> content), uncompressed or gzipped (``"gz"``)."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tf:
+    mode: Literal["w", "w:gz"] = "w:gz" if compression == "gz" else "w"
+    with tarfile.open(fileobj=buffer, mode=mode, format=tarfile.GNU_FORMAT) as tf:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)

@@ -139,8 +139,9 @@ def cli_args(rules: Path) -> list[str]:
 
 def git_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """The argument lists of every git run keyguard makes from now on (``run_git`` spied on,
-    still run): tests count and inspect them."""
+    still run, in every module that calls it): tests count and inspect them."""
     from scanner.sources import git as gitsrc
+    from scanner.sources import gitopen
 
     seen: list[list[str]] = []
     real = gitsrc.run_git
@@ -150,6 +151,7 @@ def git_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
         return real(cwd, args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(gitsrc, "run_git", spy)
+    monkeypatch.setattr(gitopen, "run_git", spy)
     return seen
 
 

@@ -62,32 +62,35 @@ def test_xml_element_text_near_misses(text: str, name: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "name", "quote", "value"),
+    ("text", "name", "op", "opener", "value"),
     [
-        ("$apiKey .= 'Tn4Wq8Lz2Kx9Rv6Mb3Pc';", "apiKey", "'", "Tn4Wq8Lz2Kx9Rv6Mb3Pc"),
-        ("$config['db_password'] .= \"Kq7#vTz2!mPw\";", "db_password", '"', "Kq7#vTz2!mPw"),
-        ("$this->secretToken.='Tn4Wq8Lz2Kx9Rv6Mb3Pc';", "secretToken", "'", "Tn4Wq8Lz2Kx9Rv6Mb3Pc"),
-    ],
-)
-def test_php_append(text: str, name: str, quote: str, value: str) -> None:
-    start = text.index(value)
-    a = parse_assignment(text, text.index(name), start)
-    assert a == Assignment(name, ".=", quote, value, start, start + len(value), "assign")
-
-
-@pytest.mark.parametrize(
-    ("text", "name", "quote", "value"),
-    [
+        # PHP's append operator
+        ("$apiKey .= 'Tn4Wq8Lz2Kx9Rv6Mb3Pc';", "apiKey", ".=", "'", "Tn4Wq8Lz2Kx9Rv6Mb3Pc"),
+        ("$config['db_password'] .= \"Kq7#vTz2!mPw\";", "db_password", ".=", '"', "Kq7#vTz2!mPw"),
+        (
+            "$this->secretToken.='Tn4Wq8Lz2Kx9Rv6Mb3Pc';",
+            "secretToken",
+            ".=",
+            "'",
+            "Tn4Wq8Lz2Kx9Rv6Mb3Pc",
+        ),
         # an INI value in three quotes, which may hold # or ; (grafana.ini)
-        ('password = """Gr4#fake;KgDb"""', "password", '"""', "Gr4#fake;KgDb"),
-        ("DB_PASSWORD = '''Kq7#vTz2!mPw'''", "DB_PASSWORD", "'''", "Kq7#vTz2!mPw"),
+        ('password = """Gr4#fake;KgDb"""', "password", "=", '"""', "Gr4#fake;KgDb"),
+        ("DB_PASSWORD = '''Kq7#vTz2!mPw'''", "DB_PASSWORD", "=", "'''", "Kq7#vTz2!mPw"),
+        # a literal with prefix letters (bytes, raw, verbatim) before its quote
+        ('client_secret = rb"Zq8vL2mKg4pR7tX1"', "client_secret", "=", 'rb"', "Zq8vL2mKg4pR7tX1"),
+        ('const API_SECRET: &str = r#"Zq8vL2mKg4pR7"#;', "API_SECRET", "=", 'r#"', "Zq8vL2mKg4pR7"),
+        ('var apiSecret = @"Zq8vL2mKg4pR7tX1";', "apiSecret", "=", '@"', "Zq8vL2mKg4pR7tX1"),
+        ("api_secret = b'Zq8vL2mKg4pR7tX1'", "api_secret", "=", "b'", "Zq8vL2mKg4pR7tX1"),
     ],
 )
-def test_triple_quoted_literal(text: str, name: str, quote: str, value: str) -> None:
+def test_quoted_values(text: str, name: str, op: str, opener: str, value: str) -> None:
     start = text.index(value)
-    assert opener_length(text, start - 3) == 3
+    assert opener_length(text, start - len(opener)) == len(opener)
+    quote = opener.lstrip("br#@")  # after the prefix letters
+    prefix = opener.removesuffix(quote)
     a = parse_assignment(text, text.index(name), start)
-    assert a == Assignment(name, "=", quote, value, start, start + len(value), "assign")
+    assert a == Assignment(name, op, quote, value, start, start + len(value), "assign", prefix)
 
 
 def test_triple_quoted_literal_must_close_with_its_quotes() -> None:
@@ -130,23 +133,6 @@ def test_opens_keyword_argument_shortcut_agrees_with_its_pattern(text: str, pos:
     """The check for a ``(`` within three characters only skips texts the pattern rejects."""
     expected = _OPENS_KEYWORD_ARGUMENT.match(text, pos) is not None
     assert opens_keyword_argument(text, pos) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "name", "value", "opener"),
-    [
-        ('client_secret = rb"Zq8vL2mKg4pR7tX1"', "client_secret", "Zq8vL2mKg4pR7tX1", 'rb"'),
-        ('const API_SECRET: &str = r#"Zq8vL2mKg4pR7"#;', "API_SECRET", "Zq8vL2mKg4pR7", 'r#"'),
-        ('var apiSecret = @"Zq8vL2mKg4pR7tX1";', "apiSecret", "Zq8vL2mKg4pR7tX1", '@"'),
-        ("api_secret = b'Zq8vL2mKg4pR7tX1'", "api_secret", "Zq8vL2mKg4pR7tX1", "b'"),
-    ],
-)
-def test_prefixed_string_literals(text: str, name: str, value: str, opener: str) -> None:
-    start = text.index(value)
-    assert opener_length(text, start - len(opener)) == len(opener)
-    a = parse_assignment(text, text.index(name), start)
-    assert a is not None
-    assert (a.value, a.quote, a.op) == (value, opener[-1], "=")
 
 
 def test_prefix_letters_need_a_quote_after_them() -> None:

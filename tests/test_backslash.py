@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from scanner.backslash import ESCAPE_RADIUS, map_offset, unescape_backslashes, unescape_near_escapes
 from scanner.matcher import Matcher
 from scanner.models import Chunk, Origin
@@ -80,21 +82,28 @@ def test_a_key_hidden_by_an_escape_in_a_large_minified_file_is_found_where_it_is
     assert found[0].position.column == len(body) + len('x.cfg="') + 1
 
 
-def test_shell_quote_inside_single_quotes_is_one_quote() -> None:
-    text = "sh -c 'tok='\\''Kq7Lm2Xv9Tz4'\\''' x"
-    out, anchors = unescape_backslashes(text)
-    assert out == "sh -c 'tok='Kq7Lm2Xv9Tz4'' x"
-    start = out.index("Kq7")
-    assert text[map_offset(anchors, start) : map_offset(anchors, start + 12)] == "Kq7Lm2Xv9Tz4"
+_LIBEDIT_LINE = "CREATE\\040USER\\040'kg'@'%'\\040IDENTIFIED\\040BY\\040'Kg&Fake93';"
+_LIBEDIT_UNESCAPED = "CREATE USER 'kg'@'%' IDENTIFIED BY 'Kg&Fake93';"
 
 
-def test_octal_blanks_of_a_libedit_history_are_unescaped_and_map_back() -> None:
-    text = "CREATE\\040USER\\040'kg'@'%'\\040IDENTIFIED\\040BY\\040'Kg&Fake93';"
+@pytest.mark.parametrize(
+    ("text", "unescaped", "secret"),
+    [
+        # a shell quote inside single quotes is one quote
+        ("sh -c 'tok='\\''Kq7Lm2Xv9Tz4'\\''' x", "sh -c 'tok='Kq7Lm2Xv9Tz4'' x", "Kq7Lm2Xv9Tz4"),
+        # the octal blanks of a libedit history
+        (_LIBEDIT_LINE, _LIBEDIT_UNESCAPED, "Kg&Fake93"),
+    ],
+)
+def test_unescaped_and_mapped_back(text: str, unescaped: str, secret: str) -> None:
     out, anchors = unescape_backslashes(text)
-    assert out == "CREATE USER 'kg'@'%' IDENTIFIED BY 'Kg&Fake93';"
-    start = out.index("Kg&")
-    assert text[map_offset(anchors, start) : map_offset(anchors, start + 9)] == "Kg&Fake93"
-    assert unescape_near_escapes(text).text == out
+    assert out == unescaped
+    start = out.index(secret)
+    assert text[map_offset(anchors, start) : map_offset(anchors, start + len(secret))] == secret
+
+
+def test_octal_blanks_of_a_libedit_history_are_unescaped_near_escapes_too() -> None:
+    assert unescape_near_escapes(_LIBEDIT_LINE).text == _LIBEDIT_UNESCAPED
 
 
 def test_a_password_in_a_mysql_history_file_is_found_on_its_line(auto_matcher: Matcher) -> None:

@@ -120,8 +120,9 @@ def test_hook_script_uses_this_interpreter() -> None:
 
 
 def test_pre_push_revs_for_new_branch_update_and_delete(repo: GitRepo) -> None:
-    from scanner.sources.git import ZERO_SHA, open_repo
+    from scanner.sources.git import ZERO_SHA
     from scanner.sources.gitlog import pre_push_revs
+    from scanner.sources.gitopen import open_repo
 
     c1 = repo.commit("one", {"a": "1\n"})
     c2 = repo.commit("two", {"a": "2\n"})

@@ -18,35 +18,38 @@ def test_nothing_unless_an_assignment_starts_there() -> None:
     assert list(seed_values(text, 0)) == []
 
 
-def test_tuples_give_their_second_item() -> None:
-    text = (
-        "SEED_USERS = [\n"
-        '    ("admin", "Adm1n!KgFake", "admin"),\n'
-        "    ('ops', 'letmein-kg-77', 'operator'),  # on-call\n"
-        '    ("guest", "", DEFAULT_ROLE),\n'
-        "]\n"
-        'OTHER = [("x", "NotPartOfIt1")]\n'
-    )
-    assert values(text) == ["Adm1n!KgFake", "letmein-kg-77"]
-
-
-def test_a_mapping_gives_its_quoted_values() -> None:
-    text = (
-        "SERVICE_ACCOUNTS = {\n"
-        '    "billing-svc": "Bill1ng$kg-Fake",\n'
-        '    "report-svc": None,\n'
-        '    "ci": "Ci#Kg2fake",\n'
-        "}\n"
-    )
-    assert values(text) == ["Bill1ng$kg-Fake", "Ci#Kg2fake"]
-
-
-def test_ruby_and_typed_forms() -> None:
-    assert values('ADMIN_LOGINS = [["root", "R00t!KgFake"]]') == ["R00t!KgFake"]
-    assert values('USERS = { "alice" => "Al1ce#KgFake" }') == ["Al1ce#KgFake"]
-    text = 'test_users: list[tuple[str, str]] = [("qa", "Qa!Kg-Fake9")]'
-    assert values(text) == ["Qa!Kg-Fake9"]
-    assert values("const demoAccounts = [['demo', 'D3mo!KgFake']];") == ["D3mo!KgFake"]
+@pytest.mark.parametrize(
+    ("text", "passwords"),
+    [
+        # tuples give their second item; an empty one is no password, a later collection not
+        # part of the first
+        (
+            "SEED_USERS = [\n"
+            '    ("admin", "Adm1n!KgFake", "admin"),\n'
+            "    ('ops', 'letmein-kg-77', 'operator'),  # on-call\n"
+            '    ("guest", "", DEFAULT_ROLE),\n'
+            "]\n"
+            'OTHER = [("x", "NotPartOfIt1")]\n',
+            ["Adm1n!KgFake", "letmein-kg-77"],
+        ),
+        # a mapping gives its quoted values
+        (
+            "SERVICE_ACCOUNTS = {\n"
+            '    "billing-svc": "Bill1ng$kg-Fake",\n'
+            '    "report-svc": None,\n'
+            '    "ci": "Ci#Kg2fake",\n'
+            "}\n",
+            ["Bill1ng$kg-Fake", "Ci#Kg2fake"],
+        ),
+        # Ruby and typed forms
+        ('ADMIN_LOGINS = [["root", "R00t!KgFake"]]', ["R00t!KgFake"]),
+        ('USERS = { "alice" => "Al1ce#KgFake" }', ["Al1ce#KgFake"]),
+        ('test_users: list[tuple[str, str]] = [("qa", "Qa!Kg-Fake9")]', ["Qa!Kg-Fake9"]),
+        ("const demoAccounts = [['demo', 'D3mo!KgFake']];", ["D3mo!KgFake"]),
+    ],
+)
+def test_account_rows_give_their_passwords(text: str, passwords: list[str]) -> None:
+    assert values(text) == passwords
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ def collect(source: Mapping[str, Any], settings: Settings) -> ScanResult:
     if kind == "git":
         from scanner.commands.git import GitTarget
         from scanner.commands.githistory import scan_history
-        from scanner.sources.git import open_repo
+        from scanner.sources.gitopen import open_repo
 
         target = GitTarget(repo=str(source.get("repo") or "."), branch=source.get("branch"))
         repo = open_repo(target.repo)

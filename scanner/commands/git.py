@@ -36,6 +36,7 @@ from scanner.sources import gitindex
 from scanner.sources.git import Introduction, Repo
 from scanner.sources.gitblobs import GitBlobs, GitLoader, ReadStats
 from scanner.sources.gitcat import CatFile
+from scanner.sources.gitopen import open_repo
 from scanner.sources.gitwatch import IDLE_SECONDS
 
 
@@ -64,7 +65,7 @@ class GitTarget:
 
 
 def git(target: GitTarget, settings: Settings, out: Output) -> int:
-    repo = gitsrc.open_repo(target.repo, target.git_timeout)
+    repo = open_repo(target.repo, target.git_timeout)
     ctx = ScanContext.build(settings, search_dirs=(repo.root,))
     if target.pre_push is not None:
         from scanner.sources.gitlog import pre_push_revs

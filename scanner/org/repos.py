@@ -22,12 +22,12 @@ from scanner.errors import SourceError
 from scanner.org.manifest import RepoSpec
 from scanner.sources.git import (
     Repo,
-    _first_line,
+    error_line,
     git_argv,
     git_env,
-    open_repo,
     resolve_commit,
 )
+from scanner.sources.gitopen import open_repo
 
 FETCH_TIMEOUT = 600.0
 """Seconds a clone or fetch may take before the repository is reported unreachable."""
@@ -109,7 +109,7 @@ def _transfer(spec: RepoSpec, args: list[str], cwd: Path | None) -> None:
     except subprocess.TimeoutExpired:
         raise SourceError(f"{spec.name}: {args[0]} timed out after {FETCH_TIMEOUT:.0f}s") from None
     if proc.returncode != 0:
-        message = _strip_credentials(_first_line(proc.stderr))
+        message = _strip_credentials(error_line(proc.stderr))
         raise SourceError(f"{spec.name}: cannot {args[0]} ({message})")
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from scanner.errors import RuleError
+from scanner.rulebook.genericwords import GENERIC_WORDS, NOT_PROVIDERS
 
 if TYPE_CHECKING:
     from regex import Pattern
@@ -257,79 +258,6 @@ def _compile_aux(spec: RuleSpec, where: str, patterns: tuple[str, ...]) -> tuple
         return tuple(regex.compile(p, regex.ASCII | regex.VERSION0) for p in patterns)
     except regex.error as exc:
         raise RuleError(spec.source, spec.id, where, f"does not compile: {exc}") from None
-
-
-# Rule-id families that name a kind of secret rather than a provider.
-NOT_PROVIDERS = frozenset(
-    {"generic", "jwt", "privatekey", "database", "model", "ci", "saas", "email", "payments", "smtp"}
-)
-
-
-# Keywords that appear in many rules but name no provider.
-GENERIC_WORDS = frozenset(
-    [
-        "key",
-        "keys",
-        "token",
-        "tokens",
-        "secret",
-        "secrets",
-        "password",
-        "passwd",
-        "auth",
-        "oauth",
-        "access",
-        "api",
-        "apikey",
-        "bearer",
-        "basic",
-        "client",
-        "private",
-        "public",
-        "account",
-        "user",
-        "username",
-        "admin",
-        "app",
-        "application",
-        "service",
-        "server",
-        "webhook",
-        "hook",
-        "hooks",
-        "http",
-        "https",
-        "url",
-        "uri",
-        "bot",
-        "login",
-        "session",
-        "signing",
-        "license",
-        "config",
-        "setting",
-        "settings",
-        "env",
-        "environment",
-        "prod",
-        "production",
-        "test",
-        "live",
-        "sandbox",
-        "dev",
-        "credential",
-        "credentials",
-        "cred",
-        "creds",
-        "pass",
-        "pwd",
-        "tenant",
-        "project",
-        "org",
-        "organization",
-        "team",
-    ]
-)
 
 
 class Ruleset:

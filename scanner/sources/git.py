@@ -1,7 +1,9 @@
-"""Git as a source: repository discovery, history enumeration, blob reads and the staged index.
+"""Git as a source: hardened git processes and the records the git modules share.
 
-Everything goes through the ``git`` binary (plumbing commands only, with stable output):
+Everything goes through the ``git`` binary (plumbing commands only, with stable output), run
+here (``run_git``, ``git_output``) with every repository-controlled program off:
 
+- ``gitopen.open_repo`` finds the repository holding a path (repository discovery).
 - ``gitlog.iter_introductions`` runs one ``git log --raw -z`` over the asked revisions, oldest
   first, and yields each (blob, path) pair once, with the commit that first introduced it.
 - ``gitcat.CatFile`` reads many blobs through one persistent ``git cat-file --batch`` process
@@ -157,12 +159,14 @@ class GitPath:
         return display_path(self.raw_path)
 
 
-def _text(raw: bytes) -> str:
+def git_text(raw: bytes) -> str:
+    """Text git wrote (UTF-8, undecodable bytes replaced)."""
     return raw.decode("utf-8", "replace")
 
 
-def _first_line(stderr: bytes) -> str:
-    for line in _text(stderr).splitlines():
+def error_line(stderr: bytes) -> str:
+    """The first line git wrote to stderr, without its ``fatal:``/``error:`` prefix."""
+    for line in git_text(stderr).splitlines():
         line = line.strip()
         if line:
             return line.removeprefix("fatal: ").removeprefix("error: ")
@@ -221,7 +225,7 @@ def run_git(
         raise SourceError(stall_message(where or cwd, args[0], idle))
     done = subprocess.CompletedProcess(argv, proc.returncode, *streams)
     if check and done.returncode != 0:
-        raise SourceError(f"{where or cwd}: git {args[0]}: {_first_line(done.stderr)}")
+        raise SourceError(f"{where or cwd}: git {args[0]}: {error_line(done.stderr)}")
     return done
 
 
@@ -232,96 +236,10 @@ def stall_message(where: object, command: str, idle: float) -> str:
     )
 
 
-_REPO_QUESTIONS = (
-    "rev-parse",
-    "--absolute-git-dir",
-    "--is-bare-repository",
-    "--is-shallow-repository",
-)
-
-
-def open_repo(path: str, idle: float = IDLE_SECONDS) -> Repo:
-    """Find the repository holding ``path``; ``SourceError`` when there is none, or when its
-    git directory holds what git must not read (``check_git_dir``). Its git processes are
-    stopped when they make no progress for ``idle`` seconds (``gitwatch``)."""
-    target = Path(path)
-    if not target.exists():
-        raise SourceError(f"{path}: no such file or directory")
-    if not target.is_dir():
-        target = target.parent
-    local = target / ".git"
-    checked = None
-    if local.is_dir() and not local.is_symlink():  # before git reads it (a FIFO stalls git)
-        check_git_dir(local, path)
-        checked = local.resolve()
-    repo = _find_repo(path, target, idle)
-    if repo.git_dir.resolve() != checked:
-        check_git_dir(repo.git_dir, path)
-    return repo
-
-
-def check_git_dir(git_dir: Path, where: str) -> None:
-    """``SourceError`` when the git directory (or a linked worktree's common directory) holds
-    a FIFO or device (``gitspecial``) or its config includes one (``gitincludes``)."""
-    from scanner.sources.gitincludes import check_includes, common_dir
-    from scanner.sources.gitspecial import check_special_files
-
-    check_special_files(git_dir, where)
-    common = common_dir(git_dir, where)
-    if common is not None:
-        check_special_files(common, where)
-    check_includes(git_dir, where)
-
-
-def _find_repo(path: str, target: Path, idle: float) -> Repo:
-    fast = _open_work_tree(path, target, idle)
-    if fast is not None:
-        return fast
-    proc = run_git(target, _REPO_QUESTIONS, check=False, idle=idle)
-    if proc.returncode != 0:
-        raise SourceError(
-            f"{path}: not a git repository (run inside a repository or pass its path; "
-            "use `keyguard scan` for plain directories)"
-        )
-    git_dir, bare, shallow = _text(proc.stdout).splitlines()[:3]
-    is_bare = bare.strip() == "true"
-    root = Path(git_dir)
-    if not is_bare:
-        top = run_git(target, ["rev-parse", "--show-toplevel"], check=False, idle=idle)
-        if top.returncode == 0 and top.stdout.strip():
-            root = Path(_text(top.stdout).strip())
-    head = run_git(root, ["rev-parse", "--verify", "-q", "HEAD^{commit}"], check=False, idle=idle)
-    head_sha = _text(head.stdout).strip() if head.returncode == 0 else None
-    return Repo(
-        given=path,
-        root=root,
-        git_dir=Path(git_dir),
-        bare=is_bare,
-        shallow=shallow.strip() == "true",
-        head=head_sha or None,
-        idle=idle,
-    )
-
-
-def _open_work_tree(path: str, target: Path, idle: float) -> Repo | None:
-    """Inside a work tree (the common case): one ``git rev-parse`` instead of three. None for
-    anything else (bare, inside ``.git``, not a repository): ``open_repo`` asks step by step."""
-    args = [*_REPO_QUESTIONS, "--show-toplevel", "--verify", "-q", "HEAD^{commit}"]
-    proc = run_git(target, args, check=False, idle=idle)
-    lines = _text(proc.stdout).splitlines()
-    # exit 0: five answers; exit 1: HEAD is not a commit yet (unborn), the first four
-    ok = (proc.returncode, len(lines)) in ((0, 5), (1, 4))
-    if not ok or lines[1].strip() != "false" or not lines[3].strip():
-        return None
-    head = lines[4].strip() if len(lines) == 5 else ""
-    git_dir, shallow, top = lines[0], lines[2].strip(), lines[3].strip()
-    return Repo(path, Path(top), Path(git_dir), False, shallow == "true", head or None, idle)
-
-
 def repository_uri(repo: Repo) -> str:
     """The ``origin`` remote's URL (credentials stripped), else the repository's file URI."""
     proc = repo.run(["remote", "get-url", "origin"], check=False)
-    url = _text(proc.stdout).strip()
+    url = git_text(proc.stdout).strip()
     if proc.returncode == 0 and url:
         return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", r"\1", url)
     return repo.root.resolve().as_uri()
@@ -329,7 +247,7 @@ def repository_uri(repo: Repo) -> str:
 
 def branch(repo: Repo) -> str | None:
     proc = repo.run(["symbolic-ref", "--short", "-q", "HEAD"], check=False)
-    name = _text(proc.stdout).strip()
+    name = git_text(proc.stdout).strip()
     return name or None
 
 
@@ -344,7 +262,7 @@ def resolve_commit(repo: Repo, rev: str) -> str | None:
     proc = repo.run(
         ["rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}"], check=False
     )
-    return _text(proc.stdout).strip() if proc.returncode == 0 else None
+    return git_text(proc.stdout).strip() if proc.returncode == 0 else None
 
 
 # --- records and streams -------------------------------------------------------------------
@@ -427,4 +345,4 @@ def git_output(
         if watchdog.stalled:
             on_error(f"no progress for {idle:g}s, stopped (a FIFO or device in the repository?)")
         elif proc.returncode != 0:
-            on_error(_first_line(b"".join(errors)))
+            on_error(error_line(b"".join(errors)))

@@ -15,7 +15,7 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from scanner.sources.git import Repo, _text, git_argv, git_env
+from scanner.sources.git import Repo, git_argv, git_env, git_text
 from scanner.sources.gitwatch import NEW_GROUP, Watchdog, WatchedStream, kill_group
 
 try:
@@ -76,7 +76,7 @@ class CatFile:
             check=False,
         )
         out: dict[str, ObjectInfo | None] = dict.fromkeys(shas)
-        for line in _text(proc.stdout).splitlines():
+        for line in git_text(proc.stdout).splitlines():
             parts = line.split()
             if len(parts) == 3 and parts[2].isdigit():
                 out[parts[0]] = ObjectInfo(parts[1], int(parts[2]))
@@ -143,14 +143,14 @@ def _read_one(stdout: WatchedStream) -> tuple[str, bytes | None] | None:
         return None
     parts = header.split()
     if len(parts) == 2 and parts[1] in (b"missing", b"ambiguous"):
-        return _text(parts[0]), None
+        return git_text(parts[0]), None
     if len(parts) != 3 or not parts[2].isdigit():
         return None
     size = int(parts[2])
     data = stdout.read(size)
     if len(data) != size or stdout.read(1) != b"\n":
         return None
-    return _text(parts[0]), data if parts[1] == b"blob" else None
+    return git_text(parts[0]), data if parts[1] == b"blob" else None
 
 
 def is_lfs_pointer(data: bytes) -> bool:

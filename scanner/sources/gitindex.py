@@ -31,9 +31,9 @@ from scanner.sources.git import (
     ZERO_SHA,
     GitPath,
     Repo,
-    _first_line,
-    _text,
     display_path,
+    error_line,
+    git_text,
 )
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
@@ -133,7 +133,7 @@ def staged_changes(repo: Repo, problems: list[SourceProblem]) -> list[StagedFile
         check=False,
     )
     if proc.returncode != 0:
-        raise SourceError(f"{repo.given}: cannot read the index ({_first_line(proc.stderr)})")
+        raise SourceError(f"{repo.given}: cannot read the index ({error_line(proc.stderr)})")
     return parse_raw(proc.stdout, problems)
 
 
@@ -149,7 +149,7 @@ def parse_raw(raw: bytes, problems: list[SourceProblem]) -> list[StagedFile]:
         if not meta.startswith(b":"):
             i += 1
             continue
-        parts = _text(meta[1:]).split()
+        parts = git_text(meta[1:]).split()
         status = parts[4] if len(parts) > 4 else "?"
         npaths = 2 if status[:1] in ("R", "C") else 1
         path = tokens[i + npaths] if i + npaths < len(tokens) else b""

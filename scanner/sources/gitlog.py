@@ -14,9 +14,9 @@ from scanner.sources.git import (
     Commit,
     Introduction,
     Repo,
-    _text,
     display_path,
     git_output,
+    git_text,
 )
 
 # Fields end in NUL, the one byte no field can hold (git stops a name or subject there), so a
@@ -27,7 +27,7 @@ _HEADER_FIELDS = 5
 
 def _parse_commit(fields: Sequence[bytes]) -> Commit:
     padded = [*fields, *[b""] * (_HEADER_FIELDS - len(fields))]
-    sha, author, email, date, summary = (_text(f) for f in padded[:_HEADER_FIELDS])
+    sha, author, email, date, summary = (git_text(f) for f in padded[:_HEADER_FIELDS])
     return Commit(sha=sha.lstrip("\n\x01"), author=author, email=email, date=date, summary=summary)
 
 
@@ -56,7 +56,9 @@ def _parse_record(record: bytes) -> tuple[Commit, list[tuple[str, str, str, byte
         npaths = _paths_after(meta)
         if len(parts) < 5 or i + npaths >= len(tokens):
             break
-        entries.append((_text(parts[1]), _text(parts[3]), _text(parts[4]), tokens[i + npaths]))
+        entries.append(
+            (git_text(parts[1]), git_text(parts[3]), git_text(parts[4]), tokens[i + npaths])
+        )
         i += 1 + npaths
     return commit, entries
 
@@ -200,5 +202,5 @@ def head_tree(repo: Repo) -> dict[bytes, str]:
             continue
         parts = meta.split()
         if len(parts) == 3 and parts[1] == b"blob":
-            out[path] = _text(parts[2])
+            out[path] = git_text(parts[2])
     return out

@@ -13,10 +13,10 @@ import scanner.sources.gitlog as gitlog
 import scanner.sources.gitobjects as gitobjects
 from scanner.cli import main
 from scanner.extractors import Limits
-from scanner.sources.git import open_repo
 from scanner.sources.gitblobs import ReadStats
 from scanner.sources.gitcat import CatFile
 from scanner.sources.gitobjects import ReachableBlobs, excludes_commits, introductions_of
+from scanner.sources.gitopen import open_repo
 from testing.gitrepo import GitRepo, cli_args, fake_token
 
 

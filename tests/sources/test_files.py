@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import io
 import json
 import lzma
 import os
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from click.testing import CliRunner
 from scanner.cli import main
 from scanner.ignore import IgnoreMatcher
 from scanner.sources.files import FilesSource, WalkOptions
-from testing.archives import zip_bytes
+from testing.archives import tar_bytes, zip_bytes
 from testing.tokens import github_token
 
 TOKEN = github_token()
@@ -121,20 +119,10 @@ def test_max_file_size(tmp_path: Path) -> None:
     assert "max-file-size" in err
 
 
-def _tar_gz(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 def test_archives_nested_and_compressed(tmp_path: Path) -> None:
     leak = f"TOKEN={TOKEN}\n".encode()
     inner = zip_bytes({"conf/app.env": leak})
-    (tmp_path / "bundle.tar.gz").write_bytes(_tar_gz({"lib/inner.zip": inner}))
+    (tmp_path / "bundle.tar.gz").write_bytes(tar_bytes({"lib/inner.zip": inner}, "gz"))
     (tmp_path / "single.env.gz").write_bytes(gzip.compress(leak))
     (tmp_path / "single.env.bz2").write_bytes(bz2.compress(leak))
     (tmp_path / "single.env.xz").write_bytes(lzma.compress(leak))
@@ -149,7 +137,7 @@ def test_archives_nested_and_compressed(tmp_path: Path) -> None:
 
 def test_zip_bomb_and_truncated_archives_are_bounded(tmp_path: Path) -> None:
     (tmp_path / "bomb.zip").write_bytes(zip_bytes({"zeros.txt": b"0" * (200 * 1024 * 1024)}))
-    whole = _tar_gz({"a.env": f"T={TOKEN}\n".encode() * 1000})
+    whole = tar_bytes({"a.env": f"T={TOKEN}\n".encode() * 1000}, "gz")
     (tmp_path / "cut.tar.gz").write_bytes(whole[: len(whole) // 2])
     (tmp_path / "good.env").write_text(f"T={TOKEN}\n")
     code, doc, err = scan_json(str(tmp_path))

@@ -135,8 +135,8 @@ def test_scanning_runs_nothing_the_repository_configures(
 
 
 def test_missing_object_does_not_lazy_fetch(hostile: tuple[GitRepo, Path]) -> None:
-    from scanner.sources.git import open_repo
     from scanner.sources.gitcat import CatFile
+    from scanner.sources.gitopen import open_repo
 
     repo, markers = hostile
     missing = "1234567890123456789012345678901234567890"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from scanner.models import SourceProblem
-from scanner.sources import git as gitsrc
 from scanner.sources import gitindex
 from scanner.sources.gitindex import split_patch_with_raw
+from scanner.sources.gitopen import open_repo
 from testing.gitrepo import GitRepo, git_calls, git_repo
 
 A, B = b"a" * 40, b"b" * 40
@@ -87,7 +87,7 @@ def _tricky(tmp_path: Path) -> GitRepo:
 
 
 def _both_ways(repo: GitRepo) -> None:
-    opened = gitsrc.open_repo(str(repo.path))
+    opened = open_repo(str(repo.path))
     one: list[SourceProblem] = []
     files, added = gitindex.staged_diff(opened, one)
     two: list[SourceProblem] = []
@@ -104,7 +104,7 @@ def test_one_run_answers_as_two(tmp_path: Path) -> None:
     repo = _tricky(tmp_path)
     _both_ways(repo)
     problems: list[SourceProblem] = []
-    files, added = gitindex.staged_diff(gitsrc.open_repo(str(repo.path)), problems)
+    files, added = gitindex.staged_diff(open_repo(str(repo.path)), problems)
     assert {f.path for f in files} >= {"plain.txt", "tab\tname.txt", 'héllo "q".py', "new.txt"}
     assert added[b"plain.txt"] == {2, 3}
     assert [p.where for p in problems] == ["sub"]
@@ -129,7 +129,7 @@ def test_one_git_run_and_the_two_when_it_reads_otherwise(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = _tricky(tmp_path)
-    opened = gitsrc.open_repo(str(repo.path))
+    opened = open_repo(str(repo.path))
     expected = gitindex.staged_diff(opened, [])
     runs = git_calls(monkeypatch)
     assert gitindex.staged_diff(opened, []) == expected

@@ -21,10 +21,10 @@ from scanner.engine.pool import BlobPool
 from scanner.extractors import Limits
 from scanner.models import Origin, SourceProblem
 from scanner.rulebook.loader import load_ruleset
-from scanner.sources.git import open_repo
 from scanner.sources.gitblobs import GitLoader, ReadStats
 from scanner.sources.gitcat import LFS_MAX, BatchSession, CatFile
 from scanner.sources.gitobjects import ReachableBlobs
+from scanner.sources.gitopen import open_repo
 from testing.gitrepo import GitRepo, cli_args, fake_token, git_repo, write_test_rules
 from testing.scan import ENGINES, build
 from testing.tokens import github_token

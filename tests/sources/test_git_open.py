@@ -9,13 +9,14 @@ import pytest
 
 from scanner.errors import SourceError
 from scanner.sources import git as gitsrc
+from scanner.sources import gitopen
 from testing.gitrepo import git_calls, git_repo
 
 
 def _slow(path: str, monkeypatch: pytest.MonkeyPatch) -> gitsrc.Repo:
     with monkeypatch.context() as m:
-        m.setattr(gitsrc, "_open_work_tree", lambda path, target, idle: None)
-        return gitsrc.open_repo(path)
+        m.setattr(gitopen, "_open_work_tree", lambda path, target, idle: None)
+        return gitopen.open_repo(path)
 
 
 @pytest.mark.parametrize("where", ["root", "subdir", "file", "unborn", "dot-git", "bare"])
@@ -37,7 +38,7 @@ def test_fast_and_slow_paths_agree(
         subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(target)], check=True)
     slow = _slow(str(target), monkeypatch)
     calls = git_calls(monkeypatch)
-    fast = gitsrc.open_repo(str(target))
+    fast = gitopen.open_repo(str(target))
     assert fast == slow
     assert fast.bare is (where == "bare")
     assert (fast.head is None) is (where == "unborn")
@@ -52,7 +53,7 @@ def test_not_a_repository_is_a_source_error(tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
     with pytest.raises(SourceError, match="not a git repository"):
-        gitsrc.open_repo(str(plain))
+        gitopen.open_repo(str(plain))
 
 
 def test_resolve_commit_names_the_commit_or_none(tmp_path: Path) -> None:
@@ -60,7 +61,7 @@ def test_resolve_commit_names_the_commit_or_none(tmp_path: Path) -> None:
     first = repo.commit("one", {"a.txt": "a\n"})
     second = repo.commit("two", {"b.txt": "b\n"})
     repo.git("tag", "v1", first)
-    opened = gitsrc.open_repo(str(repo.path))
+    opened = gitopen.open_repo(str(repo.path))
     assert gitsrc.resolve_commit(opened, "main") == second
     assert gitsrc.resolve_commit(opened, "HEAD~1") == first
     assert gitsrc.resolve_commit(opened, "v1") == first

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from scanner.models import SourceProblem
-from scanner.sources.git import git_output, open_repo
+from scanner.sources.git import git_output
 from scanner.sources.gitlog import iter_log_records
 from scanner.sources.gitobjects import ReachableBlobs
+from scanner.sources.gitopen import open_repo
 from testing.gitrepo import GitRepo, git_repo
 
 

@@ -28,17 +28,8 @@ from testing.images import (
     write_oci_layout,
     write_oci_tar,
 )
-from testing.rules import builtin_rules_off, token_rule
 
-RULE = token_rule(
-    "kgtest.token",
-    "kgtest_",
-    "[A-Za-z0-9]{20,40}",
-    "t = kgtest_Fake0Key1Guard2Token3Ab4C",
-    name="keyguard image test token",
-    description="A synthetic token used by the image tests.",
-)
-
+# The ``rules`` fixture (conftest.py) finds ``kgtest_`` tokens; the built-in rules are off.
 # The images are what these tests are about; the pure-Python prefilter keeps them independent
 # of the hyperscan build (tested with the engines' own tests).
 ENGINE = ("--engine", "aho-corasick")
@@ -116,18 +107,6 @@ def sample_image(tag: str = "example.invalid/app:1.0", compressed: bool = True) 
             ),
         ],
     )
-
-
-@pytest.fixture(autouse=True)
-def _only_test_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    builtin_rules_off(monkeypatch)
-
-
-@pytest.fixture
-def rules(tmp_path: Path) -> Path:
-    path = tmp_path / "kgtest-rules.toml"
-    path.write_text(RULE, encoding="utf-8")
-    return path
 
 
 def run(rules: Path, *args: str, command: str = "image") -> tuple[int, list[dict[str, Any]], str]:

@@ -4,9 +4,7 @@ rest of the scan goes on."""
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -15,24 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
-from testing.archives import gzip_pieces
+from testing.archives import gzip_pieces, tar_bytes
 from testing.images import Image, Layer, file, layer_tar, write_docker_archive
-from testing.rules import builtin_rules_off, token_rule
 
-TOKEN = "kgtest_Fake0Hostile1Image2Tok3Ab"
-RULE = token_rule("kgtest.token", "kgtest_", "[A-Za-z0-9]{20,40}", f"t = {TOKEN}")
-
-
-@pytest.fixture(autouse=True)
-def _only_test_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    builtin_rules_off(monkeypatch)
-
-
-@pytest.fixture
-def rules(tmp_path: Path) -> Path:
-    path = tmp_path / "kgtest-rules.toml"
-    path.write_text(RULE, encoding="utf-8")
-    return path
+TOKEN = "kgtest_Fake0Hostile1Image2Tok3Ab"  # found by the ``rules`` fixture's rule (conftest.py)
 
 
 def run(rules: Path, *paths: Path) -> tuple[int, list[dict[str, Any]], str]:
@@ -42,25 +26,15 @@ def run(rules: Path, *paths: Path) -> tuple[int, list[dict[str, Any]], str]:
     return result.exit_code, findings, result.stderr
 
 
-def tar_of(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as tf:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return out.getvalue()
-
-
 def test_deeply_nested_manifest_and_config_are_warnings(tmp_path: Path, rules: Path) -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
     layer = layer_tar([file("app/.env", f"T={TOKEN}\n")])
     bad_manifest = tmp_path / "manifest.tar"
-    bad_manifest.write_bytes(tar_of({"manifest.json": deep}))
+    bad_manifest.write_bytes(tar_bytes({"manifest.json": deep}))
     manifest = [{"Config": "c.json", "Layers": ["l.tar"]}]
     bad_config = tmp_path / "config.tar"
     bad_config.write_bytes(
-        tar_of({"manifest.json": json.dumps(manifest).encode(), "c.json": deep, "l.tar": layer})
+        tar_bytes({"manifest.json": json.dumps(manifest).encode(), "c.json": deep, "l.tar": layer})
     )
     good = write_docker_archive(tmp_path / "good.tar", [Image([Layer([file("x.env", TOKEN)])])])
     code, findings, err = run(rules, bad_manifest, bad_config, good)
@@ -81,7 +55,7 @@ def test_layer_data_past_its_tar_is_read_only_to_the_ratio_limit(
     config = {"rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]}}
     archive = tmp_path / "image.tar"
     members = {"manifest.json": json.dumps(manifest), "c.json": json.dumps(config)}
-    archive.write_bytes(tar_of({k: v.encode() for k, v in members.items()} | {"l.tar.gz": bomb}))
+    archive.write_bytes(tar_bytes({k: v.encode() for k, v in members.items()} | {"l.tar.gz": bomb}))
     code, findings, err = run(rules, archive)
     assert code == 1
     assert [f["member"].rsplit("!", 1)[-1] for f in findings] == ["app/.env"]
@@ -97,16 +71,9 @@ def test_archive_of_millions_of_entries_is_indexed_only_so_far(
     from scanner.sources.images import stores
 
     monkeypatch.setattr(stores, "MAX_ENTRIES", 2_000)
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz" if gzipped else "w") as tf:
-        for i in range(40_000):
-            tf.addfile(tarfile.TarInfo(f"junk/{i}"))
-        for name, data in (("manifest.json", b"[]"),):
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
+    junk = {f"junk/{i}": b"" for i in range(40_000)}
     archive = tmp_path / ("many.tar.gz" if gzipped else "many.tar")
-    archive.write_bytes(buffer.getvalue())
+    archive.write_bytes(tar_bytes(junk | {"manifest.json": b"[]"}, "gz" if gzipped else ""))
     tracemalloc.start()
     code, _, err = run(rules, archive)
     _, peak = tracemalloc.get_traced_memory()
