@@ -170,6 +170,9 @@ def _confirm(
         and "no-deferral" not in rule.spec.tags
         and (rule.spec.anchor_keyword or mode == "named-value")
     )
+    # a value shaped like a known provider's token is left to that provider's rule by every
+    # generic rule, wherever the name is (``Bearer k8s-aws-v1.token-N``: a shortened EKS token)
+    defer_prefix = "generic" in rule.spec.tags and "no-deferral" not in rule.spec.tags
     if mode and file is not None and file.skip:
         return out  # lock files, translation catalogs, minified bundles: no generic findings
     want = _wanted_kinds(rule) if mode else ()
@@ -228,12 +231,13 @@ def _confirm(
             secret, start, end = assessment.value, assessment.start, assessment.end
             confidence = assessment.confidence
             # passwords have no provider format to defer to
-            defer_here = defer and assessment.kind is not Kind.PASSWORD
+            not_password = assessment.kind is not Kind.PASSWORD
         else:
-            defer_here = defer
+            not_password = True
+        defer_here = defer and not_password
         if defer_here and _names_provider(_setting_name(mode, text, m), providers):
             continue  # a provider we know: its specific rules decide, not the generic one
-        if defer_here and secret.lower().startswith(prefixes):
+        if defer_prefix and not_password and secret.lower().startswith(prefixes):
             continue  # shaped like a known provider's token that its own rule rejected
         ok, entropy = is_valid_secret(rule, secret, policy, assessed=confidence is not None)
         if not ok:

@@ -12,7 +12,12 @@ from collections.abc import Iterator
 from urllib.parse import unquote
 
 from scanner.assignsyntax import lines_ahead, lines_back
-from scanner.valuekinds import has_closed_template, is_placeholder_value, is_symbol_soup
+from scanner.valuekinds import (
+    has_closed_template,
+    is_placeholder_value,
+    is_shouted_stand_in,
+    is_symbol_soup,
+)
 from scanner.valuemeasure import char_classes
 from scanner.valuewords import DOCUMENTATION_VALUES
 
@@ -366,6 +371,8 @@ def is_placeholder(value: str, strict_words: bool = True, runs: bool = True) -> 
         return True
     if is_stand_in_word(value) or is_encoded_stand_in(value, strict_words):
         return True
+    if is_shouted_stand_in(value):
+        return True  # MYSUPERSECRETKEY: capital words naming the credential they stand for
     if has_counting_bytes(value):
         return True
     if not runs or not (has_long_run(value) or has_sequence(value)):

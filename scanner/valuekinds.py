@@ -275,11 +275,36 @@ def is_identifier_like(value: str) -> bool:
 _NAME_PART = re.compile(r"^(?:[A-Z]{1,4}[a-z]*|[A-Z]{2,10}|[a-z]{2,})[0-9]?$")
 
 
+_SHOUTED = re.compile(r"^[A-Z]{8,64}$")
+# what a capitals-only stand-in names: the credential it stands for
+_SHOUTED_NAMES = ("SECRET", "TOKEN", "PASSWORD", "PASSWD", "PASSPHRASE", "APIKEY")
+_SHOUTED_VOWELS = frozenset("AEIOUY")
+SHOUTED_VOWEL_SHARE = 0.3
+"""Vowels in English words are about 40 % of the letters, in capitals drawn at random 23 %."""
+
+
+def is_shouted_stand_in(value: str) -> bool:
+    """``MYSUPERSECRETKEY``, ``VERYLONGSECRETSTRING``, ``THISISMYAPIKEY``: capital letters
+    only, no digit, spelled like words (vowels as often as in English) and naming the
+    credential it stands for (``SECRET``, ``TOKEN``, ``PASSWORD``, or ending in ``KEY``): what
+    a README or tutorial writes where the key goes. A key drawn from capitals has digits or
+    few vowels, and a chosen password of capital words does not name itself (``MONKEYBUSINESS``
+    holds ``KEY`` inside a word, not at the end)."""
+    if not _SHOUTED.match(value):
+        return False
+    if not (value.endswith("KEY") or any(w in value for w in _SHOUTED_NAMES)):
+        return False
+    vowels = sum(c in _SHOUTED_VOWELS for c in value)
+    return vowels >= SHOUTED_VOWEL_SHARE * len(value)
+
+
 def is_placeholder_value(value: str) -> bool:
     """A value someone wrote instead of a secret: ``YourPassword``, ``changeme``,
-    ``<password>``, ``my_secret``, ``xxxxxxxx``, ``insert-token-here``."""
+    ``<password>``, ``my_secret``, ``xxxxxxxx``, ``insert-token-here``, ``MYSUPERSECRETKEY``."""
     low = value.lower()
     if low in PLACEHOLDER_VALUES or low.strip("!#*.") in PLACEHOLDER_VALUES:
+        return True
+    if is_shouted_stand_in(value):
         return True
     joined = low.replace("%2b", "").replace("+", "")
     if joined != low and joined in PLACEHOLDER_VALUES:

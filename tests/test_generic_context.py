@@ -352,3 +352,26 @@ def test_a_test_files_password_that_says_it_is_a_test_value_is_not_reported(
     line = f'password = "{value}"\n'
     assert not generic(scan_text(engine_matcher, line, "tests/test_login.py"))
     assert value in generic(scan_text(engine_matcher, line, "app/settings.py"))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Use `Authorization: Bearer k8s-aws-v1.token-N` on every request.",  # a shortened EKS token
+        "curl -H 'Authorization: Bearer k8s-aws-v1.REDACTEDTOKENBODY' https://kg.example/api",
+        'token = "k8s-aws-v1.token-2"',
+    ],
+)
+def test_a_value_with_a_providers_token_prefix_is_left_to_that_provider_by_every_generic_rule(
+    engine_matcher: Matcher, line: str
+) -> None:
+    """The EKS rule knows what follows ``k8s-aws-v1.`` (the base64url of an STS URL); a body it
+    rejects is documentation, and no generic rule (the bearer header rule included) reports it."""
+    assert scan_text(engine_matcher, line, "docs/eks.md") == []
+
+
+def test_a_bearer_token_without_a_provider_prefix_is_still_reported(
+    engine_matcher: Matcher,
+) -> None:
+    line = "curl -H 'Authorization: Bearer Rq5Wz8Lm3Tx7Kv2Pn9BcKgFake' https://kg.example/api"
+    assert "Rq5Wz8Lm3Tx7Kv2Pn9BcKgFake" in generic(scan_text(engine_matcher, line, "ops/call.sh"))

@@ -281,9 +281,25 @@ PREDICATES = {
             "mypassword",
             "пароль",  # "password", in another language
             "Passwort",
+            # capital words naming the credential they stand for
+            "MYSUPERSECRETKEY",
+            "VERYLONGSECRETSTRINGTHATNOONEKNOWS",
+            "THISISMYAPIKEY",
+            "SUPERSECRETJWTSIGNINGKEY",
         ],
         # weak, but real values: not placeholders
-        no=["admin", "changeit", "P@ssw0rd", "root", "Tr0ub4dor&3"],
+        no=[
+            "admin",
+            "changeit",
+            "P@ssw0rd",
+            "root",
+            "Tr0ub4dor&3",
+            # capitals that do not name a credential, or are drawn (few vowels, digits)
+            "MONKEYBUSINESS",
+            "QWXZKVBNMSECRETRTY",
+            "JBSWY3DPEHPK3PXP",
+            "MYSUPERSECRETKEY2",
+        ],
     ),
     is_weak_value: Cases(yes=["admin", "changeit", "P@ssw0rd", "root"]),
     is_uuid: Cases(yes=["5c1f9a2e-8b7d-4e3a-9f06-2d4b8c7e1a93"], no=["5c1f9a2e-8b7d-4e3a-9f06"]),

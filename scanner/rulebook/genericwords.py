@@ -74,5 +74,10 @@ GENERIC_WORDS = frozenset(
         "org",
         "organization",
         "team",
+        # words of a credential's kind or of SQL, not of who issued it (refresh-token and
+        # mysql.user rules): ``refresh_token = ...`` is still the generic rules' to judge
+        "refresh",
+        "refreshtoken",
+        "insert",
     ]
 )

@@ -246,7 +246,13 @@ MACROS: dict[str, str] = {
         + _LABEL
         + r""")(?::[0-9]{1,5})?\.?(?:[/?#,;"'`\s\\)\]}>|]|$)"""
     ),
-    "gap": r"""[\w.\-\s:'"{(,\[\]/@;&]{0,40}""",
+    # or the rest of a Terraform variable block named by the provider, up to its ``default``
+    # (``variable "acme_key" {`` then ``type = string`` then ``default``): the operator follows
+    "gap": (
+        r"""(?:[\w.-]{0,30}["'][ \t]{0,3}\{\s{0,12}"""
+        + _HCL_ATTRIBUTES
+        + r"""(?:default|value)[ \t]{0,12}|[\w.\-\s:'"{(,\[\]/@;&]{0,40})"""
+    ),
     "loose_assign": (
         r"""["'\]]{0,2}\s{0,4}(?:=>|::=|:=|\?=|\.=|<-|\|\||>[ \t]{0,3}\r?\n[ \t]{0,16}"""
         r"""|[:=\s(,>])[\s"'`=]{0,5}(?:""" + STRING_PREFIX + r"""["'`])?"""
