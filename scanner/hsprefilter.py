@@ -4,7 +4,7 @@ bytes of a chunk in one pass; the primary engine where the ``hyperscan`` wheel i
 Its databases (``hsdb``), compiled once and kept in the cache:
 
 - the *main* database: every rule that runs on any file, and the decoder triggers (literals);
-- the *scoped* database: the rules for files known by their path (``.pgpass``,
+- the *scoped* databases, one per rule for files known by their path (``.pgpass``,
   ``config/master.key``), scanned only over chunks from a file some of them take: their
   patterns (a whole ``host:port:db:user:password`` line) would otherwise cost every chunk of
   every other file a third more scanning for rules the matcher then drops;
@@ -48,8 +48,8 @@ TRIGGER_LIMIT = 4096
 line by line (a text of base64 full of short triggers)."""
 
 _CACHE_KIND = "hyperscan"
-_CACHE_PARTS = 4  # the main database, the located rule ids, the approximated ids, the scoped db
-_DATABASES = (0, 3)  # the parts Hyperscan checks itself (``hsdb.DATABASE_PART``)
+_CACHE_PARTS = 4  # the main database, the located rule ids, the approximated ids, the scoped ids
+_SCOPED_KIND = "hs-scoped"  # the scoped rules' databases, one per rule, in the order of their ids
 _LOCATOR_KIND = "hs-locators"  # the start-of-match databases, one per located rule, read lazily
 _LINES_KIND = "hs-triggers"  # the triggers, every match reported, read lazily
 
@@ -74,7 +74,7 @@ class HyperscanPrefilter:
         # Triggers derived from the rule set (a callable) are keyed by the rule set alone and
         # computed only to compile: a start with a cached database never needs them.
         named = "derived" if callable(triggers) else "\0".join(triggers)
-        key = cache_key(ruleset.digest, named, "hs-v12", version)
+        key = cache_key(ruleset.digest, named, "hs-v13", version)
         # The locator databases are read (or built) on the first ``locate``: a scan whose
         # chunks never name a located rule (most staged checks) does not load them.
         self._ruleset: Ruleset | None = ruleset
@@ -84,23 +84,28 @@ class HyperscanPrefilter:
         self._lines: Any | None = None  # ``_load_lines``
         self._lines_blob: bytes | None = None
         self._lines_loaded = False
-        cached = cache_load(cache_dir, _CACHE_KIND, key, _CACHE_PARTS, _DATABASES)
+        cached = cache_load(cache_dir, _CACHE_KIND, key, _CACHE_PARTS)
         if cached is not None:
             try:
-                self._blobs = cached
-                self._load()
-                return
+                ids = parse_id_list(cached[3])
+                scoped = cache_load(cache_dir, _SCOPED_KIND, key, len(ids)) if ids else ()
+                if scoped is not None:
+                    self._blobs, self._scoped_blobs = cached, scoped
+                    self._load()
+                    return
             except (ValueError, hyperscan.error):
                 # damaged (Hyperscan checks the database's own CRC-32C), or an entry that
                 # passed its checksum but does not load: compile
-                cached = None
+                pass
         self._triggers = tuple(triggers() if callable(triggers) else triggers)
-        main, scoped, approximated = self._compile(ruleset)
+        main, by_rule, approximated = self._compile(ruleset)
         loc = self._compile_locator(ruleset)
         hs = hyperscan
-        self._blobs = (dump(hs, main), id_list(loc), id_list(approximated), dump(hs, scoped))
+        self._blobs = (dump(hs, main), id_list(loc), id_list(approximated), id_list(by_rule))
+        self._scoped_blobs = dump_each(hs, by_rule)
         self._loc_blobs = dump_each(hs, loc)
-        cache_store(cache_dir, _CACHE_KIND, key, self._blobs, _DATABASES)
+        cache_store(cache_dir, _CACHE_KIND, key, self._blobs)
+        cache_store(cache_dir, _SCOPED_KIND, key, self._scoped_blobs)
         cache_store(cache_dir, _LOCATOR_KIND, key, self._loc_blobs)
         self._load()
 
@@ -109,17 +114,25 @@ class HyperscanPrefilter:
         self._full = load(hs, self._blobs[0])
         self._located = parse_id_list(self._blobs[1])
         self._approximated = parse_id_list(self._blobs[2])
-        self._scoped = load(hs, self._blobs[3])
+        self._scoped = load_each(hs, sorted(parse_id_list(self._blobs[3])), self._scoped_blobs)
 
-    def _compile(self, ruleset: Ruleset) -> tuple[Any | None, Any | None, frozenset[int]]:
-        """The main database (with the triggers), the scoped one, the approximated rules."""
+    def _compile(self, ruleset: Ruleset) -> tuple[Any | None, dict[int, Any], frozenset[int]]:
+        """The main database (with the triggers), each scoped rule's own database (a file
+        that one rule's paths take is not scanned for the others: a JSON file for a template
+        rule, never for ``.pgpass`` lines), the approximated rules."""
         forms = [
             (rule, (rule.index, hyperscan_form(rule.spec), rule.spec.keywords)) for rule in ruleset
         ]
         extra = [(self._n + i, hs_literal(t)) for i, t in enumerate(self._triggers)]
         main, loose = compile_rules(self._hs, [f for rule, f in forms if not rule.paths], extra)
-        scoped, scoped_loose = compile_rules(self._hs, [f for rule, f in forms if rule.paths])
-        return main, scoped, loose | scoped_loose
+        by_rule: dict[int, Any] = {}
+        for rule, form in forms:
+            if rule.paths:
+                db, rule_loose = compile_rules(self._hs, [form])
+                loose |= rule_loose
+                if db is not None:
+                    by_rule[rule.index] = db
+        return main, by_rule, loose
 
     def _compile_locator(self, ruleset: Ruleset) -> dict[int, Any]:
         """A start-of-match database for each keyword-anchored rule (the generic assignments),
@@ -189,6 +202,7 @@ class HyperscanPrefilter:
             self._locators()
         return {
             "blobs": self._blobs,
+            "scoped": self._scoped_blobs,
             "loc": self._loc_blobs,
             "lines": self._lines_blob,
             "n": self._n,
@@ -200,6 +214,7 @@ class HyperscanPrefilter:
 
         self._hs = hyperscan
         self._blobs, self._n, self._triggers = state["blobs"], state["n"], ()
+        self._scoped_blobs = state["scoped"]
         self._loc_blobs, self._loc, self._ruleset = state["loc"], None, None
         self._lines_blob, self._lines, self._lines_loaded = state.get("lines"), None, False
         self._trigger_source, self._encoded = state.get("triggers"), ("", b"")
@@ -237,7 +252,7 @@ class HyperscanPrefilter:
             self._encoded = (text, data)
         return data
 
-    def candidates(self, text: str, scoped: bool = True) -> frozenset[int]:
+    def candidates(self, text: str, scoped: Collection[int] | None = None) -> frozenset[int]:
         found: set[int] = set()
 
         def on_match(rule_id: int, start: int, end: int, flags: int, ctx: object) -> None:
@@ -246,8 +261,11 @@ class HyperscanPrefilter:
         data = self._utf8(text)
         if self._full is not None:
             self._full.scan(data, match_event_handler=on_match)
-        if scoped and self._scoped is not None:
-            self._scoped.scan(data, match_event_handler=on_match)
+        by_rule = self._scoped
+        for index in by_rule if scoped is None else scoped:
+            db = by_rule.get(index)
+            if db is not None:
+                db.scan(data, match_event_handler=on_match)
         return frozenset(found)
 
     def trigger_lines(self, text: str) -> frozenset[int] | None:

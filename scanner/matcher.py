@@ -111,10 +111,10 @@ class Matcher:
             return ""
         return ",".join(str(i) for i in sorted(self._scope.taking(path)))
 
-    def runs_scoped(self, path: str) -> bool:
-        """Whether any rule for files known by their path runs on a file at ``path``: the
-        prefilter need not look for them otherwise."""
-        return bool(self._scope.rules) and bool(self._scope.taking(path))
+    def scoped_rules(self, path: str) -> frozenset[int]:
+        """The rules for files known by their path that run on a file at ``path``: the
+        prefilter need not look for the others."""
+        return self._scope.taking(path)
 
     @classmethod
     def build(
@@ -160,7 +160,7 @@ class Matcher:
         """Findings in ``chunk`` and in what decodes from it (up to the policy's depth).
         ``clock``: the time each rule has left in the input ``chunk`` is part of."""
         text = chunk.text
-        scoped = self.runs_scoped(chunk.path_for_rules or chunk.origin.path)
+        scoped = self.scoped_rules(chunk.path_for_rules or chunk.origin.path)
         found_ids = self.prefilter.candidates(text, scoped)
         cands = self._candidates(text, chunk, found_ids, problems, clock)
         if has_escapes(text):

@@ -35,10 +35,10 @@ from scanner.rulebook.compile import Ruleset
 class Prefilter(Protocol):
     name: str
 
-    def candidates(self, text: str, scoped: bool = True) -> frozenset[int]:
+    def candidates(self, text: str, scoped: Collection[int] | None = None) -> frozenset[int]:
         """Indices of rules (0..len(ruleset)-1) and triggers (len(ruleset)+i) to consider.
-        ``scoped`` False: no rule for files known by their path runs on ``text`` (those may
-        be left out)."""
+        ``scoped``: the rules for files known by their path that run on ``text`` (None: all of
+        them); the others may be left out."""
         ...
 
     def locate(
@@ -86,7 +86,7 @@ class AhoCorasickPrefilter:
             self._automaton.make_automaton()
         self._triggers = tuple(triggers)
 
-    def candidates(self, text: str, scoped: bool = True) -> frozenset[int]:
+    def candidates(self, text: str, scoped: Collection[int] | None = None) -> frozenset[int]:
         found: set[int] = set()
         if self._empty:
             return frozenset(found)

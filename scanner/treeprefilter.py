@@ -78,12 +78,14 @@ class TreePrefilter:
         self._added_texts = tuple(triggers)
         self._added_triggers = AhoCorasickPrefilter(Ruleset([]), self._added_texts)
 
-    def candidates(self, text: str, scoped: bool = True) -> frozenset[int]:
+    def candidates(self, text: str, scoped: Collection[int] | None = None) -> frozenset[int]:
         found = set(self._added.candidates(text, scoped))
         first = self._size + self.ADDED_TRIGGERS
         found.update(first + k for k in self._added_triggers.candidates(text))
         n = len(self._to_final)
-        for i in self._base.candidates(text, scoped):
+        base = self._from_final
+        base_scoped = None if scoped is None else [base[j] for j in scoped if j in base]
+        for i in self._base.candidates(text, base_scoped):
             j = self._to_final[i] if i < n else i + self._shift
             if j is not None:
                 found.add(j)

@@ -24,7 +24,8 @@ RULES = Ruleset.from_specs(
     [
         r.spec
         for r in load_ruleset()
-        if r.id in ("postgres.pgpass-file", "aws.access-key-id", "generic.api-key")
+        if r.id
+        in ("postgres.pgpass-file", "zabbix.psk-file", "aws.access-key-id", "generic.api-key")
     ]
 )
 PGPASS = "db1.internal:6432:orders:app:Lk9Wq4Zr2Tz5Nv8Q\n"
@@ -43,21 +44,26 @@ def _prefilter(matcher: Matcher) -> HyperscanPrefilter:
 
 def test_scoped_rules_are_looked_for_only_where_asked(matcher: Matcher) -> None:
     prefilter = _prefilter(matcher)
-    scoped = RULES.get("postgres.pgpass-file")
-    assert scoped is not None and scoped.paths
-    assert scoped.index in prefilter.candidates(PGPASS)
-    assert scoped.index not in prefilter.candidates(PGPASS, scoped=False)
+    pgpass, psk = RULES.get("postgres.pgpass-file"), RULES.get("zabbix.psk-file")
+    assert pgpass is not None and pgpass.paths and psk is not None and psk.paths
+    assert pgpass.index in prefilter.candidates(PGPASS)  # None: every scoped rule
+    assert pgpass.index in prefilter.candidates(PGPASS, {pgpass.index})
+    assert pgpass.index not in prefilter.candidates(PGPASS, frozenset())
+    # each scoped rule has its own database: asking for another does not scan for this one
+    assert pgpass.index not in prefilter.candidates(PGPASS, {psk.index})
     key = "aws_access_key_id=AKIA2XC4UBRBH7P3FLM6\n"
-    assert prefilter.candidates(key, scoped=False) == prefilter.candidates(key)
+    assert prefilter.candidates(key, frozenset()) == prefilter.candidates(key)
 
 
 def test_scoped_rules_find_what_they_found(matcher: Matcher) -> None:
-    assert matcher.runs_scoped("home/deploy/.pgpass")
-    assert not matcher.runs_scoped("notes.txt")
+    pgpass = RULES.get("postgres.pgpass-file")
+    assert pgpass is not None
+    assert matcher.scoped_rules("home/deploy/.pgpass") == {pgpass.index}
+    assert not matcher.scoped_rules("notes.txt")
     at_path = secrets_of(scan_text(matcher, PGPASS, "home/deploy/.pgpass"), "postgres.pgpass-file")
     assert at_path == {"Lk9Wq4Zr2Tz5Nv8Q"}
     assert not scan_text(matcher, PGPASS, "notes.txt")
-    assert matcher.runs_scoped("home/deploy/.pgpass")  # the last path remembered, not kept
+    assert matcher.scoped_rules("home/deploy/.pgpass")  # the last path remembered, not kept
 
 
 def _per_line(prefilter: HyperscanPrefilter, text: str) -> frozenset[int]:

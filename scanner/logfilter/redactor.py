@@ -54,9 +54,9 @@ class _LastPrefilter:
     def __init__(self, inner: Prefilter) -> None:
         self.inner = inner
         self.name = inner.name
-        self._seen: list[tuple[str, bool, frozenset[int]]] = []
+        self._seen: list[tuple[str, Collection[int] | None, frozenset[int]]] = []
 
-    def candidates(self, text: str, scoped: bool = True) -> frozenset[int]:
+    def candidates(self, text: str, scoped: Collection[int] | None = None) -> frozenset[int]:
         for seen, seen_scoped, ids in self._seen:
             if seen is text and seen_scoped == scoped:
                 return ids
@@ -164,9 +164,9 @@ class Redactor:
         )
         self._n = len(matcher.ruleset)
         self._decode = matcher.policy.decode_depth > 0
-        # whether the prefilter looks for the rules of files known by their path: as the
+        # the rules of files known by their path that the prefilter looks for: as the
         # matchers do for chunks from ``origin``, so that they share its answers
-        self._scoped = self.plain.runs_scoped(origin.path)
+        self._scoped = self.plain.scoped_rules(origin.path)
 
     def warm(self) -> None:
         """Load now what the first scan loads (``Matcher.warm``, the lines of triggers):
