@@ -109,16 +109,17 @@ def _compiled_set(hs: Any, forms: Sequence[_Form], extra: Sequence[tuple[int, by
     return db
 
 
-def literals(hs: Any, texts: Sequence[str]) -> Any | None:
-    """A database of caseless literals ``texts`` (id: the index) that reports every match;
-    None when there are none."""
+def literals(hs: Any, texts: Sequence[str], first: int = 0, once: bool = False) -> Any | None:
+    """A database of caseless literals ``texts`` (id: ``first`` + the index) that reports every
+    match, or only the first of each literal (``once``); None when there are none."""
     if not texts:
         return None
+    flags = hs.HS_FLAG_CASELESS | (hs.HS_FLAG_SINGLEMATCH if once else 0)
     db = hs.Database(mode=hs.HS_MODE_BLOCK)
     db.compile(
         expressions=[hs_literal(t) for t in texts],
-        ids=list(range(len(texts))),
-        flags=[hs.HS_FLAG_CASELESS] * len(texts),
+        ids=list(range(first, first + len(texts))),
+        flags=[flags] * len(texts),
     )
     return db
 

@@ -3,7 +3,9 @@ bytes of a chunk in one pass; the primary engine where the ``hyperscan`` wheel i
 
 Its databases (``hsdb``), compiled once and kept in the cache:
 
-- the *main* database: every rule that runs on any file, and the decoder triggers (literals);
+- the *main* database: every rule that runs on any file;
+- the decoder triggers (tens of thousands of base64 and hex literals) in a database of their
+  own: held in the main one they cost its pass a seventh more than their own pass costs;
 - the *scoped* databases, one per rule for files known by their path (``.pgpass``,
   ``config/master.key``), scanned only over chunks from a file some of them take: their
   patterns (a whole ``host:port:db:user:password`` line) would otherwise cost every chunk of
@@ -36,7 +38,7 @@ from scanner.hsdb import (
     parse_id_list,
     to_char_offsets,
 )
-from scanner.hsform import hs_literal, hyperscan_form, loosen
+from scanner.hsform import hyperscan_form, loosen
 from scanner.rulebook.compile import Ruleset
 
 # Decoder trigger literals, or a function that derives them (called only when needed).
@@ -48,7 +50,8 @@ TRIGGER_LIMIT = 4096
 line by line (a text of base64 full of short triggers)."""
 
 _CACHE_KIND = "hyperscan"
-_CACHE_PARTS = 4  # the main database, the located rule ids, the approximated ids, the scoped ids
+_CACHE_PARTS = 5  # the main database, the located rule ids, the approximated ids, the scoped
+# ids, the triggers' database
 _SCOPED_KIND = "hs-scoped"  # the scoped rules' databases, one per rule, in the order of their ids
 _LOCATOR_KIND = "hs-locators"  # the start-of-match databases, one per located rule, read lazily
 _LINES_KIND = "hs-triggers"  # the triggers, every match reported, read lazily
@@ -74,7 +77,7 @@ class HyperscanPrefilter:
         # Triggers derived from the rule set (a callable) are keyed by the rule set alone and
         # computed only to compile: a start with a cached database never needs them.
         named = "derived" if callable(triggers) else "\0".join(triggers)
-        key = cache_key(ruleset.digest, named, "hs-v13", version)
+        key = cache_key(ruleset.digest, named, "hs-v14", version)
         # The locator databases are read (or built) on the first ``locate``: a scan whose
         # chunks never name a located rule (most staged checks) does not load them.
         self._ruleset: Ruleset | None = ruleset
@@ -101,7 +104,14 @@ class HyperscanPrefilter:
         main, by_rule, approximated = self._compile(ruleset)
         loc = self._compile_locator(ruleset)
         hs = hyperscan
-        self._blobs = (dump(hs, main), id_list(loc), id_list(approximated), id_list(by_rule))
+        found = literals(hs, self._triggers, first=self._n, once=True)
+        self._blobs = (
+            dump(hs, main),
+            id_list(loc),
+            id_list(approximated),
+            id_list(by_rule),
+            dump(hs, found),
+        )
         self._scoped_blobs = dump_each(hs, by_rule)
         self._loc_blobs = dump_each(hs, loc)
         cache_store(cache_dir, _CACHE_KIND, key, self._blobs)
@@ -115,16 +125,16 @@ class HyperscanPrefilter:
         self._located = parse_id_list(self._blobs[1])
         self._approximated = parse_id_list(self._blobs[2])
         self._scoped = load_each(hs, sorted(parse_id_list(self._blobs[3])), self._scoped_blobs)
+        self._found_triggers = load(hs, self._blobs[4])
 
     def _compile(self, ruleset: Ruleset) -> tuple[Any | None, dict[int, Any], frozenset[int]]:
-        """The main database (with the triggers), each scoped rule's own database (a file
+        """The main database, each scoped rule's own database (a file
         that one rule's paths take is not scanned for the others: a JSON file for a template
         rule, never for ``.pgpass`` lines), the approximated rules."""
         forms = [
             (rule, (rule.index, hyperscan_form(rule.spec), rule.spec.keywords)) for rule in ruleset
         ]
-        extra = [(self._n + i, hs_literal(t)) for i, t in enumerate(self._triggers)]
-        main, loose = compile_rules(self._hs, [f for rule, f in forms if not rule.paths], extra)
+        main, loose = compile_rules(self._hs, [f for rule, f in forms if not rule.paths])
         by_rule: dict[int, Any] = {}
         for rule, form in forms:
             if rule.paths:
@@ -261,6 +271,8 @@ class HyperscanPrefilter:
         data = self._utf8(text)
         if self._full is not None:
             self._full.scan(data, match_event_handler=on_match)
+        if self._found_triggers is not None:
+            self._found_triggers.scan(data, match_event_handler=on_match)
         by_rule = self._scoped
         for index in by_rule if scoped is None else scoped:
             db = by_rule.get(index)
