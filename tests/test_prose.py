@@ -56,6 +56,12 @@ def test_is_sentence_word(line: str, value: str, sentence: bool) -> None:
         ("bind_password : Binding password.", "Binding", True),
         ("$lang['bindpw'] = 'Heslo uživatele výše';", "Heslo", True),
         ('  notice_fake_password: "Пароль неверный"', "Пароль", True),
+        (
+            '  error_kg_credentials: "Conta/Palavra-chave do KG não é válida"',
+            "Conta/Palavra-chave",
+            True,
+        ),
+        ("password: Kq7v/Fake a b", "Kq7v/Fake", False),
         # one run of characters: a value, whatever follows it
         ("password: Zebrafish", "Zebrafish", False),
         ("password: Zebrafish # the lab's", "Zebrafish", False),
