@@ -31,6 +31,7 @@ from scanner.filters import is_test_vector
 from scanner.namebefore import CALL_NOT_GIVEN
 from scanner.nameshape import Kind, NameInfo, name_info
 from scanner.namespan import name_span
+from scanner.prose import is_phrase_head
 from scanner.valueforms import is_doc_field, is_prose
 
 __all__ = [
@@ -160,6 +161,8 @@ def assess(
         return None  # a property list's <key>: the name of the value in the element after it
     if is_interpolated(text, a):
         return None  # f"{plan}-{build}", "{}/{}".format(...): fields filled in by code
+    if a.op in (":", "=") and is_phrase_head(text, a.start, a.end):
+        return None  # "field_password_confirmation: Confirm password": a label, a message
     if is_doc_field(line_before):
         return None  # a docstring field that documents the name, not an assignment
     if in_string and a.op == ":" and is_prose(line_before):

@@ -18,7 +18,7 @@ from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
 from scanner.devlogins import is_demo_login, is_local_echo_login
 from scanner.models import Confidence
 from scanner.nameregions import RegionMemo, located_verdicts
-from scanner.prose import is_sentence_word
+from scanner.prose import is_phrase_head, is_sentence_word
 from scanner.rulebook.compile import CompiledRule, bounded_search
 from scanner.validators.offline import CHECKSUMS, meets_requirements
 from scanner.validators.structure import STRUCTURE_CHECKS
@@ -267,6 +267,8 @@ def _confirm(
             continue
         if not mode and is_sentence_word(text, start, end):
             continue  # "include a bindpw like so": the name's next word in a sentence
+        if not mode and is_phrase_head(text, start, end):
+            continue  # "bindpw: Password of the user above": a phrase, not a value
         checksum = None
         if rule.spec.checksum:
             checksum = "valid" if CHECKSUMS[rule.spec.checksum](secret) else "invalid"

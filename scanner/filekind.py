@@ -206,6 +206,34 @@ _DOC_PATH = re.compile(r"(?:^|[/\\])(?:docs?|documentation|man|wiki)(?:[/\\]|$)"
 
 _I18N_PATH = re.compile(r"(?:^|[/\\])(?:locales?|i18n|l10n|lang|translations?|LC_MESSAGES)[/\\]")
 
+# a message catalog named by its locale under a translations directory: Rails
+# ``config/locales/de.yml``, Laravel and DokuWiki ``lang/pt-br/settings.php``, Roundcube
+# ``localization/fy_NL/labels.inc``, Symfony ``translations/messages.fr.yml``: its values are
+# the words for "password" in each language
+_LOCALE = r"[a-z]{2,3}(?:[-_][A-Za-z]{2,8}){0,2}(?:@[a-z]+)?"
+_CATALOG = re.compile(
+    r"(?:^|/)(?:locales?|i18n|l10n|lang|languages?|translations?|locali[sz]ation)/"
+    rf"(?:(?P<dir>{_LOCALE})/[^/]+|(?:[\w-]+[._])?(?P<file>{_LOCALE})\.[a-z]+)$"
+)
+# catalog formats (PHP arrays and JavaScript objects among them); not a source file of a
+# language such as ``lang/go/main.go``
+_CATALOG_EXT = frozenset(
+    ["yml", "yaml", "json", "php", "inc", "properties", "ini", "xml", "toml", "js", "txt", "lang"]
+)
+# directory names of two or three letters that are programming languages or common folders,
+# not locales
+_NOT_LOCALES = frozenset(
+    ["go", "js", "ts", "py", "rb", "sh", "rs", "kt", "php", "lua", "sql", "css", "api", "src"]
+    + ["lib", "doc", "bin", "dev", "app", "web", "cli", "old", "new", "tmp", "etc", "ext", "all"]
+)
+
+
+def _is_catalog(inner: str, ext: str) -> bool:
+    m = _CATALOG.search(inner) if ext in _CATALOG_EXT else None
+    if m is None:
+        return False
+    return (m.group("dir") or m.group("file")).lower() not in _NOT_LOCALES
+
 
 @dataclass(frozen=True, slots=True)
 class FileContext:
@@ -230,7 +258,7 @@ def file_context(path: str) -> FileContext:
     if base in _SKIP_NAMES or _MINIFIED.search(inner):
         return FileContext("code", test, True)
     ext = base.rsplit(".", 1)[-1] if "." in base else ""
-    if ext in _SKIP_EXT or (ext == "json" and _I18N_PATH.search(inner)):
+    if ext in _SKIP_EXT or (ext == "json" and _I18N_PATH.search(inner)) or _is_catalog(inner, ext):
         return FileContext("config", test, True)
     if base.startswith(".env") or base.endswith(".env") or ext in _CONFIG_EXT:
         return FileContext("config", test)

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from scanner.assignsyntax import lines_ahead, lines_back
 from scanner.valuekinds import (
     has_closed_template,
+    is_named_slot,
     is_placeholder_value,
     is_shouted_stand_in,
     is_symbol_soup,
@@ -76,6 +77,9 @@ _TEMPLATE = re.compile(
     r"\$\{|\{\{|\}\}|%\(|\$\(|^\$(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*)$|^\$[A-Z_][A-Z0-9_]+[^\w]"
     r"|^<[^>]*>$|^<[A-Za-z_ -]{3,}"
     r"|^%[A-Za-z_]+%$|^\[[A-Za-z_ -]+\]$"
+    # ``%{User-Name}`` (FreeRADIUS unlang, Ruby and Rails interpolation), ``{$API.PASSWORD}``
+    # and ``{#JMXOBJ}`` (Zabbix user and discovery macros)
+    r"|%\{[A-Za-z_]|\{[$#][A-Z_]"
 )
 _RUN4 = re.compile(r"([^0-9])\1{3,}|([0-9])\2{5,}")
 _RUN5 = re.compile(r"([^0-9])\1{4,}|([0-9])\2{5,}")
@@ -99,7 +103,8 @@ _VARIABLE = re.compile(r"^\$[A-Za-z_]\w*$")
 
 
 def is_template(value: str) -> bool:
-    """``${VAR}``, ``{{ var }}``, ``%(name)s``, ``$(cmd)``, ``<your-key>``, ``$VAR``, and a
+    """``${VAR}``, ``{{ var }}``, ``%(name)s``, ``$(cmd)``, ``<your-key>``, ``$VAR``,
+    ``%{name}``, Zabbix's ``{$MACRO}`` and ``{#MACRO}``, and a
     variable next to escapes (``"\\0$name"`` interpolated in PHP or Perl, ``$name\\-`` in troff)."""
     if _TEMPLATE.search(value):
         return not is_symbol_soup(value) or has_closed_template(value)
@@ -371,8 +376,8 @@ def is_placeholder(value: str, strict_words: bool = True, runs: bool = True) -> 
         return True
     if is_stand_in_word(value) or is_encoded_stand_in(value, strict_words):
         return True
-    if is_shouted_stand_in(value):
-        return True  # MYSUPERSECRETKEY: capital words naming the credential they stand for
+    if is_shouted_stand_in(value) or is_named_slot(value):
+        return True  # MYSUPERSECRETKEY, DB_PASSWORD: capitals naming the credential they stand for
     if has_counting_bytes(value):
         return True
     if not runs or not (has_long_run(value) or has_sequence(value)):

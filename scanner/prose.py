@@ -70,3 +70,29 @@ def is_sentence_word(text: str, start: int, end: int) -> bool:
         and len(words) == len(before)
         and any(w[0].isupper() and not w.isupper() for w in words)
     )
+
+
+# the operator before a value, with the quote that may open it: ``name: ``, ``name = "``
+_OPERATOR_BEFORE = re.compile(r"[:=]>?[ \t]*[\"']?$")
+# blanks, then a word of two or more letters in any script (not a comment marker, a digit or
+# a symbol): the value goes on as a phrase
+_WORD_AFTER = re.compile(r"[ \t]+[^\W\d_]{2,}")
+# words of letters (any script), alone or joined by a slash or a hyphen (``Account/Password``,
+# ``Palavra-chave``)
+_WORDS = re.compile(r"[^\W\d_]+(?:[/-][^\W\d_]+)*")
+
+
+def is_phrase_head(text: str, start: int, end: int) -> bool:
+    """The value ``text[start:end]`` is a word of letters (any script, or words joined by a
+    slash or a hyphen) right after an operator, and more words follow it on its line: the
+    first word of a phrase assigned to the name (``error_ldap_bind_credentials: Invalid LDAP
+    account``, ``checkpassword: Compiling fix for some systems``, ``bindpw = 'Password of the
+    user above'``): a message, a label or a release note, not a credential, which is one run
+    of characters."""
+    value = text[start:end]
+    if not _WORDS.fullmatch(value):
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    if _OPERATOR_BEFORE.search(text, line_start, start) is None:
+        return False
+    return _WORD_AFTER.match(text, end) is not None

@@ -58,6 +58,8 @@ _FORMS: tuple[tuple[str, str], ...] = (
     ("number", r"(?i:^\d{1,4}[- ]?(?:bytes?|bits?|chars?|characters?|digits?|octets?)$)"),
     # an algorithm or mechanism name: ``password_encryption = 'scram-sha-256'``
     ("algorithm", r"(?i:^(?:scram|hmac|rsa|ecdsa|pbkdf2)-sha-?\d{1,3}(?:-plus)?$)"),
+    # a long command-line option's name: ``"kubectl_password": "--password"``, ``--passphrase-fd``
+    ("cli-option", r"^--[a-z][a-z0-9]*(?:-[a-z0-9]+)*=?$"),
     # a dunder sentinel: ``password = "__generate__"`` (ask the API to generate one)
     ("sentinel", r"^__[a-z][a-z0-9_]*[a-z0-9]__$"),
     # a name prefix to append to: ``root_key = "NetworkInterface.1."``

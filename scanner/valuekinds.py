@@ -76,7 +76,8 @@ _TEMPLATE = re.compile(
     r"|\{[A-Z][A-Z0-9_]{2,}\}|\{[A-Za-z_]\w*\.[\w.]+\}"
     r"|^<[^<>]{2,}>$|^<[A-Za-z_ -]{3,}|^\[[A-Za-z_ -]+\]$|^:[a-z_]+$|^\?+$|^\*+$|^![a-z_]+$"
     r"|^@[A-Z][A-Z0-9]*_[A-Z0-9_]+$|\$[A-Za-z_]\w*(?:\[\w*\]|->\w)"
-    r"|^!(?:[a-z][a-z0-9_]*(?:/[\w.-]+)?|Ref|Sub|GetAtt|Join|Select|Split|If|Base64|ImportValue)$",
+    r"|^!(?:[a-z][a-z0-9_]*(?:/[\w.-]+)?|Ref|Sub|GetAtt|Join|Select|Split|If|Base64|ImportValue)$"
+    r"|%\{[A-Za-z_]|\{[$#][A-Z_]",
 )
 
 
@@ -84,7 +85,8 @@ def is_template(value: str) -> bool:
     """Template or format syntax: ``{{ x }}``, ``${X}``, ``%s``, ``%(name)s``, ``{}``,
     ``{0}``, ``{name}``, ``$VAR``, ``<placeholder>``, ``@VAR@``, ``@DB_PASSWORD``, ``#{x}``,
     ``:param``, PHP/Perl interpolation (``$value[0]``, ``$this->x``), a YAML tag
-    (``!encrypted/pkcs1-oaep``, ``!vault``). In a generated string of many symbols only a
+    (``!encrypted/pkcs1-oaep``, ``!vault``), FreeRADIUS and Ruby ``%{name}``, Zabbix macros
+    (``{$NAME}``, ``{#NAME}``). In a generated string of many symbols only a
     closed, named form counts (``is_symbol_soup``)."""
     if _TEMPLATE.search(value) is None:
         return False
@@ -97,11 +99,13 @@ _CLOSED_TEMPLATE = re.compile(
     r"|\{%-?\s*[\w.$\"'|()= -]{1,80}%\}|<%[=-]?\s*[\w.@$\"'()\[\] -]{1,80}%>"
     r"|%\([A-Za-z_]\w*\)|\$\(\s*[\w./-][\w./$\"'=|+%:, -]{0,80}\)|#\{[\w.@ ]{1,60}\}"
     r"|__[A-Z0-9_]{3,}__|^\$[A-Za-z_]\w*$"
+    r"|%\{[A-Za-z_][\w.:-]{0,60}\}|\{[$#][A-Z_][A-Z0-9_.]{0,60}\}"
 )
 
 
 def has_closed_template(value: str) -> bool:
-    """``${NAME}``, ``{{ x.y }}``, ``%(name)s``, ``$(cmd)``... closed, with a name inside."""
+    """``${NAME}``, ``{{ x.y }}``, ``%(name)s``, ``$(cmd)``, ``%{name}``, ``{$NAME}``...
+    closed, with a name inside."""
     return _CLOSED_TEMPLATE.search(value) is not None
 
 
@@ -298,13 +302,34 @@ def is_shouted_stand_in(value: str) -> bool:
     return vowels >= SHOUTED_VOWEL_SHARE * len(value)
 
 
+# an upper-case name of underscore-joined parts (``HOMER_DB_PASSWORD``, ``_DBC_DBPASS_``,
+# ``XXX_SMTP_PASSWORD_XXX``): the slot a packaging script or a reader fills in
+_SLOT = re.compile(r"^[A-Z0-9]*(?:_[A-Z0-9]*)+$")
+_SLOT_NAMES = ("PASS", "PASSWD", "PASSWORD", "PWD", "SECRET", "TOKEN", "APIKEY", "KEY")
+
+
+def is_named_slot(value: str) -> bool:
+    """``HOMER_DB_PASSWORD``, ``_DBC_DBPASS_``, ``XXX_FDPASSWORD_XXX2``: capitals, digits and
+    underscores, with a part that names the credential (``DBPASS``, ``PASSWORD``, ``API_KEY``)
+    and a part that is not a number: the name of what goes there (an environment variable, a
+    template's substitution marker), never a drawn key, which has no underscore-separated
+    words."""
+    if "_" not in value or not _SLOT.match(value):
+        return False
+    parts = [p for p in value.split("_") if p]
+    if sum(not p.isdigit() for p in parts) < 2:
+        return False
+    return any(p.endswith(_SLOT_NAMES) or p.startswith(_SLOT_NAMES[:5]) for p in parts)
+
+
 def is_placeholder_value(value: str) -> bool:
     """A value someone wrote instead of a secret: ``YourPassword``, ``changeme``,
-    ``<password>``, ``my_secret``, ``xxxxxxxx``, ``insert-token-here``, ``MYSUPERSECRETKEY``."""
+    ``<password>``, ``my_secret``, ``xxxxxxxx``, ``insert-token-here``, ``MYSUPERSECRETKEY``,
+    ``DB_PASSWORD``."""
     low = value.lower()
     if low in PLACEHOLDER_VALUES or low.strip("!#*.") in PLACEHOLDER_VALUES:
         return True
-    if is_shouted_stand_in(value):
+    if is_shouted_stand_in(value) or is_named_slot(value):
         return True
     joined = low.replace("%2b", "").replace("+", "")
     if joined != low and joined in PLACEHOLDER_VALUES:

@@ -87,6 +87,10 @@ _DOTTED_PASSWORD = re.compile(
 _HASH_SUFFIXED = re.compile(r"(?:[A-Za-z][A-Za-z0-9.]*-){3,}[0-9a-f]{40,128}")
 # a SAS macro variable (``password="&dbpass"``): resolved when the program runs
 _SAS_MACRO = re.compile(r"&[A-Za-z_][A-Za-z0-9_]{0,31}\.?")
+# a lower-case name of three or more dotted parts, two of them words (a monitoring item key
+# ``vendor.5300.fan.discovery``, a metric ``net.if.in.errors``): an identifier
+_DOTTED_LOWER = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+){2,}$")
+_WORD_PART = re.compile(r"^[a-z]{3,}$")
 _GRAPHQL_TYPE = re.compile(r"\[?(?:String|ID|Int|Float|Boolean)!?\]?!?")
 _CALLISH = re.compile(r"[A-Za-z_]\w*\(")
 
@@ -186,6 +190,12 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
         return "identifier"  # @scope/package, .module.path, aa:bb:cc:dd fingerprints
     if ")" in value and _CALLISH.search(value):
         return "expression"
+    if (
+        kind is not Kind.PASSWORD
+        and _DOTTED_LOWER.match(value)
+        and sum(bool(_WORD_PART.match(p)) for p in value.split(".")) >= 2
+    ):
+        return "identifier"  # vendor.5300.fan.discovery: an item key or a metric name
     if kind is not Kind.PASSWORD and _NAMESPACED.match(value):
         return "identifier"  # aws:ResourceTag/x, ec2:DescribeInstances, urn:x:y
     if not dotted_password and (

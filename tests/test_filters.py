@@ -166,6 +166,11 @@ def test_hardhats_development_key_is_known_to_every_rule(builtin_matcher: Matche
         ("pre-${SECRET_X}-Ab1!xyz#$%^&*()_+LongValue", True),
         ("Xy7#kLm9!qR2$(date +%s)@zzT-more-Text-42", True),
         ("{{", True),  # a short value cut at a blank: not random, still a template
+        # FreeRADIUS, Ruby and Zabbix forms; a generated password holding ``%{`` by chance
+        ("%{Fake-User-Name}", True),
+        ("{$KG.FAKE.SECRET}", True),
+        ("kg[{#FAKEOBJ},Count]", True),
+        ("Qw9%{zT4#kL2@pX7!mN8&vB3^Hj", False),
     ],
 )
 def test_template_needs_a_closed_form_inside_symbol_soup(value: str, template: bool) -> None:

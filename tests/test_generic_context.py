@@ -59,7 +59,18 @@ FILE_CONTEXTS = {
         "lib/jquery.min.js",
         "static/79.504725712e8f37cb.js",
     ],
-    FileContext("config", False, True): ["locale/de/LC_MESSAGES/django.po"],
+    FileContext("config", False, True): [
+        "locale/de/LC_MESSAGES/django.po",
+        # message catalogs named by their locale: the word for "password" in each language
+        "config/locales/pt-BR.yml",
+        "lib/plugins/authkg/lang/zh-tw/settings.php",
+        "program/localization/fy_NL/labels.inc",
+        "translations/messages.fr.yml",
+        "resources/lang/sr@latin/auth.php",
+    ],
+    # a language's sources, a folder that is no locale, a file outside a translations folder
+    FileContext("code", False, False): ["src/lang/go/main.go", "lang/src/config.php"],
+    FileContext("config", False, False): ["locales/api.yml", "config/de.yml"],
     FileContext("unknown", False, False): [""],
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.prose import is_sentence_word
+from scanner.prose import is_phrase_head, is_sentence_word
 
 
 def _judge(line: str, value: str) -> bool:
@@ -44,3 +44,33 @@ def _judge(line: str, value: str) -> bool:
 )
 def test_is_sentence_word(line: str, value: str, sentence: bool) -> None:
     assert _judge(line, value) is sentence
+
+
+@pytest.mark.parametrize(
+    ("line", "value", "phrase"),
+    [
+        # a label, a message or a release note assigned to a credential-named key
+        ("  error_kg_bind_credentials: Invalid fake account/password", "Invalid", True),
+        ("  field_password_confirmation: Bekreft passord", "Bekreft", True),
+        ("\t* contrib/kgpassword: Compiling fix for fake systems", "Compiling", True),
+        ("bind_password : Binding password.", "Binding", True),
+        ("$lang['bindpw'] = 'Heslo uživatele výše';", "Heslo", True),
+        ('  notice_fake_password: "Пароль неверный"', "Пароль", True),
+        (
+            '  error_kg_credentials: "Conta/Palavra-chave do KG não é válida"',
+            "Conta/Palavra-chave",
+            True,
+        ),
+        ("password: Kq7v/Fake a b", "Kq7v/Fake", False),
+        # one run of characters: a value, whatever follows it
+        ("password: Zebrafish", "Zebrafish", False),
+        ("password: Zebrafish # the lab's", "Zebrafish", False),
+        ("password = Kq7vFake2mLp and more", "Kq7vFake2mLp", False),
+        ("password: Zebrafish 42", "Zebrafish", False),
+        # no operator before it: the space-separated forms are judged by is_sentence_word
+        ("community kgfakecomm rw fakeACL", "kgfakecomm", False),
+    ],
+)
+def test_is_phrase_head(line: str, value: str, phrase: bool) -> None:
+    start = line.index(value, line.index(value[0]) if line.count(value) == 1 else 0)
+    assert is_phrase_head(line, start, start + len(value)) is phrase

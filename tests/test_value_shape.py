@@ -436,6 +436,26 @@ def test_camel_words(value: str, words: int) -> None:
         ("cltoken-1234-5678-9012-345678901234", Kind.TOKEN, True, True, "placeholder"),
         ("abcdef12-1234-9876-0000-abcdef098765", Kind.KEY, True, True, "placeholder"),
         ("Admin12345", Kind.PASSWORD, True, True, ""),
+        # the name of what goes there: an environment variable, a substitution marker
+        ("KG_FAKE_DB_PASSWORD", Kind.PASSWORD, False, False, "placeholder"),
+        ("_KGC_DBPASS_", Kind.PASSWORD, True, False, "placeholder"),
+        ("XXX_FAKEPASSWORD_XXX2", Kind.PASSWORD, True, False, "placeholder"),
+        ("KG_FAKE_API_KEY", Kind.SECRET, True, False, "placeholder"),
+        ("FAKE_2024_RELEASE", Kind.PASSWORD, True, False, ""),  # names no credential
+        # a command-line option's name
+        ("--password", Kind.PASSWORD, True, True, "cli-option"),
+        ("--passphrase-fd", Kind.PASSWORD, True, True, "cli-option"),
+        ("--privproto=", Kind.PASSWORD, True, True, "cli-option"),
+        ("--Kq7vFake2mLp", Kind.PASSWORD, True, True, ""),
+        # Zabbix macros, FreeRADIUS and Ruby expansions
+        ("{$KG.FAKE.PASSWORD}", Kind.PASSWORD, True, False, "template"),
+        ("kgjmx[{#FAKEOBJ},Count]", Kind.KEY, True, False, "template"),
+        ("%{Stripped-User-Name}", Kind.KEY, True, False, "template"),
+        ("kgacct_%{Fake-Session-Id}", Kind.KEY, True, False, "template"),
+        # a monitoring item key or metric name of dotted lower-case words
+        ("kgvendor.5300.fan.discovery", Kind.KEY, False, False, "identifier"),
+        ("kgfake.3500_24s.net.uptime", Kind.KEY, False, False, "identifier"),
+        ("kq7v.2mlp.9xz4", Kind.KEY, False, False, ""),  # one word: no name
         ("6337ff461c94fd3fa32ba3b1ff4125", Kind.TOKEN, True, True, ""),
     ],
 )
