@@ -76,3 +76,22 @@ def builtin_rules_off(monkeypatch: pytest.MonkeyPatch) -> None:
     from scanner.rulebook.loader import load_ruleset
 
     monkeypatch.setattr(common, "load_ruleset", functools.partial(load_ruleset, builtin=False))
+
+
+PSK = "5e0c9a7f2b8d4e1a6c3f9b0d7e2a5c8f1b4d6e9a0c3f7b2d5e8a1c4f6b9d0e3a"
+
+
+def psk_rule_entry(**extra: object) -> dict[str, object]:
+    """A rule entry (a parsed TOML table) for a hex key that is a whole ``.psk`` file: a rule
+    known by its path, with no keywords."""
+    entry: dict[str, object] = {
+        "id": "kgtest.psk-file",
+        "name": "test PSK file",
+        "description": "a hex key that is the whole file",
+        "paths": [r"\.psk$"],
+        "pattern": r"\A\s*([0-9a-f]{32,128})\s*\z",
+        "examples": [{"text": PSK + "\n", "secret": PSK, "path": "etc/agent.psk"}],
+        "negative_examples": ["# openssl rand -hex 32\n"],
+    }
+    entry.update(extra)
+    return entry

@@ -10,6 +10,7 @@ from scanner.pathscope import PathScope, path_gate
 from scanner.rulebook.compile import Ruleset, compile_rule
 from scanner.rulebook.loader import load_ruleset
 from scanner.rulebook.schema import parse_rule
+from testing.rules import psk_rule_entry
 
 PATHS = [
     "etc/agent.psk",
@@ -60,15 +61,7 @@ def test_the_builtin_scoped_rules_are_gated_and_answer_as_each_rule_does() -> No
 
 
 def test_a_users_rule_is_asked_on_every_path() -> None:
-    entry: dict[str, object] = {
-        "id": "kgtest.psk-file",
-        "name": "test PSK file",
-        "description": "a hex key that is the whole file",
-        "paths": [r"\.psk$"],
-        "pattern": r"\A\s*([0-9a-f]{32,128})\s*\z",
-        "examples": [{"text": "0123456789abcdef" * 2, "path": "etc/agent.psk"}],
-        "negative_examples": ["# openssl rand -hex 32\n"],
-    }
+    entry = psk_rule_entry(examples=[{"text": "0123456789abcdef" * 2, "path": "etc/agent.psk"}])
     rule = compile_rule(parse_rule(entry, "user.toml", 0), 0)
     scope = PathScope(Ruleset([rule]).rules)
     assert scope._always == (rule,)  # searched with a timeout, not joined

@@ -17,23 +17,9 @@ from scanner.prefilter import AhoCorasickPrefilter
 from scanner.rulebook.check import check_spec
 from scanner.rulebook.compile import Ruleset, compile_rule
 from scanner.rulebook.schema import parse_rule
+from testing.rules import PSK
+from testing.rules import psk_rule_entry as rule_entry
 from testing.scan import ENGINES, build, scan_text
-
-PSK = "5e0c9a7f2b8d4e1a6c3f9b0d7e2a5c8f1b4d6e9a0c3f7b2d5e8a1c4f6b9d0e3a"
-
-
-def rule_entry(**extra: object) -> dict[str, object]:
-    entry: dict[str, object] = {
-        "id": "kgtest.psk-file",
-        "name": "test PSK file",
-        "description": "a hex key that is the whole file",
-        "paths": [r"\.psk$"],
-        "pattern": r"\A\s*([0-9a-f]{32,128})\s*\z",
-        "examples": [{"text": PSK + "\n", "secret": PSK, "path": "etc/agent.psk"}],
-        "negative_examples": ["# openssl rand -hex 32\n"],
-    }
-    entry.update(extra)
-    return entry
 
 
 def scoped_ruleset() -> Ruleset:
