@@ -32,7 +32,7 @@ from scanner.namebefore import CALL_NOT_GIVEN
 from scanner.nameshape import Kind, NameInfo, name_info
 from scanner.namespan import name_span
 from scanner.prose import is_phrase_head
-from scanner.valueforms import is_doc_field, is_prose
+from scanner.valueforms import is_doc_field, is_pointer_type, is_prose
 
 __all__ = [
     "Assessment",
@@ -234,6 +234,8 @@ def assess_named(
     if info.reason or info.kind is Kind.NONE:
         return None
     value = text[value_start:value_end]
+    if fc.kind == "code" and quote not in ('"', "'", "`") and is_pointer_type(value):
+        return None  # a struct field and its type: ``PrivateKey *rsa.PrivateKey``
     a = Assignment(name, "=", quote, value, value_start, value_end, "xml")
     line_start, line_end = line_bounds(text, value_start, value_end)
     if _UNDERLINE.match(text, line_end):

@@ -119,6 +119,12 @@ def _is_settings_member(name: str, last: str) -> bool:
     return last in _SETTINGS_OBJECTS and (last + ".") in name.lower()
 
 
+# a source file's extension at the end of a name
+_SOURCE_FILE = re.compile(
+    r"\.(?:c|h|cc|cpp|cxx|hpp|pm|pl|pod|py|rb|go|php|js|ts|java|cs|rs|sh|html?)$", re.IGNORECASE
+)
+
+
 @lru_cache(maxsize=4096)
 def name_info(name: str) -> NameInfo:
     """Classify an assigned name: which credential word it ends in, and whether the words
@@ -126,6 +132,10 @@ def name_info(name: str) -> NameInfo:
     tokens = tuple(split_name(name))
     if not tokens:
         return NameInfo(Kind.NONE, tokens, -1, "empty")
+    if _SOURCE_FILE.search(name):
+        # a program's file named after a credential: ``mod_sql_passwd.c: Bug#4138 - ...`` in
+        # a ChangeLog, ``crypto/passwd.pm:`` in a list of changed files
+        return NameInfo(Kind.NONE, tokens, -1, "file name")
     # the last credential word decides: api_key_secret → secret; password_reset_token → token
     head, kind = -1, Kind.NONE
     for i in range(len(tokens) - 1, -1, -1):

@@ -77,6 +77,34 @@ _FORMS: tuple[tuple[str, str], ...] = (
         r"|(?:appl|goog|amzn|strp|rcb)_[A-Za-z0-9]{20,40}"
         r"|age1(?:[a-z0-9]{1,24}1)?[02-9ac-hj-np-z]{58,})$",
     ),
+    # a format string's start: ``"cannot fetch token: %v\\nResponse: %s"`` (Go, C, Perl, Ruby)
+    ("template", r"^%[-+ #0]?\d{0,3}(?:\.\d{1,3})?[vsdqxXT](?:\\[nt]|[ :;,.]|$)"),
+    # a path of names (words, a version) in a namespace (Ruby, Perl, PHP, C++): ``Net::OAuth2``,
+    # ``Google::Auth::WebUserAuthorizer#get_credentials``, ``SecretStoring::SHA256+``; the tail
+    # of one cut at its first colon (``Auth::Web...`` read as a name, a colon, ``:Web::...``)
+    (
+        "identifier",
+        r"^:{0,2}[A-Za-z_]+\d{0,4}(?:::[A-Za-z_]+\d{0,4})+(?:[#.][A-Za-z_]\w*[?!=]?)?"
+        r"(?:->?|\+|\(\))?$",
+    ),
+    # a Ruby symbol, or a ``Module::Name`` path cut at its first colon, naming a method or a
+    # constant: ``:Util.base64_encode``, ``:IAMCredentialsService#sign_blob``, ``+...::SHA256+``
+    ("identifier", r"^:[A-Za-z_]\w*(?:[#.][A-Za-z_]\w*[?!]?|\+)$"),
+    # a Perl reference to a named subroutine: ``pass => \\&fetch_password``
+    ("expression", r"^\\&[A-Za-z_][\w:]*$"),
+    # an HTTP header's name: ``'X-OpenStack-Nova-API-Version'``
+    ("header-name", r"^X-[A-Z][A-Za-z]*(?:-(?:[A-Z][A-Za-z]*|[0-9]{1,4}))+$"),
+    # an operation or type name versioned by a date: ``CreateKeyGroup2020_05_31``
+    ("identifier", r"^(?:[A-Z][a-z]+){2,}(?:19|20)\d\d(?:[_-]\d\d){2}$"),
+    # a host name and a port: ``Kpasswd_server = admin_server:464``
+    ("address", r"^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+:\d{2,5}$"),
+    # the fields after the password of a passwd(5)-style line (uid:gid:gecos:home), as a
+    # Dovecot passwd-file writes them: ``user:{plain}pass:1000:1000::/home/user``
+    ("passwd-fields", r"^\d{1,10}:\d{1,10}:[^:\s]{0,80}:(?:[/~]|$)"),
+    # a bug tracker's reference, as a ChangeLog entry starts: ``contrib/ftpasswd: Bug#3994 - ...``
+    ("reference", r"^(?:[Bb]ug|BUG|[Ii]ssue|ISSUE|PR|GH)#\d{1,7}$"),
+    # a form field's name: ``'password_parameter' => '_password'``
+    ("identifier", r"(?i:^_{1,2}(?:[a-z]+_)*(?:password|passwd|pass|pwd|secret|token|key)$)"),
     # a description of the value: ``password: "password-for-30001"``, ``token_of_bob``
     (
         "placeholder",
@@ -234,8 +262,22 @@ _STAND_IN = ("", "my", "your", "the", "some", "a", "new", "old", "test", "fake",
 
 def names_itself(name: str, value: str) -> bool:
     """The value repeats the name it is assigned to, maybe behind a stand-in word:
-    ``"clientSecret": "my_clientSecret"``, ``secret='application_credential_secret'``."""
+    ``"clientSecret": "my_clientSecret"``, ``secret='application_credential_secret'``; or it is
+    the name's last word, as an enumeration's constant is."""
     last = re.split(r"\.|->|::", name)[-1]
     n = _NOT_ALNUM.sub("", last.lower())
     v = _NOT_ALNUM.sub("", value.lower())
-    return len(n) >= 4 and v.endswith(n) and v[: len(v) - len(n)] in _STAND_IN
+    if len(n) >= 4 and v.endswith(n) and v[: len(v) - len(n)] in _STAND_IN:
+        return True
+    # an enumeration's constant whose value is its name's last word: ``StatusPostpass =
+    # "POSTPASS"``, ``ModeNoSecret = "nosecret"``
+    return value.isalpha() and len(v) >= 6 and len(n) > len(v) and n.endswith(v)
+
+
+# a struct field's pointer type (Go): ``PrivateKey *rsa.PrivateKey``, ``Tokens *TokensService``
+_POINTER_TYPE = re.compile(r"\*{1,2}(?:\[\])?(?:[a-z]\w*\.)?[A-Z]\w*")
+
+
+def is_pointer_type(value: str) -> bool:
+    """``value`` is a pointer type, as a Go struct field declares one after its name."""
+    return bool(_POINTER_TYPE.fullmatch(value))

@@ -122,6 +122,18 @@ def _is_encoded_stand_in(decoded: str) -> bool:
     return is_template(decoded) or is_placeholder_value(decoded)
 
 
+# roff escapes as pod2man writes them: a size change around capitals (``\\s-1STRING\\s0``), a
+# font change, a zero-width mark, a hyphen, an escaped backslash
+_ROFF_MARK = re.compile(r"\\s[-+]?\d|\\f[BIRP(]|\\e&|\\-(?:>|$)")
+_ROFF_ESCAPE = re.compile(r"\\(?:s[-+]?\d|f[BIRP]|f\([A-Z]{2}|\([a-z]{2}|[e&\-|^])")
+
+
+def _unroff(m: re.Match[str]) -> str:
+    """What a roff escape prints: ``\\e`` a backslash, ``\\-`` a hyphen, the rest nothing."""
+    esc = m.group()
+    return "\\" if esc == "\\e" else "-" if esc == "\\-" else ""
+
+
 def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool = False) -> str:
     """Why ``value`` (assigned to a name of ``kind``) is not a credential, or ``""``.
 
@@ -130,6 +142,13 @@ def reject_reason(value: str, kind: Kind, quoted: bool, code: bool, config: bool
     """
     if not value:
         return "empty"
+    if "\\" in value and _ROFF_MARK.search(value):
+        plain = _ROFF_ESCAPE.sub(_unroff, value)
+        if plain != value:
+            # a manual page's text: ``Secret => \\s-1SECRET\\s0``, ``WebServer\\->new``
+            inner = reject_reason(plain, kind, quoted, code, config)
+            if inner:
+                return inner
     if value in DOCUMENTATION_VALUES:
         return "documentation"
     if value.lower() in EMPTY_DIGESTS:

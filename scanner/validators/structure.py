@@ -144,7 +144,13 @@ def sasl_plain(token: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     parts = raw.split(b"\0")
-    return len(parts) == 3 and bool(parts[1]) and len(parts[2]) >= 4
+    if len(parts) != 3 or not parts[1] or len(parts[2]) < 4:
+        return False
+    # a stand-in that names the field (``\0user\0pass``), or the user name again (``\0kg\0kg``)
+    return parts[2].lower() not in _STAND_IN_PASSWORDS and parts[2] != parts[1]
+
+
+_STAND_IN_PASSWORDS = frozenset([b"pass", b"password", b"passwd", b"secret"])
 
 
 def base64_text(token: str) -> bool:
