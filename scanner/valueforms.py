@@ -77,7 +77,7 @@ _FORMS: tuple[tuple[str, str], ...] = (
         r"|(?:appl|goog|amzn|strp|rcb)_[A-Za-z0-9]{20,40}"
         r"|age1(?:[a-z0-9]{1,24}1)?[02-9ac-hj-np-z]{58,})$",
     ),
-    # a format string's start: ``"cannot fetch token: %v\\nResponse: %s"`` (Go, C, Perl, Ruby)
+    # a format string's start: ``"cannot fetch token: %v\nResponse: %s"`` (Go, C, Perl, Ruby)
     ("template", r"^%[-+ #0]?\d{0,3}(?:\.\d{1,3})?[vsdqxXT](?:\\[nt]|[ :;,.]|$)"),
     # a path of names (words, a version) in a namespace (Ruby, Perl, PHP, C++): ``Net::OAuth2``,
     # ``Google::Auth::WebUserAuthorizer#get_credentials``, ``SecretStoring::SHA256+``; the tail
