@@ -187,6 +187,22 @@ def _b64_text(value: str) -> str | None:
         return None
 
 
+_B32_WORD = re.compile(r"^[A-Z2-7]{16,}={0,6}$")
+
+
+def _b32_text(value: str) -> str | None:
+    """The ASCII text a base32 value decodes to (a one-time-password seed is written in
+    base32), or None when it is not base32 of text."""
+    upper = value.upper()
+    if not _B32_WORD.match(upper):
+        return None
+    body = upper.rstrip("=")
+    try:
+        return base64.b32decode(body + "=" * (-len(body) % 8)).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 def _is_stand_in_text(decoded: str) -> bool:
     """Decoded base64 that is a run or a counting sequence (``MDEyMzQ1Njc4OWFiY2RlZg==`` is
     ``0123456789abcdef``) or a small JSON object without credentials (a pagination cursor):
@@ -224,6 +240,11 @@ def form_reason(value: str, quoted: bool, password: bool = False) -> str:
         return "identifier"
     decoded = _b64_text(value)
     if decoded is not None and (_is_word_text(decoded) or _is_stand_in_text(decoded)):
+        return "encoded-word"
+    # an OTP seed that is a counting run in base32 (RFC 4226's "12345678901234567890", the
+    # test vector of every HOTP/TOTP library); a random seed decodes to no text
+    decoded = _b32_text(value)
+    if decoded is not None and _is_stand_in_text(decoded):
         return "encoded-word"
     if quoted:
         return ""

@@ -404,6 +404,10 @@ def test_camel_words(value: str, words: int) -> None:
         # base64 of "0123456789abcdef", of {"foo": "bar"} (a cursor)
         ("MDEyMzQ1Njc4OWFiY2RlZg==", Kind.SECRET, True, True, "encoded-word"),
         ("eyJmb28iOiAiYmFyIn0=", Kind.SECRET, True, True, "encoded-word"),
+        # base32 of "abcdefghijklmnopqrst" (an OTP test seed) and of random bytes (a real one)
+        ("MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U", Kind.SECRET, True, True, "encoded-word"),
+        ("mfrggzdfmztwq2lknnwg23tpobyxe43u", Kind.SECRET, True, True, "encoded-word"),
+        ("PI7ZDRHIWJOQN4NJYPT3FVHWBCQ4K===", Kind.SECRET, True, True, ""),
         ("keyguard@fake.invalid", Kind.SECRET, True, True, "email"),
         ("grant_type=password&username=kg&password=x9", Kind.SECRET, True, True, "query"),
         ("3306:3306", Kind.SECRET, True, True, "ports"),
