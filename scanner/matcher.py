@@ -107,8 +107,6 @@ class Matcher:
     def scope_key(self, path: str) -> str:
         """Which path-scoped rules run on a file at ``path`` ("" for none): two blobs with the
         same content are scanned alike only when this is the same for both."""
-        if not self._scope.rules:
-            return ""
         return ",".join(str(i) for i in sorted(self._scope.taking(path)))
 
     def scoped_rules(self, path: str) -> frozenset[int]:
@@ -210,13 +208,9 @@ class Matcher:
         # path-scoped rules only where their paths take the file (no spec decoded for that);
         # those without keywords are tried on every file their paths take
         scope = self._scope
-        if scope.rules:
-            taking = scope.taking(path)
-            scoped = scope.indices
-            found_ids = found_ids.union(scope.keywordless & taking)
-            candidates = sorted(i for i in found_ids if i < n and (i not in scoped or i in taking))
-        else:
-            candidates = sorted(i for i in found_ids if i < n)
+        taking, scoped = scope.taking(path), scope.indices
+        found_ids = found_ids.union(scope.keywordless & taking)
+        candidates = sorted(i for i in found_ids if i < n and (i not in scoped or i in taking))
         if not candidates:
             return []
         from scanner import confirm, filekind
