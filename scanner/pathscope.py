@@ -1,4 +1,4 @@
-"""Which path-scoped rules (rules with ``paths``: ``.pgpass``, ``haproxy.cfg``) run on a file.
+r"""Which path-scoped rules (rules with ``paths``: ``.pgpass``, ``haproxy.cfg``) run on a file.
 
 Asked for every blob (its dedupe key) and every chunk (which candidates to confirm). Trying each
 scoped rule's path patterns on every path cost a scan of a 17k-file tree a tenth of its CPU
@@ -6,6 +6,8 @@ time, yet most paths are taken by none of them. So the built-in rules' path patt
 standard ``re``'s) are joined into one *gate*: a path the gate does not match is taken by none
 of those rules, in one search. Only a path the gate matches, or a rule whose patterns are not
 in the gate (a user's ``regex`` patterns, searched with a timeout), is asked rule by rule.
+Most patterns start a path component (``(?:^|/)\.pgpass$``): the gate tries those only where a
+component starts.
 """
 
 from __future__ import annotations
@@ -32,16 +34,65 @@ def _scoped_group(pattern: str) -> str | None:
     return f"(?{flags}:{pattern})" if flags else f"(?:{pattern})"
 
 
-def path_gate(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    """One pattern matching a path exactly when one of ``patterns`` (standard ``re``
-    expressions) is found in it; None when they cannot be joined."""
-    groups = [_scoped_group(p) for p in patterns]
-    if not groups or any(g is None for g in groups):
+_COMPONENT_START = "(?:^|/)"
+
+
+class PathGate:
+    """Patterns joined: those that start a path component (``(?:^|/)name``) are tried only
+    where a component starts (``re`` would try each at every character of the path: a
+    gate of 27 patterns cost 60 us a path), the others searched as one pattern."""
+
+    __slots__ = ("_at_component", "_anywhere")
+
+    def __init__(self, at_component: re.Pattern[str] | None, anywhere: re.Pattern[str] | None):
+        self._at_component = at_component
+        self._anywhere = anywhere
+
+    def matches(self, path: str) -> bool:
+        """Whether one of the joined patterns is found in ``path``."""
+        if self._anywhere is not None and self._anywhere.search(path) is not None:
+            return True
+        start = self._at_component
+        if start is None:
+            return False
+        slash = -1
+        while True:
+            if start.match(path, slash + 1) is not None:
+                return True
+            slash = path.find("/", slash + 1)
+            if slash == -1:
+                return False
+
+
+def path_gate(patterns: Sequence[str]) -> PathGate | None:
+    """One gate matching a path exactly when one of ``patterns`` (standard ``re`` expressions)
+    is found in it; None when they cannot be joined."""
+    at_component: list[str] = []
+    anywhere: list[str] = []
+    for pattern in patterns:
+        flags = ""
+        m = _GLOBAL_FLAGS.match(pattern)
+        if m is not None:
+            flags, pattern = m.group(1), pattern[m.end() :]
+        body = pattern.removeprefix(_COMPONENT_START)
+        group = _scoped_group(f"(?{flags}){body}" if flags else body)
+        if group is None:
+            return None
+        (at_component if body is not pattern else anywhere).append(group)
+    if not at_component and not anywhere:
         return None
     try:
-        return re.compile("|".join(g for g in groups if g is not None))
+        return PathGate(
+            re.compile("|".join(at_component)) if at_component else None,
+            re.compile("|".join(anywhere)) if anywhere else None,
+        )
     except re.error:
         return None
+
+
+_MEMO = 4096
+"""Paths whose answer ``PathScope`` remembers (a blob's dedupe key and its chunks ask in
+turn, with other paths between)."""
 
 
 class PathScope:
@@ -56,17 +107,19 @@ class PathScope:
         self._gate = path_gate([p for r in gated for p in r.paths]) if gated else None
         gated_ids = {r.index for r in gated} if self._gate is not None else set()
         self._always = tuple(r for r in self.rules if r.index not in gated_ids)
-        self._last: tuple[str, frozenset[int]] = ("\0", frozenset())
+        self._memo: dict[str, frozenset[int]] = {}
 
     def taking(self, path: str) -> frozenset[int]:
         """The indices of the scoped rules that run on a file at ``path``."""
-        last_path, last = self._last
-        if path == last_path:
-            return last
-        if self._gate is not None and self._gate.search(path) is None:
+        taken = self._memo.get(path)
+        if taken is not None:
+            return taken
+        if self._gate is not None and not self._gate.matches(path):
             asked = self._always
         else:
             asked = self.rules
         taken = frozenset(r.index for r in asked if r.runs_on(path))
-        self._last = (path, taken)
+        if len(self._memo) >= _MEMO:
+            self._memo.clear()
+        self._memo[path] = taken
         return taken

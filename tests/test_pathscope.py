@@ -17,6 +17,9 @@ PATHS = [
     "home/u/.pgpass",
     "deploy/haproxy/haproxy.cfg",
     "HAPROXY.CFG",
+    "deploy/myhaproxy.cfg",
+    "old/config/master.key.bak",
+    "x/config/master.key",
     "src/app/main.py",
     "config/master.key",
     "config/credentials/production.key",
@@ -34,6 +37,7 @@ PATHS = [
         [r"\.psk$", r"(?i)(?:^|/)haproxy[\w.-]{0,40}\.cfg$"],
         [r"(?i)\.(?:csv|tsv)$", r"(?:^|/)config/master\.key$", r"^README"],
         [r"(?ix)  \.ya?ml$  "],
+        [r"(?:^|/)config/master\.key$", r"(?i)(?:^|/)\.?pgpass$"],
     ],
 )
 def test_the_gate_matches_a_path_exactly_when_one_pattern_does(patterns: list[str]) -> None:
@@ -41,7 +45,7 @@ def test_the_gate_matches_a_path_exactly_when_one_pattern_does(patterns: list[st
     assert gate is not None
     for path in PATHS:
         expected = any(re.search(p, path) for p in patterns)
-        assert (gate.search(path) is not None) == expected, path
+        assert gate.matches(path) == expected, path
 
 
 @pytest.mark.parametrize("pattern", [r"a(?i)b", r"(a)\1", "(unclosed"])
