@@ -77,7 +77,7 @@ class HyperscanPrefilter:
         # Triggers derived from the rule set (a callable) are keyed by the rule set alone and
         # computed only to compile: a start with a cached database never needs them.
         named = "derived" if callable(triggers) else "\0".join(triggers)
-        key = cache_key(ruleset.digest, named, "hs-v14", version)
+        key = cache_key(ruleset.digest, named, "hs-v15", version)
         # The locator databases are read (or built) on the first ``locate``: a scan whose
         # chunks never name a located rule (most staged checks) does not load them.
         self._ruleset: Ruleset | None = ruleset
@@ -145,14 +145,14 @@ class HyperscanPrefilter:
         return main, by_rule, loose
 
     def _compile_locator(self, ruleset: Ruleset) -> dict[int, Any]:
-        """A start-of-match database for each keyword-anchored rule (the generic assignments),
-        whose keywords (``key``, ``token``) alone would locate matches poorly, and whose
-        loosened pattern Hyperscan takes."""
+        """A start-of-match database for each located rule (the keyword-anchored generic
+        assignments, and the rules tagged ``located``), whose keywords (``key``, ``token``)
+        alone would locate matches poorly, and whose loosened pattern Hyperscan takes."""
         hs = self._hs
         flags = hs.HS_FLAG_SOM_LEFTMOST
         dbs: dict[int, Any] = {}
         for rule in ruleset:
-            if rule.spec.anchor_keyword:
+            if rule.spec.located:
                 db = compiled(hs, loosen(rule.spec.pattern).encode("utf-8"), flags, rule.index)
                 if db is not None:
                     dbs[rule.index] = db

@@ -115,22 +115,26 @@ class _Lowered:
     def positions_in(
         self, keywords: tuple[str, ...], regions: list[tuple[int, int]]
     ) -> list[int] | None:
-        """Keyword positions inside ``regions``; None when lowercasing shifts offsets.
+        """Keyword positions inside ``regions``; None when lowercasing a region shifts its
+        offsets.
 
-        Only the regions are lowercased when that finds what lowercasing the whole text would:
-        ASCII text, or text without ``İ`` (every other character lowercases to one, in place)
-        searched for ASCII keywords (the one character whose lowercase depends on its
-        neighbours, ``Σ``, lowercases to non-ASCII either way)."""
+        Only the regions are lowercased when that finds what lowercasing them in place would:
+        ASCII text, or ASCII keywords in regions without ``İ`` (every other character
+        lowercases to one, in place; the one character whose lowercase depends on its
+        neighbours, ``Σ``, lowercases to non-ASCII either way). An ``İ`` elsewhere in the text
+        does not matter: a test module with one Turkish string is still searched by region."""
         text = self._text
-        by_region = text.isascii() or (
-            _SHIFTS_OFFSETS not in text and all(kw.isascii() for kw in keywords)
-        )
-        if self._done or not by_region:
+        if self._done and self._value is not None:
+            return _keyword_positions_in(self._value, keywords, regions)
+        if not text.isascii() and not all(kw.isascii() for kw in keywords):
             lowered = self.get()
             return None if lowered is None else _keyword_positions_in(lowered, keywords, regions)
         positions: list[int] = []
         for start, end in regions:
-            seg = text[start:end].lower()
+            seg = text[start:end]
+            if _SHIFTS_OFFSETS in seg:
+                return None
+            seg = seg.lower()
             for kw in keywords:
                 pos = seg.find(kw)
                 while pos != -1:
@@ -279,6 +283,14 @@ def _iter_rule_matches(
             else:
                 yield from _anchored_in(rule, text, found, merged, refused)
             return
+        if merged is not None:  # located, not at its keyword: see below
+            found = lowered.positions_in(spec.keywords, merged)
+            if found is None:  # lowercasing shifts offsets; search everything
+                yield from rule.regex.finditer(text, timeout=REGEX_TIMEOUT)
+                return
+            for start, end in _windows(found, spec.window, spec.window, len(text)):
+                yield from rule.regex.finditer(text, start, end, timeout=REGEX_TIMEOUT)
+            return
         low = lowered.get()
     else:
         low = lowered
@@ -293,7 +305,11 @@ def _iter_rule_matches(
         yield from _anchored_in(rule, text, positions, merged, refused)
         return
     if merged is not None:
-        windows = _merge([(s, min(len(text), e + spec.window)) for s, e in merged])
+        # a located rule that does not start at its keyword: only the windows of the keywords
+        # inside a located region (every match holds one there), however dense they are
+        windows = _windows(
+            _keyword_positions_in(low, spec.keywords, merged), spec.window, spec.window, len(text)
+        )
     elif _dense(low, spec.keywords, spec.window):
         windows = [(0, len(text))]
     else:

@@ -196,6 +196,8 @@ def test_lowered_ascii_and_offset_shifting_text() -> None:
     assert len(shifting.lower()) != len(shifting)
     assert _Lowered(shifting).get() is None
     assert _Lowered(shifting).positions_in(("x",), [(0, 2)]) is None
+    # an İ outside the regions: each region is lowercased in place
+    assert _Lowered(shifting + " KW").positions_in(("kw",), [(3, 5)]) == [3]
 
 
 @settings(max_examples=300, deadline=None)
@@ -211,7 +213,18 @@ def test_lowered_regions_find_what_the_whole_text_lowercased_finds(
     regions = _merge(list(zip(ends[0::2], ends[1::2], strict=False)))
     keywords = ("kk", "k_", "a")
     whole = text.lower()
-    expected = _keyword_positions_in(whole, keywords, regions) if len(whole) == len(text) else None
+    if len(whole) == len(text):
+        expected = _keyword_positions_in(whole, keywords, regions)
+    elif any("\u0130" in text[s:e] for s, e in regions):
+        expected = None  # a region itself shifts
+    else:  # an İ elsewhere: each region lowercased in place
+        expected = sorted(
+            s + p
+            for s, e in regions
+            for kw in keywords
+            for p in range(e - s)
+            if text[s:e].lower().startswith(kw, p)
+        )
     assert _Lowered(text).positions_in(keywords, regions) == expected
 
 
@@ -275,6 +288,27 @@ def test_regions_narrow_the_search() -> None:
     assert spans(TOKEN_RULE, text, [(0, 11)]) == [(0, 11)]
     assert spans(TOKEN_RULE, text, [(111, 122)]) == [(111, 122)]
     assert spans(TOKEN_RULE, text, [(111, 122), (0, 11)]) == [(0, 11), (111, 122)]
+
+
+def test_a_located_rule_searches_only_the_windows_of_keywords_inside_its_regions() -> None:
+    """Located, a rule is searched around the keywords inside its located regions only, even
+    where its keywords are dense (unlocated, that text is searched whole)."""
+    filler = "kgw_ " * 40
+    text = filler + "kgw_abc123" + filler + "kgw_zz99yy88" + filler
+    assert _dense(text.lower(), ("kgw_",), 16)
+    inside = [(m.start(), m.end()) for m in TOKEN_RULE.regex.finditer(text)]
+    assert spans(TOKEN_RULE, text, inside) == whole(TOKEN_RULE, text) == inside
+    assert spans(TOKEN_RULE, text, inside[:1]) == inside[:1]  # the other one was not located
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["kgw_", "kgw_ab12cd", "kgw_9", " ", "x", "\n"]), max_size=60))
+def test_located_by_its_matches_a_rule_finds_what_the_whole_text_search_finds(
+    parts: list[str],
+) -> None:
+    text = "".join(parts)
+    regions = [m.span() for m in TOKEN_RULE.regex.finditer(text)]
+    assert spans(TOKEN_RULE, text, regions) == whole(TOKEN_RULE, text)
 
 
 def test_non_ascii_text_that_shifts_offsets_is_searched_whole() -> None:

@@ -69,12 +69,12 @@ def check_spec(spec: RuleSpec, hyperscan_ok: bool | None = None) -> list[CheckIs
             "pattern does not compile in Hyperscan as it is (too large or unsupported): the"
             " database then compiles rule by rule, several times slower; give it a `prefilter`",
         )
-    if spec.anchor_keyword and not _locatable(spec.pattern):
+    if spec.located and not _locatable(spec.pattern):
         add(
             "warning",
-            "pattern starts at its keyword but does not compile as a start-of-match Hyperscan"
-            " pattern (too large): its matches are not located, and each keyword is tried"
-            " with the regex instead; shorten its alternations",
+            "pattern is located (keyword-anchored or tagged `located`) but does not compile as"
+            " a start-of-match Hyperscan pattern (too large): its matches are not located, and"
+            " each keyword is tried with the regex instead; shorten its alternations",
         )
     for i, example in enumerate(spec.examples):
         if spec.paths and example.path is None:

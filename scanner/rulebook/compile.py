@@ -161,6 +161,7 @@ def spec_fingerprint(spec: RuleSpec) -> str:
     texts = "\0".join(e.text for e in spec.examples)
     digest.update(texts.encode("utf-8", "surrogatepass") + b"\2")
     digest.update(b"anchor" if spec.anchor_keyword else b"-")
+    digest.update(b"located" if spec.located else b"-")
     digest.update(b"\3" + (spec.prefilter or "").encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
 

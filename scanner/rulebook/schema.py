@@ -50,6 +50,7 @@ _REQUIREMENT_KEYS = frozenset(
 )
 _ALLOW_KEYS = frozenset({"stopwords", "patterns", "paths"})
 DEFAULT_WINDOW = 512
+LOCATED_TAG = "located"
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,14 @@ class RuleSpec:
     @property
     def is_generic(self) -> bool:
         return "generic" in self.tags or self.confidence < Confidence.HIGH
+
+    @property
+    def located(self) -> bool:
+        """Hyperscan locates this rule's possible matches before its regex runs (a
+        start-of-match pass over the chunks whose prefilter names it): a keyword-anchored
+        rule, or one tagged ``located`` (a rule whose regex is slow to search over a text
+        full of its keywords: ``\\b[\\w-]{0,40}?token``)."""
+        return self.anchor_keyword or LOCATED_TAG in self.tags
 
     @property
     def shown_from_match(self) -> bool:

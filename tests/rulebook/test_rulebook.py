@@ -327,3 +327,28 @@ def test_rules_check_warns_when_a_keyword_anchored_rule_cannot_be_located() -> N
     end = spec.pattern.index(")?", spec.pattern.index("SecretStr", start)) + 2
     longer = replace(spec, pattern=spec.pattern[:start] + "(?:" + calls + ")?" + spec.pattern[end:])
     assert any(warned in i.message for i in check_spec(longer, hyperscan_ok=True))
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="the `fast` extra is not installed")
+def test_rules_tagged_located_are_located_and_the_checker_warns_when_they_cannot_be(
+    auto_matcher: Matcher,
+) -> None:
+    """A rule tagged ``located`` gets a start-of-match database like a keyword-anchored one
+    (generic.prose-token: its regex starts a lazy name before its keyword, slow over a test
+    module full of ``key``); one that cannot compile so is warned of."""
+    from dataclasses import replace
+
+    from scanner.rulebook.check import check_spec
+
+    specs = load_specs([builtin_rules_dir()])
+    spec = next(s for s in specs if s.id == "generic.prose-token")
+    assert spec.located and not spec.anchor_keyword
+    warned = "does not compile as a start-of-match"
+    assert not any(warned in i.message for i in check_spec(spec, hyperscan_ok=True))
+    ruleset = auto_matcher.ruleset
+    tagged = {r.index for r in ruleset.rules if "located" in r.spec.tags}
+    assert tagged and tagged <= auto_matcher.prefilter.located
+    salt = next(s for s in specs if s.id == "salt.secret-salt")  # too large to locate
+    assert not salt.located
+    tagged_salt = replace(salt, tags=(*salt.tags, "located"))
+    assert any(warned in i.message for i in check_spec(tagged_salt, hyperscan_ok=True))
