@@ -17,6 +17,7 @@ from scanner.assignscore import Assessment, finish, is_out_of_length
 from scanner.assignsyntax import (
     QUOTES,
     Assignment,
+    in_assigned_block_string,
     is_in_string,
     is_interpolated,
     keyword_argument,
@@ -85,6 +86,15 @@ _LOOKUP_NAMES = frozenset(["key", "k", "name", "field", "attr", "prop", "param",
 # a status badge's address: SonarQube/SonarCloud ``api/project_badges/measure?...&token=``
 _BADGE_URL = re.compile(r"(?i)/(?:project_)?badges?/[\w./-]*\?")
 _KEY_ID = re.compile(r"(?:0x)?(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})!?")
+_LONG_KEY_ID = re.compile(r"(?:0x)?(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})")
+# what a package repository's signing key is set beside: a key server, the repository or its
+# package manager, the keyring (``apt::source { location => ..., repos => ..., key => ... }``)
+_OPENPGP_NEAR = re.compile(
+    r"(?i)key[-_ ]?server|(?<![a-z])(?:gpg|pgp|gnupg|apt|yum|zypper|repos?|repository|keyring)"
+    r"(?![a-z])"
+)
+# a capitalised type's name before ``[``: ``Pattern[``, ``Optional[``, ``Array[``
+_TYPE_NAME = re.compile(r"[A-Z][A-Za-z0-9_]{1,40}(?:(?:\.|::)[A-Z][A-Za-z0-9_]{0,40})*")
 _CALLEE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,80}")  # a function's name, before its "("
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 _URL_USERINFO = re.compile(r"://[^/\s@:\"'`]*$")
@@ -146,7 +156,8 @@ def assess(
     line_start, line_end = line_bounds(text, name_lo, a.end)
     line_before = text[line_start:name_lo]
     in_string = is_in_string(line_before, text[span[1] : span[1] + 1])
-    code = fc.kind == "code" and not in_string
+    # YAML or prose in ``EXAMPLES = r'''...'''``: literals, not code
+    code = fc.kind == "code" and not in_string and not in_assigned_block_string(text, name_lo)
     if a.op == ":" and line_before.count("`") % 2 == 1 and text[span[1] : span[1] + 2] == ':"':
         return None  # a Go struct tag: `json:"token" protobuf_key:"bytes,1,opt,name=key"`
     if _URL_USERINFO.search(line_before):
@@ -189,6 +200,12 @@ def assess(
         return None  # ``password="\u2163"``: one or two escaped characters (a unicode test)
     if not a.quote and text[a.end : a.end + 1] == "(" and (code or _CALLEE.fullmatch(a.value)):
         return None  # ``private_key = Ed25519PrivateKey.generate()``, HCL ``jsondecode(...)``
+    if (
+        not a.quote
+        and text[a.end : a.end + 1] == "["
+        and (_TYPE_NAME.fullmatch(a.value) or (code and _CALLEE.fullmatch(a.value)))
+    ):
+        return None  # Puppet ``Pattern[/.../]``, ``Module.defaults[key]``: a type, an index
     if a.op == "," and not (a.quote and text[span[1] : span[1] + 1] in QUOTES):
         return None  # only define('DB_PASSWORD', '...'): a quoted name, then a quoted value
     if a.op == "," and not _DEFINE.search(line_before):
@@ -205,6 +222,14 @@ def assess(
         return None  # a status badge's URL (SonarQube project_badges): a read-only badge token
     if text[name_lo : span[1]].lower() == "signingkey" and _KEY_ID.fullmatch(a.value):
         return None  # git's user.signingkey: the ID or fingerprint of a GPG key, not the key
+    if (
+        info.kind is Kind.KEY
+        and _LONG_KEY_ID.fullmatch(a.value)
+        and _OPENPGP_NEAR.search(
+            text, lines_back(text, line_start, 4), lines_ahead(text, line_end, 4, 600)
+        )
+    ):
+        return None  # apt::source's key, a repo_key beside key_server: an OpenPGP fingerprint
     if info.tokens in (("key",), ("secret",)) and is_test_vector(a.value, text, name_lo):
         return None  # a cipher's known-answer key among its nonce, iv, pt, ct, tag fields
     if a.form == "call":

@@ -291,3 +291,22 @@ def line_bounds(text: str, lo: int, hi: int) -> tuple[int, int]:
     start = text.rfind("\n", 0, lo) + 1
     end = text.find("\n", hi)
     return start, len(text) if end == -1 else end
+
+
+# a multi-line string assigned to a name: ``EXAMPLES = r'''``, ``DOC = """`` (an Ansible
+# module's DOCUMENTATION, EXAMPLES and RETURN hold YAML this way)
+_BLOCK_OPENER = re.compile(r"(?:^|\n)[ \t]*[A-Za-z_]\w*[ \t]*=[ \t]*[rRuUbB]{0,2}$")
+BLOCK_STRING_REACH = 20000
+
+
+def in_assigned_block_string(text: str, pos: int) -> bool:
+    """``pos`` lies inside a triple-quoted string assigned to a name: the nearest triple quote
+    before it opens ``NAME = \"\"\"`` (no other triple quote stands between). Text there is a
+    literal, not code: ``password: oedu2eGh`` in a module's EXAMPLES is a value, not a type
+    annotation. A docstring or a string whose opener lies beyond ``BLOCK_STRING_REACH``
+    characters answers False, as code would."""
+    floor = max(0, pos - BLOCK_STRING_REACH)
+    quote = max(text.rfind(q, floor, pos) for q in TRIPLE_QUOTES)
+    if quote < 0:
+        return False
+    return _BLOCK_OPENER.search(text, max(floor, quote - 200), quote) is not None

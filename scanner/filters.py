@@ -234,6 +234,22 @@ def _sequence_runs(value: str, length: int = 8) -> Iterator[str]:
                 yield seq[start : start + length]
 
 
+def is_stepped(value: str) -> bool:
+    """Three or more ascending runs of three or more characters and nothing else:
+    ``abc123def456``, ``abc123def456ghi789``: typed along the alphabet and the digit row to
+    fill a field, not drawn at random."""
+    runs = 1
+    length = 1
+    for a, b in zip(value, value[1:], strict=False):
+        if ord(b) - ord(a) == 1:
+            length += 1
+            continue
+        if length < 3:
+            return False
+        runs, length = runs + 1, 1
+    return length >= 3 and runs >= 3
+
+
 def is_composed_password(value: str) -> bool:
     """``Aa12345678910!!!!``, ``Summer2024!!!!aaaa``: a human-made password of 10 to 32
     characters that, without its runs and sequences, still mixes upper and lower case and a
@@ -260,14 +276,15 @@ def is_known_example(value: str) -> bool:
 # what only stands in for a value: metasyntactic words (``foobar``, ``foo:bar``, ``baz_qux``),
 # and a credential word, alone (``password``, ``token``), after a determiner (``some_pass``,
 # ``the-secret``, ``our_token``) or after a word that says it is not real (``fake_password``,
-# ``dummy-token``, ``mock_secret``)
+# ``dummy-token``, ``mock_secret``), and one of several numbered apart (``password_1``,
+# ``password_2``: an example's inbound and outbound secrets)
 _METASYNTACTIC = re.compile(
     r"^(?:(?:foo|bar|baz|qux|quux|corge|grault|garply|waldo|plugh|xyzzy|thud)[-_.:]?)+\d{0,3}$",
     re.IGNORECASE,
 )
 _DETERMINED_WORD = re.compile(
     r"^(?:(?:my|your|some|the|our|their|any|this|a|an|fake|dummy|mock|bogus)[-_.]?)?"
-    r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|key|api[-_]?key|credential)s?$",
+    r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|key|api[-_]?key|credential)s?(?:[-_.][0-9])?$",
     re.IGNORECASE,
 )
 
@@ -378,7 +395,7 @@ def is_placeholder(value: str, strict_words: bool = True, runs: bool = True) -> 
         return True
     if is_shouted_stand_in(value) or is_named_slot(value):
         return True  # MYSUPERSECRETKEY, DB_PASSWORD: capitals naming the credential they stand for
-    if has_counting_bytes(value):
+    if has_counting_bytes(value) or is_stepped(value):
         return True
     if not runs or not (has_long_run(value) or has_sequence(value)):
         return False

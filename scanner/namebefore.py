@@ -219,9 +219,13 @@ PASSWORD_NEGATIVE_BEFORE = frozenset(
 
 
 # Tokens before a key word only (``session_key``: a session id; ``file_key``, ``object_key``:
-# the id of a Figma file or the path of an S3 object); a ``session_token`` or
-# ``session_secret`` is a credential (AWS STS, a cookie-signing secret).
-KEY_NEGATIVE_BEFORE = frozenset(["session", "sessions", "file", "object"])
+# the id of a Figma file or the path of an S3 object; ``operation_key``, ``transition-key``: a
+# cluster manager's id of an operation or of a state transition, as Pacemaker's CIB records
+# them); a ``session_token`` or ``session_secret`` is a credential (AWS STS, a cookie-signing
+# secret).
+KEY_NEGATIVE_BEFORE = frozenset(
+    ["session", "sessions", "file", "object", "operation", "transition"]
+)
 
 
 # Verbs that start a method named after a credential whose argument is not the credential: the

@@ -217,12 +217,13 @@ def _is_stand_in_text(decoded: str) -> bool:
 
 
 def _is_word_text(decoded: str) -> bool:
-    return bool(_WORD.fullmatch(decoded.rstrip("\n")))
+    return bool(_WORD.fullmatch(decoded.rstrip("\n").removesuffix(":").removesuffix(".")))
 
 
 def is_encoded_word(value: str) -> bool:
-    """Base64 of a plain word or name (``cHJpdmF0ZUtleQo=`` is ``privateKey``): a test
-    value that only looks random."""
+    """Base64 of a plain word or name (``cHJpdmF0ZUtleQo=`` is ``privateKey``), or of a
+    label or short sentence of a user interface (``UGFzc3dvcmQ6`` is ``Password:``): a value
+    that only looks random."""
     decoded = _b64_text(value)
     return decoded is not None and _is_word_text(decoded)
 

@@ -75,7 +75,8 @@ _TEMPLATE = re.compile(
     r"|^%[A-Za-z_][A-Za-z0-9_]*%$|%[sdrifx]\b|%[-+0-9.]*[sd]$|\{\d*\}|\{[a-z_][a-z0-9_.]*\}"
     r"|\{[A-Z][A-Z0-9_]{2,}\}|\{[A-Za-z_]\w*\.[\w.]+\}"
     r"|^<[^<>]{2,}>$|^<[A-Za-z_ -]{3,}|^\[[A-Za-z_ -]+\]$|^:[a-z_]+$|^\?+$|^\*+$|^![a-z_]+$"
-    r"|^@[A-Z][A-Z0-9]*_[A-Z0-9_]+$|\$[A-Za-z_]\w*(?:\[\w*\]|->\w)"
+    r"|^@[A-Z][A-Z0-9]*_[A-Z0-9_]+$|^@[A-Z]{4,}$|^_[A-Z][A-Z0-9]{2,}_$"
+    r"|\$[A-Za-z_]\w*(?:\[\w*\]|->\w)|^\$[A-Za-z_]\w*(?:\.|->|::)$"
     r"|^!(?:[a-z][a-z0-9_]*(?:/[\w.-]+)?|Ref|Sub|GetAtt|Join|Select|Split|If|Base64|ImportValue)$"
     r"|%\{[A-Za-z_]|\{[$#][A-Z_]",
 )
@@ -83,7 +84,9 @@ _TEMPLATE = re.compile(
 
 def is_template(value: str) -> bool:
     """Template or format syntax: ``{{ x }}``, ``${X}``, ``%s``, ``%(name)s``, ``{}``,
-    ``{0}``, ``{name}``, ``$VAR``, ``<placeholder>``, ``@VAR@``, ``@DB_PASSWORD``, ``#{x}``,
+    ``{0}``, ``{name}``, ``$VAR``, ``<placeholder>``, ``@VAR@``, ``@DB_PASSWORD``,
+    ``@PASSWORD`` (a config template's slot), ``_VALUE_``, ``#{x}``, a variable whose member
+    follows in quotes or an expression (PowerShell ``$Params."$name"``),
     ``:param``, PHP/Perl interpolation (``$value[0]``, ``$this->x``), a YAML tag
     (``!encrypted/pkcs1-oaep``, ``!vault``), FreeRADIUS and Ruby ``%{name}``, Zabbix macros
     (``{$NAME}``, ``{#NAME}``). In a generated string of many symbols only a
@@ -100,12 +103,14 @@ _CLOSED_TEMPLATE = re.compile(
     r"|%\([A-Za-z_]\w*\)|\$\(\s*[\w./-][\w./$\"'=|+%:, -]{0,80}\)|#\{[\w.@ ]{1,60}\}"
     r"|__[A-Z0-9_]{3,}__|^\$[A-Za-z_]\w*$"
     r"|%\{[A-Za-z_][\w.:-]{0,60}\}|\{[$#][A-Z_][A-Z0-9_.]{0,60}\}"
+    r"|\{[a-z_][a-z0-9_]{1,40}\}[^{}\s]{0,200}\{[a-z_][a-z0-9_]{1,40}\}"  # a URL's two fields
 )
 
 
 def has_closed_template(value: str) -> bool:
-    """``${NAME}``, ``{{ x.y }}``, ``%(name)s``, ``$(cmd)``, ``%{name}``, ``{$NAME}``...
-    closed, with a name inside."""
+    """``${NAME}``, ``{{ x.y }}``, ``%(name)s``, ``$(cmd)``, ``%{name}``, ``{$NAME}``, two
+    ``{name}`` fields of one path (``/repositories/{workspace}/keys/{key_id}``)... closed, with
+    a name inside."""
     return _CLOSED_TEMPLATE.search(value) is not None
 
 
@@ -176,7 +181,11 @@ _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]{1,31}://")
 _URL_CREDS = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]{1,31}://[^/@\s:]*:[^/@\s]+@")
 
 
-_WINPATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
+# a drive path, a UNC path, or a Windows registry key as PowerShell and reg.exe write it
+# (``HKLM:\\SOFTWARE\\...``, ``HKEY_LOCAL_MACHINE\\...``, ``Registry::HKEY_USERS\\...``)
+_WINPATH = re.compile(
+    r"^(?:[A-Za-z]:[\\/]|\\\\|(?:Registry::)?(?:HK(?:LM|CU|CR|U|CC):|HKEY_[A-Z_]{4,})\\)"
+)
 
 
 _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9_.@~ -]*$")

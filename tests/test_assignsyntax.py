@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from scanner.assignsyntax import (
     _OPENS_KEYWORD_ARGUMENT,
+    BLOCK_STRING_REACH,
     Assignment,
+    in_assigned_block_string,
     is_interpolated,
     line_bounds,
     lines_ahead,
@@ -91,6 +93,36 @@ def test_quoted_values(text: str, name: str, op: str, opener: str, value: str) -
     prefix = opener.removesuffix(quote)
     a = parse_assignment(text, text.index(name), start)
     assert a == Assignment(name, op, quote, value, start, start + len(value), "assign", prefix)
+
+
+SINGLE3, DOUBLE3 = "'" * 3, '"' * 3
+MODULE = (
+    f"DOCUMENTATION = r{SINGLE3}\nmodule: kg_fake\n{SINGLE3}\n\n"
+    f"EXAMPLES = {SINGLE3}\n- kg.fake.user:\n    password: oedu2eGhKg\n{SINGLE3}\n\n"
+    "def run(password: KgSecret) -> None:\n"
+    f"    {DOUBLE3}Docstring.\n\n    password: KgDocField\n    {DOUBLE3}\n"
+    "    token: KgAnnotated = load()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("needle", "inside"),
+    [
+        ("oedu2eGhKg", True),  # EXAMPLES, a string: YAML, not code
+        ("module: kg_fake", True),  # DOCUMENTATION, a raw string
+        ("KgSecret", False),  # code between the strings
+        ("KgDocField", False),  # a function's docstring: no name is assigned the string
+        ("KgAnnotated", False),  # code after a docstring closed
+    ],
+)
+def test_in_assigned_block_string(needle: str, inside: bool) -> None:
+    assert in_assigned_block_string(MODULE, MODULE.index(needle)) is inside
+
+
+def test_an_opener_beyond_the_reach_is_not_looked_for() -> None:
+    filler = "x: 1\n" * (BLOCK_STRING_REACH // 5)
+    text = f"EXAMPLES = {DOUBLE3}\n{filler}password: Kq7vTz2mKg\n"
+    assert not in_assigned_block_string(text, text.index("Kq7vTz2mKg"))
 
 
 def test_triple_quoted_literal_must_close_with_its_quotes() -> None:

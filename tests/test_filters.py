@@ -31,6 +31,23 @@ def test_is_composed_password(value: str, composed: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "stepped"),
+    [
+        ("abc123def456", True),  # along the alphabet and the digit row, by threes
+        ("abc123def456ghi789", True),
+        ("xyz789rst456", True),
+        ("abc123", False),  # two runs: too few to tell
+        ("abc12def456", False),  # a run of two
+        ("a1b2c3d4e5f6", False),
+        ("9775a026f1ca7d1c6c5af9d94d9595a4", False),
+    ],
+)
+def test_is_stepped(value: str, stepped: bool) -> None:
+    assert filters.is_stepped(value) is stepped
+    assert filters.is_placeholder(value) is stepped
+
+
+@pytest.mark.parametrize(
     ("value", "generic", "placeholder"),
     [
         ("Summer2024!!!!aaaa", True, False),

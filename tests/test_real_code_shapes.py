@@ -281,6 +281,9 @@ def test_real_credentials_next_to_them_are_kept(
         ("a2V5R3VhcmRGYWtlCg==", True),  # "keyGuardFake\n"
         ("q8Vw2Lk9Tz4Rb7Nn3HcXp6Md", False),  # random bytes
         ("dXNlcjpQYXNzMTIz", False),  # "user:Pass123": a credential, not a word
+        ("UGFzc3dvcmQ6", True),  # "Password:": a form's label (Cisco ISE portal settings)
+        ("SW52YWxpZCBVc2VybmFtZSBQb2xpY3ku", True),  # "Invalid Username Policy."
+        ("czNjcjN0ITo=", False),  # "s3cr3t!:": no word
     ],
 )
 def test_is_encoded_word(value: str, expected: bool) -> None:

@@ -207,8 +207,23 @@ PREDICATES = {
             "$HOME/.pgpass",
             "__PASSWORD__",
             "%DB_PASSWORD%",
+            "@PASSWORD",  # a config template's slot (ansible-test's cloud-config templates)
+            "_VALUE_",
+            "$Params.",  # PowerShell $Params."$($name)_password", cut at the quote
+            "$config->",
+            "%s/2.0/repositories/{workspace}/{repo_slug}/deploy-keys/{key_id}",
         ],
-        no=["$ilv3rw1ll0w!", "$Marble41", "G@l@xy7&6", "Kq7#vTz2!mPw9x"],
+        no=[
+            "$ilv3rw1ll0w!",
+            "$Marble41",
+            "G@l@xy7&6",
+            "Kq7#vTz2!mPw9x",
+            "@Kg7fake",
+            "@ABC",
+            "_Kg7fake_",
+            "$Kg7.fake",
+            "Kq7{ab}x!Z#v%T2m&P9w^Lx4",  # one brace pair in a generated password: soup
+        ],
     ),
     code_or_rejected: Cases(
         yes=[
@@ -232,6 +247,9 @@ PREDICATES = {
             "/run/secrets/db_password",
             "./certs/server.key",
             "C:\\keys\\a.pem",
+            "HKLM:\\System\\CurrentControlSet\\services\\SNMP\\Parameters",  # a registry key
+            "HKEY_LOCAL_MACHINE\\SOFTWARE\\KgFake",
+            "Registry::HKEY_USERS\\S-1-5-18",
             "config/credentials.json",
             "https://auth.example.org/oauth2/token",
             "file:///etc/x",
@@ -243,6 +261,7 @@ PREDICATES = {
             "/bosrGJqEuSRCEfy+VwY8/A5XMDp71IOlmtC/xh6",
             "https://user:Kq7vTz2m@db.internal/",
             "Kq7#vTz2!mPw9x",
+            "HKLM7Kq#vTz2",  # the hive's letters without ":\\" start no registry key
         ],
     ),
     is_data_literal: Cases(
