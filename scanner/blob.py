@@ -41,9 +41,10 @@ class Blob:
         path = os.fspath(path)
         return cls(origin=origin, name=os.path.basename(path), size=size, path=path)
 
-    def with_data(self, data: bytes) -> Blob:
-        """This blob with its content read (``dataclasses.replace`` without its per-call
-        field introspection: every small file of a scan goes through here)."""
+    def with_data(self, data: bytes | None) -> Blob:
+        """This blob with its content read, or without it (None) (``dataclasses.replace``
+        without its per-call field introspection: every small file of a scan, and every blob
+        the pool hands a worker, goes through here)."""
         return Blob(self.origin, self.name, self.size, data, self.path, self.depth, self.key)
 
     def open(self) -> BinaryIO:

@@ -107,7 +107,7 @@ class Matcher:
     def scope_key(self, path: str) -> str:
         """Which path-scoped rules run on a file at ``path`` ("" for none): two blobs with the
         same content are scanned alike only when this is the same for both."""
-        return ",".join(str(i) for i in sorted(self._scope.taking(path)))
+        return self._scope.key(path)
 
     def scoped_rules(self, path: str) -> frozenset[int]:
         """The rules for files known by their path that run on a file at ``path``: the

@@ -108,6 +108,7 @@ class PathScope:
         gated_ids = {r.index for r in gated} if self._gate is not None else set()
         self._always = tuple(r for r in self.rules if r.index not in gated_ids)
         self._memo: dict[str, frozenset[int]] = {}
+        self._keys: dict[str, str] = {}
 
     def taking(self, path: str) -> frozenset[int]:
         """The indices of the scoped rules that run on a file at ``path``."""
@@ -123,3 +124,14 @@ class PathScope:
             self._memo.clear()
         self._memo[path] = taken
         return taken
+
+    def key(self, path: str) -> str:
+        """``taking(path)`` as text ("" for none), remembered as ``taking`` is: a blob's dedupe
+        key asks for it twice."""
+        key = self._keys.get(path)
+        if key is None:
+            key = ",".join(str(i) for i in sorted(self.taking(path)))
+            if len(self._keys) >= _MEMO:
+                self._keys.clear()
+            self._keys[path] = key
+        return key

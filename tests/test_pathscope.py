@@ -62,6 +62,9 @@ def test_the_builtin_scoped_rules_are_gated_and_answer_as_each_rule_does() -> No
         expected = frozenset(r.index for r in scope.rules if r.runs_on(path))
         assert scope.taking(path) == expected, path
     assert any(scope.taking(p) for p in paths) and not scope.taking("src/app/main.py")
+    for path in paths:  # the dedupe key names the same rules, asked again or not
+        assert scope.key(path) == scope.key(path) == ",".join(map(str, sorted(scope.taking(path))))
+    assert scope.key("src/app/main.py") == ""
 
 
 def test_a_users_rule_is_asked_on_every_path() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from scanner.blob import Blob
@@ -240,4 +240,4 @@ def process_pool(
 
 def _light(blob: Blob) -> Blob:
     """The blob without its bytes (what the parent keeps while a worker scans it)."""
-    return blob if blob.data is None else replace(blob, data=None)
+    return blob if blob.data is None else blob.with_data(None)
