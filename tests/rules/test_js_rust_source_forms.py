@@ -117,3 +117,18 @@ def test_the_same_shapes_with_credentials_are_reported(
     builtin_matcher: Matcher, text: str, path: str, rule: str, secret: str
 ) -> None:
     assert (rule, secret) in _found(builtin_matcher, text, path)
+
+
+def test_a_service_account_key_keeps_its_provider_rule(builtin_matcher: Matcher) -> None:
+    """The PEM rules check their body's shape (``pem-body``) and so does the service-account
+    rule: a checked body outranks an unchecked one, so both check it, or a service account's key
+    would be reported as a bare PKCS#8 key."""
+    body = "\\n".join(_PKCS8)
+    text = (
+        '{"type": "service_account", "project_id": "kg-fake",\n'
+        f' "private_key": "-----BEGIN PRIVATE KEY-----\\n{body}\\n-----END PRIVATE KEY-----\\n"}}\n'
+    )
+    found = scan_text(builtin_matcher, text, "keys/kg-fake-sa.json")
+    assert {f.rule_id for f in found if f.secret.reveal() == body} == {
+        "gcp.service-account-private-key"
+    }
