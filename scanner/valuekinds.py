@@ -151,9 +151,14 @@ _PLAIN_IDENT = re.compile(r"^[A-Za-z_$][\w$]*[;,]?$")
 def is_code_reference(value: str) -> bool:
     """An identifier, attribute or enum member, or a call: ``Foo.BAR``, ``self.password``,
     ``settings.SECRET_KEY``, ``get_password()``, ``config["x"]``, ``AxisOrder.AUTHORITY``;
-    not dotted key material (``j2WqJlIT.Mh57CEnSlMwMp``)."""
+    not dotted key material (``j2WqJlIT.Mh57CEnSlMwMp``). A path that ends in ``::`` is
+    Rust's, cut where its generic arguments begin (``Vec::<u8>``, ``buf.read_i32::<BigEndian>()``
+    read up to the ``<``): the rest of it is the same name."""
     if _CALL.match(value):
         return True
+    if value.endswith("::") and len(value) > 2:
+        stem = value[:-2]
+        return bool(_PLAIN_IDENT.match(stem)) or is_code_reference(stem)
     if not _DOTTED.match(value):
         return False
     return not any(is_random_part(p) for p in re.split(r"\.|::|->|\?\.", value))
@@ -168,7 +173,7 @@ def is_bare_identifier(value: str) -> bool:
 _FILE_EXT = re.compile(
     r"\.(?:js|mjs|cjs|ts|tsx|jsx|py|pyc|json|ya?ml|toml|txt|html?|css|scss|png|jpe?g|svg|gif"
     r"|ico|md|rst|xml|sh|bash|go|rb|java|class|jar|php|lock|cfg|ini|conf|pem|crt|cer|der|key"
-    r"|pub|p12|pfx|jks|keystore|kdbx|gpg|asc|csv|log|db|sqlite3?|env|properties|war|zip|gz"
+    r"|pub|p12|pfx|jks|keystore|kdbx|gpg|pgp|sig|csr|asc|csv|log|db|sqlite3?|env|properties|war|zip|gz"
     r"|tgz|tar|bin|exe|dll|so|dylib|pdf|docx?|xlsx?|mp[34]|wav|ttf|woff2?|map|vue|svelte|kt"
     r"|swift|cs|c|h|cpp|hpp|rs|sql|bak|tmp|dat|ppk|pgpass|netrc|htpasswd|secret|token|pwd)$",
     re.IGNORECASE,
@@ -230,7 +235,9 @@ _DATE = re.compile(
 )
 
 
-_VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+.][0-9A-Za-z.]+)?$")
+# a version, or a package manager's range of them: npm's and Cargo's ``^4.0.0``, ``~1.2.3``,
+# ``>=2.1.0`` in a dependency list, where a dependency's name may hold ``pass`` (``minipass``)
+_VERSION = re.compile(r"^(?:[\^~]|[<>]=?|=)?v?\d+(?:\.\d+){1,3}(?:[-+.][0-9A-Za-z.]+)?$")
 
 
 _IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$")

@@ -239,7 +239,14 @@ PREDICATES = {
     ),
     # dotted key material is not code
     is_code_reference: Cases(
-        no=["j2WqJlIT.Mh57CEnSlMwMpTZfIF5nsyrG", "GT8oUDfa.RLEHcuvXX6uEOTKW5sWK34He"]
+        # a Rust path read up to its generic arguments (``Vec::<u8>``, ``read_i32::<BigEndian>``)
+        yes=["Vec::", "buf.read_i32::", "kg_fake::Codec::"],
+        no=[
+            "j2WqJlIT.Mh57CEnSlMwMpTZfIF5nsyrG",
+            "GT8oUDfa.RLEHcuvXX6uEOTKW5sWK34He",
+            "::",
+            "Kq7#v::",
+        ],
     ),
     is_path_or_url: Cases(
         yes=[
@@ -255,6 +262,10 @@ PREDICATES = {
             "file:///etc/x",
             "my-app/5026-stage-150723_224258.war",
             "id_rsa.pub",
+            # test data files named after the keys they hold
+            "kgfake-alice-bob-nistp256.pgp",
+            "7kq2zr-kgrsa.pgp",
+            "kg-fake-release.sig",
         ],
         no=[
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzKeyGuard1",
@@ -265,7 +276,20 @@ PREDICATES = {
         ],
     ),
     is_data_literal: Cases(
-        yes=["2016-09-08T21:47:36Z", "1.2.3", "10.0.0.1:5432", "12px", "#fff", "3600"]
+        yes=[
+            "2016-09-08T21:47:36Z",
+            "1.2.3",
+            "10.0.0.1:5432",
+            "12px",
+            "#fff",
+            "3600",
+            # a dependency's version range (npm, Cargo): ``"minipass": "^4.0.0"``
+            "^4.0.0",
+            "~1.2.3",
+            ">=2.1.0",
+            "<3.0.0-rc.1",
+        ],
+        no=["^Kq7vTz2", "~kgfake1.2", "^4.0.0x!"],
     ),
     is_nullish: Cases(
         yes=[
@@ -480,6 +504,11 @@ def test_camel_words(value: str, words: int) -> None:
         ("kgfake.3500_24s.net.uptime", Kind.KEY, False, False, "identifier"),
         ("kq7v.2mlp.9xz4", Kind.KEY, False, False, ""),  # one word: no name
         ("6337ff461c94fd3fa32ba3b1ff4125", Kind.TOKEN, True, True, ""),
+        # package.json: a dependency whose name holds "pass" (minipass, getpass)
+        ("^4.0.0", Kind.PASSWORD, True, False, "data"),
+        # Rust: a path cut at its turbofish (``let p: Password = Vec::<u8>::arbitrary(..)``)
+        ("Vec::", Kind.PASSWORD, False, True, "identifier"),
+        ("kgfake-alice-bob-nistp256.pgp", Kind.KEY, True, True, "path"),
     ],
 )
 def test_reject_reason(value: str, kind: Kind, quoted: bool, code: bool, reason: str) -> None:

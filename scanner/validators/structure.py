@@ -11,6 +11,7 @@ import base64
 import binascii
 import functools
 import json
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -163,7 +164,20 @@ def base64_text(token: str) -> bool:
     return len(text) >= 4 and text.isprintable()
 
 
+# PEM and OpenPGP armor wrap base64 at 64 characters (OpenSSH at 70, some tools at 76)
+_ARMOR_RUN = re.compile(r"[A-Za-z0-9+/]{40}")
+
+
+def pem_body(body: str) -> bool:
+    """The body of a PEM or OpenPGP armored block: lines of base64 (or one long line), so an
+    unbroken run of at least 40 base64 characters somewhere, whatever each line is written
+    under (a comment's ``* ``, ``//! ``, ``# ``, a JSON string's ``\\n``). Words written
+    between the markers (``Paste the base64 body of your key here ...``) have none."""
+    return _ARMOR_RUN.search(body) is not None
+
+
 STRUCTURE_CHECKS: dict[str, Callable[[str], bool]] = {
+    "pem-body": pem_body,
     "jwt-structure": jwt_structure,
     "bip39": bip39_phrase,
     "sasl-plain": sasl_plain,

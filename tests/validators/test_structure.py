@@ -8,7 +8,13 @@ import json
 import pytest
 
 from scanner.matcher import Matcher
-from scanner.validators.structure import base64_text, bip39_phrase, jwt_structure, sasl_plain
+from scanner.validators.structure import (
+    base64_text,
+    bip39_phrase,
+    jwt_structure,
+    pem_body,
+    sasl_plain,
+)
 from testing.cases import Cases, Predicate, predicate_cases
 from testing.scan import scan_text, secrets_of
 
@@ -105,6 +111,20 @@ PREDICATES: dict[Predicate, Cases] = {
             base64.b64encode(b"kgfake-is-not-sasl").decode(),
             "LOGIN",
             "not base64!",
+        ],
+    ),
+    pem_body: Cases(
+        yes=[
+            "MIIBOgIBAAJBAKgFakeKeyGuardRustDocQ9z7Lm2vTq8Wx3Rk5Np0Ys4Hd6Jf1Gc\n9Bv2Xe7Ua3Ko8Ri5",
+            # each line under a JSDoc comment's " * ", or in a JSON string
+            "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0w\n * Q9z7Lm2vTq8Wx3Rk5Np0Ys4Hd",
+            "MIICXAIBAAKBgQCFSWO1ozBchuFQMRFtWlOrf8Ne\\nGEhWHRvlF6vSwgIOXpOJ5Gow",
+        ],
+        no=[
+            "Paste the base64 body of your PKCS8 key here and remove this comment before use",
+            "MIIEvQIBADANBgkqhkiG9w0B****************************************",
+            # lines of 39: one short of the shortest wrap
+            "MIIBOgIBAAJBAKgFakeKeyGuardRustDocQ9z7L\nm2vTq8Wx3Rk5Np0Ys4Hd6Jf1Gc9Bv2Xe7Ua3Ko",
         ],
     ),
     base64_text: Cases(
