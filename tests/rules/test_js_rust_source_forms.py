@@ -26,6 +26,14 @@ _PKCS1 = (
 )
 
 
+_KEY_ID = "KGFA:KE00:EXAM:PLE0:ABCD:EFGH:IJKL:MNOP:QRST:UVWX:YZ23:4567"
+_EC = [
+    "MHcCAQEEIAFFI/BU8zz+7Ic5ybOXKs6/FY9SKAxeEaNKxUYhR2fRoAoGCCqGSM49",
+    "AwEHoUQDQgAE6XFPP+mC49P4HBtkxKhULU0iwsXGV+SzBFmKi/DcgRFaPTue+TGn",
+    "wpPkY/u9C0bWYU/EugIH9rn+LI5TtSC/Pg==",
+]
+
+
 @pytest.mark.parametrize(
     ("text", "path"),
     [
@@ -101,6 +109,18 @@ def test_js_rust_source_forms_are_not_reported(
             "src/lib.rs",
             "privatekey.rsa",
             "\n//! ".join(_PKCS1),
+        ),
+        # with a header line before the body (libtrust's keyID): a multi-line form the rule
+        # examples cannot hold, as the notebook form of the examples splits the header off
+        (
+            "-----BEGIN EC PRIVATE KEY-----\nkeyID: "
+            + _KEY_ID
+            + "\n\n"
+            + "\n".join(_EC)
+            + "\n-----END EC PRIVATE KEY-----\n",
+            "certs/trust-key.pem",
+            "privatekey.ec",
+            "\n".join(_EC),
         ),
         # and in a shell or YAML comment, every line under "# "
         (
