@@ -28,11 +28,11 @@ from scanner.assignsyntax import (
     parse_assignment,
 )
 from scanner.filekind import FileContext, file_context
-from scanner.filters import is_test_vector
 from scanner.namebefore import CALL_NOT_GIVEN
 from scanner.nameshape import Kind, NameInfo, name_info
 from scanner.namespan import name_span
 from scanner.prose import is_phrase_head
+from scanner.testvectors import is_test_vector
 from scanner.valueforms import is_doc_field, is_pointer_type, is_prose
 
 __all__ = [

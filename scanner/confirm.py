@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from scanner import filters
+from scanner import filters, testvectors
 from scanner.deferral import _NOT_A_PROVIDER, _names_provider, assignment_name
 from scanner.devlogins import is_demo_login, is_local_echo_login
 from scanner.models import Confidence
@@ -242,8 +242,8 @@ def _confirm(
         ok, entropy = is_valid_secret(rule, secret, policy, assessed=confidence is not None)
         if not ok:
             continue
-        if "salt" in rule.spec.tags and filters.is_test_vector(
-            secret, text, start, marks=filters.SIGNATURE_FIELDS | filters.CIPHER_FIELDS
+        if "salt" in rule.spec.tags and testvectors.is_test_vector(
+            secret, text, start, marks=testvectors.SIGNATURE_FIELDS | testvectors.CIPHER_FIELDS
         ):
             continue  # a signature or KDF test vector's salt, published with the algorithm
         if (

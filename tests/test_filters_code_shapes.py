@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner import filters
+from scanner import filters, testvectors
 from scanner.matcher import Matcher
 from testing.cases import Cases, Predicate, predicate_cases
 from testing.scan import scan_text, secrets_of
@@ -59,7 +59,7 @@ PREDICATES: dict[Predicate, Cases] = {
             "\\$Kq7vTz2mPw9",  # an escaped dollar, then letters and digits: a literal
         ],
     ),
-    filters.has_counting_bytes: Cases(
+    testvectors.has_counting_bytes: Cases(
         yes=[
             "000102030405060708090a0b0c0d0e0f",
             "7F808182838485868788898A",
@@ -110,25 +110,25 @@ VECTOR_LONE = 'key = "8a3f1e6c92b75d04e8a1c3f79b2d6e05f4a8c1e7d3b90a6f2c5e8d1b7a
 
 def test_is_test_vector() -> None:
     go_key = VECTOR_GO.index("key:")
-    assert filters.is_test_vector(
+    assert testvectors.is_test_vector(
         "8a3f1e6c92b75d04e8a1c3f79b2d6e05f4a8c1e7d3b90a6f2c5e8d1b7a4f3c96", VECTOR_GO, go_key
     )
     rust_key = VECTOR_RUST.index("let key")
-    assert filters.is_test_vector("3c9e1f7a5b2d8e4c6a0f9b3d7e1c5a82", VECTOR_RUST, rust_key)
+    assert testvectors.is_test_vector("3c9e1f7a5b2d8e4c6a0f9b3d7e1c5a82", VECTOR_RUST, rust_key)
     # no sibling fields, or a value that is not hex: not a vector
-    assert not filters.is_test_vector(
+    assert not testvectors.is_test_vector(
         "8a3f1e6c92b75d04e8a1c3f79b2d6e05f4a8c1e7d3b90a6f2c5e8d1b7a4f3c96", VECTOR_LONE, 0
     )
-    assert not filters.is_test_vector("Kq7vTz2mPw9Xr4Lw2Zq9", VECTOR_GO, go_key)
+    assert not testvectors.is_test_vector("Kq7vTz2mPw9Xr4Lw2Zq9", VECTOR_GO, go_key)
     # an application signing with its own hard-coded secret: no cipher field beside it
     hmac_app = 'secret = "5be0c19a7d3e2f4a"\nmsg = request.body\ndigest = sign(secret, msg)\n'
-    assert not filters.is_test_vector("5be0c19a7d3e2f4a", hmac_app, 0)
+    assert not testvectors.is_test_vector("5be0c19a7d3e2f4a", hmac_app, 0)
     # a signature vector's salt: marked by its message and signature
     salt = VECTOR_PSS.index("Salt")
     salt_value = "7e2b9d4f1a6c3e8b5d0f7a2c9e4b1d6f3a8c5e0b7d2f9a4c1e6b3d8f5a0c7e2b"
-    assert not filters.is_test_vector(salt_value, VECTOR_PSS, salt)
-    marks = filters.SIGNATURE_FIELDS | filters.CIPHER_FIELDS
-    assert filters.is_test_vector(salt_value, VECTOR_PSS, salt, marks=marks)
+    assert not testvectors.is_test_vector(salt_value, VECTOR_PSS, salt)
+    marks = testvectors.SIGNATURE_FIELDS | testvectors.CIPHER_FIELDS
+    assert testvectors.is_test_vector(salt_value, VECTOR_PSS, salt, marks=marks)
 
 
 NOISE = [
