@@ -122,6 +122,15 @@ def test_js_rust_source_forms_are_not_reported(
             "privatekey.ec",
             "\n".join(_EC),
         ),
+        # a footer typed with four dashes (a copy that lost one) still closes the key
+        (
+            "const pkcs8 = `-----BEGIN PRIVATE KEY-----\n"
+            + "\n".join(_PKCS8)
+            + "\n-----END PRIVATE KEY----`\n",
+            "src/keys.ts",
+            "privatekey.pkcs8",
+            "\n".join(_PKCS8),
+        ),
         # and in a shell or YAML comment, every line under "# "
         (
             "# -----BEGIN RSA PRIVATE KEY-----\n# "
