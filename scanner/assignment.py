@@ -87,11 +87,11 @@ _LOOKUP_NAMES = frozenset(["key", "k", "name", "field", "attr", "prop", "param",
 _BADGE_URL = re.compile(r"(?i)/(?:project_)?badges?/[\w./-]*\?")
 _KEY_ID = re.compile(r"(?:0x)?(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})!?")
 _LONG_KEY_ID = re.compile(r"(?:0x)?(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})")
-# what a package repository's signing key is set beside: a key server, the repository or its
-# package manager, the keyring (``apt::source { location => ..., repos => ..., key => ... }``)
+# what a package repository's signing key is set beside: a key server, the package manager,
+# OpenPGP itself, the keyring (``apt::source { location => ..., repos => ..., key => ... }``);
+# not a repository alone, which a CI job's deploy key stands beside as well
 _OPENPGP_NEAR = re.compile(
-    r"(?i)key[-_ ]?server|(?<![a-z])(?:gpg|pgp|gnupg|apt|yum|zypper|repos?|repository|keyring)"
-    r"(?![a-z])"
+    r"(?i)key[-_ ]?server|(?<![a-z])(?:gpg|pgp|gnupg|apt|yum|zypper|keyring)(?![a-z])"
 )
 # a capitalised type's name before ``[``: ``Pattern[``, ``Optional[``, ``Array[``
 _TYPE_NAME = re.compile(r"[A-Z][A-Za-z0-9_]{1,40}(?:(?:\.|::)[A-Z][A-Za-z0-9_]{0,40})*")

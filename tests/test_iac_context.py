@@ -74,6 +74,15 @@ def test_a_key_of_forty_hex_digits_without_a_repository_around_is_reported(
     assert FINGERPRINT in generic(scan_text(engine_matcher, text, "manifests/init.pp"))
 
 
+def test_a_key_of_forty_hex_digits_beside_a_repository_alone_is_reported(
+    engine_matcher: Matcher,
+) -> None:
+    """A CI job's deploy key stands beside its repository too: only a key server, a package
+    manager, OpenPGP or a keyring nearby make a 40-digit key a fingerprint."""
+    text = f"deploy:\n  repository: kg/webapp\n  key: {FINGERPRINT.lower()}\n"
+    assert FINGERPRINT.lower() in generic(scan_text(engine_matcher, text, "ci/deploy.yml"))
+
+
 def test_a_key_id_beside_a_key_server_is_still_a_secret_under_a_secret_name(
     engine_matcher: Matcher,
 ) -> None:
