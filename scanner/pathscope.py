@@ -96,8 +96,8 @@ turn, with other paths between)."""
 
 
 class PathScope:
-    """The path-scoped rules of a rule set, and which of them take a given path (the last
-    path asked is remembered: a blob's chunks ask for the same path in turn)."""
+    """The path-scoped rules of a rule set, and which of them take a given path (remembered:
+    a blob's dedupe key and its chunks ask for the same path in turn, other paths between)."""
 
     def __init__(self, rules: Sequence[CompiledRule]) -> None:
         self.rules = tuple(r for r in rules if r.paths)
@@ -107,31 +107,26 @@ class PathScope:
         self._gate = path_gate([p for r in gated for p in r.paths]) if gated else None
         gated_ids = {r.index for r in gated} if self._gate is not None else set()
         self._always = tuple(r for r in self.rules if r.index not in gated_ids)
-        self._memo: dict[str, frozenset[int]] = {}
-        self._keys: dict[str, str] = {}
+        self._memo: dict[str, tuple[frozenset[int], str]] = {}
 
     def taking(self, path: str) -> frozenset[int]:
         """The indices of the scoped rules that run on a file at ``path``."""
-        taken = self._memo.get(path)
-        if taken is not None:
-            return taken
-        if self._gate is not None and not self._gate.matches(path):
-            asked = self._always
-        else:
-            asked = self.rules
-        taken = frozenset(r.index for r in asked if r.runs_on(path))
-        if len(self._memo) >= _MEMO:
-            self._memo.clear()
-        self._memo[path] = taken
-        return taken
+        return self._answer(path)[0]
 
     def key(self, path: str) -> str:
-        """``taking(path)`` as text ("" for none), remembered as ``taking`` is: a blob's dedupe
-        key asks for it twice."""
-        key = self._keys.get(path)
-        if key is None:
-            key = ",".join(str(i) for i in sorted(self.taking(path)))
-            if len(self._keys) >= _MEMO:
-                self._keys.clear()
-            self._keys[path] = key
-        return key
+        """``taking(path)`` as text ("" for none): part of a blob's dedupe key."""
+        return self._answer(path)[1]
+
+    def _answer(self, path: str) -> tuple[frozenset[int], str]:
+        answer = self._memo.get(path)
+        if answer is None:
+            if self._gate is not None and not self._gate.matches(path):
+                asked = self._always
+            else:
+                asked = self.rules
+            taken = frozenset(r.index for r in asked if r.runs_on(path))
+            answer = (taken, ",".join(str(i) for i in sorted(taken)))
+            if len(self._memo) >= _MEMO:
+                self._memo.clear()
+            self._memo[path] = answer
+        return answer
