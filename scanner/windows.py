@@ -273,23 +273,15 @@ def _iter_rule_matches(
         return
     merged = _merge(regions) if regions is not None else None
     if isinstance(lowered, _Lowered):
-        if spec.anchor_keyword and merged is not None:
-            if regional is not None and text.isascii():
+        if merged is not None:
+            if spec.anchor_keyword and regional is not None and text.isascii():
                 yield from _located_matches(rule, text, merged, regional, refused)
                 return
             found = lowered.positions_in(spec.keywords, merged)
             if found is None:  # lowercasing shifts offsets; search everything
                 yield from rule.regex.finditer(text, timeout=REGEX_TIMEOUT)
             else:
-                yield from _anchored_in(rule, text, found, merged, refused)
-            return
-        if merged is not None:  # located, not at its keyword: see below
-            found = lowered.positions_in(spec.keywords, merged)
-            if found is None:  # lowercasing shifts offsets; search everything
-                yield from rule.regex.finditer(text, timeout=REGEX_TIMEOUT)
-                return
-            for start, end in _windows(found, spec.window, spec.window, len(text)):
-                yield from rule.regex.finditer(text, start, end, timeout=REGEX_TIMEOUT)
+                yield from _around_located(rule, text, found, merged, refused)
             return
         low = lowered.get()
     else:
@@ -297,25 +289,41 @@ def _iter_rule_matches(
     if low is None:  # non-ASCII: lowercasing may shift offsets; search everything
         yield from rule.regex.finditer(text, timeout=REGEX_TIMEOUT)
         return
-    if spec.anchor_keyword:
-        if merged is not None:
-            positions = _keyword_positions_in(low, spec.keywords, merged)
-        else:
-            positions = _keyword_positions(low, spec.keywords)
-        yield from _anchored_in(rule, text, positions, merged, refused)
-        return
     if merged is not None:
-        # a located rule that does not start at its keyword: only the windows of the keywords
-        # inside a located region (every match holds one there), however dense they are
-        windows = _windows(
-            _keyword_positions_in(low, spec.keywords, merged), spec.window, spec.window, len(text)
-        )
-    elif _dense(low, spec.keywords, spec.window):
+        positions = _keyword_positions_in(low, spec.keywords, merged)
+        yield from _around_located(rule, text, positions, merged, refused)
+        return
+    if spec.anchor_keyword:
+        yield from _anchored_in(rule, text, _keyword_positions(low, spec.keywords), None, refused)
+        return
+    if _dense(low, spec.keywords, spec.window):
         windows = [(0, len(text))]
     else:
         positions = _keyword_positions(low, spec.keywords)
         windows = _windows(positions, spec.window, spec.window, len(text))
         if sum(end - start for start, end in windows) > len(text) // 2:
             windows = [(0, len(text))]
+    yield from _in_windows(rule, text, windows)
+
+
+def _around_located(
+    rule: CompiledRule,
+    text: str,
+    positions: list[int],
+    merged: list[tuple[int, int]],
+    refused: Refused | None,
+) -> Iterator[Match[str]]:
+    """Matches of a located rule at the keyword ``positions`` inside its located regions
+    (``merged``): at each keyword for a keyword-anchored rule, else in the windows around them
+    (every match holds one there), however dense they are."""
+    if rule.spec.anchor_keyword:
+        return _anchored_in(rule, text, positions, merged, refused)
+    window = rule.spec.window
+    return _in_windows(rule, text, _windows(positions, window, window, len(text)))
+
+
+def _in_windows(
+    rule: CompiledRule, text: str, windows: list[tuple[int, int]]
+) -> Iterator[Match[str]]:
     for start, end in windows:
         yield from rule.regex.finditer(text, start, end, timeout=REGEX_TIMEOUT)
