@@ -20,6 +20,11 @@ def scan_text(matcher: Matcher, text: str, path: str = "sample.txt") -> list[Fin
     return matcher.scan(Chunk(text=text, origin=Origin(path=path), path_for_rules=path))
 
 
+def rule_secrets(matcher: Matcher, text: str, path: str = "src/app.py") -> set[tuple[str, str]]:
+    """(rule id, secret) of every finding in ``text`` scanned as ``path``."""
+    return {(f.rule_id, f.secret.reveal()) for f in scan_text(matcher, text, path)}
+
+
 def secrets_of(findings: list[Finding], rule_id: str | None = None) -> set[str]:
     return {f.secret.reveal() for f in findings if rule_id is None or f.rule_id == rule_id}
 

@@ -7,12 +7,7 @@ from __future__ import annotations
 import pytest
 
 from scanner.matcher import Matcher
-from testing.scan import scan_text
-
-
-def _found(matcher: Matcher, text: str, path: str) -> set[tuple[str, str]]:
-    return {(f.rule_id, f.secret.reveal()) for f in scan_text(matcher, text, path)}
-
+from testing.scan import rule_secrets, scan_text
 
 # a synthetic PKCS#8 body and a synthetic PKCS#1 body, three and two lines
 _PKCS8 = (
@@ -66,7 +61,7 @@ _EC = [
 def test_js_rust_source_forms_are_not_reported(
     builtin_matcher: Matcher, text: str, path: str
 ) -> None:
-    assert _found(builtin_matcher, text, path) == set()
+    assert rule_secrets(builtin_matcher, text, path) == set()
 
 
 @pytest.mark.parametrize(
@@ -145,7 +140,7 @@ def test_js_rust_source_forms_are_not_reported(
 def test_the_same_shapes_with_credentials_are_reported(
     builtin_matcher: Matcher, text: str, path: str, rule: str, secret: str
 ) -> None:
-    assert (rule, secret) in _found(builtin_matcher, text, path)
+    assert (rule, secret) in rule_secrets(builtin_matcher, text, path)
 
 
 def test_a_service_account_key_keeps_its_provider_rule(builtin_matcher: Matcher) -> None:

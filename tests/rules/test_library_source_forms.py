@@ -7,11 +7,7 @@ from __future__ import annotations
 import pytest
 
 from scanner.matcher import Matcher
-from testing.scan import scan_text
-
-
-def _found(matcher: Matcher, text: str, path: str) -> set[tuple[str, str]]:
-    return {(f.rule_id, f.secret.reveal()) for f in scan_text(matcher, text, path)}
+from testing.scan import rule_secrets
 
 
 @pytest.mark.parametrize(
@@ -52,7 +48,7 @@ def _found(matcher: Matcher, text: str, path: str) -> set[tuple[str, str]]:
 def test_library_source_forms_are_not_reported(
     builtin_matcher: Matcher, text: str, path: str
 ) -> None:
-    assert _found(builtin_matcher, text, path) == set()
+    assert rule_secrets(builtin_matcher, text, path) == set()
 
 
 @pytest.mark.parametrize(
@@ -110,4 +106,4 @@ def test_library_source_forms_are_not_reported(
 def test_the_same_settings_with_credentials_are_reported(
     builtin_matcher: Matcher, text: str, path: str, rule: str, secret: str
 ) -> None:
-    assert (rule, secret) in _found(builtin_matcher, text, path)
+    assert (rule, secret) in rule_secrets(builtin_matcher, text, path)
